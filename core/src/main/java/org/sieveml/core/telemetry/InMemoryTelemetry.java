@@ -1,0 +1,57 @@
+package org.sieveml.core.telemetry;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The in-process default {@link Telemetry}: a {@link LatencyHistogram} per latency metric and a
+ * {@link LongAdder} per counter, read through {@link #snapshot()}.
+ *
+ * <p>A host exports to its own metrics system by polling {@link #snapshot()} (for example every 10
+ * seconds) or by implementing {@link Telemetry} itself. Values accumulate from creation; metrics are
+ * never removed.
+ *
+ * <p>Thread-safety: fully thread-safe. Recording is lock-free; creating a metric for a new name takes
+ * a short per-bin lock in a {@link ConcurrentHashMap}.
+ */
+public final class InMemoryTelemetry implements Telemetry {
+
+  private final ConcurrentHashMap<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
+
+  /** Creates an empty telemetry. */
+  public InMemoryTelemetry() {}
+
+  @Override
+  public LatencyRecorder latency(String name) {
+    return latencies.computeIfAbsent(checkName(name), n -> new LatencyHistogram())::record;
+  }
+
+  @Override
+  public Counter counter(String name) {
+    return counters.computeIfAbsent(checkName(name), n -> new LongAdder())::add;
+  }
+
+  /**
+   * Copies the current state of every metric.
+   *
+   * @return an immutable snapshot
+   */
+  public TelemetrySnapshot snapshot() {
+    Map<String, LatencySummary> l = new HashMap<>();
+    latencies.forEach((n, h) -> l.put(n, h.snapshot()));
+    Map<String, Long> c = new HashMap<>();
+    counters.forEach((n, a) -> c.put(n, a.sum()));
+    return new TelemetrySnapshot(l, c);
+  }
+
+  private static String checkName(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException(
+          "metric name must be a non-blank string, was " + (name == null ? "null" : "'" + name + "'"));
+    }
+    return name;
+  }
+}

@@ -1,0 +1,61 @@
+package org.sieveml.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EntityKeyTest {
+
+  @Test
+  void singleKeysCompareByNameAndValueWithIntsWidened() {
+    assertEquals(EntityKey.of("user_id", 42), EntityKey.of("user_id", 42L));
+    assertEquals(EntityKey.of("user_id", 42).hashCode(), EntityKey.of("user_id", 42L).hashCode());
+    assertNotEquals(EntityKey.of("user_id", 42), EntityKey.of("user_id", "42"));
+    assertNotEquals(EntityKey.of("user_id", 42), EntityKey.of("item_id", 42));
+    assertEquals("user_id=42", EntityKey.of("user_id", 42).toString());
+    assertFalse(EntityKey.of("user_id", 1).isComposite());
+  }
+
+  @Test
+  void compositeKeysAreOrderIndependent() {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("user_id", 42);
+    a.put("item_id", "i7");
+    Map<String, Object> b = new LinkedHashMap<>();
+    b.put("item_id", "i7");
+    b.put("user_id", 42L);
+    EntityKey ka = EntityKey.of(a);
+    EntityKey kb = EntityKey.builder().put("item_id", "i7").put("user_id", 42L).build();
+    assertEquals(ka, kb);
+    assertEquals(ka, EntityKey.of(b));
+    assertTrue(ka.isComposite());
+    assertEquals(List.of("item_id", "user_id"), ka.names());
+    assertEquals(42L, ka.value("user_id"));
+    assertEquals("i7", ka.value(0));
+    assertTrue(ka.hasNames(List.of("user_id", "item_id")));
+    assertFalse(ka.hasNames(List.of("user_id")));
+    assertEquals("{item_id=i7, user_id=42}", ka.toString());
+  }
+
+  @Test
+  void badInputNamesTheFieldAndValue() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user_id", (String) null));
+    assertEquals("value of join key 'user_id' must not be null", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user id", 1));
+    assertTrue(e.getMessage().contains("'user id'"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> EntityKey.builder().put("x", 1.5).build());
+    assertTrue(e.getMessage().contains("join key 'x'") && e.getMessage().contains("Double 1.5"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> EntityKey.builder().put("x", 1).put("x", 2));
+    assertTrue(e.getMessage().contains("already set to Long 1"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> EntityKey.builder().build());
+    e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user_id", 1).value("item_id"));
+    assertTrue(e.getMessage().contains("'item_id'"), e.getMessage());
+  }
+}
