@@ -1,6 +1,7 @@
 package org.sieveml.core.pipeline;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import org.sieveml.core.Candidate;
 
 /**
@@ -29,4 +30,33 @@ public interface CandidateGenerator {
    * @return candidates in this source's rank order; their source should be {@link #name()}
    */
   List<Candidate> generate(PipelineRequest request, int limit);
+
+  /**
+   * A generator from a name and a function, for small generators and tests.
+   *
+   * @param name the generator's name
+   * @param fn computes candidates from the request and the limit
+   * @return the generator; thread-safe if {@code fn} is
+   */
+  static CandidateGenerator of(String name, BiFunction<PipelineRequest, Integer, List<Candidate>> fn) {
+    if (name == null || fn == null) {
+      throw new IllegalArgumentException("name and fn must not be null, were " + name + " and " + fn);
+    }
+    return new CandidateGenerator() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public List<Candidate> generate(PipelineRequest request, int limit) {
+        return fn.apply(request, limit);
+      }
+
+      @Override
+      public String toString() {
+        return "CandidateGenerator{" + name + "}";
+      }
+    };
+  }
 }

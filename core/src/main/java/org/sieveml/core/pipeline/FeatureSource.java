@@ -1,6 +1,7 @@
 package org.sieveml.core.pipeline;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import org.sieveml.core.Candidate;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
@@ -40,4 +41,35 @@ public interface FeatureSource {
    * @return exactly one vector per candidate, in the same order, each of {@link #schema()}
    */
   List<FeatureVector> fetch(PipelineRequest request, List<Candidate> candidates);
+
+  /**
+   * A feature source from a name, a schema and a function, for small sources and tests.
+   *
+   * @param name the source's name
+   * @param schema the schema of every vector {@code fn} returns
+   * @param fn fetches one vector per candidate
+   * @return the source; thread-safe if {@code fn} is
+   */
+  static FeatureSource of(
+      String name, FeatureSchema schema, BiFunction<PipelineRequest, List<Candidate>, List<FeatureVector>> fn) {
+    if (name == null || schema == null || fn == null) {
+      throw new IllegalArgumentException("name, schema and fn must not be null");
+    }
+    return new FeatureSource() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public FeatureSchema schema() {
+        return schema;
+      }
+
+      @Override
+      public List<FeatureVector> fetch(PipelineRequest request, List<Candidate> candidates) {
+        return fn.apply(request, candidates);
+      }
+    };
+  }
 }

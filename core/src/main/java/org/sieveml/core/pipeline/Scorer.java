@@ -1,6 +1,7 @@
 package org.sieveml.core.pipeline;
 
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import org.sieveml.core.Candidate;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
@@ -40,4 +41,39 @@ public interface Scorer {
    * @return one finite score per candidate, same order
    */
   double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features);
+
+  /**
+   * A scorer that scores each candidate independently from its feature vector, for small models and
+   * tests.
+   *
+   * @param name the scorer's name
+   * @param inputSchema the features {@code fn} reads
+   * @param fn the score of one candidate's features
+   * @return the scorer; thread-safe if {@code fn} is
+   */
+  static Scorer of(String name, FeatureSchema inputSchema, ToDoubleFunction<FeatureVector> fn) {
+    if (name == null || inputSchema == null || fn == null) {
+      throw new IllegalArgumentException("name, inputSchema and fn must not be null");
+    }
+    return new Scorer() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public FeatureSchema inputSchema() {
+        return inputSchema;
+      }
+
+      @Override
+      public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
+        double[] out = new double[features.size()];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = fn.applyAsDouble(features.get(i));
+        }
+        return out;
+      }
+    };
+  }
 }
