@@ -174,6 +174,23 @@ public final class FeatureVector {
   }
 
   /**
+   * The LONG (or BOOLEAN, as 1/0) feature at {@code index}, or {@code defaultValue} if missing. Exact
+   * for every long, unlike {@link #asDouble(int)}.
+   *
+   * @param index the feature's position
+   * @param defaultValue returned when missing
+   * @return the value or the default
+   * @throws IllegalArgumentException if the feature is neither LONG nor BOOLEAN
+   */
+  public long getLong(int index, long defaultValue) {
+    FeatureType t = schema.get(index).type();
+    if (t != FeatureType.LONG && t != FeatureType.BOOLEAN) {
+      throw typeError(index, "LONG");
+    }
+    return isPresent(index) ? prims[index] : defaultValue;
+  }
+
+  /**
    * The value of a present BOOLEAN feature.
    *
    * @param name the feature

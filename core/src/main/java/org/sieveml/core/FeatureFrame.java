@@ -1,0 +1,608 @@
+package org.sieveml.core;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.sieveml.core.internal.Checks;
+
+/**
+ * An immutable, columnar table of typed feature values: the training frame that carries data from
+ * the features module (point-in-time joins) to the ranking module (training, evaluation), and any
+ * other batch of rows that shares one {@link FeatureSchema}.
+ *
+ * <p>Columns are primitive arrays ({@code double[]} for DOUBLE, {@code long[]} for LONG and BOOLEAN,
+ * {@code String[]} for STRING, {@code float[][]} for EMBEDDING) with a presence bit set each, so a
+ * frame of millions of rows costs a few bytes per value and no per-row objects. Labels, timestamps
+ * and entity ids are ordinary columns. Missing values are explicit, as in {@link FeatureVector}:
+ * {@link #isPresent(int, int)} tells them apart and {@link #asDouble(int, int)} reads them as NaN.
+ *
+ * <p>Build a frame column by column with {@link #builder(int)} (arrays are copied), or row by row
+ * from {@link FeatureVector}s with {@link #rowBuilder(FeatureSchema)}. Instances are immutable and
+ * thread-safe.
+ */
+public final class FeatureFrame {
+
+  private final FeatureSchema schema;
+  private final int rows;
+  private final Object[] columns;
+  private final BitSet[] present;
+
+  private FeatureFrame(FeatureSchema schema, int rows, Object[] columns, BitSet[] present) {
+    this.schema = schema;
+    this.rows = rows;
+    this.columns = columns;
+    this.present = present;
+  }
+
+  /**
+   * Returns a column-wise builder for a frame of {@code rows} rows.
+   *
+   * @param rows the number of rows, {@code >= 0}
+   * @return a new builder
+   */
+  public static ColumnBuilder builder(int rows) {
+    if (rows < 0) {
+      throw new IllegalArgumentException("rows must be >= 0, was " + rows);
+    }
+    return new ColumnBuilder(rows);
+  }
+
+  /**
+   * Returns a row-wise builder that appends {@link FeatureVector}s of {@code schema}.
+   *
+   * @param schema the frame's schema
+   * @return a new builder
+   */
+  public static RowBuilder rowBuilder(FeatureSchema schema) {
+    return new RowBuilder(Checks.notNull("schema", schema));
+  }
+
+  /**
+   * The frame's schema: one spec per column.
+   *
+   * @return the schema
+   */
+  public FeatureSchema schema() {
+    return schema;
+  }
+
+  /**
+   * The number of rows.
+   *
+   * @return rows
+   */
+  public int rowCount() {
+    return rows;
+  }
+
+  /**
+   * Whether the value at (row, column) is present.
+   *
+   * @param row the row
+   * @param column the column's index in the schema
+   * @return true if present
+   */
+  public boolean isPresent(int row, int column) {
+    checkRow(row);
+    return present[column].get(row);
+  }
+
+  /**
+   * The number of missing values in a column.
+   *
+   * @param column the column's index
+   * @return missing count
+   */
+  public int missingCount(int column) {
+    return rows - present[column].cardinality();
+  }
+
+  /**
+   * A numeric reading of a DOUBLE, LONG or BOOLEAN cell, NaN when missing.
+   *
+   * @param row the row
+   * @param column the column's index
+   * @return the value as a double
+   * @throws IllegalArgumentException if the column is not numeric
+   */
+  public double asDouble(int row, int column) {
+    checkRow(row);
+    FeatureType t = schema.get(column).type();
+    if (t == FeatureType.DOUBLE) {
+      return present[column].get(row) ? ((double[]) columns[column])[row] : Double.NaN;
+    }
+    if (t == FeatureType.LONG || t == FeatureType.BOOLEAN) {
+      return present[column].get(row) ? ((long[]) columns[column])[row] : Double.NaN;
+    }
+    throw new IllegalArgumentException("column '" + schema.get(column).name() + "' is " + t + ", not numeric");
+  }
+
+  /**
+   * A LONG or BOOLEAN cell (1/0), or {@code defaultValue} when missing.
+   *
+   * @param row the row
+   * @param column the column's index
+   * @param defaultValue returned when missing
+   * @return the value
+   */
+  public long getLong(int row, int column, long defaultValue) {
+    checkRow(row);
+    FeatureType t = schema.get(column).type();
+    if (t != FeatureType.LONG && t != FeatureType.BOOLEAN) {
+      throw new IllegalArgumentException("column '" + schema.get(column).name() + "' is " + t + ", not LONG");
+    }
+    return present[column].get(row) ? ((long[]) columns[column])[row] : defaultValue;
+  }
+
+  /**
+   * A STRING cell, or null when missing.
+   *
+   * @param row the row
+   * @param column the column's index
+   * @return the value or null
+   */
+  public String getString(int row, int column) {
+    checkRow(row);
+    if (schema.get(column).type() != FeatureType.STRING) {
+      throw new IllegalArgumentException(
+          "column '" + schema.get(column).name() + "' is " + schema.get(column).type() + ", not STRING");
+    }
+    return ((String[]) columns[column])[row];
+  }
+
+  /**
+   * A copy of an EMBEDDING cell, or null when missing.
+   *
+   * @param row the row
+   * @param column the column's index
+   * @return a new array or null
+   */
+  public float[] getEmbedding(int row, int column) {
+    checkRow(row);
+    if (schema.get(column).type() != FeatureType.EMBEDDING) {
+      throw new IllegalArgumentException(
+          "column '" + schema.get(column).name() + "' is " + schema.get(column).type() + ", not EMBEDDING");
+    }
+    float[] v = ((float[][]) columns[column])[row];
+    return v == null ? null : v.clone();
+  }
+
+  /**
+   * A copy of a numeric column as doubles, NaN where missing.
+   *
+   * @param name the column's name
+   * @return a new array of {@link #rowCount()} values
+   */
+  public double[] doubleColumn(String name) {
+    int c = schema.require(name);
+    double[] out = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = asDouble(r, c);
+    }
+    return out;
+  }
+
+  /**
+   * One row as a feature vector (allocates; use cell accessors on hot paths).
+   *
+   * @param row the row
+   * @return the row's values
+   */
+  public FeatureVector row(int row) {
+    checkRow(row);
+    FeatureVector.Builder b = FeatureVector.builder(schema);
+    for (int c = 0; c < schema.size(); c++) {
+      if (!present[c].get(row)) {
+        continue;
+      }
+      switch (schema.get(c).type()) {
+        case DOUBLE:
+          b.setDouble(c, ((double[]) columns[c])[row]);
+          break;
+        case LONG:
+          b.setLong(c, ((long[]) columns[c])[row]);
+          break;
+        case BOOLEAN:
+          b.setBoolean(c, ((long[]) columns[c])[row] != 0);
+          break;
+        case STRING:
+          b.setString(c, ((String[]) columns[c])[row]);
+          break;
+        default:
+          b.setEmbedding(c, ((float[][]) columns[c])[row]);
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * A frame with only the named columns, in the given order (the rows are shared, not copied).
+   *
+   * @param names column names, each present in this frame
+   * @return the projection
+   * @throws IllegalArgumentException naming an unknown column
+   */
+  public FeatureFrame select(List<String> names) {
+    Checks.notNull("names", names);
+    List<FeatureSpec> specs = new ArrayList<>(names.size());
+    Object[] cols = new Object[names.size()];
+    BitSet[] pres = new BitSet[names.size()];
+    for (int i = 0; i < names.size(); i++) {
+      int c = schema.require(names.get(i));
+      specs.add(schema.get(c));
+      cols[i] = columns[c];
+      pres[i] = present[c];
+    }
+    return new FeatureFrame(FeatureSchema.of(specs), rows, cols, pres);
+  }
+
+  /**
+   * A frame of the given rows, in the given order (repeats allowed), e.g. a train or test split.
+   *
+   * @param rowIndices indices into this frame
+   * @return a new frame with copied columns
+   */
+  public FeatureFrame rows(int[] rowIndices) {
+    Checks.notNull("rowIndices", rowIndices);
+    for (int i = 0; i < rowIndices.length; i++) {
+      if (rowIndices[i] < 0 || rowIndices[i] >= rows) {
+        throw new IndexOutOfBoundsException(
+            "rowIndices[" + i + "] = " + rowIndices[i] + " is outside a frame of " + rows + " rows");
+      }
+    }
+    int n = rowIndices.length;
+    Object[] cols = new Object[columns.length];
+    BitSet[] pres = new BitSet[columns.length];
+    for (int c = 0; c < columns.length; c++) {
+      BitSet p = new BitSet(n);
+      for (int i = 0; i < n; i++) {
+        if (present[c].get(rowIndices[i])) {
+          p.set(i);
+        }
+      }
+      pres[c] = p;
+      switch (schema.get(c).type()) {
+        case DOUBLE: {
+          double[] src = (double[]) columns[c];
+          double[] dst = new double[n];
+          for (int i = 0; i < n; i++) {
+            dst[i] = src[rowIndices[i]];
+          }
+          cols[c] = dst;
+          break;
+        }
+        case LONG:
+        case BOOLEAN: {
+          long[] src = (long[]) columns[c];
+          long[] dst = new long[n];
+          for (int i = 0; i < n; i++) {
+            dst[i] = src[rowIndices[i]];
+          }
+          cols[c] = dst;
+          break;
+        }
+        case STRING: {
+          String[] src = (String[]) columns[c];
+          String[] dst = new String[n];
+          for (int i = 0; i < n; i++) {
+            dst[i] = src[rowIndices[i]];
+          }
+          cols[c] = dst;
+          break;
+        }
+        default: {
+          float[][] src = (float[][]) columns[c];
+          float[][] dst = new float[n][];
+          for (int i = 0; i < n; i++) {
+            dst[i] = src[rowIndices[i]];
+          }
+          cols[c] = dst;
+        }
+      }
+    }
+    return new FeatureFrame(schema, n, cols, pres);
+  }
+
+  /**
+   * An estimate of the heap this frame holds, in bytes.
+   *
+   * @return bytes
+   */
+  public long ramBytesUsed() {
+    long bytes = 64;
+    for (int c = 0; c < columns.length; c++) {
+      bytes += 16 + (rows + 7) / 8;
+      switch (schema.get(c).type()) {
+        case DOUBLE:
+        case LONG:
+        case BOOLEAN:
+          bytes += 16 + 8L * rows;
+          break;
+        case STRING:
+          bytes += 16 + 4L * rows;
+          for (String s : (String[]) columns[c]) {
+            bytes += s == null ? 0 : 40 + s.length();
+          }
+          break;
+        default:
+          bytes += 16 + 4L * rows + (long) present[c].cardinality() * (16 + 4L * schema.get(c).dimension());
+      }
+    }
+    return bytes;
+  }
+
+  @Override
+  public String toString() {
+    return "FeatureFrame{" + rows + " rows x " + schema + "}";
+  }
+
+  private void checkRow(int row) {
+    if (row < 0 || row >= rows) {
+      throw new IndexOutOfBoundsException("row " + row + " is outside a frame of " + rows + " rows");
+    }
+  }
+
+  /**
+   * Builds a {@link FeatureFrame} column by column; every column must have exactly the declared row
+   * count. Input arrays are copied. Not thread-safe.
+   */
+  public static final class ColumnBuilder {
+    private final int rows;
+    private final List<FeatureSpec> specs = new ArrayList<>();
+    private final List<Object> columns = new ArrayList<>();
+    private final List<BitSet> present = new ArrayList<>();
+
+    private ColumnBuilder(int rows) {
+      this.rows = rows;
+    }
+
+    /**
+     * Adds a DOUBLE column; NaN marks a missing value.
+     *
+     * @param name the column's name
+     * @param values one value per row
+     * @return this builder
+     */
+    public ColumnBuilder addDouble(String name, double[] values) {
+      FeatureSpec spec = FeatureSpec.of(name, FeatureType.DOUBLE);
+      checkLength(name, values == null ? -1 : values.length);
+      BitSet p = new BitSet(rows);
+      for (int i = 0; i < rows; i++) {
+        if (!Double.isNaN(values[i])) {
+          p.set(i);
+        }
+      }
+      return add(spec, values.clone(), p);
+    }
+
+    /**
+     * Adds a LONG column.
+     *
+     * @param name the column's name
+     * @param values one value per row
+     * @param present which rows have a value, or null if all do
+     * @return this builder
+     */
+    public ColumnBuilder addLong(String name, long[] values, BitSet present) {
+      FeatureSpec spec = FeatureSpec.of(name, FeatureType.LONG);
+      checkLength(name, values == null ? -1 : values.length);
+      return add(spec, values.clone(), presence(present));
+    }
+
+    /**
+     * Adds a BOOLEAN column.
+     *
+     * @param name the column's name
+     * @param values one value per row
+     * @param present which rows have a value, or null if all do
+     * @return this builder
+     */
+    public ColumnBuilder addBoolean(String name, boolean[] values, BitSet present) {
+      FeatureSpec spec = FeatureSpec.of(name, FeatureType.BOOLEAN);
+      checkLength(name, values == null ? -1 : values.length);
+      long[] l = new long[rows];
+      for (int i = 0; i < rows; i++) {
+        l[i] = values[i] ? 1 : 0;
+      }
+      return add(spec, l, presence(present));
+    }
+
+    /**
+     * Adds a STRING column; null marks a missing value.
+     *
+     * @param name the column's name
+     * @param values one value per row
+     * @return this builder
+     */
+    public ColumnBuilder addString(String name, String[] values) {
+      FeatureSpec spec = FeatureSpec.of(name, FeatureType.STRING);
+      checkLength(name, values == null ? -1 : values.length);
+      BitSet p = new BitSet(rows);
+      for (int i = 0; i < rows; i++) {
+        if (values[i] != null) {
+          p.set(i);
+        }
+      }
+      return add(spec, values.clone(), p);
+    }
+
+    /**
+     * Adds an EMBEDDING column; a null row marks a missing value.
+     *
+     * @param name the column's name
+     * @param dimension the embedding dimension
+     * @param values one array of {@code dimension} floats (or null) per row
+     * @return this builder
+     */
+    public ColumnBuilder addEmbedding(String name, int dimension, float[][] values) {
+      FeatureSpec spec = FeatureSpec.embedding(name, dimension);
+      checkLength(name, values == null ? -1 : values.length);
+      BitSet p = new BitSet(rows);
+      float[][] copy = new float[rows][];
+      for (int i = 0; i < rows; i++) {
+        if (values[i] != null) {
+          if (values[i].length != dimension) {
+            throw new IllegalArgumentException("column '" + name + "' row " + i + " has float["
+                + values[i].length + "], expected EMBEDDING[" + dimension + "]");
+          }
+          copy[i] = values[i].clone();
+          p.set(i);
+        }
+      }
+      return add(spec, copy, p);
+    }
+
+    /**
+     * Builds the frame.
+     *
+     * @return the immutable frame
+     * @throws IllegalArgumentException if two columns share a name
+     */
+    public FeatureFrame build() {
+      FeatureSchema schema = FeatureSchema.of(specs);
+      return new FeatureFrame(schema, rows, columns.toArray(), present.toArray(new BitSet[0]));
+    }
+
+    private ColumnBuilder add(FeatureSpec spec, Object column, BitSet p) {
+      for (FeatureSpec s : specs) {
+        if (s.name().equals(spec.name())) {
+          throw new IllegalArgumentException("column '" + spec.name() + "' was already added");
+        }
+      }
+      specs.add(spec);
+      columns.add(column);
+      present.add(p);
+      return this;
+    }
+
+    private BitSet presence(BitSet p) {
+      if (p == null) {
+        BitSet all = new BitSet(rows);
+        all.set(0, rows);
+        return all;
+      }
+      if (p.length() > rows) {
+        throw new IllegalArgumentException(
+            "present marks row " + (p.length() - 1) + " in a frame of " + rows + " rows");
+      }
+      return (BitSet) p.clone();
+    }
+
+    private void checkLength(String name, int length) {
+      if (length != rows) {
+        throw new IllegalArgumentException("column '" + name + "' has "
+            + (length < 0 ? "no values (null)" : length + " values") + ", expected " + rows);
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link FeatureFrame} by appending rows; storage grows geometrically. Not thread-safe.
+   */
+  public static final class RowBuilder {
+    private final FeatureSchema schema;
+    private int rows;
+    private int capacity = 16;
+    private Object[] columns;
+    private final BitSet[] present;
+
+    private RowBuilder(FeatureSchema schema) {
+      this.schema = schema;
+      this.columns = new Object[schema.size()];
+      this.present = new BitSet[schema.size()];
+      for (int c = 0; c < schema.size(); c++) {
+        columns[c] = allocate(schema.get(c).type(), capacity);
+        present[c] = new BitSet();
+      }
+    }
+
+    /**
+     * Appends one row.
+     *
+     * @param v a vector of exactly this builder's schema
+     * @return this builder
+     * @throws IllegalArgumentException if the vector's schema differs
+     */
+    public RowBuilder add(FeatureVector v) {
+      Checks.notNull("vector", v);
+      if (!v.schema().equals(schema)) {
+        throw new IllegalArgumentException("row " + rows + " has schema " + v.schema() + ", expected " + schema);
+      }
+      if (rows == capacity) {
+        grow();
+      }
+      for (int c = 0; c < schema.size(); c++) {
+        if (!v.isPresent(c)) {
+          continue;
+        }
+        present[c].set(rows);
+        switch (schema.get(c).type()) {
+          case DOUBLE:
+            ((double[]) columns[c])[rows] = v.asDouble(c);
+            break;
+          case LONG:
+          case BOOLEAN:
+            ((long[]) columns[c])[rows] = v.getLong(c, 0);
+            break;
+          case STRING:
+            ((String[]) columns[c])[rows] = v.getString(c);
+            break;
+          default:
+            ((float[][]) columns[c])[rows] = v.getEmbedding(c);
+        }
+      }
+      rows++;
+      return this;
+    }
+
+    /**
+     * Builds the frame; the builder must not be used afterwards.
+     *
+     * @return the immutable frame
+     */
+    public FeatureFrame build() {
+      Object[] cols = new Object[columns.length];
+      for (int c = 0; c < cols.length; c++) {
+        cols[c] = truncate(columns[c], rows);
+      }
+      return new FeatureFrame(schema, rows, cols, present);
+    }
+
+    private void grow() {
+      capacity = capacity * 2;
+      for (int c = 0; c < columns.length; c++) {
+        Object old = columns[c];
+        Object grown = allocate(schema.get(c).type(), capacity);
+        System.arraycopy(old, 0, grown, 0, rows);
+        columns[c] = grown;
+      }
+    }
+
+    private static Object truncate(Object column, int n) {
+      if (column instanceof double[]) {
+        return java.util.Arrays.copyOf((double[]) column, n);
+      }
+      if (column instanceof long[]) {
+        return java.util.Arrays.copyOf((long[]) column, n);
+      }
+      if (column instanceof String[]) {
+        return java.util.Arrays.copyOf((String[]) column, n);
+      }
+      return java.util.Arrays.copyOf((float[][]) column, n);
+    }
+
+    private static Object allocate(FeatureType t, int n) {
+      switch (t) {
+        case DOUBLE:
+          return new double[n];
+        case LONG:
+        case BOOLEAN:
+          return new long[n];
+        case STRING:
+          return new String[n];
+        default:
+          return new float[n][];
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package org.sieveml.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class FeatureFrameTest {
+
+  @Test
+  void columnsRoundTripWithExplicitMissingValues() {
+    BitSet longPresent = new BitSet();
+    longPresent.set(0);
+    longPresent.set(2);
+    FeatureFrame f = FeatureFrame.builder(3)
+        .addDouble("ctr", new double[] {0.5, Double.NaN, 0.25})
+        .addLong("clicks", new long[] {3, 99, 7}, longPresent)
+        .addBoolean("is_new", new boolean[] {true, false, true}, null)
+        .addString("country", new String[] {"NZ", null, "DE"})
+        .addEmbedding("emb", 2, new float[][] {{1, 2}, null, {3, 4}})
+        .build();
+    assertEquals(3, f.rowCount());
+    assertEquals(0.5, f.asDouble(0, 0));
+    assertTrue(Double.isNaN(f.asDouble(1, 0)));
+    assertFalse(f.isPresent(1, 1));
+    assertEquals(-1, f.getLong(1, 1, -1));
+    assertEquals(7, f.getLong(2, 1, -1));
+    assertEquals(1.0, f.asDouble(2, 2));
+    assertNull(f.getString(1, 3));
+    assertArrayEquals(new float[] {3, 4}, f.getEmbedding(2, 4));
+    assertEquals(1, f.missingCount(0));
+    assertEquals(1, f.missingCount(1));
+
+    FeatureVector row1 = f.row(1);
+    assertEquals(4, row1.missingCount());
+    assertFalse(row1.getBoolean("is_new"));
+
+    FeatureFrame sel = f.select(List.of("country", "ctr"));
+    assertEquals(List.of("country", "ctr"), sel.schema().names());
+    assertEquals("DE", sel.getString(2, 0));
+    FeatureFrame sub = f.rows(new int[] {2, 2, 0});
+    assertEquals(3, sub.rowCount());
+    assertEquals(0.25, sub.asDouble(0, 0));
+    assertEquals(0.5, sub.asDouble(2, 0));
+    assertEquals(f.row(2), sub.row(1));
+    assertTrue(f.ramBytesUsed() > 0);
+  }
+
+  @Test
+  void rowBuilderAgreesWithTheRowsItWasGiven() {
+    FeatureSchema schema = FeatureSchema.builder().addDouble("x").addLong("n").addString("s").addEmbedding("e", 3).build();
+    long seed = 11L;
+    SplittableRandom rnd = new SplittableRandom(seed);
+    FeatureFrame.RowBuilder b = FeatureFrame.rowBuilder(schema);
+    FeatureVector[] rows = new FeatureVector[100];
+    for (int i = 0; i < rows.length; i++) {
+      FeatureVector.Builder v = FeatureVector.builder(schema);
+      if (rnd.nextInt(4) > 0) {
+        v.setDouble(0, rnd.nextGaussian());
+      }
+      if (rnd.nextInt(4) > 0) {
+        v.setLong(1, rnd.nextLong());
+      }
+      if (rnd.nextInt(4) > 0) {
+        v.setString(2, "s" + rnd.nextInt(3));
+      }
+      if (rnd.nextInt(4) > 0) {
+        v.setEmbedding(3, new float[] {rnd.nextInt(5), 1, 2});
+      }
+      rows[i] = v.build();
+      b.add(rows[i]);
+    }
+    FeatureFrame f = b.build();
+    assertEquals(rows.length, f.rowCount());
+    for (int i = 0; i < rows.length; i++) {
+      assertEquals(rows[i], f.row(i), "seed " + seed + " row " + i);
+    }
+  }
+
+  @Test
+  void badColumnsAreRefusedByName() {
+    assertEquals("column 'x' has 2 values, expected 3", assertThrows(IllegalArgumentException.class,
+        () -> FeatureFrame.builder(3).addDouble("x", new double[2])).getMessage());
+    assertEquals("column 'x' was already added", assertThrows(IllegalArgumentException.class,
+        () -> FeatureFrame.builder(1).addDouble("x", new double[1]).addLong("x", new long[1], null)).getMessage());
+    assertEquals("column 'e' row 0 has float[1], expected EMBEDDING[2]", assertThrows(IllegalArgumentException.class,
+        () -> FeatureFrame.builder(1).addEmbedding("e", 2, new float[][] {{1}})).getMessage());
+    FeatureFrame f = FeatureFrame.builder(1).addString("s", new String[] {"a"}).build();
+    assertEquals("column 's' is STRING, not numeric",
+        assertThrows(IllegalArgumentException.class, () -> f.asDouble(0, 0)).getMessage());
+    assertThrows(IndexOutOfBoundsException.class, () -> f.getString(1, 0));
+    assertThrows(IllegalArgumentException.class, () -> f.select(List.of("nope")));
+  }
+}
