@@ -28,6 +28,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.util.Version;
+import org.sieveml.benchmarks.drift.AdwinThroughputBenchmark;
+import org.sieveml.benchmarks.drift.DetectorsThroughputBenchmark;
+import org.sieveml.benchmarks.drift.KsMillionBenchmark;
+import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
+import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 
 /**
@@ -79,7 +84,23 @@ public final class Scorecard {
   public static final List<Comparison> REGISTRY = List.of(
       new Comparison(
           "pipeline", "overhead_500_candidates", PipelineOverheadBenchmark.class, "pipeline", "handWired",
-          "hand-wired stages", 0.95, true, "us/op"));
+          "hand-wired stages", 0.95, true, "us/op"),
+      // issue 6: drift detection
+      new Comparison(
+          "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",
+          "MOA 2024.07.0 ADWIN", 2.0, false, "ops/us"),
+      new Comparison(
+          "drift", "ddm_eddm_ph_hddm_updates", DetectorsThroughputBenchmark.class, "sieveml", "moa",
+          "MOA 2024.07.0 DDM+EDDM+PageHinkleyDM+HDDM_A+HDDM_W", 1.0, false, "ops/us"),
+      new Comparison(
+          "drift", "ks_1m_vs_1m", KsMillionBenchmark.class, "sieveml", "commons",
+          "Commons Statistics KolmogorovSmirnovTest", 1.0, true, "ms/op"),
+      new Comparison(
+          "drift", "psi_1m_vs_1m", PsiMillionBenchmark.class, "sieveml", "commons",
+          "Commons Statistics Quantile + histogram", 1.0, true, "ms/op"),
+      new Comparison(
+          "drift", "monitor_update_50_features", MonitorUpdateBenchmark.class, "sieveml", "rawWindow",
+          "raw-window ring copy (lower bound)", 0.2, true, "ns/op"));
 
   static final String USAGE =
       "usage: java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]\n"

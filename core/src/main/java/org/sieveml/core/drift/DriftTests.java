@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sieveml.core.drift.internal.DoubleSort;
 import org.sieveml.core.drift.internal.KolmogorovSmirnov;
 import org.sieveml.core.drift.internal.Special;
 import org.sieveml.core.internal.Checks;
@@ -20,7 +21,8 @@ import org.sieveml.core.internal.Checks;
  * Wasserstein distance 0 if the current sample equals the constant and infinite otherwise).
  *
  * <p>Numeric PSI and Jensen-Shannon use {@value #DEFAULT_BINS} bins with edges at the reference's
- * quantiles (duplicates merged, outer bins open-ended), plus a bucket for missing values.
+ * quantiles (inverse empirical CDF at 0.1, 0.2, ..., 0.9; duplicates merged, outer bins
+ * open-ended; bucket i holds values in [edge i-1, edge i)), plus a bucket for missing values.
  *
  * <p>{@link #auto} picks the method the way Evidently does: on reference samples of at most
  * {@value #SMALL_SAMPLE} values, Kolmogorov-Smirnov for numeric features with more than 5 distinct
@@ -122,8 +124,10 @@ public final class DriftTests {
     if (r.length == 0 || c.length == 0) {
       return undefined(method, feature, threshold, r.length, c.length, rm, cm);
     }
-    Arrays.sort(r);
-    Arrays.sort(c);
+    DoubleSort.sort(r);
+    if (method == DriftMethod.KOLMOGOROV_SMIRNOV || method == DriftMethod.WASSERSTEIN) {
+      DoubleSort.sort(c);
+    }
     switch (method) {
       case KOLMOGOROV_SMIRNOV: {
         long dnm = KolmogorovSmirnov.integralD(r, c);
@@ -345,7 +349,8 @@ public final class DriftTests {
   }
 
   /**
-   * Bin edges at the quantiles of a sorted sample: at most {@code bins - 1} distinct inner edges.
+   * Bin edges at the quantiles of a sorted sample (inverse empirical CDF, Hyndman-Fan type 1): at
+   * most {@code bins - 1} distinct inner edges.
    *
    * @param sorted a sorted sample without NaN
    * @param bins the number of bins wanted
@@ -355,14 +360,12 @@ public final class DriftTests {
     double[] edges = new double[bins - 1];
     int k = 0;
     for (int b = 1; b < bins; b++) {
-      double q = sorted[(int) Math.min(sorted.length - 1, Math.floor((double) b * sorted.length / bins))];
+      // inverse of the empirical CDF (Hyndman-Fan type 1): the ceil(n p)-th smallest value
+      int idx = (int) Math.ceil((double) b * sorted.length / bins) - 1;
+      double q = sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
       if (k == 0 || q > edges[k - 1]) {
         edges[k++] = q;
       }
-    }
-    if (k > 0 && edges[0] <= sorted[0]) {
-      // a first edge at the minimum would leave bucket 0 empty; keep it, it separates "below reference"
-      return Arrays.copyOf(edges, k);
     }
     return Arrays.copyOf(edges, k);
   }
@@ -378,6 +381,16 @@ public final class DriftTests {
   static int bucket(double[] edges, double v) {
     if (v != v) {
       return edges.length + 1;
+    }
+    if (edges.length <= 16) {
+      // branch-free count of edges <= v (the serving path: no mispredictions on random input);
+      // v + 0.0 turns -0.0 into +0.0 so that the sign of (w - e) is clear exactly when w < e
+      double w = v + 0.0;
+      int b = 0;
+      for (double e : edges) {
+        b += 1 - (int) (Double.doubleToRawLongBits(w - e) >>> 63);
+      }
+      return b;
     }
     int lo = 0;
     int hi = edges.length;

@@ -1,0 +1,52 @@
+package org.sieveml.core.drift;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.sieveml.core.drift.internal.DoubleSort;
+
+class DoubleSortTest {
+
+  @Test
+  void radixSortMatchesArraysSortIncludingSignsZerosInfinitiesAndTies() {
+    Random r = new Random(1);
+    for (int n : new int[] {10, 70_000, 200_000}) {
+      double[] a = new double[n];
+      for (int i = 0; i < n; i++) {
+        int k = r.nextInt(10);
+        a[i] = k == 0 ? -0.0 : k == 1 ? 0.0 : k == 2 ? Double.NEGATIVE_INFINITY : k == 3 ? Double.POSITIVE_INFINITY
+            : k == 4 ? Math.round(r.nextGaussian() * 3) : k == 5 ? Double.MIN_VALUE : r.nextGaussian() * 1e6;
+      }
+      double[] expected = a.clone();
+      Arrays.sort(expected);
+      DoubleSort.sort(a);
+      assertArrayEquals(expected, a);
+    }
+    double[] same = new double[100_000];
+    Arrays.fill(same, 3.5);
+    DoubleSort.sort(same);
+    assertArrayEquals(new double[100_000], Arrays.stream(same).map(v -> v - 3.5).toArray());
+  }
+
+  @Test
+  void branchFreeBucketAgreesWithBinarySearch() {
+    Random r = new Random(2);
+    double[] edges = {-1e300, -2, -0.0, 0.5, 0.5000000001, 3, Double.MAX_VALUE};
+    double[] probes = {Double.NEGATIVE_INFINITY, -1e301, -1e300, -2, -1, -0.0, 0.0, 0.5, 0.50000000005, 3,
+        Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NaN};
+    for (int i = 0; i < 1000 + probes.length; i++) {
+      double v = i < probes.length ? probes[i] : r.nextGaussian() * 4;
+      int expected = v != v ? edges.length + 1 : 0;
+      if (v == v) {
+        for (double e : edges) {
+          if (!(v < e)) {
+            expected++;
+          }
+        }
+      }
+      org.junit.jupiter.api.Assertions.assertEquals(expected, DriftTests.bucket(edges, v), "value " + v);
+    }
+  }
+}
