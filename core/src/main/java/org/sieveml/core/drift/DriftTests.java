@@ -124,8 +124,8 @@ public final class DriftTests {
     if (r.length == 0 || c.length == 0) {
       return undefined(method, feature, threshold, r.length, c.length, rm, cm);
     }
-    DoubleSort.sort(r);
     if (method == DriftMethod.KOLMOGOROV_SMIRNOV || method == DriftMethod.WASSERSTEIN) {
+      DoubleSort.sort(r);
       DoubleSort.sort(c);
     }
     switch (method) {
@@ -143,7 +143,7 @@ public final class DriftTests {
             sd > 0 ? "" : "constant reference");
       }
       default: {
-        double[] edges = quantileEdges(r, DEFAULT_BINS);
+        double[] edges = quantileEdgesUnsorted(r, DEFAULT_BINS);
         long[] rc = histogram(r, edges, rm);
         long[] cc = histogram(c, edges, cm);
         double v = distance(method, rc, cc);
@@ -363,6 +363,32 @@ public final class DriftTests {
       // inverse of the empirical CDF (Hyndman-Fan type 1): the ceil(n p)-th smallest value
       int idx = (int) Math.ceil((double) b * sorted.length / bins) - 1;
       double q = sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+      if (k == 0 || q > edges[k - 1]) {
+        edges[k++] = q;
+      }
+    }
+    return Arrays.copyOf(edges, k);
+  }
+
+  /**
+   * The same edges as {@link #quantileEdges} from an unsorted sample, by selection (the sample is
+   * permuted).
+   *
+   * @param values a sample without NaN, not empty
+   * @param bins the number of bins wanted
+   * @return strictly increasing inner edges
+   */
+  static double[] quantileEdgesUnsorted(double[] values, int bins) {
+    int[] ranks = new int[bins - 1];
+    for (int b = 1; b < bins; b++) {
+      int idx = (int) Math.ceil((double) b * values.length / bins) - 1;
+      ranks[b - 1] = Math.max(0, Math.min(values.length - 1, idx));
+    }
+    DoubleSort.select(values, ranks);
+    double[] edges = new double[bins - 1];
+    int k = 0;
+    for (int rank : ranks) {
+      double q = values[rank];
       if (k == 0 || q > edges[k - 1]) {
         edges[k++] = q;
       }

@@ -49,4 +49,21 @@ class DoubleSortTest {
       org.junit.jupiter.api.Assertions.assertEquals(expected, DriftTests.bucket(edges, v), "value " + v);
     }
   }
+
+  @Test
+  void selectionGivesTheSameEdgesAsSorting() {
+    Random r = new Random(3);
+    for (int n : new int[] {1, 7, 100, 5000, 300_000}) {
+      for (int ties : new int[] {0, 3, 50}) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+          x[i] = ties > 0 ? r.nextInt(ties) : r.nextGaussian();
+        }
+        double[] sorted = x.clone();
+        Arrays.sort(sorted);
+        assertArrayEquals(DriftTests.quantileEdges(sorted, 10), DriftTests.quantileEdgesUnsorted(x.clone(), 10),
+            "n=" + n + " ties=" + ties);
+      }
+    }
+  }
 }

@@ -4,13 +4,16 @@ import java.util.Arrays;
 
 /**
  * Sorts large {@code double[]} arrays with an LSD radix sort on the order-preserving 64-bit image of
- * each value (four passes of 16 bits), which is several times faster than a comparison sort on
+ * each value (six passes of 11 bits), which is several times faster than a comparison sort on
  * millions of values. The order is that of {@link Arrays#sort(double[])} (-0.0 before 0.0); inputs
  * must not contain NaN. Small arrays use {@link Arrays#sort(double[])}. Stateless and thread-safe.
  */
 public final class DoubleSort {
 
   private static final int RADIX_THRESHOLD = 1 << 16;
+  private static final int BITS = 11;
+  private static final int MASK = (1 << BITS) - 1;
+  private static final int PASSES = 6;
 
   private DoubleSort() {}
 
@@ -31,24 +34,30 @@ public final class DoubleSort {
       src[i] = b ^ ((b >> 63) | Long.MIN_VALUE);
     }
     long[] dst = new long[n];
-    int[] count = new int[1 << 16];
-    for (int shift = 0; shift < 64; shift += 16) {
-      Arrays.fill(count, 0);
-      for (int i = 0; i < n; i++) {
-        count[(int) (src[i] >>> shift) & 0xFFFF]++;
+    // one pass computes the histograms of all six 11-bit digits (2,048 buckets keep the scatter
+    // cache- and TLB-friendly)
+    int[][] count = new int[PASSES][1 << BITS];
+    for (int i = 0; i < n; i++) {
+      long v = src[i];
+      for (int p = 0; p < PASSES; p++) {
+        count[p][(int) (v >>> (p * BITS)) & MASK]++;
       }
-      if (count[(int) (src[0] >>> shift) & 0xFFFF] == n) {
+    }
+    for (int p = 0; p < PASSES; p++) {
+      int[] c = count[p];
+      int shift = p * BITS;
+      if (c[(int) (src[0] >>> shift) & MASK] == n) {
         continue; // every value has the same digit: nothing to move
       }
       int sum = 0;
-      for (int d = 0; d < count.length; d++) {
-        int c = count[d];
-        count[d] = sum;
-        sum += c;
+      for (int d = 0; d < c.length; d++) {
+        int t = c[d];
+        c[d] = sum;
+        sum += t;
       }
       for (int i = 0; i < n; i++) {
         long v = src[i];
-        dst[count[(int) (v >>> shift) & 0xFFFF]++] = v;
+        dst[c[(int) (v >>> shift) & MASK]++] = v;
       }
       long[] t = src;
       src = dst;
@@ -58,6 +67,71 @@ public final class DoubleSort {
       long k = src[i];
       long b = k ^ (((~k) >> 63) | Long.MIN_VALUE);
       a[i] = Double.longBitsToDouble(b);
+    }
+  }
+
+  /**
+   * Rearranges {@code a} so that each {@code a[k]} for k in {@code ranks} holds the value of rank k
+   * (what it would hold if {@code a} were sorted), by a multi-target quickselect with three-way
+   * partitioning (linear expected time, robust to ties; falls back to sorting a range after too many
+   * unbalanced rounds).
+   *
+   * @param a values without NaN (permuted)
+   * @param ranks ascending ranks in [0, a.length)
+   */
+  public static void select(double[] a, int[] ranks) {
+    if (a.length == 0 || ranks.length == 0) {
+      return;
+    }
+    select(a, 0, a.length - 1, ranks, 0, ranks.length - 1, 0);
+  }
+
+  private static void select(double[] a, int lo, int hi, int[] ks, int kLo, int kHi, int depth) {
+    while (kLo <= kHi && lo < hi) {
+      if (hi - lo < 48 || depth > 64) {
+        Arrays.sort(a, lo, hi + 1);
+        return;
+      }
+      depth++;
+      int mid = (lo + hi) >>> 1;
+      double x = a[lo];
+      double y = a[mid];
+      double z = a[hi];
+      double pivot = x < y ? (y < z ? y : Math.max(x, z)) : (x < z ? x : Math.max(y, z));
+      // Dutch national flag: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot
+      int lt = lo;
+      int gt = hi;
+      int i = lo;
+      while (i <= gt) {
+        double v = a[i];
+        if (v < pivot) {
+          a[i++] = a[lt];
+          a[lt++] = v;
+        } else if (v > pivot) {
+          a[i] = a[gt];
+          a[gt--] = v;
+        } else {
+          i++;
+        }
+      }
+      // ranks below lt, inside [lt, gt] (done), above gt
+      int a1 = kLo;
+      while (a1 <= kHi && ks[a1] < lt) {
+        a1++;
+      }
+      int b1 = a1;
+      while (b1 <= kHi && ks[b1] <= gt) {
+        b1++;
+      }
+      if (a1 - kLo < kHi - b1 + 1) {
+        select(a, lo, lt - 1, ks, kLo, a1 - 1, depth);
+        lo = gt + 1;
+        kLo = b1;
+      } else {
+        select(a, gt + 1, hi, ks, b1, kHi, depth);
+        hi = lt - 1;
+        kHi = a1 - 1;
+      }
     }
   }
 }
