@@ -95,6 +95,56 @@ public final class ClassificationMetrics {
   }
 
   /**
+   * PR-AUC as average precision with row weights, e.g. to evaluate at a population's true base rate on a
+   * sample whose negatives were downsampled (weight each kept negative by the inverse of its keep rate):
+   * precision at a threshold is {@code Σ w·y / Σ w} over the rows at or above it, recall is
+   * {@code Σ w·y / Σ_all w·y}.
+   *
+   * @param scores predictions
+   * @param labels 0/1 labels
+   * @param weights positive row weights
+   * @return the weighted average precision, NaN without positives
+   */
+  public static double prAuc(double[] scores, double[] labels, double[] weights) {
+    check(scores, labels);
+    if (weights == null || weights.length != scores.length) {
+      throw new IllegalArgumentException("weights must have one entry per score (" + scores.length + ")");
+    }
+    int n = scores.length;
+    Integer[] idx = order(scores, false);
+    double totalPos = 0;
+    for (int i = 0; i < n; i++) {
+      if (!(weights[i] > 0) || !Double.isFinite(weights[i])) {
+        throw new IllegalArgumentException("weights[" + i + "] is " + weights[i] + "; expected positive finite");
+      }
+      totalPos += weights[i] * labels[i];
+    }
+    if (totalPos == 0) {
+      return Double.NaN;
+    }
+    double tp = 0;
+    double all = 0;
+    double ap = 0;
+    double prevRecall = 0;
+    int i = 0;
+    while (i < n) {
+      int j = i;
+      while (j + 1 < n && scores[idx[j + 1]] == scores[idx[i]]) {
+        j++;
+      }
+      for (int k = i; k <= j; k++) {
+        tp += weights[idx[k]] * labels[idx[k]];
+        all += weights[idx[k]];
+      }
+      double recall = tp / totalPos;
+      ap += (recall - prevRecall) * (tp / all);
+      prevRecall = recall;
+      i = j + 1;
+    }
+    return ap;
+  }
+
+  /**
    * Mean log loss.
    *
    * @param probs predicted probabilities

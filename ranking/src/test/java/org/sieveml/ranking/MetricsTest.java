@@ -27,6 +27,14 @@ class MetricsTest {
   }
 
   @Test
+  void weightedAveragePrecision() {
+    // unit weights reproduce the unweighted value
+    assertEquals(ClassificationMetrics.prAuc(S, Y), ClassificationMetrics.prAuc(S, Y, new double[] {1, 1, 1, 1}), 1e-12);
+    // negative 0.4 weighted 3: at 0.35 precision = 2 / (1 + 3 + 1) -> AP = 0.5*1 + 0.5*0.4
+    assertEquals(0.5 + 0.5 * 0.4, ClassificationMetrics.prAuc(S, Y, new double[] {1, 3, 1, 1}), 1e-12);
+  }
+
+  @Test
   void logLossEntropyCalibration() {
     double[] p = {0.2, 0.6};
     double[] y = {0, 1};
