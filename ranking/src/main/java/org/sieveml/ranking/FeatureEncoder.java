@@ -32,6 +32,8 @@ import org.sieveml.core.FeatureVector;
  * A present value that is NaN or infinite is rejected with an {@link IllegalArgumentException} naming the
  * feature and the value: the encoder never lets a non-finite input turn into a silently wrong score.
  *
+ * <p>Feature names must not contain {@code |} or {@code :} (the signature's separators).
+ *
  * <p>{@link #signature()} is a stable text describing the input schema and the encoding; models store it
  * and refuse to load against an encoder with a different one.
  *
@@ -125,6 +127,47 @@ public final class FeatureEncoder {
    */
   public String signature() {
     return signature;
+  }
+
+  /**
+   * Rebuilds an encoder from its {@link #signature()} (as stored with a model).
+   *
+   * @param signature the signature
+   * @return an encoder equal in behaviour to the one that produced it
+   * @throws IllegalArgumentException if the text is not a signature this version understands
+   */
+  public static FeatureEncoder fromSignature(String signature) {
+    String[] parts = signature.split("\\|");
+    if (parts.length < 2 || !parts[0].equals("sieveml-encoder-v1")) {
+      throw new IllegalArgumentException("encoder signature '" + signature + "' is not sieveml-encoder-v1");
+    }
+    List<FeatureSpec> specs = new ArrayList<>();
+    Map<String, Integer> hashed = new LinkedHashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      String[] t = parts[i].split(":");
+      if (t.length < 2 || t.length > 3) {
+        throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' is malformed");
+      }
+      FeatureType type = FeatureType.valueOf(t[1]);
+      if (type == FeatureType.EMBEDDING) {
+        specs.add(FeatureSpec.embedding(t[0], Integer.parseInt(t[2])));
+      } else {
+        specs.add(FeatureSpec.of(t[0], type));
+        if (t.length == 3) {
+          if (!t[2].startsWith("hash")) {
+            throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' is malformed");
+          }
+          hashed.put(t[0], Integer.parseInt(t[2].substring(4)));
+        }
+      }
+    }
+    Builder b = builder(FeatureSchema.of(specs));
+    hashed.forEach(b::hashed);
+    FeatureEncoder e = b.build();
+    if (!e.signature().equals(signature)) {
+      throw new IllegalArgumentException("encoder signature '" + signature + "' does not round-trip");
+    }
+    return e;
   }
 
   /**
@@ -393,6 +436,11 @@ public final class FeatureEncoder {
     private Builder(FeatureSchema schema) {
       if (schema == null || schema.size() == 0) {
         throw new IllegalArgumentException("schema is " + schema + "; expected at least one feature");
+      }
+      for (FeatureSpec s : schema.specs()) {
+        if (s.name().contains("|") || s.name().contains(":")) {
+          throw new IllegalArgumentException("feature name '" + s.name() + "' contains '|' or ':'; not encodable");
+        }
       }
       this.schema = schema;
     }

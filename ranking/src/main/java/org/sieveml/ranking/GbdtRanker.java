@@ -105,6 +105,10 @@ public final class GbdtRanker implements Scorer {
     return new GbdtRanker(name, encoder, trees, modelJson, c);
   }
 
+  boolean isCalibrated() {
+    return calibrator != null;
+  }
+
   @Override
   public String name() {
     return name;
