@@ -3,7 +3,7 @@ package org.sieveml.core.pipeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,6 +16,7 @@ import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.core.ScoredItem;
 import org.sieveml.core.Ticker;
+import org.sieveml.core.internal.ReadOnlyArrayList;
 import org.sieveml.core.pipeline.Degradation.Reason;
 import org.sieveml.core.telemetry.InMemoryTelemetry;
 import org.sieveml.core.telemetry.Telemetry;
@@ -76,6 +77,10 @@ public final class TwoStagePipeline {
 
   private final String name;
   private final CandidateGenerator[] generators;
+  private final String[] generatorNames;
+  private final String featureSourceName;
+  private final String scorerName;
+  private final String reRankerName;
   private final int[] quotas;
   private final int maxCandidates;
   private final FeatureSource featureSource;
@@ -100,6 +105,13 @@ public final class TwoStagePipeline {
   private TwoStagePipeline(Builder b) {
     this.name = b.name;
     this.generators = b.generators.toArray(new CandidateGenerator[0]);
+    this.generatorNames = new String[generators.length];
+    for (int i = 0; i < generators.length; i++) {
+      generatorNames[i] = generators[i].name();
+    }
+    this.featureSourceName = b.featureSource.name();
+    this.scorerName = b.scorer.name();
+    this.reRankerName = b.reRanker == null ? null : b.reRanker.name();
     this.quotas = b.quotas.stream().mapToInt(Integer::intValue).toArray();
     this.maxCandidates = b.maxCandidates > 0 ? b.maxCandidates : Arrays.stream(quotas).sum();
     this.featureSource = b.featureSource;
@@ -170,22 +182,20 @@ public final class TwoStagePipeline {
     if (request == null) {
       throw new IllegalArgumentException("request must not be null");
     }
-    final long start = ticker.read();
-    final long deadline = requestBudgetNanos == UNLIMITED ? UNLIMITED : start + requestBudgetNanos;
     requests.increment();
-    List<Degradation> degradations = new ArrayList<>(0);
-    long[] stageNanos = new long[Stage.values().length];
+    Run run = new Run(request);
 
-    // Stage 1: candidates.
-    List<List<Candidate>> perSource = new ArrayList<>(generators.length);
+    // Stage 1: candidates. Each stage starts at the previous stage's end reading of the ticker.
+    Object[][] perSource = new Object[generators.length][];
+    int[] perSourceSize = new int[generators.length];
     for (int i = 0; i < generators.length; i++) {
-      perSource.add(generate(i, request, deadline, degradations));
+      List<Candidate> out = generate(i, run);
+      perSource[i] = out == null ? NONE : out.toArray();
+      perSourceSize[i] = out == null ? 0 : Math.min(out.size(), quotas[i]);
     }
     Map<String, Integer> positions = new HashMap<>(maxCandidates * 2);
-    List<Candidate> candidates = merge(perSource, positions);
-    long afterCandidates = ticker.read();
-    stageNanos[Stage.CANDIDATES.ordinal()] = afterCandidates - start;
-    stageLatency[Stage.CANDIDATES.ordinal()].record(afterCandidates - start);
+    List<Candidate> candidates = merge(perSource, perSourceSize, positions, run);
+    run.endStage(Stage.CANDIDATES, run.start);
 
     List<ScoredItem> items;
     boolean scored = false;
@@ -193,16 +203,15 @@ public final class TwoStagePipeline {
     if (candidates.isEmpty()) {
       items = List.of();
     } else {
-      // Stage 2: features.
-      List<FeatureVector> features = fetchFeatures(request, candidates, deadline, degradations, stageNanos);
-      // Stage 3: scoring.
+      List<FeatureVector> features = fetchFeatures(candidates, run);
       double[] scores = null;
       if (features == null) {
-        skip(Stage.SCORING, scorer.name(), "features degraded", degradations);
+        run.degrade(Stage.SCORING, scorer.name(), Reason.SKIPPED, "not run because features degraded", null);
       } else {
-        scores = score(request, candidates, features, deadline, degradations, stageNanos);
+        scores = score(candidates, features, run);
       }
-      if (scores == null) {
+      List<ScoredItem> byScore = scores == null ? null : sortByScore(candidates, scores, run);
+      if (byScore == null) {
         int n = Math.min(request.k(), candidates.size());
         ScoredItem[] out = new ScoredItem[n];
         for (int i = 0; i < n; i++) {
@@ -210,16 +219,13 @@ public final class TwoStagePipeline {
         }
         items = Arrays.asList(out);
         if (reRanker != null) {
-          skip(Stage.RERANKING, reRanker.name(), "scoring degraded", degradations);
+          run.degrade(Stage.RERANKING, reRanker.name(), Reason.SKIPPED, "not run because scoring degraded", null);
         }
       } else {
         scored = true;
-        List<ScoredItem> byScore = sortByScore(candidates, scores);
-        List<ScoredItem> top = byScore.size() > request.k() ? byScore.subList(0, request.k()) : byScore;
-        items = top;
+        items = byScore.size() > request.k() ? byScore.subList(0, request.k()) : byScore;
         if (reRanker != null) {
-          // Stage 4: re-ranking.
-          List<ScoredItem> out = rerank(request, byScore, positions, deadline, degradations, stageNanos);
+          List<ScoredItem> out = rerank(byScore, positions, run);
           if (out != null) {
             items = out;
             reranked = true;
@@ -228,274 +234,295 @@ public final class TwoStagePipeline {
       }
     }
 
-    long total = ticker.read() - start;
+    long total = ticker.read() - run.start;
     requestLatency.record(total);
     if (items.isEmpty()) {
       empty.increment();
     }
-    if (!degradations.isEmpty()) {
+    if (!run.degradations.isEmpty()) {
       degraded.increment();
     }
-    return new PipelineResponse(
-        request.requestId(), items, degradations, candidates.size(), scored, reranked, total, stageNanos);
+    return new PipelineResponse(request.requestId(), items, run.degradations, candidates.size(), scored,
+        reranked, total, run.stageNanos);
   }
 
-  private List<Candidate> generate(
-      int i, PipelineRequest request, long deadline, List<Degradation> degradations) {
-    CandidateGenerator g = generators[i];
-    long t0 = ticker.read();
-    long allowed = allowed(Stage.CANDIDATES, t0, deadline);
-    if (allowed <= 0) {
-      degrade(Stage.CANDIDATES, g.name(), Reason.BUDGET_EXHAUSTED, budgetSpent(deadline, t0), null, degradations);
-      return List.of();
+  private static final Object[] NONE = new Object[0];
+
+  /** The state of one request: its clock readings, budget and degradations. */
+  private final class Run {
+    final PipelineRequest request;
+    final long start;
+    final long deadline;
+    final List<Degradation> degradations = new ArrayList<>(0);
+    final long[] stageNanos = new long[Stage.values().length];
+    /** The latest ticker reading: the end of the previous step and the start of the next. */
+    long now;
+
+    Run(PipelineRequest request) {
+      this.request = request;
+      this.start = ticker.read();
+      this.now = start;
+      this.deadline = requestBudgetNanos == UNLIMITED ? UNLIMITED : start + requestBudgetNanos;
     }
-    List<Candidate> out;
+
+    /** The budget of a stage starting now, or a degradation and -1 if the request budget is spent. */
+    long allowedOrDegrade(Stage stage, String who) {
+      long remaining = deadline == UNLIMITED ? UNLIMITED : deadline - now;
+      long allowed = Math.min(stageBudgetNanos[stage.ordinal()], remaining);
+      if (allowed <= 0) {
+        degrade(stage, who, Reason.BUDGET_EXHAUSTED,
+            "request budget spent " + micros(now - deadline) + " before the stage could start", null);
+        return -1;
+      }
+      return allowed;
+    }
+
+    /** Reads the ticker, records the stage's latency since {@code t0}, and returns it. */
+    long endStage(Stage stage, long t0) {
+      now = ticker.read();
+      long took = now - t0;
+      stageNanos[stage.ordinal()] = took;
+      stageLatency[stage.ordinal()].record(took);
+      return took;
+    }
+
+    /** Records a stage outcome that is not usable: thrown, late, or invalid. */
+    void fail(Stage stage, String who, long took, long allowed, RuntimeException error, String invalid) {
+      if (error != null) {
+        degrade(stage, who, Reason.ERROR, describe(error), error);
+      } else if (took > allowed) {
+        degrade(stage, who, Reason.OVER_BUDGET, "took " + micros(took) + ", budget " + micros(allowed), null);
+      } else {
+        degrade(stage, who, Reason.INVALID_OUTPUT, invalid, null);
+      }
+    }
+
+    void degrade(Stage stage, String component, Reason reason, String detail, RuntimeException cause) {
+      Degradation d = new Degradation(stage, component, reason, detail);
+      degradations.add(d);
+      degradedByStage[stage.ordinal()].increment();
+      if (reason == Reason.ERROR) {
+        errors.increment();
+      }
+      if (reason != Reason.SKIPPED) {
+        log(d, cause);
+      }
+    }
+  }
+
+  /** Calls generator {@code i}; null when it degraded (the degradation is recorded). */
+  private List<Candidate> generate(int i, Run run) {
+    String who = generatorNames[i];
+    long allowed = run.allowedOrDegrade(Stage.CANDIDATES, who);
+    if (allowed < 0) {
+      return null;
+    }
+    long t0 = run.now;
+    List<Candidate> out = null;
+    RuntimeException error = null;
     try {
-      out = g.generate(request, quotas[i]);
+      out = generators[i].generate(run.request, quotas[i]);
     } catch (RuntimeException e) {
-      generatorLatency[i].record(ticker.read() - t0);
-      degrade(Stage.CANDIDATES, g.name(), Reason.ERROR, describe(e), e, degradations);
-      return List.of();
+      error = e;
     }
-    long took = ticker.read() - t0;
+    run.now = ticker.read();
+    long took = run.now - t0;
     generatorLatency[i].record(took);
-    if (took > allowed) {
-      degrade(Stage.CANDIDATES, g.name(), Reason.OVER_BUDGET, overBudget(took, allowed), null, degradations);
-      return List.of();
-    }
-    if (out == null) {
-      degrade(Stage.CANDIDATES, g.name(), Reason.INVALID_OUTPUT, "returned null", null, degradations);
-      return List.of();
-    }
-    int n = Math.min(out.size(), quotas[i]);
-    for (int j = 0; j < n; j++) {
-      if (out.get(j) == null) {
-        degrade(Stage.CANDIDATES, g.name(), Reason.INVALID_OUTPUT, "candidate " + j + " is null", null,
-            degradations);
-        return List.of();
-      }
-    }
-    return n < out.size() ? out.subList(0, n) : out;
-  }
-
-  /** Round-robin interleave by rank, deduplicated by item id, cut at maxCandidates. */
-  private List<Candidate> merge(List<List<Candidate>> perSource, Map<String, Integer> positions) {
-    int longest = 0;
-    for (List<Candidate> l : perSource) {
-      longest = Math.max(longest, l.size());
-    }
-    List<Candidate> merged = new ArrayList<>(Math.min(maxCandidates, 1024));
-    for (int rank = 0; rank < longest; rank++) {
-      for (int s = 0; s < perSource.size(); s++) {
-        List<Candidate> l = perSource.get(s);
-        if (rank >= l.size()) {
-          continue;
-        }
-        Candidate c = l.get(rank);
-        String source = generators[s].name();
-        Integer at = positions.get(c.itemId());
-        if (at != null) {
-          Candidate first = merged.get(at);
-          if (!first.isFrom(source)) {
-            merged.set(at, first.withAlsoFrom(source));
-          }
-        } else if (merged.size() < maxCandidates) {
-          if (!c.source().equals(source)) {
-            c = Candidate.of(c.itemId(), c.retrievalScore(), source);
-          }
-          positions.put(c.itemId(), merged.size());
-          merged.add(c);
-        }
-      }
-    }
-    return merged;
-  }
-
-  private List<FeatureVector> fetchFeatures(
-      PipelineRequest request, List<Candidate> candidates, long deadline, List<Degradation> degradations,
-      long[] stageNanos) {
-    long t0 = ticker.read();
-    long allowed = allowed(Stage.FEATURES, t0, deadline);
-    String who = featureSource.name();
-    if (allowed <= 0) {
-      degrade(Stage.FEATURES, who, Reason.BUDGET_EXHAUSTED, budgetSpent(deadline, t0), null, degradations);
-      return null;
-    }
-    List<FeatureVector> out;
-    try {
-      out = featureSource.fetch(request, Collections.unmodifiableList(candidates));
-    } catch (RuntimeException e) {
-      timeStage(Stage.FEATURES, t0, stageNanos);
-      degrade(Stage.FEATURES, who, Reason.ERROR, describe(e), e, degradations);
-      return null;
-    }
-    long took = timeStage(Stage.FEATURES, t0, stageNanos);
-    if (took > allowed) {
-      degrade(Stage.FEATURES, who, Reason.OVER_BUDGET, overBudget(took, allowed), null, degradations);
-      return null;
-    }
-    String invalid = null;
-    if (out == null) {
-      invalid = "returned null";
-    } else if (out.size() != candidates.size()) {
-      invalid = "returned " + out.size() + " vectors for " + candidates.size() + " candidates";
-    } else {
-      for (int i = 0; i < out.size(); i++) {
-        FeatureVector v = out.get(i);
-        if (v == null) {
-          invalid = "vector " + i + " (item '" + candidates.get(i).itemId() + "') is null";
-          break;
-        }
-        if (v.schema() != featureSchema && !v.schema().equals(featureSchema)) {
-          invalid = "vector " + i + " (item '" + candidates.get(i).itemId() + "') has schema " + v.schema()
-              + ", expected the declared " + featureSchema;
-          break;
-        }
-      }
-    }
-    if (invalid != null) {
-      degrade(Stage.FEATURES, who, Reason.INVALID_OUTPUT, invalid, null, degradations);
+    if (error != null || took > allowed || out == null) {
+      run.fail(Stage.CANDIDATES, who, took, allowed, error, "returned null");
       return null;
     }
     return out;
   }
 
-  private double[] score(
-      PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features, long deadline,
-      List<Degradation> degradations, long[] stageNanos) {
-    long t0 = ticker.read();
-    long allowed = allowed(Stage.SCORING, t0, deadline);
-    String who = scorer.name();
-    if (allowed <= 0) {
-      degrade(Stage.SCORING, who, Reason.BUDGET_EXHAUSTED, budgetSpent(deadline, t0), null, degradations);
-      return null;
-    }
-    double[] scores;
-    try {
-      scores = scorer.score(request, Collections.unmodifiableList(candidates), Collections.unmodifiableList(features));
-    } catch (RuntimeException e) {
-      timeStage(Stage.SCORING, t0, stageNanos);
-      degrade(Stage.SCORING, who, Reason.ERROR, describe(e), e, degradations);
-      return null;
-    }
-    long took = timeStage(Stage.SCORING, t0, stageNanos);
-    if (took > allowed) {
-      degrade(Stage.SCORING, who, Reason.OVER_BUDGET, overBudget(took, allowed), null, degradations);
-      return null;
-    }
-    String invalid = null;
-    if (scores == null) {
-      invalid = "returned null";
-    } else if (scores.length != candidates.size()) {
-      invalid = "returned " + scores.length + " scores for " + candidates.size() + " candidates";
-    } else {
-      for (int i = 0; i < scores.length; i++) {
-        if (!Double.isFinite(scores[i])) {
-          invalid = "score " + i + " (item '" + candidates.get(i).itemId() + "') is " + scores[i];
+  /**
+   * Round-robin interleave by rank, deduplicated by item id, cut at maxCandidates. A null candidate
+   * invalidates its source's whole list, which is then left out.
+   */
+  private List<Candidate> merge(Object[][] perSource, int[] sizes, Map<String, Integer> positions, Run run) {
+    for (int s = 0; s < perSource.length; s++) {
+      for (int j = 0; j < sizes[s]; j++) {
+        if (perSource[s][j] == null) {
+          run.degrade(Stage.CANDIDATES, generatorNames[s], Reason.INVALID_OUTPUT, "candidate " + j + " is null", null);
+          sizes[s] = 0;
           break;
         }
       }
     }
-    if (invalid != null) {
-      degrade(Stage.SCORING, who, Reason.INVALID_OUTPUT, invalid, null, degradations);
+    int longest = 0;
+    int total = 0;
+    for (int size : sizes) {
+      longest = Math.max(longest, size);
+      total += size;
+    }
+    Object[] merged = new Object[Math.min(maxCandidates, total)];
+    int n = 0;
+    for (int rank = 0; rank < longest; rank++) {
+      for (int s = 0; s < perSource.length; s++) {
+        if (rank >= sizes[s]) {
+          continue;
+        }
+        Candidate c = (Candidate) perSource[s][rank];
+        String source = generatorNames[s];
+        Integer at = positions.get(c.itemId());
+        if (at != null) {
+          Candidate first = (Candidate) merged[at];
+          if (!first.isFrom(source)) {
+            merged[at] = first.withAlsoFrom(source);
+          }
+        } else if (n < merged.length) {
+          if (!c.source().equals(source)) {
+            c = Candidate.of(c.itemId(), c.retrievalScore(), source);
+          }
+          positions.put(c.itemId(), n);
+          merged[n++] = c;
+        }
+      }
+    }
+    return new ReadOnlyArrayList<>(merged, n);
+  }
+
+  private List<FeatureVector> fetchFeatures(List<Candidate> candidates, Run run) {
+    String who = featureSourceName;
+    long allowed = run.allowedOrDegrade(Stage.FEATURES, who);
+    if (allowed < 0) {
+      return null;
+    }
+    long t0 = run.now;
+    List<FeatureVector> out = null;
+    RuntimeException error = null;
+    try {
+      out = featureSource.fetch(run.request, candidates);
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    long took = run.endStage(Stage.FEATURES, t0);
+    String invalid = error != null || took > allowed ? null : invalidFeatures(out, candidates);
+    if (error != null || took > allowed || invalid != null) {
+      run.fail(Stage.FEATURES, who, took, allowed, error, invalid);
+      return null;
+    }
+    return out instanceof ReadOnlyArrayList ? out : new ReadOnlyArrayList<>(out.toArray(), out.size());
+  }
+
+  private String invalidFeatures(List<FeatureVector> out, List<Candidate> candidates) {
+    if (out == null) {
+      return "returned null";
+    }
+    if (out.size() != candidates.size()) {
+      return "returned " + out.size() + " vectors for " + candidates.size() + " candidates";
+    }
+    for (int i = 0; i < out.size(); i++) {
+      FeatureVector v = out.get(i);
+      if (v == null) {
+        return "vector " + i + " (item '" + candidates.get(i).itemId() + "') is null";
+      }
+      if (v.schema() != featureSchema && !v.schema().equals(featureSchema)) {
+        return "vector " + i + " (item '" + candidates.get(i).itemId() + "') has schema " + v.schema()
+            + ", expected the declared " + featureSchema;
+      }
+    }
+    return null;
+  }
+
+  private double[] score(List<Candidate> candidates, List<FeatureVector> features, Run run) {
+    String who = scorerName;
+    long allowed = run.allowedOrDegrade(Stage.SCORING, who);
+    if (allowed < 0) {
+      return null;
+    }
+    long t0 = run.now;
+    double[] scores = null;
+    RuntimeException error = null;
+    try {
+      scores = scorer.score(run.request, candidates, features);
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    long took = run.endStage(Stage.SCORING, t0);
+    String invalid = null;
+    if (error == null && took <= allowed) {
+      if (scores == null) {
+        invalid = "returned null";
+      } else if (scores.length != candidates.size()) {
+        invalid = "returned " + scores.length + " scores for " + candidates.size() + " candidates";
+      }
+    }
+    if (error != null || took > allowed || invalid != null) {
+      run.fail(Stage.SCORING, who, took, allowed, error, invalid);
       return null;
     }
     return scores;
   }
 
-  private List<ScoredItem> rerank(
-      PipelineRequest request, List<ScoredItem> byScore, Map<String, Integer> positions, long deadline,
-      List<Degradation> degradations, long[] stageNanos) {
-    long t0 = ticker.read();
-    long allowed = allowed(Stage.RERANKING, t0, deadline);
-    String who = reRanker.name();
-    if (allowed <= 0) {
-      degrade(Stage.RERANKING, who, Reason.BUDGET_EXHAUSTED, budgetSpent(deadline, t0), null, degradations);
+  private List<ScoredItem> rerank(List<ScoredItem> byScore, Map<String, Integer> positions, Run run) {
+    String who = reRankerName;
+    long allowed = run.allowedOrDegrade(Stage.RERANKING, who);
+    if (allowed < 0) {
       return null;
     }
-    List<ScoredItem> out;
+    long t0 = run.now;
+    List<ScoredItem> out = null;
+    RuntimeException error = null;
     try {
-      out = reRanker.rerank(request, Collections.unmodifiableList(byScore), request.k());
+      out = reRanker.rerank(run.request, byScore, run.request.k());
     } catch (RuntimeException e) {
-      timeStage(Stage.RERANKING, t0, stageNanos);
-      degrade(Stage.RERANKING, who, Reason.ERROR, describe(e), e, degradations);
-      return null;
+      error = e;
     }
-    long took = timeStage(Stage.RERANKING, t0, stageNanos);
-    if (took > allowed) {
-      degrade(Stage.RERANKING, who, Reason.OVER_BUDGET, overBudget(took, allowed), null, degradations);
-      return null;
-    }
-    String invalid = null;
-    if (out == null) {
-      invalid = "returned null";
-    } else if (out.size() > request.k()) {
-      invalid = "returned " + out.size() + " items for k=" + request.k();
-    } else {
-      Set<String> seen = new HashSet<>(out.size() * 2);
-      for (int i = 0; i < out.size(); i++) {
-        ScoredItem s = out.get(i);
-        if (s == null) {
-          invalid = "item " + i + " is null";
-        } else if (!positions.containsKey(s.itemId())) {
-          invalid = "item " + i + " ('" + s.itemId() + "') was not among the scored candidates";
-        } else if (!seen.add(s.itemId())) {
-          invalid = "item '" + s.itemId() + "' appears twice";
-        }
-        if (invalid != null) {
-          break;
-        }
-      }
-    }
-    if (invalid != null) {
-      degrade(Stage.RERANKING, who, Reason.INVALID_OUTPUT, invalid, null, degradations);
+    long took = run.endStage(Stage.RERANKING, t0);
+    String invalid = error != null || took > allowed ? null : invalidReRanking(out, positions, run.request.k());
+    if (error != null || took > allowed || invalid != null) {
+      run.fail(Stage.RERANKING, who, took, allowed, error, invalid);
       return null;
     }
     return out;
   }
 
-  private static List<ScoredItem> sortByScore(List<Candidate> candidates, double[] scores) {
+  private static String invalidReRanking(List<ScoredItem> out, Map<String, Integer> positions, int k) {
+    if (out == null) {
+      return "returned null";
+    }
+    if (out.size() > k) {
+      return "returned " + out.size() + " items for k=" + k;
+    }
+    Set<String> seen = new HashSet<>(out.size() * 2);
+    for (int i = 0; i < out.size(); i++) {
+      ScoredItem s = out.get(i);
+      if (s == null) {
+        return "item " + i + " is null";
+      }
+      if (!positions.containsKey(s.itemId())) {
+        return "item " + i + " ('" + s.itemId() + "') was not among the scored candidates";
+      }
+      if (!seen.add(s.itemId())) {
+        return "item '" + s.itemId() + "' appears twice";
+      }
+    }
+    return null;
+  }
+
+  /** Scored items best first (stable: ties keep retrieval order); null with a degradation on NaN/Inf. */
+  private List<ScoredItem> sortByScore(List<Candidate> candidates, double[] scores, Run run) {
     ScoredItem[] arr = new ScoredItem[scores.length];
     for (int i = 0; i < arr.length; i++) {
+      if (!Double.isFinite(scores[i])) {
+        run.degrade(Stage.SCORING, scorerName, Reason.INVALID_OUTPUT,
+            "score " + i + " (item '" + candidates.get(i).itemId() + "') is " + scores[i], null);
+        return null;
+      }
       arr[i] = ScoredItem.of(candidates.get(i), scores[i]);
     }
-    // Stable: equal scores keep retrieval order.
-    Arrays.sort(arr, (a, b) -> Double.compare(b.score(), a.score()));
-    return Arrays.asList(arr);
+    Arrays.sort(arr, BY_SCORE_DESC);
+    return new ReadOnlyArrayList<>(arr, arr.length);
   }
 
-  private long allowed(Stage stage, long now, long deadline) {
-    long stageBudget = stageBudgetNanos[stage.ordinal()];
-    long remaining = deadline == UNLIMITED ? UNLIMITED : deadline - now;
-    return Math.min(stageBudget, remaining);
-  }
+  private static final Comparator<ScoredItem> BY_SCORE_DESC = (a, b) -> Double.compare(b.score(), a.score());
 
-  private long timeStage(Stage stage, long t0, long[] stageNanos) {
-    long took = ticker.read() - t0;
-    stageNanos[stage.ordinal()] = took;
-    stageLatency[stage.ordinal()].record(took);
-    return took;
-  }
-
-  private void skip(Stage stage, String who, String because, List<Degradation> degradations) {
-    degrade(stage, who, Reason.SKIPPED, "not run because " + because, null, degradations);
-  }
-
-  private void degrade(
-      Stage stage, String component, Reason reason, String detail, RuntimeException cause,
-      List<Degradation> degradations) {
-    Degradation d = new Degradation(stage, component, reason, detail);
-    degradations.add(d);
-    degradedByStage[stage.ordinal()].increment();
-    if (reason == Reason.ERROR) {
-      errors.increment();
-    }
-    if (reason == Reason.SKIPPED) {
-      return;
-    }
+  private void log(Degradation d, RuntimeException cause) {
     long now = ticker.read();
-    long last = lastWarnNanos.get(stage.ordinal());
-    if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(stage.ordinal(), last, now)) {
+    int stage = d.stage().ordinal();
+    long last = lastWarnNanos.get(stage);
+    if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(stage, last, now)) {
       // At most one WARN per stage every 10 s, so a failing dependency cannot flood the log.
       LOG.warn("pipeline '{}' degraded: {} (further degradations of this stage logged at DEBUG for 10 s)",
           name, d, cause);
@@ -506,14 +533,6 @@ public final class TwoStagePipeline {
 
   private static String describe(RuntimeException e) {
     return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
-  }
-
-  private static String overBudget(long took, long allowed) {
-    return "took " + micros(took) + ", budget " + micros(allowed);
-  }
-
-  private static String budgetSpent(long deadline, long now) {
-    return "request budget spent " + micros(now - deadline) + " before the stage could start";
   }
 
   private static String micros(long nanos) {

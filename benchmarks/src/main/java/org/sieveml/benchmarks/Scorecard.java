@@ -1,0 +1,550 @@
+package org.sieveml.benchmarks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Version;
+import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
+
+/**
+ * The project's single benchmark entry point: runs, for each area, every registered
+ * {@linkplain Comparison comparison} of one of our benchmarks against its anchor (the strongest peer
+ * or baseline), and prints how many times better than the anchor we are.
+ *
+ * <pre>
+ * mvn -pl benchmarks -am package -DskipTests
+ * java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]
+ * </pre>
+ *
+ * <p>Areas: {@code pipeline}, {@code features}, {@code retrieval}, {@code ranking}, {@code drift}; all of
+ * them when none is named. {@code --quick} runs 2 forks per benchmark method, each of 6 warmup and 8
+ * measurement iterations of 1 s (about 1 min per comparison); the default runs 4 forks x 8 warmup x 10
+ * measurement iterations (about 2.5 min per comparison). The warmup is sized for C2 to reach steady
+ * state on a 2-core machine (about 5 s for the pipeline benchmark).
+ *
+ * <p>Each fork is a separate JMH {@link Runner} run of one method, and the forks of ours and of the
+ * anchor alternate in ABBA order (ours, anchor, anchor, ours, ...), so that a machine that slows down
+ * or speeds up during the run (a shared or virtualised host) biases neither side. Every measured
+ * iteration's primary score is collected across forks and the <em>median</em> of ours is compared with
+ * the median of the anchor; the median ignores the odd iteration disturbed by a noisy neighbour.
+ *
+ * <p>Besides a human-readable table, each figure is printed as exactly one tab-separated line:
+ *
+ * <pre>
+ * SCORE  area  metric  ours  anchor  anchor-name  ratio  goal  unit
+ * </pre>
+ *
+ * where {@code ratio} is "times better than the anchor" (above 1 we win): anchor/ours for a time,
+ * ours/anchor for a throughput; {@code goal} is the ratio we aim for. {@code grep '^SCORE'} extracts
+ * them.
+ *
+ * <p>Exit codes: 0 when every selected comparison ran (whether or not it met its goal), 1 when a
+ * benchmark failed, 2 for a bad command line.
+ *
+ * <p>To add an area's figures, add {@link Comparison}s to {@link #REGISTRY}; nothing else changes.
+ */
+public final class Scorecard {
+
+  // Declared first: the registry's Comparisons validate against it during class initialization.
+  private static final Pattern METRIC = Pattern.compile("[a-z0-9_]+");
+
+  /** The areas, in report order. */
+  public static final List<String> AREAS = List.of("pipeline", "features", "retrieval", "ranking", "drift");
+
+  /** Every comparison the scorecard runs, in report order within each area. */
+  public static final List<Comparison> REGISTRY = List.of(
+      new Comparison(
+          "pipeline", "overhead_500_candidates", PipelineOverheadBenchmark.class, "pipeline", "handWired",
+          "hand-wired stages", 0.95, true, "us/op"));
+
+  static final String USAGE =
+      "usage: java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]\n"
+          + "  areas: " + String.join(", ", AREAS) + " (all when none is named)\n"
+          + "  --quick  2 forks x 6 warmup x 8 measurement iterations of 1 s per method\n"
+          + "           (default: 4 forks x 8 warmup x 10 measurement iterations)";
+
+  private Scorecard() {}
+
+  /**
+   * One figure of the scorecard: our benchmark method against an anchor method of the same JMH class.
+   *
+   * @param area one of {@link #AREAS}
+   * @param metric the figure's name, {@code [a-z0-9_]+}, e.g. {@code overhead_500_candidates}
+   * @param benchmark the JMH benchmark class holding both methods
+   * @param ours our {@code @Benchmark} method's name
+   * @param anchor the anchor's {@code @Benchmark} method's name
+   * @param anchorName what the anchor is, for readers, e.g. {@code hand-wired stages}
+   * @param goal the ratio (times better than the anchor) we aim for, positive
+   * @param lowerIsBetter true for times (AverageTime, SampleTime), false for throughputs
+   * @param unit the unit JMH reports for both methods, e.g. {@code us/op}; checked against the run
+   */
+  public record Comparison(
+      String area, String metric, Class<?> benchmark, String ours, String anchor, String anchorName,
+      double goal, boolean lowerIsBetter, String unit) {
+
+    /**
+     * Validates every field.
+     *
+     * @param area one of {@link #AREAS}
+     * @param metric {@code [a-z0-9_]+}
+     * @param benchmark the JMH class, not null
+     * @param ours our method, non-blank, no tabs
+     * @param anchor the anchor's method, non-blank, no tabs, not {@code ours}
+     * @param anchorName non-blank, no tabs
+     * @param goal positive and finite
+     * @param lowerIsBetter true for times
+     * @param unit non-blank, no tabs
+     * @throws IllegalArgumentException naming the bad field and value
+     */
+    public Comparison {
+      if (!AREAS.contains(area)) {
+        throw new IllegalArgumentException("area must be one of " + AREAS + ", was '" + area + "'");
+      }
+      if (metric == null || !METRIC.matcher(metric).matches()) {
+        throw new IllegalArgumentException("metric must match " + METRIC.pattern() + ", was '" + metric + "'");
+      }
+      if (benchmark == null) {
+        throw new IllegalArgumentException("benchmark class of metric '" + metric + "' must not be null");
+      }
+      requireField("ours", ours);
+      requireField("anchor", anchor);
+      requireField("anchorName", anchorName);
+      requireField("unit", unit);
+      if (ours.equals(anchor)) {
+        throw new IllegalArgumentException("ours and anchor must be different methods, both were '" + ours + "'");
+      }
+      if (!(goal > 0) || Double.isInfinite(goal)) {
+        throw new IllegalArgumentException("goal of metric '" + metric + "' must be positive, was " + goal);
+      }
+    }
+
+    private static void requireField(String field, String value) {
+      if (value == null || value.isBlank() || value.indexOf('\t') >= 0 || value.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException(
+            field + " must be non-blank without tabs or newlines, was "
+                + (value == null ? "null" : "'" + value + "'"));
+      }
+    }
+
+    /**
+     * The JMH benchmark name of our method.
+     *
+     * @return e.g. {@code org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark.pipeline}
+     */
+    public String oursBenchmark() {
+      return benchmark.getName() + "." + ours;
+    }
+
+    /**
+     * The JMH benchmark name of the anchor method.
+     *
+     * @return the fully qualified benchmark name
+     */
+    public String anchorBenchmark() {
+      return benchmark.getName() + "." + anchor;
+    }
+  }
+
+  /**
+   * A parsed command line.
+   *
+   * @param quick whether to run the short configuration
+   * @param areas the selected areas, in report order, without duplicates
+   */
+  public record Settings(boolean quick, List<String> areas) {
+
+    /**
+     * Copies the area list.
+     *
+     * @param quick whether to run the short configuration
+     * @param areas the selected areas
+     */
+    public Settings {
+      areas = List.copyOf(areas);
+    }
+
+    /**
+     * JMH forks per benchmark method; the forks of the two methods of a comparison alternate.
+     *
+     * @return 2 when quick, else 4
+     */
+    public int forks() {
+      return quick ? 2 : 4;
+    }
+
+    /**
+     * Warmup iterations per fork, of 1 s each.
+     *
+     * @return 6 when quick, else 8
+     */
+    public int warmupIterations() {
+      return quick ? 6 : 8;
+    }
+
+    /**
+     * Measurement iterations per fork, of 1 s each.
+     *
+     * @return 8 when quick, else 10
+     */
+    public int measurementIterations() {
+      return quick ? 8 : 10;
+    }
+
+    /**
+     * Describes the configuration for the report header.
+     *
+     * @return e.g. {@code quick: 2 forks per method (ABBA) x 6 warmup x 8 measurement iterations of 1 s}
+     */
+    public String describe() {
+      return (quick ? "quick" : "full") + ": " + forks() + (forks() == 1 ? " fork" : " forks")
+          + " per method (ABBA) x " + warmupIterations() + " warmup x " + measurementIterations()
+          + " measurement iterations of 1 s";
+    }
+  }
+
+  /**
+   * A measured figure: the medians of our and the anchor's iteration scores.
+   *
+   * @param comparison what was compared
+   * @param ours median of our method's iteration scores
+   * @param anchor median of the anchor method's iteration scores
+   * @param oursSamples number of iteration scores behind {@code ours}
+   * @param anchorSamples number of iteration scores behind {@code anchor}
+   */
+  public record Figure(Comparison comparison, double ours, double anchor, int oursSamples, int anchorSamples) {
+
+    /**
+     * Times better than the anchor.
+     *
+     * @return see {@link Scorecard#ratio(double, double, boolean)}
+     */
+    public double ratio() {
+      return Scorecard.ratio(ours, anchor, comparison.lowerIsBetter());
+    }
+
+    /**
+     * Whether the ratio reaches the goal.
+     *
+     * @return {@code ratio() >= goal}
+     */
+    public boolean meetsGoal() {
+      return ratio() >= comparison.goal();
+    }
+
+    /**
+     * The machine-readable line for this figure.
+     *
+     * @return see {@link Scorecard#scoreLine(Comparison, double, double)}
+     */
+    public String scoreLine() {
+      return Scorecard.scoreLine(comparison, ours, anchor);
+    }
+  }
+
+  /**
+   * Runs the scorecard and exits with its status.
+   *
+   * @param args {@code [--quick] [area ...]}
+   */
+  public static void main(String[] args) {
+    int status = run(args, System.out, System.err);
+    System.out.flush();
+    System.exit(status);
+  }
+
+  /**
+   * Runs the scorecard without exiting the JVM.
+   *
+   * @param args {@code [--quick] [area ...]}
+   * @param out where the report goes
+   * @param err where errors go
+   * @return the exit status: 0 done, 1 a benchmark failed, 2 bad command line
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Settings settings;
+    try {
+      if (Arrays.asList(args).contains("-h") || Arrays.asList(args).contains("--help")) {
+        out.println(USAGE);
+        return 0;
+      }
+      settings = parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("scorecard: " + e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    printHeader(settings, out);
+    List<Figure> figures = new ArrayList<>();
+    for (String area : settings.areas()) {
+      List<Comparison> comparisons = comparisons(area);
+      if (comparisons.isEmpty()) {
+        out.println("# area " + area + ": no comparisons yet");
+        continue;
+      }
+      out.println("# area " + area + ": " + comparisons.size() + " comparison(s)");
+      try {
+        figures.addAll(measure(comparisons, settings, out));
+      } catch (RunnerException | RuntimeException e) {
+        err.println("scorecard: area " + area + " failed: " + e);
+        printReport(figures, out);
+        return 1;
+      }
+    }
+    printReport(figures, out);
+    return 0;
+  }
+
+  /**
+   * Parses the command line.
+   *
+   * @param args {@code [--quick] [area ...]}
+   * @return the settings; all areas when none is named
+   * @throws IllegalArgumentException naming an unknown option or area
+   */
+  public static Settings parse(String... args) {
+    boolean quick = false;
+    Set<String> named = new LinkedHashSet<>();
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else if (a.startsWith("-")) {
+        throw new IllegalArgumentException("unknown option '" + a + "'");
+      } else if (AREAS.contains(a)) {
+        named.add(a);
+      } else {
+        throw new IllegalArgumentException("unknown area '" + a + "'; known areas: " + String.join(", ", AREAS));
+      }
+    }
+    List<String> areas = new ArrayList<>();
+    for (String a : AREAS) {
+      if (named.isEmpty() || named.contains(a)) {
+        areas.add(a);
+      }
+    }
+    return new Settings(quick, areas);
+  }
+
+  /**
+   * The registered comparisons of one area.
+   *
+   * @param area an area
+   * @return its comparisons in registry order, possibly empty
+   */
+  public static List<Comparison> comparisons(String area) {
+    List<Comparison> out = new ArrayList<>();
+    for (Comparison c : REGISTRY) {
+      if (c.area().equals(area)) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The median: the middle value of an odd count, the mean of the two middle values of an even count.
+   *
+   * @param values the samples, not modified
+   * @return the median
+   * @throws IllegalArgumentException if there are no values or one is NaN
+   */
+  public static double median(double[] values) {
+    if (values == null || values.length == 0) {
+      throw new IllegalArgumentException("median of no values");
+    }
+    double[] s = values.clone();
+    for (double v : s) {
+      if (Double.isNaN(v)) {
+        throw new IllegalArgumentException("median of values containing NaN: " + Arrays.toString(values));
+      }
+    }
+    Arrays.sort(s);
+    int mid = s.length / 2;
+    return s.length % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2.0;
+  }
+
+  /**
+   * How many times better than the anchor we are: {@code anchor / ours} when lower is better (times),
+   * {@code ours / anchor} otherwise (throughputs). Above 1 we win.
+   *
+   * @param ours our figure, positive and finite
+   * @param anchor the anchor's figure, positive and finite
+   * @param lowerIsBetter true for times, false for throughputs
+   * @return the ratio
+   * @throws IllegalArgumentException if a figure is not positive and finite
+   */
+  public static double ratio(double ours, double anchor, boolean lowerIsBetter) {
+    if (!(ours > 0) || !(anchor > 0) || Double.isInfinite(ours) || Double.isInfinite(anchor)) {
+      throw new IllegalArgumentException(
+          "figures must be positive and finite, were ours=" + ours + ", anchor=" + anchor);
+    }
+    return lowerIsBetter ? anchor / ours : ours / anchor;
+  }
+
+  /**
+   * The machine-readable line of one figure:
+   * {@code SCORE<TAB>area<TAB>metric<TAB>ours<TAB>anchor<TAB>anchor name<TAB>ratio<TAB>goal<TAB>unit}.
+   * Figures are printed with 5 significant digits, the ratio with 3 decimals, all in
+   * {@link Locale#ROOT}.
+   *
+   * @param c the comparison
+   * @param ours our median
+   * @param anchor the anchor's median
+   * @return the line, without a line terminator
+   */
+  public static String scoreLine(Comparison c, double ours, double anchor) {
+    return String.join("\t",
+        "SCORE", c.area(), c.metric(), number(ours), number(anchor), c.anchorName(),
+        String.format(Locale.ROOT, "%.3f", ratio(ours, anchor, c.lowerIsBetter())), number(c.goal()), c.unit());
+  }
+
+  static String number(double v) {
+    return new BigDecimal(v).round(new MathContext(5)).stripTrailingZeros().toPlainString();
+  }
+
+  private static List<Figure> measure(List<Comparison> comparisons, Settings settings, PrintStream out)
+      throws RunnerException {
+    List<Figure> figures = new ArrayList<>();
+    for (Comparison c : comparisons) {
+      out.println("# " + c.area() + "/" + c.metric() + ": " + c.ours() + " vs " + c.anchor() + " ("
+          + c.anchorName() + "), " + c.unit());
+      List<Double> ours = new ArrayList<>();
+      List<Double> anchor = new ArrayList<>();
+      for (int fork = 0; fork < settings.forks(); fork++) {
+        for (boolean isOurs : forkOrder(fork)) {
+          String method = isOurs ? c.ours() : c.anchor();
+          double[] scores = runFork(isOurs ? c.oursBenchmark() : c.anchorBenchmark(), c.unit(), settings);
+          for (double v : scores) {
+            (isOurs ? ours : anchor).add(v);
+          }
+          StringBuilder line = new StringBuilder(
+              String.format(Locale.ROOT, "#   fork %d/%d %-12s median %10s |", fork + 1, settings.forks(), method,
+                  number(median(scores))));
+          for (double v : scores) {
+            line.append(' ').append(number(v));
+          }
+          out.println(line);
+        }
+      }
+      double[] o = ours.stream().mapToDouble(Double::doubleValue).toArray();
+      double[] a = anchor.stream().mapToDouble(Double::doubleValue).toArray();
+      figures.add(new Figure(c, median(o), median(a), o.length, a.length));
+    }
+    return figures;
+  }
+
+  /**
+   * Which method runs first in a fork round: ours first in even rounds, the anchor first in odd ones,
+   * giving ours, anchor, anchor, ours, ... (ABBA) so linear drift cancels over two rounds.
+   *
+   * @param round the fork round, from 0
+   * @return {@code {true, false}} (ours first) or {@code {false, true}}
+   */
+  static boolean[] forkOrder(int round) {
+    return round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true};
+  }
+
+  /** One fork of one benchmark method; returns every measured iteration's primary score. */
+  private static double[] runFork(String benchmark, String unit, Settings settings) throws RunnerException {
+    Options options = new OptionsBuilder()
+        .include("^" + Pattern.quote(benchmark) + "$")
+        .forks(1)
+        .warmupIterations(settings.warmupIterations())
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(settings.measurementIterations())
+        .measurementTime(TimeValue.seconds(1))
+        .verbosity(VerboseMode.SILENT)
+        .shouldFailOnError(true)
+        .build();
+    Collection<RunResult> results = new Runner(options).run();
+    List<Double> scores = new ArrayList<>();
+    for (RunResult r : results) {
+      if (!r.getParams().getBenchmark().equals(benchmark)) {
+        throw new IllegalStateException("asked JMH for " + benchmark + ", it ran " + r.getParams().getBenchmark());
+      }
+      for (BenchmarkResult b : r.getBenchmarkResults()) {
+        if (!unit.equals(b.getScoreUnit())) {
+          throw new IllegalStateException(
+              benchmark + " reports " + b.getScoreUnit() + " but its comparison declares " + unit);
+        }
+        for (IterationResult it : b.getIterationResults()) {
+          scores.add(it.getPrimaryResult().getScore());
+        }
+      }
+    }
+    if (scores.isEmpty()) {
+      throw new IllegalStateException("JMH returned no iterations for " + benchmark + "; is it in benchmarks.jar?");
+    }
+    return scores.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static void printHeader(Settings settings, PrintStream out) {
+    out.println("# SieveML scorecard (" + settings.describe() + ")");
+    out.println("# date   " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    out.println("# jvm    " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+        + " (" + System.getProperty("java.vm.vendor") + ")");
+    out.println("# os     " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        + System.getProperty("os.arch"));
+    out.println("# cores  " + Runtime.getRuntime().availableProcessors()
+        + cpuModel().map(m -> " (" + m + ")").orElse(""));
+    out.println("# jmh    " + Version.getPlainVersion());
+    out.println("# areas  " + String.join(" ", settings.areas()));
+  }
+
+  private static Optional<String> cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("model name")) {
+          int colon = line.indexOf(':');
+          return Optional.of(line.substring(colon + 1).trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux, or not readable: the header simply omits the model.
+    }
+    return Optional.empty();
+  }
+
+  private static void printReport(List<Figure> figures, PrintStream out) {
+    if (figures.isEmpty()) {
+      return;
+    }
+    out.println();
+    String row = "%-10s %-26s %12s %12s %-20s %7s %6s %-7s %s%n";
+    out.printf(Locale.ROOT, row, "area", "metric", "ours", "anchor", "anchor name", "ratio", "goal", "unit", "verdict");
+    for (Figure f : figures) {
+      Comparison c = f.comparison();
+      out.printf(Locale.ROOT, row, c.area(), c.metric(), number(f.ours()), number(f.anchor()), c.anchorName(),
+          String.format(Locale.ROOT, "%.3f", f.ratio()), number(c.goal()), c.unit(),
+          (f.meetsGoal() ? "meets goal" : "BELOW GOAL") + " (" + f.oursSamples() + "/" + f.anchorSamples()
+              + " iterations)");
+    }
+    out.println();
+    for (Figure f : figures) {
+      out.println(f.scoreLine());
+    }
+  }
+}
