@@ -29,6 +29,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.util.Version;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
+import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
+import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
 
 /**
  * The project's single benchmark entry point: runs, for each area, every registered
@@ -79,7 +81,13 @@ public final class Scorecard {
   public static final List<Comparison> REGISTRY = List.of(
       new Comparison(
           "pipeline", "overhead_500_candidates", PipelineOverheadBenchmark.class, "pipeline", "handWired",
-          "hand-wired stages", 0.95, true, "us/op"));
+          "hand-wired stages", 0.95, true, "us/op"),
+      new Comparison(
+          "ranking", "gbdt_500x50_100trees", GbdtScoringBenchmark.class, "ranker", "xgboost4j",
+          "XGBoost4J Booster.predict on one DMatrix", 2.0, true, "us/op"),
+      new Comparison(
+          "ranking", "logistic_500x50", LinearScoringBenchmark.class, "ranker", "dotProduct",
+          "hand-written dot product", 0.9, true, "us/op"));
 
   static final String USAGE =
       "usage: java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]\n"

@@ -151,10 +151,19 @@ public final class GbdtRanker implements Scorer {
     int n = features.size();
     int w = encoder.width();
     double[] row = new double[w];
-    double[] out = new double[n];
+    float[] x = new float[n * w];
     for (int i = 0; i < n; i++) {
       encoder.encode(features.get(i), row, 0);
-      out[i] = finish(trees.predict(row, 0));
+      for (int j = 0; j < w; j++) {
+        x[i * w + j] = (float) row[j];
+      }
+    }
+    double[] out = new double[n];
+    trees.predictBatch(x, n, w, out);
+    if (calibrator != null) {
+      for (int i = 0; i < n; i++) {
+        out[i] = calibrator.calibrate(out[i]);
+      }
     }
     return out;
   }
@@ -186,9 +195,21 @@ public final class GbdtRanker implements Scorer {
    * @return one prediction per row
    */
   public double[] predictEncoded(double[][] rows) {
-    double[] out = new double[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      out[i] = finish(trees.predict(rows[i], 0));
+    int n = rows.length;
+    int w = encoder.width();
+    float[] x = new float[n * w];
+    for (int i = 0; i < n; i++) {
+      if (rows[i].length != w) {
+        throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values; expected " + w);
+      }
+      for (int j = 0; j < w; j++) {
+        x[i * w + j] = (float) rows[i][j];
+      }
+    }
+    double[] out = new double[n];
+    trees.predictBatch(x, n, w, out);
+    for (int i = 0; i < n; i++) {
+      out[i] = finish(out[i]);
     }
     return out;
   }

@@ -35,6 +35,10 @@ class GbdtRankerTest {
 
   /** Seeded synthetic data with 10 % missing values. */
   static List<FeatureVector> synth(int n, long seed, double[] labels) {
+    return synth(n, seed, labels, 0.1);
+  }
+
+  static List<FeatureVector> synth(int n, long seed, double[] labels, double missingRate) {
     Random r = new Random(seed);
     List<FeatureVector> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -46,18 +50,18 @@ class GbdtRankerTest {
       String c = "c" + r.nextInt(12);
       double z = 1.5 * x1 - x2 * x2 + 0.1 * k + (f ? 0.7 : -0.3) + (c.hashCode() % 3) * 0.5;
       labels[i] = r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-      if (r.nextDouble() < 0.1) {
+      if (r.nextDouble() < missingRate) {
         b.setMissing("x1");
       } else {
         b.setDouble("x1", x1);
       }
-      if (r.nextDouble() < 0.1) {
+      if (r.nextDouble() < missingRate) {
         b.setMissing("x2");
       } else {
         b.setDouble("x2", x2);
       }
       b.setLong("n", k).setBoolean("flag", f);
-      if (r.nextDouble() < 0.1) {
+      if (r.nextDouble() < missingRate) {
         b.setMissing("cat");
       } else {
         b.setString("cat", c);
@@ -79,6 +83,8 @@ class GbdtRankerTest {
     List<FeatureVector> train = synth(3000, 1, y);
     double[] yt = new double[1000];
     List<FeatureVector> test = synth(1000, 2, yt);
+    // no missing values: exercises the evaluator's lock-step path (blocks without NaN)
+    List<FeatureVector> complete = synth(1000, 6, new double[1000], 0.0);
     FeatureEncoder enc = encoder();
     for (GbdtRanker.Objective obj : GbdtRanker.Objective.values()) {
       GbdtRanker.Trainer tr = GbdtRanker.trainer(enc).objective(obj).rounds(60).maxDepth(6).seed(3)
@@ -89,7 +95,7 @@ class GbdtRankerTest {
         GbdtRanker ranker = GbdtRanker.fromModelJson("m", enc,
             new String(booster.toByteArray("json"), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(60, ranker.treeCount());
-        for (List<FeatureVector> set : List.of(train, test)) {
+        for (List<FeatureVector> set : List.of(train, test, complete)) {
           double[][] enc2 = enc.encode(frame(set));
           DMatrix d = GbdtRanker.toDMatrix(enc2);
           float[][] ref = booster.predict(d);

@@ -22,6 +22,11 @@ public final class TreeEnsemble {
   private final String objective;
   private final int numFeatures;
   private final boolean logistic;
+  /** Packed nodes of all trees: meta[2n] = feature << 1 | defaultLeft (-1 for a leaf), meta[2n+1] = left child (right = left + 1). */
+  private final int[] meta;
+  /** Split condition of an inner node, leaf value of a leaf. */
+  private final float[] value;
+  private final int[] roots;
 
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
@@ -34,6 +39,45 @@ public final class TreeEnsemble {
     this.objective = objective;
     this.numFeatures = numFeatures;
     this.logistic = "binary:logistic".equals(objective) || "reg:logistic".equals(objective);
+    int total = 0;
+    for (int[] l : left) {
+      total += l.length;
+    }
+    this.meta = new int[2 * total];
+    this.value = new float[total];
+    this.roots = new int[left.length];
+    int next = 0;
+    int[] queue = new int[0];
+    int[] slot = new int[0];
+    for (int t = 0; t < left.length; t++) {
+      int size = left[t].length;
+      if (queue.length < size) {
+        queue = new int[size];
+        slot = new int[size];
+      }
+      // breadth-first relabelling so that siblings are adjacent: right = left + 1
+      roots[t] = next;
+      int head = 0;
+      int tail = 0;
+      queue[tail] = 0;
+      slot[tail++] = next++;
+      while (head < tail) {
+        int node = queue[head];
+        int at = slot[head++];
+        if (left[t][node] == -1) {
+          meta[2 * at] = -1;
+          value[at] = cond[t][node];
+        } else {
+          meta[2 * at] = feature[t][node] << 1 | (defaultLeft[t][node] ? 1 : 0);
+          meta[2 * at + 1] = next;
+          value[at] = cond[t][node];
+          queue[tail] = left[t][node];
+          slot[tail++] = next++;
+          queue[tail] = right[t][node];
+          slot[tail++] = next++;
+        }
+      }
+    }
   }
 
   /**
@@ -176,6 +220,106 @@ public final class TreeEnsemble {
       sum += ct[node];
     }
     return sum;
+  }
+
+  /**
+   * The predictions XGBoost would return for a batch of rows given as one row-major float array. Rows are
+   * processed in blocks of 32 per tree so the tree stays in cache and independent traversals overlap;
+   * child selection is arithmetic (right = left + 1), not a data-dependent branch.
+   *
+   * @param x row-major values, {@code n * width} long, NaN = missing
+   * @param n the number of rows
+   * @param width the row width
+   * @param out receives {@code n} predictions
+   */
+  public void predictBatch(float[] x, int n, int width, double[] out) {
+    final int block = 32;
+    float[] sums = new float[block];
+    for (int start = 0; start < n; start += block) {
+      int m = Math.min(block, n - start);
+      java.util.Arrays.fill(sums, 0, m, baseMargin);
+      boolean anyMissing = false;
+      for (int i = start * width, e = (start + m) * width; i < e; i++) {
+        if (x[i] != x[i]) {
+          anyMissing = true;
+          break;
+        }
+      }
+      if (!anyMissing && m == block) {
+        lockstep(x, start, width, sums);
+      } else {
+        general(x, start, m, width, sums);
+      }
+      for (int r = 0; r < m; r++) {
+        out[start + r] = logistic ? (float) (1.0 / (1.0 + Math.exp(-sums[r]))) : sums[r];
+      }
+    }
+  }
+
+  /** Four rows at a time through each tree, so their dependent load chains overlap; no missing values. */
+  private void lockstep(float[] x, int start, int width, float[] sums) {
+    int[] meta = this.meta;
+    float[] value = this.value;
+    for (int root : roots) {
+      for (int r = 0; r < 32; r += 4) {
+        int b0 = (start + r) * width;
+        int b1 = b0 + width;
+        int b2 = b1 + width;
+        int b3 = b2 + width;
+        int n0 = root;
+        int n1 = root;
+        int n2 = root;
+        int n3 = root;
+        while (true) {
+          int w0 = meta[2 * n0];
+          int w1 = meta[2 * n1];
+          int w2 = meta[2 * n2];
+          int w3 = meta[2 * n3];
+          if ((w0 & w1 & w2 & w3) < 0) {
+            break;
+          }
+          if (w0 >= 0) {
+            n0 = meta[2 * n0 + 1] + (x[b0 + (w0 >>> 1)] < value[n0] ? 0 : 1);
+          }
+          if (w1 >= 0) {
+            n1 = meta[2 * n1 + 1] + (x[b1 + (w1 >>> 1)] < value[n1] ? 0 : 1);
+          }
+          if (w2 >= 0) {
+            n2 = meta[2 * n2 + 1] + (x[b2 + (w2 >>> 1)] < value[n2] ? 0 : 1);
+          }
+          if (w3 >= 0) {
+            n3 = meta[2 * n3 + 1] + (x[b3 + (w3 >>> 1)] < value[n3] ? 0 : 1);
+          }
+        }
+        sums[r] += value[n0];
+        sums[r + 1] += value[n1];
+        sums[r + 2] += value[n2];
+        sums[r + 3] += value[n3];
+      }
+    }
+  }
+
+  private void general(float[] x, int start, int m, int width, float[] sums) {
+    int[] meta = this.meta;
+    float[] value = this.value;
+    {
+      for (int root : roots) {
+        for (int r = 0; r < m; r++) {
+          int base = (start + r) * width;
+          int node = root;
+          int w;
+          while ((w = meta[2 * node]) >= 0) {
+            float v = x[base + (w >>> 1)];
+            int goRight = v < value[node] ? 0 : 1;
+            if (v != v) {
+              goRight = (w & 1) ^ 1;
+            }
+            node = meta[2 * node + 1] + goRight;
+          }
+          sums[r] += value[node];
+        }
+      }
+    }
   }
 
   /**
