@@ -34,6 +34,8 @@ import org.sieveml.benchmarks.drift.KsMillionBenchmark;
 import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
 import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
+import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
+import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
 
 /**
  * The project's single benchmark entry point: runs, for each area, every registered
@@ -85,6 +87,12 @@ public final class Scorecard {
       new Comparison(
           "pipeline", "overhead_500_candidates", PipelineOverheadBenchmark.class, "pipeline", "handWired",
           "hand-wired stages", 0.95, true, "us/op"),
+      new Comparison(
+          "ranking", "gbdt_500x50_100trees", GbdtScoringBenchmark.class, "ranker", "xgboost4j",
+          "XGBoost4J Booster.predict on one DMatrix", 2.0, true, "us/op"),
+      new Comparison(
+          "ranking", "logistic_500x50", LinearScoringBenchmark.class, "ranker", "dotProduct",
+          "hand-written dot product", 0.9, true, "us/op"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",

@@ -1,0 +1,153 @@
+package org.sieveml.benchmarks.ranking;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sieveml.core.Candidate;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureSpec;
+import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.core.pipeline.PipelineRequest;
+import org.sieveml.ranking.FeatureEncoder;
+import org.sieveml.ranking.GbdtRanker;
+
+/**
+ * Question: how fast does {@link GbdtRanker} score a batch of {@value #CANDIDATES} candidates x
+ * {@value #FEATURES} features with a 100-tree depth-6 model, against XGBoost4J scoring the same rows?
+ *
+ * <p>{@link #ranker()} calls {@code GbdtRanker.score} on the candidates' {@link FeatureVector}s (encoding
+ * included). {@link #xgboost4j()} is the anchor: the same 500 rows, already flattened into one
+ * {@code float[]}, wrapped in one {@code DMatrix} and scored with {@code Booster.predict} (the DMatrix is
+ * disposed each call, as a correct server must). Both use one thread; setup checks the two agree to 1e-6.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard --quick ranking
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 6, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 8, time = 1, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class GbdtScoringBenchmark {
+  /** Candidates per request. */
+  public static final int CANDIDATES = 500;
+  /** Features per candidate. */
+  public static final int FEATURES = 50;
+
+  private GbdtRanker ranker;
+  private Booster booster;
+  private List<FeatureVector> vectors;
+  private List<Candidate> candidates;
+  private PipelineRequest request;
+  private float[] flat;
+
+  /**
+   * Trains the model (seeded) and builds the request.
+   *
+   * @throws XGBoostError on native failure
+   */
+  @Setup(Level.Trial)
+  public void setup() throws XGBoostError {
+    Random r = new Random(42);
+    List<FeatureSpec> specs = new ArrayList<>();
+    for (int j = 0; j < FEATURES; j++) {
+      specs.add(FeatureSpec.of("f" + j, FeatureType.DOUBLE));
+    }
+    FeatureSchema schema = FeatureSchema.of(specs);
+    FeatureEncoder enc = FeatureEncoder.builder(schema).build();
+    int n = 5000;
+    double[][] rows = new double[n][FEATURES];
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      double z = 0;
+      for (int j = 0; j < FEATURES; j++) {
+        rows[i][j] = r.nextGaussian();
+        z += (j % 5 == 0 ? 1 : 0.1) * rows[i][j] * (j % 2 == 0 ? 1 : -1);
+      }
+      y[i] = r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    GbdtRanker.Trainer tr = GbdtRanker.trainer(enc).rounds(100).maxDepth(6).seed(1).threads(1);
+    booster = tr.trainBooster(rows, y, null);
+    ranker = GbdtRanker.fromModelJson("bench", enc, new String(booster.toByteArray("json"),
+        java.nio.charset.StandardCharsets.UTF_8));
+    Map<String, Object> one = new HashMap<>();
+    one.put("nthread", 1);
+    booster.setParams(one);
+    vectors = new ArrayList<>();
+    candidates = new ArrayList<>();
+    flat = new float[CANDIDATES * FEATURES];
+    for (int i = 0; i < CANDIDATES; i++) {
+      FeatureVector.Builder b = FeatureVector.builder(schema);
+      for (int j = 0; j < FEATURES; j++) {
+        double v = r.nextGaussian();
+        b.setDouble(j, v);
+        flat[i * FEATURES + j] = (float) v;
+      }
+      vectors.add(b.build());
+      candidates.add(Candidate.of("item" + i, 0, "bench"));
+    }
+    request = PipelineRequest.of(EntityKey.of("user", "u1"), 10);
+    double[] ours = ranker();
+    float[][] ref = xgboost4j();
+    for (int i = 0; i < CANDIDATES; i++) {
+      if (Math.abs(ours[i] - ref[i][0]) > 1e-6) {
+        throw new IllegalStateException("row " + i + ": ranker " + ours[i] + " vs XGBoost4J " + ref[i][0]);
+      }
+    }
+  }
+
+  /** Releases the booster. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    booster.dispose();
+  }
+
+  /**
+   * Our ranker.
+   *
+   * @return the scores
+   */
+  @Benchmark
+  public double[] ranker() {
+    return ranker.score(request, candidates, vectors);
+  }
+
+  /**
+   * The anchor: XGBoost4J {@code Booster.predict} on one DMatrix of the same rows.
+   *
+   * @return the scores
+   * @throws XGBoostError on native failure
+   */
+  @Benchmark
+  public float[][] xgboost4j() throws XGBoostError {
+    DMatrix d = new DMatrix(flat, CANDIDATES, FEATURES, Float.NaN);
+    try {
+      return booster.predict(d);
+    } finally {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package org.sieveml.ranking;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sieveml.core.Candidate;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.core.pipeline.PipelineRequest;
+import org.sieveml.core.pipeline.Scorer;
+import org.tribuo.ImmutableFeatureMap;
+import org.tribuo.Model;
+import org.tribuo.MutableDataset;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.classification.sgd.linear.LinearSGDModel;
+import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
+import org.tribuo.classification.sgd.objectives.LogMulticlass;
+import org.tribuo.impl.ArrayExample;
+import org.tribuo.math.la.DenseMatrix;
+import org.tribuo.math.optimisers.AdaGrad;
+import org.tribuo.provenance.SimpleDataSourceProvenance;
+
+/**
+ * Logistic regression trained by Tribuo's linear SGD ({@code LinearSGDTrainer} with the
+ * {@code LogMulticlass} objective and AdaGrad), served as a dot product over the encoded row.
+ *
+ * <p>Training turns encoded rows into Tribuo examples (missing values, i.e. NaN, and zeros are left out of
+ * the sparse example, so missing contributes 0). After training the Tribuo model's weights are copied into
+ * one array aligned with the encoder's columns: the score of a row is
+ * {@code sigmoid((w_1 - w_0) · x + (b_1 - b_0))}, exactly Tribuo's softmax probability of label "1" (tested).
+ * The Tribuo model is kept for its provenance and protobuf serialization ({@link #tribuoModel()}).
+ * Scale numeric inputs before training (SGD is sensitive to feature scale); one-hot hashed columns need
+ * no scaling.
+ *
+ * <p>Thread-safety: immutable; {@link #score} is safe for concurrent use.
+ */
+public final class LinearRanker implements Scorer {
+  private final String name;
+  private final FeatureEncoder encoder;
+  private final LinearSGDModel model;
+  private final double[] weights;
+  private final double bias;
+
+  private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model) {
+    this.name = name;
+    this.encoder = encoder;
+    this.model = model;
+    ImmutableFeatureMap fm = model.getFeatureIDMap();
+    int pos = model.getOutputIDInfo().getID(new Label("1"));
+    int neg = model.getOutputIDInfo().getID(new Label("0"));
+    if (pos < 0 || neg < 0) {
+      throw new IllegalArgumentException("model's labels are " + model.getOutputIDInfo().getDomain()
+          + "; expected 0 and 1");
+    }
+    DenseMatrix w = model.getWeightsCopy();
+    int nf = fm.size();
+    if (w.getDimension2Size() != nf + 1) {
+      throw new IllegalStateException("unexpected weight shape " + w.getDimension1Size() + "x" + w.getDimension2Size());
+    }
+    List<String> cols = encoder.columnNames();
+    this.weights = new double[cols.size()];
+    for (int j = 0; j < cols.size(); j++) {
+      int id = fm.getID(cols.get(j));
+      if (id >= 0) {
+        weights[j] = w.get(pos, id) - w.get(neg, id);
+      }
+    }
+    this.bias = w.get(pos, nf) - w.get(neg, nf);
+  }
+
+  /**
+   * Trains a logistic ranker.
+   *
+   * @param name the model's name
+   * @param encoder the encoder
+   * @param frame training features
+   * @param labels 0/1 labels, one per row
+   * @param weights positive example weights, or null
+   * @param epochs SGD epochs, at least 1
+   * @param learningRate AdaGrad's initial learning rate, positive
+   * @param seed the random seed
+   * @return the trained ranker
+   */
+  public static LinearRanker train(String name, FeatureEncoder encoder, FeatureFrame frame, double[] labels,
+      double[] weights, int epochs, double learningRate, long seed) {
+    double[][] rows = encoder.encode(frame);
+    Checks.trainingData(rows, labels, weights, encoder.width(), true);
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs is " + epochs + "; expected >= 1");
+    }
+    if (!(learningRate > 0)) {
+      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected > 0");
+    }
+    MutableDataset<Label> ds = new MutableDataset<>(
+        new SimpleDataSourceProvenance("sieveml:" + encoder.signature(), new LabelFactory()), new LabelFactory());
+    String[] names = encoder.columnNames().toArray(new String[0]);
+    for (int i = 0; i < rows.length; i++) {
+      ds.add(example(names, rows[i], new Label(labels[i] == 1 ? "1" : "0"),
+          weights == null ? 1f : (float) weights[i]));
+    }
+    LinearSGDTrainer trainer = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate, 1e-6, 0),
+        epochs, Integer.MAX_VALUE, 1, seed);
+    return new LinearRanker(name, encoder, (LinearSGDModel) trainer.train(ds));
+  }
+
+  /**
+   * Rebuilds a ranker from a Tribuo model (e.g. one read back with Tribuo's protobuf serialization).
+   *
+   * @param name the ranker's name
+   * @param encoder the encoder
+   * @param model a Tribuo {@link LinearSGDModel} over labels "0"/"1"
+   * @return the ranker
+   */
+  public static LinearRanker fromTribuo(String name, FeatureEncoder encoder, Model<?> model) {
+    if (!(model instanceof LinearSGDModel)) {
+      throw new IllegalArgumentException("model is " + model.getClass().getName() + "; expected LinearSGDModel");
+    }
+    return new LinearRanker(name, encoder, (LinearSGDModel) model);
+  }
+
+  static ArrayExample<Label> example(String[] names, double[] row, Label label, float weight) {
+    List<String> n = new ArrayList<>();
+    List<Double> v = new ArrayList<>();
+    for (int j = 0; j < row.length; j++) {
+      if (row[j] == row[j] && row[j] != 0) {
+        n.add(names[j]);
+        v.add(row[j]);
+      }
+    }
+    double[] vals = new double[v.size()];
+    for (int j = 0; j < vals.length; j++) {
+      vals[j] = v.get(j);
+    }
+    ArrayExample<Label> e = new ArrayExample<>(label, n.toArray(new String[0]), vals);
+    e.setWeight(weight);
+    return e;
+  }
+
+  /**
+   * The underlying Tribuo model (provenance, protobuf serialization, ONNX export).
+   *
+   * @return the Tribuo model
+   */
+  public LinearSGDModel tribuoModel() {
+    return model;
+  }
+
+  /**
+   * The encoder.
+   *
+   * @return the encoder
+   */
+  public FeatureEncoder encoder() {
+    return encoder;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public FeatureSchema inputSchema() {
+    return encoder.inputSchema();
+  }
+
+  @Override
+  public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
+    double[] row = new double[encoder.width()];
+    double[] out = new double[features.size()];
+    for (int i = 0; i < out.length; i++) {
+      encoder.encode(features.get(i), row, 0);
+      out[i] = probability(row);
+    }
+    return out;
+  }
+
+  /**
+   * The probability of label 1 for an encoded row.
+   *
+   * @param row a row of {@code encoder().width()} values
+   * @return the probability
+   */
+  public double probability(double[] row) {
+    double z = bias;
+    for (int j = 0; j < weights.length; j++) {
+      double x = row[j];
+      if (x == x) {
+        z += weights[j] * x;
+      }
+    }
+    return 1 / (1 + Math.exp(-z));
+  }
+
+  @Override
+  public String toString() {
+    return "LinearRanker{" + name + ", width=" + weights.length + "}";
+  }
+}

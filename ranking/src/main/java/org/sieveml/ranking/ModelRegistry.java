@@ -1,0 +1,435 @@
+package org.sieveml.ranking;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.pipeline.Scorer;
+import org.tribuo.Model;
+import org.tribuo.protos.core.ModelProto;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model registry on the local file system: versioned models with their provenance, metrics, feature
+ * service version, encoder signature and SHA-256 checksum, and the stages candidate, production and
+ * archived.
+ *
+ * <p>Layout under the root: {@code <name>/v<version>/model.bin} and {@code manifest.properties} (written
+ * to a temporary directory, fsynced, then renamed into place, so a version is either complete or absent),
+ * and {@code <name>/STAGES}, a small checksummed file naming the production version and the stack of
+ * previous production versions. Promotion and rollback rewrite {@code STAGES} to a temporary file, fsync
+ * it and atomically rename it over the old one: a crash at any point leaves either the old or the new
+ * production model, never a mix. Versions never in production are candidates; former production versions
+ * are archived.
+ *
+ * <p>Loading reads the model with XGBoost's JSON (for {@link GbdtRanker}) or Tribuo's protobuf
+ * serialization (for {@link LinearRanker}), never Java deserialization; it verifies the file's checksum and
+ * that the given feature service schema provides every input the model needs, and fails with an
+ * exception otherwise.
+ *
+ * <p>Thread-safety: safe for concurrent use within one JVM (mutations are serialized); one process should
+ * own mutations of a given root.
+ */
+public final class ModelRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+  private static final String FORMAT = "sieveml-model-registry-1";
+
+  /** The lifecycle stage of a model version. */
+  public enum Stage {
+    /** Registered, never promoted. */
+    CANDIDATE,
+    /** The version served. */
+    PRODUCTION,
+    /** Formerly in production; a rollback target. */
+    ARCHIVED
+  }
+
+  private final Path root;
+
+  private ModelRegistry(Path root) {
+    this.root = root;
+  }
+
+  /**
+   * Opens (creating if needed) a registry rooted at a directory.
+   *
+   * @param root the directory
+   * @return the registry
+   */
+  public static ModelRegistry open(Path root) {
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create registry root " + root, e);
+    }
+    return new ModelRegistry(root);
+  }
+
+  /**
+   * Registers a trained ranker as a new candidate version.
+   *
+   * @param name the model's name ({@code [A-Za-z0-9][A-Za-z0-9._-]*})
+   * @param ranker a {@link GbdtRanker} (uncalibrated) or {@link LinearRanker}
+   * @param metrics metrics to record with it
+   * @param featureServiceVersion the feature service version it was trained against
+   * @return the new version's description
+   */
+  public synchronized ModelVersion register(String name, Scorer ranker, Map<String, Double> metrics,
+      String featureServiceVersion) {
+    checkName(name);
+    byte[] bytes;
+    String kind;
+    String provenance;
+    FeatureEncoder encoder;
+    if (ranker instanceof GbdtRanker) {
+      GbdtRanker g = (GbdtRanker) ranker;
+      if (g.isCalibrated()) {
+        throw new IllegalArgumentException("ranker '" + g.name()
+            + "' has a calibrator; register the uncalibrated ranker and store calibration separately");
+      }
+      bytes = g.modelJson().getBytes(StandardCharsets.UTF_8);
+      kind = "xgboost-json";
+      provenance = "xgboost4j booster, trees=" + g.treeCount();
+      encoder = g.encoder();
+    } else if (ranker instanceof LinearRanker) {
+      LinearRanker l = (LinearRanker) ranker;
+      bytes = l.tribuoModel().serialize().toByteArray();
+      kind = "tribuo-linear-sgd";
+      provenance = l.tribuoModel().getProvenance().toString();
+      encoder = l.encoder();
+    } else {
+      throw new IllegalArgumentException("ranker is " + (ranker == null ? "null" : ranker.getClass().getName())
+          + "; expected GbdtRanker or LinearRanker");
+    }
+    if (featureServiceVersion == null || featureServiceVersion.isEmpty()) {
+      throw new IllegalArgumentException("featureServiceVersion is '" + featureServiceVersion + "'; expected text");
+    }
+    for (Map.Entry<String, Double> m : metrics.entrySet()) {
+      if (m.getValue() == null || !Double.isFinite(m.getValue())) {
+        throw new IllegalArgumentException("metric '" + m.getKey() + "' is " + m.getValue() + "; expected finite");
+      }
+    }
+    Path dir = root.resolve(name);
+    try {
+      Files.createDirectories(dir);
+      int version = versionNumbers(name).stream().max(Integer::compare).orElse(0) + 1;
+      Path tmp = Files.createTempDirectory(dir, ".tmp-v" + version + "-");
+      write(tmp.resolve("model.bin"), bytes);
+      Properties p = new Properties();
+      p.setProperty("format", FORMAT);
+      p.setProperty("name", name);
+      p.setProperty("version", Integer.toString(version));
+      p.setProperty("kind", kind);
+      p.setProperty("sha256", sha256(bytes));
+      p.setProperty("encoder", encoder.signature());
+      p.setProperty("featureServiceVersion", featureServiceVersion);
+      p.setProperty("provenance", provenance);
+      p.setProperty("createdAt", Instant.now().toString());
+      metrics.forEach((k, v) -> p.setProperty("metric." + k, Double.toString(v)));
+      write(tmp.resolve("manifest.properties"), store(p).getBytes(StandardCharsets.UTF_8));
+      move(tmp, dir.resolve("v" + version));
+      LOG.info("registered {} v{} ({})", name, version, kind);
+      return describe(name, version);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot register model '" + name + "' under " + dir, e);
+    }
+  }
+
+  /**
+   * All versions of a model, oldest first.
+   *
+   * @param name the model's name
+   * @return the versions (empty if none)
+   */
+  public synchronized List<ModelVersion> versions(String name) {
+    checkName(name);
+    List<ModelVersion> out = new ArrayList<>();
+    for (int v : versionNumbers(name)) {
+      out.add(describe(name, v));
+    }
+    return out;
+  }
+
+  /**
+   * The production version, if any.
+   *
+   * @param name the model's name
+   * @return the production version
+   */
+  public synchronized Optional<ModelVersion> production(String name) {
+    checkName(name);
+    List<Integer> s = stages(name);
+    return s.isEmpty() ? Optional.empty() : Optional.of(describe(name, s.get(0)));
+  }
+
+  /**
+   * Makes a version the production model; the previous production version becomes archived.
+   *
+   * @param name the model's name
+   * @param version an existing version
+   * @return the promoted version
+   */
+  public synchronized ModelVersion promote(String name, int version) {
+    checkName(name);
+    if (!versionNumbers(name).contains(version)) {
+      throw new IllegalArgumentException("model '" + name + "' has no version " + version);
+    }
+    List<Integer> s = new ArrayList<>(stages(name));
+    if (!s.isEmpty() && s.get(0) == version) {
+      return describe(name, version);
+    }
+    s.remove(Integer.valueOf(version));
+    s.add(0, version);
+    writeStages(name, s);
+    LOG.info("promoted {} v{} to production", name, version);
+    return describe(name, version);
+  }
+
+  /**
+   * Restores the previous production version; the current one becomes archived.
+   *
+   * @param name the model's name
+   * @return the version now in production
+   * @throws IllegalStateException if there is no earlier production version
+   */
+  public synchronized ModelVersion rollback(String name) {
+    checkName(name);
+    List<Integer> s = new ArrayList<>(stages(name));
+    if (s.size() < 2) {
+      throw new IllegalStateException("model '" + name + "' has no earlier production version to roll back to");
+    }
+    int current = s.remove(0);
+    s.add(current); // keep it archived, behind the restored one
+    writeStages(name, s);
+    LOG.info("rolled back {} from v{} to v{}", name, current, s.get(0));
+    return describe(name, s.get(0));
+  }
+
+  /**
+   * Loads the production model, checked against a feature service's schema.
+   *
+   * @param name the model's name
+   * @param featureService the schema of the feature service that will feed it
+   * @return the ranker
+   * @throws IllegalStateException if no version is in production
+   */
+  public Scorer loadProduction(String name, FeatureSchema featureService) {
+    ModelVersion v = production(name).orElseThrow(
+        () -> new IllegalStateException("model '" + name + "' has no production version"));
+    return load(name, v.version(), featureService);
+  }
+
+  /**
+   * Loads a version, verifying its checksum and that {@code featureService} provides its inputs.
+   *
+   * @param name the model's name
+   * @param version the version
+   * @param featureService the feature service's schema
+   * @return the ranker ({@link GbdtRanker} or {@link LinearRanker})
+   * @throws IllegalStateException if the file is corrupted
+   * @throws IllegalArgumentException if the schemas do not match
+   */
+  public Scorer load(String name, int version, FeatureSchema featureService) {
+    ModelVersion mv;
+    byte[] bytes;
+    synchronized (this) {
+      mv = describe(name, version);
+      try {
+        bytes = Files.readAllBytes(root.resolve(name).resolve("v" + version).resolve("model.bin"));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read model '" + name + "' v" + version, e);
+      }
+    }
+    String actual = sha256(bytes);
+    if (!actual.equals(mv.sha256())) {
+      throw new IllegalStateException("model '" + name + "' v" + version + " is corrupted: sha256 " + actual
+          + ", manifest says " + mv.sha256());
+    }
+    FeatureEncoder encoder = FeatureEncoder.fromSignature(mv.encoderSignature());
+    encoder.checkProvidedBy(featureService);
+    String label = name + "@v" + version;
+    switch (mv.kind()) {
+      case "xgboost-json":
+        return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
+      case "tribuo-linear-sgd":
+        try {
+          return LinearRanker.fromTribuo(label, encoder, Model.deserialize(ModelProto.parseFrom(bytes)));
+        } catch (IOException e) {
+          throw new IllegalStateException("model '" + label + "' is not a valid Tribuo protobuf", e);
+        }
+      default:
+        throw new IllegalStateException("model '" + label + "' has unknown kind '" + mv.kind() + "'");
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private ModelVersion describe(String name, int version) {
+    Path m = root.resolve(name).resolve("v" + version).resolve("manifest.properties");
+    Properties p = new Properties();
+    try {
+      p.load(new StringReader(Files.readString(m, StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read manifest " + m, e);
+    }
+    if (!FORMAT.equals(p.getProperty("format"))) {
+      throw new IllegalStateException("manifest " + m + " has format '" + p.getProperty("format")
+          + "'; expected " + FORMAT);
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      if (k.startsWith("metric.")) {
+        metrics.put(k.substring(7), Double.parseDouble(p.getProperty(k)));
+      }
+    }
+    List<Integer> s = stages(name);
+    Stage stage = s.isEmpty() || !s.contains(version) ? Stage.CANDIDATE
+        : s.get(0) == version ? Stage.PRODUCTION : Stage.ARCHIVED;
+    return new ModelVersion(name, version, stage, p.getProperty("kind"), p.getProperty("sha256"),
+        p.getProperty("encoder"), p.getProperty("featureServiceVersion"), p.getProperty("provenance"), metrics,
+        Instant.parse(p.getProperty("createdAt")));
+  }
+
+  private List<Integer> versionNumbers(String name) {
+    Path dir = root.resolve(name);
+    List<Integer> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "v*")) {
+      for (Path p : ds) {
+        String f = p.getFileName().toString();
+        if (f.matches("v[0-9]+") && Files.isRegularFile(p.resolve("manifest.properties"))) {
+          out.add(Integer.parseInt(f.substring(1)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  /** Production first, then archived versions, most recent first. */
+  private List<Integer> stages(String name) {
+    Path f = root.resolve(name).resolve("STAGES");
+    if (!Files.exists(f)) {
+      return List.of();
+    }
+    try {
+      String text = Files.readString(f, StandardCharsets.UTF_8);
+      int nl = text.lastIndexOf("\nsha256=");
+      if (nl < 0 || !sha256(text.substring(0, nl + 1).getBytes(StandardCharsets.UTF_8))
+          .equals(text.substring(nl + 8).trim())) {
+        throw new IllegalStateException("stage file " + f + " is corrupted (checksum mismatch)");
+      }
+      Properties p = new Properties();
+      p.load(new StringReader(text.substring(0, nl + 1)));
+      String order = p.getProperty("order", "");
+      List<Integer> out = new ArrayList<>();
+      for (String s : order.split(",")) {
+        if (!s.isEmpty()) {
+          out.add(Integer.parseInt(s));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + f, e);
+    }
+  }
+
+  private void writeStages(String name, List<Integer> order) {
+    StringBuilder b = new StringBuilder();
+    b.append("format=").append(FORMAT).append('\n');
+    b.append("order=");
+    for (int i = 0; i < order.size(); i++) {
+      b.append(i == 0 ? "" : ",").append(order.get(i));
+    }
+    b.append('\n');
+    String body = b.toString();
+    String text = body + "sha256=" + sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n";
+    Path dir = root.resolve(name);
+    try {
+      Path tmp = Files.createTempFile(dir, ".STAGES-", ".tmp");
+      write(tmp, text.getBytes(StandardCharsets.UTF_8));
+      move(tmp, dir.resolve("STAGES"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write stages of '" + name + "'", e);
+    }
+  }
+
+  private static void write(Path p, byte[] bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes));
+      ch.force(true);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system does not support atomic renames: " + to, e);
+    }
+  }
+
+  private static String store(Properties p) {
+    StringBuilder b = new StringBuilder();
+    p.stringPropertyNames().stream().sorted().forEach(k -> {
+      java.io.StringWriter w = new java.io.StringWriter();
+      Properties one = new Properties();
+      one.setProperty(k, p.getProperty(k));
+      try {
+        one.store(w, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      // drop the date comment Properties.store writes first
+      String s = w.toString();
+      b.append(s.substring(s.indexOf('\n') + 1));
+    });
+    return b.toString();
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("model name is '" + name + "'; expected [A-Za-z0-9][A-Za-z0-9._-]*");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ModelRegistry{" + root + "}";
+  }
+}

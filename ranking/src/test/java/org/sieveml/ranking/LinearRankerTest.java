@@ -1,0 +1,50 @@
+package org.sieveml.ranking;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.sieveml.core.FeatureVector;
+import org.tribuo.Model;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.protos.core.ModelProto;
+
+class LinearRankerTest {
+
+  @Test
+  void matchesTribuoPredictionsAndLearnsSignalAndRoundTripsThroughProtobuf() throws Exception {
+    double[] y = new double[4000];
+    List<FeatureVector> train = GbdtRankerTest.synth(4000, 1, y);
+    double[] yt = new double[1000];
+    List<FeatureVector> test = GbdtRankerTest.synth(1000, 2, yt);
+    FeatureEncoder enc = GbdtRankerTest.encoder();
+    LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 5, 0.1, 17);
+    double[] scores = r.score(null, GbdtRankerTest.candidates(test.size()), test);
+    String[] names = enc.columnNames().toArray(new String[0]);
+    for (int i = 0; i < test.size(); i++) {
+      Prediction<Label> p = r.tribuoModel().predict(
+          LinearRanker.example(names, enc.encode(test.get(i)), new Label("0"), 1f));
+      assertEquals(p.getOutputScores().get("1").getScore(), scores[i], 1e-9, "row " + i);
+    }
+    double auc = ClassificationMetrics.rocAuc(scores, yt);
+    assertTrue(auc > 0.65, "AUC " + auc);
+    byte[] bytes = r.tribuoModel().serialize().toByteArray();
+    Model<?> back = Model.deserialize(ModelProto.parseFrom(bytes));
+    LinearRanker r2 = LinearRanker.fromTribuo("lr", enc, back);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(scores,
+        r2.score(null, GbdtRankerTest.candidates(test.size()), test), 0.0);
+    assertTrue(back.getProvenance().toString().contains("LinearSGDTrainer"));
+  }
+
+  @Test
+  void nonFiniteFeatureIsRejectedNamingTheFeature() {
+    FeatureEncoder enc = GbdtRankerTest.encoder();
+    FeatureVector v = FeatureVector.builder(GbdtRankerTest.SCHEMA).setDouble("x1", Double.POSITIVE_INFINITY)
+        .setDouble("x2", 1).setLong("n", 1).setBoolean("flag", true).setString("cat", "a").build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(v));
+    assertTrue(e.getMessage().contains("'x1'") && e.getMessage().contains("Infinity"), e.getMessage());
+  }
+}
