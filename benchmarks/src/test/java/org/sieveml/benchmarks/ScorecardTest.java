@@ -184,10 +184,10 @@ class ScorecardTest {
   @Test
   void areasWithoutComparisonsSaySoAndSucceed() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = Scorecard.run(new String[] {"--quick", "drift"}, print(out), print(new ByteArrayOutputStream()));
+    int status = Scorecard.run(new String[] {"--quick", "retrieval"}, print(out), print(new ByteArrayOutputStream()));
     assertEquals(0, status);
     String o = out.toString(StandardCharsets.UTF_8);
-    assertTrue(o.contains("# area drift: no comparisons yet"), o);
+    assertTrue(o.contains("# area retrieval: no comparisons yet"), o);
     assertTrue(o.contains("# cores"), o);
     assertFalse(o.contains("SCORE\t"), o);
   }
