@@ -1,0 +1,101 @@
+package org.sieveml.retrieval;
+
+import java.util.List;
+
+/**
+ * A k-nearest-neighbour index over fixed-dimension {@code float} embeddings keyed by string ids.
+ *
+ * <p>Input is validated before any state changes: a null id, a vector of the wrong dimension or
+ * containing NaN or infinite components, {@code k <= 0} or {@code ef <= 0} raise {@link
+ * IllegalArgumentException} naming the field, the value and what was expected, and leave the index
+ * unchanged. {@link #add} rejects an id that is already present; {@link #upsert} replaces it.
+ * Vectors are copied on the way in, so callers may reuse their arrays.
+ *
+ * <p>Thread-safety: implementations in this package are safe for concurrent searches and writes from
+ * any number of threads; a search running concurrently with writes sees each write either entirely
+ * or not at all, and never returns a removed item once {@link #remove} has returned.
+ */
+public interface VectorIndex {
+
+  /**
+   * Adds a new item.
+   *
+   * @param id item id, not null
+   * @param vector the embedding, of length {@link #dimension()}, finite components
+   * @throws IllegalArgumentException if the id is already present or the input is invalid
+   */
+  void add(String id, float[] vector);
+
+  /**
+   * Adds an item or replaces the vector of an existing one.
+   *
+   * @param id item id, not null
+   * @param vector the embedding, of length {@link #dimension()}, finite components
+   * @return true if an existing item was replaced
+   */
+  boolean upsert(String id, float[] vector);
+
+  /**
+   * Removes an item.
+   *
+   * @param id item id, not null
+   * @return true if it was present
+   */
+  boolean remove(String id);
+
+  /**
+   * Returns whether an item is present.
+   *
+   * @param id item id, not null
+   * @return true if present
+   */
+  boolean contains(String id);
+
+  /**
+   * Searches the {@code k} nearest items with the index's default search effort.
+   *
+   * @param query the query embedding, of length {@link #dimension()}
+   * @param k how many neighbours to return, positive
+   * @return at most {@code k} hits, nearest first
+   */
+  List<Neighbor> search(float[] query, int k);
+
+  /**
+   * Searches the {@code k} nearest items with a per-query search effort {@code ef} (the size of the
+   * candidate list of HNSW; exact indexes ignore it). Concurrent queries may use different values.
+   *
+   * @param query the query embedding, of length {@link #dimension()}
+   * @param k how many neighbours to return, positive
+   * @param ef search effort, positive; values below {@code k} are raised to {@code k}
+   * @return at most {@code k} hits, nearest first
+   */
+  List<Neighbor> search(float[] query, int k, int ef);
+
+  /**
+   * Returns the number of live (not removed) items.
+   *
+   * @return the size
+   */
+  int size();
+
+  /**
+   * Returns the dimension every vector must have.
+   *
+   * @return the dimension
+   */
+  int dimension();
+
+  /**
+   * Returns the distance metric.
+   *
+   * @return the metric
+   */
+  VectorMetric metric();
+
+  /**
+   * Returns an estimate of the heap bytes held by the index (vectors, ids, graph links, tombstones).
+   *
+   * @return estimated bytes
+   */
+  long ramBytesUsed();
+}
