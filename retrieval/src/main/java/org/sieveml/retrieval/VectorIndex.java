@@ -12,8 +12,10 @@ import java.util.List;
  * Vectors are copied on the way in, so callers may reuse their arrays.
  *
  * <p>Thread-safety: implementations in this package are safe for concurrent searches and writes from
- * any number of threads; a search running concurrently with writes sees each write either entirely
- * or not at all, and never returns a removed item once {@link #remove} has returned.
+ * any number of threads. A search never returns a removed item once {@link #remove} has returned,
+ * and never returns a half-written vector. While an existing id is being replaced by {@link #upsert},
+ * a concurrent search may briefly see neither the old nor the new vector of that id (see
+ * {@link HnswVectorIndex}); every other item is unaffected.
  */
 public interface VectorIndex {
 
