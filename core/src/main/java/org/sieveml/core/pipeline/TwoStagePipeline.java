@@ -211,6 +211,10 @@ public final class TwoStagePipeline {
         scores = score(candidates, features, run);
       }
       List<ScoredItem> byScore = scores == null ? null : sortByScore(candidates, scores, run);
+      if (features != null) {
+        // The scoring stage's latency includes ordering by score, so re-ranking is timed alone.
+        run.endStage(Stage.SCORING, run.scoringStart);
+      }
       if (byScore == null) {
         int n = Math.min(request.k(), candidates.size());
         ScoredItem[] out = new ScoredItem[n];
@@ -257,6 +261,8 @@ public final class TwoStagePipeline {
     final long[] stageNanos = new long[Stage.values().length];
     /** The latest ticker reading: the end of the previous step and the start of the next. */
     long now;
+    /** When scoring started; the stage ends after ordering by score. */
+    long scoringStart;
 
     Run(PipelineRequest request) {
       this.request = request;
@@ -426,6 +432,7 @@ public final class TwoStagePipeline {
   }
 
   private double[] score(List<Candidate> candidates, List<FeatureVector> features, Run run) {
+    run.scoringStart = run.now;
     String who = scorerName;
     long allowed = run.allowedOrDegrade(Stage.SCORING, who);
     if (allowed < 0) {
@@ -439,7 +446,8 @@ public final class TwoStagePipeline {
     } catch (RuntimeException e) {
       error = e;
     }
-    long took = run.endStage(Stage.SCORING, t0);
+    run.now = ticker.read();
+    long took = run.now - t0;
     String invalid = null;
     if (error == null && took <= allowed) {
       if (scores == null) {

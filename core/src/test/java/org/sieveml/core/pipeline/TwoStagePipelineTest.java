@@ -448,4 +448,39 @@ class TwoStagePipelineTest {
     assertEquals(n, snap.latency("conc.stage.scoring").count());
     assertEquals(n, snap.latency("conc.generator.similar").count());
   }
+
+  @Test
+  void eachStageIsTimedAloneWithTheSharedTicker() {
+    CatalogFeatures features = new CatalogFeatures(catalog) {
+      @Override
+      public List<FeatureVector> fetch(PipelineRequest request, List<Candidate> candidates) {
+        ticker.advance(Duration.ofMillis(3));
+        return super.fetch(request, candidates);
+      }
+    };
+    LinearScorer scorer = new LinearScorer(1, 0, 0) {
+      @Override
+      public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> f) {
+        ticker.advance(Duration.ofMillis(5));
+        return super.score(request, candidates, f);
+      }
+    };
+    ReRanker reRanker = (req, scored, k) -> {
+      ticker.advance(Duration.ofMillis(2));
+      return scored.subList(0, k);
+    };
+    TwoStagePipeline p = TwoStagePipeline.builder().name("timed").ticker(ticker).telemetry(telemetry)
+        .addCandidateGenerator(new ListGenerator("a", req -> ticker.advance(Duration.ofMillis(7)), "item-1", "item-2"), 10)
+        .featureSource(features).scorer(scorer).reRanker(reRanker).build();
+    PipelineResponse r = p.execute(request("u1", 1));
+    assertTrue(r.isComplete(), r.toString());
+    assertEquals(Duration.ofMillis(7).toNanos(), r.stageNanos().get(Stage.CANDIDATES));
+    assertEquals(Duration.ofMillis(3).toNanos(), r.stageNanos().get(Stage.FEATURES));
+    assertEquals(Duration.ofMillis(5).toNanos(), r.stageNanos().get(Stage.SCORING));
+    assertEquals(Duration.ofMillis(2).toNanos(), r.stageNanos().get(Stage.RERANKING));
+    assertEquals(Duration.ofMillis(17).toNanos(), r.totalNanos());
+    TelemetrySnapshot snap = telemetry.snapshot();
+    assertEquals(Duration.ofMillis(5).toNanos(), snap.latency("timed.stage.scoring").max());
+    assertEquals(Duration.ofMillis(2).toNanos(), snap.latency("timed.stage.reranking").max());
+  }
 }
