@@ -64,34 +64,10 @@ public final class ClassificationMetrics {
    */
   public static double prAuc(double[] scores, double[] labels) {
     check(scores, labels);
-    int n = scores.length;
-    Integer[] idx = order(scores, false);
-    double totalPos = 0;
-    for (double y : labels) {
-      totalPos += y;
-    }
-    if (totalPos == 0) {
-      return Double.NaN;
-    }
-    double tp = 0;
-    double ap = 0;
-    double prevRecall = 0;
-    int i = 0;
-    while (i < n) {
-      int j = i;
-      while (j + 1 < n && scores[idx[j + 1]] == scores[idx[i]]) {
-        j++;
-      }
-      for (int k = i; k <= j; k++) {
-        tp += labels[idx[k]];
-      }
-      double recall = tp / totalPos;
-      double precision = tp / (j + 1);
-      ap += (recall - prevRecall) * precision;
-      prevRecall = recall;
-      i = j + 1;
-    }
-    return ap;
+    // Unit weights: precision Σ w·y / Σ w is then hits / rows, exactly the unweighted definition.
+    double[] ones = new double[scores.length];
+    java.util.Arrays.fill(ones, 1.0);
+    return prAuc(scores, labels, ones);
   }
 
   /**
