@@ -1,8 +1,11 @@
 /**
- * Feature views and the feature store: entities, typed views with TTL, point-in-time-correct training
- * data from the offline store, and the online store for serving.
+ * Feature views and the feature store: entities, typed views with TTL, windowed aggregations and
+ * request-time transforms, feature services, point-in-time-correct training data from the offline
+ * store, and the online store for serving.
  *
- * <p>This module's implementation arrives with its own issue; today it holds only the module boundary
- * (it depends on {@code sieveml-core} and Caffeine) so that hosts and the BOM can already name it.
+ * <p>Definitions ({@link org.sieveml.features.Entity}, {@link org.sieveml.features.FeatureView},
+ * {@link org.sieveml.features.AggregationView}, {@link org.sieveml.features.OnDemandFeatureView},
+ * {@link org.sieveml.features.FeatureService}) are immutable values identified by a content-hash
+ * version and catalogued by a {@link org.sieveml.features.FeatureRegistry}.
  */
 package org.sieveml.features;
