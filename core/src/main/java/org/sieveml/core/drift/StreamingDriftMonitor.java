@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class StreamingDriftMonitor {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamingDriftMonitor.class);
+  private static final int GRID = 128;
 
   private final String name;
   private final String[] features;
@@ -53,7 +54,24 @@ public final class StreamingDriftMonitor {
   private final double threshold;
   private final double driftShare;
   private final byte[] ring;
-  private final int[][] counts;
+  /** Window counts of every feature in one array: feature f's buckets start at offset[f]. */
+  private final int[] counts;
+  private final int[] offset;
+  /** Every numeric feature's inner edges in one array: feature f's start at edgeStart[f]. */
+  private final double[] flatEdges;
+  private final int[] edgeStart;
+  private final int[] edgeCount;
+  /**
+   * A uniform grid of {@value #GRID} cells per numeric feature between its lowest and highest edge:
+   * {@code grid[f * GRID + c]} is a lower bound of the bucket of any value in cell c (the number of
+   * edges at or below the start of cell c - 1), so the bucket is found in O(1) with at most a step
+   * or two of correction, instead of a search over the edges.
+   */
+  private final byte[] grid;
+  private final double[] gridLow;
+  private final double[] gridScale;
+  private final int[] missingBucket;
+  private final boolean allNumeric;
   private final List<DriftListener> listeners;
   private final Telemetry.Counter observed;
   private final Telemetry.Counter checks;
@@ -114,9 +132,49 @@ public final class StreamingDriftMonitor {
     this.threshold = b.threshold > 0 ? b.threshold : b.method.defaultThreshold();
     this.driftShare = b.driftShare;
     this.ring = new byte[windowSize * nf];
-    this.counts = new int[nf][];
+    this.offset = new int[nf];
+    this.edgeCount = new int[nf];
+    this.missingBucket = new int[nf];
+    int total = 0;
+    int totalEdges = 0;
+    boolean numeric = true;
+    this.edgeStart = new int[nf];
     for (int f = 0; f < nf; f++) {
-      counts[f] = new int[referenceCounts[f].length];
+      offset[f] = total;
+      total += referenceCounts[f].length;
+      missingBucket[f] = referenceCounts[f].length - 1;
+      numeric &= !cat[f];
+      if (!cat[f]) {
+        edgeStart[f] = totalEdges;
+        edgeCount[f] = edges[f].length;
+        totalEdges += edges[f].length;
+      }
+    }
+    this.allNumeric = numeric;
+    this.counts = new int[total];
+    this.flatEdges = new double[totalEdges];
+    this.grid = new byte[nf * GRID];
+    this.gridLow = new double[nf];
+    this.gridScale = new double[nf];
+    for (int f = 0; f < nf; f++) {
+      if (cat[f]) {
+        continue;
+      }
+      double[] e = edges[f];
+      System.arraycopy(e, 0, flatEdges, edgeStart[f], e.length);
+      if (e.length < 2 || !(e[e.length - 1] - e[0] > 0) || !Double.isFinite(e[e.length - 1] - e[0])) {
+        continue; // scale 0: every value lands in cell 0 with lower bound 0, the correction does the rest
+      }
+      gridLow[f] = e[0];
+      gridScale[f] = GRID / (e[e.length - 1] - e[0]);
+      for (int c = 0; c < GRID; c++) {
+        double cellBelow = e[0] + (c - 1) / gridScale[f];
+        int n = 0;
+        while (n < e.length && e[n] <= cellBelow) {
+          n++;
+        }
+        grid[f * GRID + c] = (byte) n;
+      }
     }
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
@@ -183,13 +241,41 @@ public final class StreamingDriftMonitor {
       throw new IllegalArgumentException("values has " + values.length + " entries, expected "
           + features.length + " (one per monitored feature)");
     }
-    synchronized (this) {
-      int base = slot();
+    if (!allNumeric) {
       for (int f = 0; f < values.length; f++) {
         if (categorical[f]) {
           throw new IllegalArgumentException("feature '" + features[f] + "' is STRING; use observe(FeatureVector)");
         }
-        put(base, f, DriftTests.bucket(edges[f], values[f]));
+      }
+    }
+    synchronized (this) {
+      int base = slot();
+      boolean full = observations >= windowSize;
+      double[] e = flatEdges;
+      int[] c = counts;
+      for (int f = 0; f < values.length; f++) {
+        double v = values[f];
+        int b;
+        if (v != v) {
+          b = missingBucket[f];
+        } else {
+          // O(1): a lower bound from the grid, then count the few edges left at or below v
+          int cell = (int) ((v - gridLow[f]) * gridScale[f]);
+          cell = Math.max(0, Math.min(GRID - 1, cell));
+          b = grid[f * GRID + cell];
+          int start = edgeStart[f];
+          int k = edgeCount[f];
+          while (b < k && e[start + b] <= v) {
+            b++;
+          }
+        }
+        int pos = base + f;
+        int o = offset[f];
+        if (full) {
+          c[o + ring[pos]]--;
+        }
+        ring[pos] = (byte) b;
+        c[o + b]++;
       }
       observations++;
     }
@@ -281,10 +367,10 @@ public final class StreamingDriftMonitor {
   private void put(int base, int f, int bucket) {
     int pos = base + f;
     if (observations >= windowSize) {
-      counts[f][ring[pos]]--;
+      counts[offset[f] + ring[pos]]--;
     }
     ring[pos] = (byte) bucket;
-    counts[f][bucket]++;
+    counts[offset[f] + bucket]++;
   }
 
   /**
@@ -307,9 +393,9 @@ public final class StreamingDriftMonitor {
     long obs;
     synchronized (this) {
       for (int f = 0; f < features.length; f++) {
-        cur[f] = new long[counts[f].length];
+        cur[f] = new long[referenceCounts[f].length];
         for (int b = 0; b < cur[f].length; b++) {
-          cur[f][b] = counts[f][b];
+          cur[f][b] = counts[offset[f] + b];
         }
       }
       seq = sequence++;

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
@@ -127,6 +128,68 @@ class MonitoringTest {
     assertEquals(2, telemetry.snapshot().counter("drift.ranker.checks"));
     assertEquals(1, telemetry.snapshot().counter("drift.ranker.alarms"));
     assertEquals(2, telemetry.snapshot().counter("drift.ranker.drifted_features"));
+  }
+
+  @Test
+  void arrayPathMatchesVectorPathAndTheBatchTestOnTheLastWindow() {
+    FeatureFrame ref = frame(11, 4000, 0, 0).select(List.of("a", "b", "c"));
+    StreamingDriftMonitor viaArray = StreamingDriftMonitor.builder(ref).windowSize(500).build();
+    StreamingDriftMonitor viaVector = StreamingDriftMonitor.builder(ref).windowSize(500).build();
+    FeatureFrame cur = frame(12, 1700, 0.3, 0).select(List.of("a", "b", "c"));
+    double[][] cols = {cur.doubleColumn("a").clone(), cur.doubleColumn("b").clone(), cur.doubleColumn("c").clone()};
+    double[] refB = ref.doubleColumn("b");
+    // edge cases on the way in: exact reference values (bin edges), -0.0, infinities, NaN
+    cols[1][1690] = refB[7];
+    cols[1][1691] = -0.0;
+    cols[1][1692] = Double.POSITIVE_INFINITY;
+    cols[1][1693] = Double.NEGATIVE_INFINITY;
+    cols[0][1694] = Double.NaN;
+    FeatureSchema schema = FeatureSchema.of(FeatureSpec.of("a", FeatureType.DOUBLE),
+        FeatureSpec.of("b", FeatureType.DOUBLE), FeatureSpec.of("c", FeatureType.DOUBLE));
+    for (int i = 0; i < cols[0].length; i++) {
+      double[] row = {cols[0][i], cols[1][i], cols[2][i]};
+      viaArray.observe(row);
+      FeatureVector.Builder v = FeatureVector.builder(schema);
+      for (int f = 0; f < 3; f++) {
+        v.setDouble(f, row[f]);
+      }
+      viaVector.observe(v.build());
+    }
+    DriftReport x = viaArray.check();
+    DriftReport y = viaVector.check();
+    for (String f : List.of("a", "b", "c")) {
+      assertEquals(y.feature(f).statistic(), x.feature(f).statistic(), f);
+      assertEquals(y.feature(f).currentMissing(), x.feature(f).currentMissing(), f);
+      double[] window = java.util.Arrays.copyOfRange(cols[f.charAt(0) - 'a'], 1200, 1700);
+      FeatureDrift batch = DriftTests.test(DriftMethod.PSI, f, ref.doubleColumn(f), window, 0.1);
+      assertEquals(batch.statistic(), x.feature(f).statistic(), 1e-12, f + ": window counts equal the batch histogram");
+    }
+  }
+
+  @Test
+  void streamingBucketsEqualBatchBucketsOnDiscreteAndHeavyTailedData() {
+    Random r = new Random(21);
+    int n = 3000;
+    double[] discrete = new double[n];
+    double[] cauchy = new double[n];
+    for (int i = 0; i < n; i++) {
+      discrete[i] = r.nextInt(6) * 0.5;
+      cauchy[i] = Math.tan(Math.PI * (r.nextDouble() - 0.5));
+    }
+    FeatureFrame ref = FeatureFrame.builder(n).addDouble("d", discrete).addDouble("c", cauchy).build();
+    StreamingDriftMonitor m = StreamingDriftMonitor.builder(ref).windowSize(800).build();
+    double[] wd = new double[800];
+    double[] wc = new double[800];
+    for (int i = 0; i < 800; i++) {
+      wd[i] = r.nextInt(8) * 0.5;
+      wc[i] = 3 * Math.tan(Math.PI * (r.nextDouble() - 0.5));
+      m.observe(new double[] {wd[i], wc[i]});
+    }
+    DriftReport rep = m.check();
+    assertEquals(DriftTests.test(DriftMethod.PSI, "d", discrete, wd, 0.1).statistic(),
+        rep.feature("d").statistic(), 1e-12);
+    assertEquals(DriftTests.test(DriftMethod.PSI, "c", cauchy, wc, 0.1).statistic(),
+        rep.feature("c").statistic(), 1e-12);
   }
 
   @Test
