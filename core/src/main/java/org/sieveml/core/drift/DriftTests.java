@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sieveml.core.drift.internal.DoubleSort;
+import org.sieveml.core.drift.internal.EdgeGrid;
 import org.sieveml.core.drift.internal.KolmogorovSmirnov;
 import org.sieveml.core.drift.internal.Special;
 import org.sieveml.core.internal.Checks;
@@ -117,8 +118,10 @@ public final class DriftTests {
     if (method == DriftMethod.CHI_SQUARE) {
       return test(method, feature, toStrings(reference), toStrings(current), threshold);
     }
-    double[] r = dropNaN(reference);
-    double[] c = dropNaN(current);
+    // PSI and Jensen-Shannon only read the samples: no copy unless NaNs must be dropped
+    boolean copies = method == DriftMethod.KOLMOGOROV_SMIRNOV || method == DriftMethod.WASSERSTEIN;
+    double[] r = copies || hasNaN(reference) ? dropNaN(reference) : reference;
+    double[] c = copies || hasNaN(current) ? dropNaN(current) : current;
     long rm = reference.length - r.length;
     long cm = current.length - c.length;
     if (r.length == 0 || c.length == 0) {
@@ -372,7 +375,7 @@ public final class DriftTests {
 
   /**
    * The same edges as {@link #quantileEdges} from an unsorted sample, by selection (the sample is
-   * permuted).
+   * not changed).
    *
    * @param values a sample without NaN, not empty
    * @param bins the number of bins wanted
@@ -380,17 +383,20 @@ public final class DriftTests {
    */
   static double[] quantileEdgesUnsorted(double[] values, int bins) {
     int[] ranks = new int[bins - 1];
+    int distinct = 0;
     for (int b = 1; b < bins; b++) {
       int idx = (int) Math.ceil((double) b * values.length / bins) - 1;
-      ranks[b - 1] = Math.max(0, Math.min(values.length - 1, idx));
+      int rank = Math.max(0, Math.min(values.length - 1, idx));
+      if (distinct == 0 || rank > ranks[distinct - 1]) {
+        ranks[distinct++] = rank;
+      }
     }
-    DoubleSort.select(values, ranks);
-    double[] edges = new double[bins - 1];
+    double[] q = DoubleSort.valuesAtRanks(values, Arrays.copyOf(ranks, distinct));
+    double[] edges = new double[q.length];
     int k = 0;
-    for (int rank : ranks) {
-      double q = values[rank];
-      if (k == 0 || q > edges[k - 1]) {
-        edges[k++] = q;
+    for (double v : q) {
+      if (k == 0 || v > edges[k - 1]) {
+        edges[k++] = v;
       }
     }
     return Arrays.copyOf(edges, k);
@@ -433,11 +439,21 @@ public final class DriftTests {
 
   static long[] histogram(double[] values, double[] edges, long missing) {
     long[] h = new long[edges.length + 2];
+    EdgeGrid grid = edges.length <= Byte.MAX_VALUE ? new EdgeGrid(edges) : null;
     for (double v : values) {
-      h[bucket(edges, v)]++;
+      h[v != v ? edges.length + 1 : grid != null ? grid.bucket(v) : bucket(edges, v)]++;
     }
     h[edges.length + 1] += missing;
     return h;
+  }
+
+  private static boolean hasNaN(double[] x) {
+    for (double v : x) {
+      if (v != v) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static double[] dropNaN(double[] x) {

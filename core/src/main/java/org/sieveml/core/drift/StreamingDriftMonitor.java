@@ -11,6 +11,7 @@ import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
+import org.sieveml.core.drift.internal.EdgeGrid;
 import org.sieveml.core.internal.Checks;
 import org.sieveml.core.telemetry.Telemetry;
 import org.slf4j.Logger;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class StreamingDriftMonitor {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamingDriftMonitor.class);
-  private static final int GRID = 128;
+  private static final int GRID = EdgeGrid.CELLS;
 
   private final String name;
   private final String[] features;
@@ -62,7 +63,7 @@ public final class StreamingDriftMonitor {
   private final int[] edgeStart;
   private final int[] edgeCount;
   /**
-   * A uniform grid of {@value #GRID} cells per numeric feature between its lowest and highest edge:
+   * A uniform grid of {@link EdgeGrid#CELLS} cells per numeric feature between its lowest and highest edge:
    * {@code grid[f * GRID + c]} is a lower bound of the bucket of any value in cell c (the number of
    * edges at or below the start of cell c - 1), so the bucket is found in O(1) with at most a step
    * or two of correction, instead of a search over the edges.
@@ -156,25 +157,16 @@ public final class StreamingDriftMonitor {
     this.grid = new byte[nf * GRID];
     this.gridLow = new double[nf];
     this.gridScale = new double[nf];
+    double[] lowAndScale = new double[2];
     for (int f = 0; f < nf; f++) {
       if (cat[f]) {
         continue;
       }
       double[] e = edges[f];
       System.arraycopy(e, 0, flatEdges, edgeStart[f], e.length);
-      if (e.length < 2 || !(e[e.length - 1] - e[0] > 0) || !Double.isFinite(e[e.length - 1] - e[0])) {
-        continue; // scale 0: every value lands in cell 0 with lower bound 0, the correction does the rest
-      }
-      gridLow[f] = e[0];
-      gridScale[f] = GRID / (e[e.length - 1] - e[0]);
-      for (int c = 0; c < GRID; c++) {
-        double cellBelow = e[0] + (c - 1) / gridScale[f];
-        int n = 0;
-        while (n < e.length && e[n] <= cellBelow) {
-          n++;
-        }
-        grid[f * GRID + c] = (byte) n;
-      }
+      EdgeGrid.fill(e, grid, f * GRID, lowAndScale);
+      gridLow[f] = lowAndScale[0];
+      gridScale[f] = lowAndScale[1];
     }
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
@@ -260,9 +252,7 @@ public final class StreamingDriftMonitor {
           b = missingBucket[f];
         } else {
           // O(1): a lower bound from the grid, then count the few edges left at or below v
-          int cell = (int) ((v - gridLow[f]) * gridScale[f]);
-          cell = Math.max(0, Math.min(GRID - 1, cell));
-          b = grid[f * GRID + cell];
+          b = grid[f * GRID + EdgeGrid.cell(v, gridLow[f], gridScale[f])];
           int start = edgeStart[f];
           int k = edgeCount[f];
           while (b < k && e[start + b] <= v) {

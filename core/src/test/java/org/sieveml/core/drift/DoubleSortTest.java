@@ -66,4 +66,36 @@ class DoubleSortTest {
       }
     }
   }
+
+  @Test
+  void valuesAtRanksEqualSortingOnLargeInputsOfEveryShape() {
+    Random r = new Random(8);
+    int n = 200_000;
+    int[] ranks = {0, 1, 19_999, 100_000, 150_001, 199_998, n - 1};
+    for (String shape : new String[] {"gauss", "sorted", "reversed", "ties", "twoValues", "skewed", "zeros"}) {
+      double[] x = new double[n];
+      for (int i = 0; i < n; i++) {
+        switch (shape) {
+          case "sorted": x[i] = i * 0.5; break;
+          case "reversed": x[i] = -i; break;
+          case "ties": x[i] = r.nextInt(40); break;
+          case "twoValues": x[i] = i % 10 == 0 ? 1 : 0; break;
+          case "skewed": x[i] = Math.exp(8 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1e-9); break;
+          case "zeros": x[i] = r.nextBoolean() ? 0.0 : -0.0; break;
+          default: x[i] = r.nextGaussian();
+        }
+      }
+      double[] before = x.clone();
+      double[] sorted = x.clone();
+      Arrays.sort(sorted);
+      double[] got = DoubleSort.valuesAtRanks(x, ranks);
+      for (int j = 0; j < ranks.length; j++) {
+        org.junit.jupiter.api.Assertions.assertEquals(sorted[ranks[j]], got[j], 0.0, shape + " rank " + ranks[j]);
+      }
+      assertArrayEquals(before, x, shape + ": input unchanged");
+      double[] sortedForEdges = x.clone();
+      Arrays.sort(sortedForEdges);
+      assertArrayEquals(DriftTests.quantileEdges(sortedForEdges, 10), DriftTests.quantileEdgesUnsorted(x, 10), shape);
+    }
+  }
 }

@@ -14,6 +14,7 @@ public final class DoubleSort {
   private static final int BITS = 11;
   private static final int MASK = (1 << BITS) - 1;
   private static final int PASSES = 6;
+  private static final int SAMPLE = 16384;
 
   private DoubleSort() {}
 
@@ -68,6 +69,88 @@ public final class DoubleSort {
       long b = k ^ (((~k) >> 63) | Long.MIN_VALUE);
       a[i] = Double.longBitsToDouble(b);
     }
+  }
+
+  /**
+   * The values at the given ranks of {@code a} (what {@code a[k]} would hold if {@code a} were
+   * sorted), without changing {@code a}. Large inputs take one classification pass instead of a
+   * quickselect over everything: a strided sample of {@value #SAMPLE} values brackets each rank
+   * (3.5 standard errors of the sample quantile each side); one pass counts the values below each
+   * bracket and copies the few inside it; a small select inside the bracket finishes. When a bracket
+   * misses its rank or two brackets touch (heavy ties), it falls back to {@link #select}. The result
+   * is exact either way.
+   *
+   * @param a values without NaN
+   * @param ranks ascending distinct ranks in [0, a.length)
+   * @return the value of each rank
+   */
+  public static double[] valuesAtRanks(double[] a, int[] ranks) {
+    int n = a.length;
+    int k = ranks.length;
+    if (n < RADIX_THRESHOLD || k == 0 || k > 60) {
+      return selectCopy(a, ranks);
+    }
+    double[] sample = new double[SAMPLE];
+    for (int i = 0; i < SAMPLE; i++) {
+      sample[i] = a[(int) ((long) i * n / SAMPLE)];
+    }
+    Arrays.sort(sample);
+    double[] bounds = new double[2 * k];
+    for (int j = 0; j < k; j++) {
+      double p = (ranks[j] + 0.5) / n;
+      double se = Math.sqrt(p * (1 - p) / SAMPLE);
+      int lo = Math.max(0, (int) Math.floor((p - 3.5 * se) * SAMPLE) - 2);
+      int hi = Math.min(SAMPLE - 1, (int) Math.ceil((p + 3.5 * se) * SAMPLE) + 2);
+      bounds[2 * j] = sample[lo];
+      // values equal to the sample's upper value are inside: the bracket is [lo, nextUp(hi))
+      bounds[2 * j + 1] = Math.nextUp(sample[hi]);
+      if (j > 0 && bounds[2 * j] < bounds[2 * j - 1]) {
+        return selectCopy(a, ranks); // brackets overlap: heavy ties
+      }
+    }
+    EdgeGrid grid = new EdgeGrid(bounds);
+    long[] regionCount = new long[2 * k + 1];
+    double[][] inside = new double[k][];
+    int[] size = new int[k];
+    int initial = (int) Math.min(n, 16L + 4L * n / 100 * k);
+    for (int j = 0; j < k; j++) {
+      inside[j] = new double[Math.max(16, initial / k)];
+    }
+    for (double v : a) {
+      int r = grid.bucket(v);
+      regionCount[r]++;
+      if ((r & 1) != 0) {
+        int j = r >>> 1;
+        if (size[j] == inside[j].length) {
+          inside[j] = Arrays.copyOf(inside[j], inside[j].length * 2);
+        }
+        inside[j][size[j]++] = v;
+      }
+    }
+    double[] out = new double[k];
+    long below = 0;
+    for (int j = 0; j < k; j++) {
+      below += regionCount[2 * j];
+      long local = ranks[j] - below;
+      if (local < 0 || local >= size[j]) {
+        return selectCopy(a, ranks); // the sample missed: exact fallback
+      }
+      double[] in = Arrays.copyOf(inside[j], size[j]);
+      select(in, new int[] {(int) local});
+      out[j] = in[(int) local];
+      below += size[j];
+    }
+    return out;
+  }
+
+  private static double[] selectCopy(double[] a, int[] ranks) {
+    double[] copy = a.clone();
+    select(copy, ranks);
+    double[] out = new double[ranks.length];
+    for (int j = 0; j < ranks.length; j++) {
+      out[j] = copy[ranks[j]];
+    }
+    return out;
   }
 
   /**
