@@ -1,0 +1,837 @@
+package org.sieveml.features;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+import org.sieveml.core.Candidate;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureSpec;
+import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.core.drift.DriftCheck;
+import org.sieveml.core.drift.SkewCheck;
+import org.sieveml.core.drift.SkewReport;
+import org.sieveml.core.pipeline.FeatureSource;
+import org.sieveml.core.pipeline.PipelineRequest;
+import org.sieveml.features.internal.KeyDictionary;
+import org.sieveml.features.internal.OfflineLog;
+import org.sieveml.features.internal.Values;
+import org.sieveml.features.internal.WindowAggregator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feature store: one object that ingests events, builds point-in-time-correct training data and
+ * serves the same features online, with one code path for both. The analogue of Feast's
+ * {@code FeatureStore}, in-process.
+ *
+ * <pre>{@code
+ * FeatureStore store = FeatureStore.builder(registry).build();
+ * store.ingest("card_stats", batch);                             // offline event log
+ * TrainingData td = store.getHistoricalFeatures(entityRows, fraudV1);   // point-in-time join
+ * store.materialize("card_stats", from, to);                    // offline -> online
+ * store.push("card_txn", events);                                // streaming: online + offline + windows
+ * OnlineFeatures f = store.getOnlineFeatures(List.of(card.key(4711L)), fraudV1);
+ * }</pre>
+ *
+ * <p><b>Semantics.</b> For an entity row at time {@code t} a {@link FeatureView}'s features come from
+ * the latest row of that entity with event time in {@code (t - ttl, t]}; equal event times go to the
+ * later created time, then the later ingested row; no match gives the feature's default (or a missing
+ * value) and is counted. An online read at {@code now} returns what that join would return at
+ * {@code now} for the materialized or pushed rows, with a status per value: PRESENT, NOT_FOUND, or
+ * EXPIRED when the row's event time is {@code <= now - ttl} (checked on every read). An
+ * {@link AggregationView}'s windows give the same values offline and online (see
+ * {@code WindowAggregator} in the internal package for the exact window rule). An
+ * {@link OnDemandFeatureView}'s transform runs on the same inputs on both paths.
+ *
+ * <p><b>Definitions.</b> Every call checks that the feature service it is given is the registered
+ * version; data ingested under a view version that has since been replaced is refused until the view
+ * is cleared with {@link #dropData}, never silently served.
+ *
+ * <p><b>Bad input</b> (unknown views or features, keys that do not fit the entity, wrong types, times
+ * out of range, pushes from the future) throws an {@link IllegalArgumentException} naming the field,
+ * the value and what was expected, before anything is changed.
+ *
+ * <p>Thread-safe: reads and writes may run concurrently from any number of threads.
+ */
+public final class FeatureStore implements AutoCloseable {
+
+  /** The name of the timestamp column of training frames. */
+  public static final String TIMESTAMP_COLUMN = "event_timestamp";
+
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureStore.class);
+  private static final int CHUNK = 10_000;
+
+  private final FeatureRegistry registry;
+  private final OnlineStore online;
+  private final LongSupplier clock;
+  private final ConcurrentHashMap<String, KeyDictionary> dictionaries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ViewData> data = new ConcurrentHashMap<>();
+
+  /** The stored state of one view. */
+  private static final class ViewData {
+    final String version;
+    final OfflineLog log;
+    final WindowAggregator windows;
+    final ConcurrentHashMap<Long, WindowAggregator.State> states = new ConcurrentHashMap<>();
+    volatile long materializedUntil = 0;
+
+    ViewData(ViewDefinition view) {
+      this.version = view.version();
+      if (view instanceof AggregationView) {
+        AggregationView a = (AggregationView) view;
+        this.log = new OfflineLog(a.inputSchema());
+        this.windows = new WindowAggregator(a);
+      } else {
+        this.log = new OfflineLog(view.schema());
+        this.windows = null;
+      }
+    }
+  }
+
+  private FeatureStore(Builder b) {
+    this.registry = b.registry;
+    this.online = b.online != null ? b.online : new EmbeddedOnlineStore();
+    this.clock = b.clock;
+  }
+
+  /**
+   * A builder over a registry.
+   *
+   * @param registry the definitions
+   * @return a new builder
+   */
+  public static Builder builder(FeatureRegistry registry) {
+    if (registry == null) {
+      throw new IllegalArgumentException("registry must not be null");
+    }
+    return new Builder(registry);
+  }
+
+  /**
+   * The registry.
+   *
+   * @return the registry
+   */
+  public FeatureRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * The online store.
+   *
+   * @return the store
+   */
+  public OnlineStore onlineStore() {
+    return online;
+  }
+
+  // ---------------------------------------------------------------- ingestion
+
+  /**
+   * Appends a batch to a view's offline event log (not to the online store: see {@link #materialize}
+   * and {@link #push}).
+   *
+   * @param view a feature view or aggregation view
+   * @param batch rows of the view's schema (an aggregation view's input schema)
+   * @throws IllegalArgumentException on bad input; nothing is appended then
+   */
+  public void ingest(String view, EventBatch batch) {
+    ViewDefinition v = storedView(view);
+    long[] ids = encode(v, batch);
+    dataOf(v).log.append(ids, times(batch, true), times(batch, false), batch.values());
+  }
+
+  /**
+   * Streams a batch: appends it to the offline log and, for a feature view, writes the newest row per
+   * key to the online store; for an aggregation view, adds the events to the online windows.
+   *
+   * @param view a feature view or aggregation view
+   * @param batch the rows
+   * @throws IllegalArgumentException on bad input (for aggregation views also events later than the
+   *     store's clock); nothing is written then
+   */
+  public void push(String view, EventBatch batch) {
+    ViewDefinition v = storedView(view);
+    long now = clock.getAsLong();
+    if (v instanceof AggregationView) {
+      for (int i = 0; i < batch.size(); i++) {
+        if (batch.eventTime(i) > now) {
+          throw new IllegalArgumentException("eventTime of row " + i + " pushed to aggregation view '" + view
+              + "' must not be later than the store's clock (" + now + "), was " + batch.eventTime(i));
+        }
+      }
+    }
+    long[] ids = encode(v, batch);
+    ViewData d = dataOf(v);
+    d.log.appendPending(ids, times(batch, true), times(batch, false), batch.values());
+    if (v instanceof AggregationView) {
+      FeatureFrame values = batch.values();
+      double[] row = new double[values.schema().size()];
+      for (int i = 0; i < ids.length; i++) {
+        for (int f = 0; f < row.length; f++) {
+          row[f] = values.asDouble(i, f);
+        }
+        d.states.computeIfAbsent(ids[i], k -> d.windows.newState()).add(batch.eventTime(i), row);
+      }
+    } else if (((FeatureView) v).online()) {
+      KeyDictionary dict = dictionary(v.entity());
+      List<OnlineRow> rows = new ArrayList<>(ids.length);
+      for (int i = 0; i < ids.length; i++) {
+        EntityKey key = batch.hasLongKeys() ? dict.keyOf(ids[i]) : batch.key(i);
+        rows.add(new OnlineRow(key, batch.values().row(i), batch.eventTime(i), batch.createdTime(i)));
+      }
+      online.write(view, rows);
+    }
+  }
+
+  // ---------------------------------------------------------------- training data
+
+  /**
+   * Point-in-time-correct training data, without the availability cut.
+   *
+   * @param rows the entity rows
+   * @param service the registered feature service
+   * @return one output row per entity row, in order
+   */
+  public TrainingData getHistoricalFeatures(EntityRows rows, FeatureService service) {
+    return getHistoricalFeatures(rows, service, false);
+  }
+
+  /**
+   * Point-in-time-correct training data.
+   *
+   * @param rows the entity rows; keys must carry every join key of the service's views' entities, and
+   *     request fields of on-demand views come from the rows' extra columns of the same name
+   * @param service the registered feature service
+   * @param availabilityCut also require a feature row's created time {@code <= t} (the value had
+   *     reached the system by then), so training sees only what serving could have seen
+   * @return one output row per entity row, in order
+   */
+  public TrainingData getHistoricalFeatures(EntityRows rows, FeatureService service, boolean availabilityCut) {
+    if (rows == null) {
+      throw new IllegalArgumentException("entity rows must not be null");
+    }
+    ResolvedService rs = registry.resolve(service);
+    int n = rows.size();
+    long[] ts = new long[n];
+    for (int i = 0; i < n; i++) {
+      ts[i] = rows.timestamp(i);
+    }
+    FeatureSchema out = rs.outputSchema;
+    List<Values.ColumnGather> outCols = new ArrayList<>();
+    for (FeatureSpec s : out.specs()) {
+      outCols.add(new Values.ColumnGather(s, n));
+    }
+    long[] unmatched = new long[out.size()];
+    // every read feature of every stored part, for on-demand inputs
+    List<FeatureFrame> partFrames = new ArrayList<>();
+    for (ResolvedService.StoredPart p : rs.stored) {
+      ViewData d = checkedData(p.view);
+      long[] ids = queryIds(p.view, rows);
+      FeatureFrame.ColumnBuilder pf = FeatureFrame.builder(n);
+      if (p.view instanceof FeatureView) {
+        FeatureView fv = (FeatureView) p.view;
+        OfflineLog.Matches m = d.log.join(ids, ts, fv.ttlMillis(), availabilityCut);
+        for (int s = 0; s < p.featureIndex.length; s++) {
+          int fi = p.featureIndex[s];
+          FeatureSpec spec = fv.schema().get(fi);
+          Values.ColumnGather g = new Values.ColumnGather(spec, n);
+          Object def = fv.defaultValue(spec.name());
+          long misses = 0;
+          for (int r = 0; r < n; r++) {
+            if (m.segment[r] < 0) {
+              g.setDefault(r, def);
+              misses++;
+            } else {
+              g.set(r, m.segments.get(m.segment[r]).values(), m.row[r], fi);
+            }
+          }
+          g.addTo(pf);
+          if (p.outputPosition[s] >= 0) {
+            unmatched[p.outputPosition[s]] = misses;
+          }
+        }
+      } else {
+        AggregationView av = (AggregationView) p.view;
+        double[][] w = d.windows.offline(d.log, ids, ts);
+        for (int s = 0; s < p.featureIndex.length; s++) {
+          int fi = p.featureIndex[s];
+          Values.ColumnGather g = new Values.ColumnGather(av.schema().get(fi), n);
+          for (int r = 0; r < n; r++) {
+            g.setNumber(r, w[fi][r]);
+          }
+          g.addTo(pf);
+        }
+      }
+      FeatureFrame frame = pf.build();
+      partFrames.add(frame);
+      for (int s = 0; s < p.featureIndex.length; s++) {
+        if (p.outputPosition[s] >= 0) {
+          Values.ColumnGather g = outCols.get(p.outputPosition[s]);
+          for (int r = 0; r < n; r++) {
+            g.set(r, frame, r, s);
+          }
+        }
+      }
+    }
+    if (!rs.onDemand.isEmpty()) {
+      FeatureFrame extra = rows.extra();
+      int[] reqCol = new int[rs.requestSchema.size()];
+      for (int q = 0; q < reqCol.length; q++) {
+        FeatureSpec spec = rs.requestSchema.get(q);
+        reqCol[q] = extra == null ? -1 : extra.schema().indexOf(spec.name());
+        if (reqCol[q] < 0) {
+          throw new IllegalArgumentException("entity rows need an extra column '" + spec.name() + "' (" + spec
+              + ") for the on-demand views of feature service '" + service.name() + "'");
+        }
+        if (!extra.schema().get(reqCol[q]).equals(spec)) {
+          throw new IllegalArgumentException("extra column '" + spec.name() + "' is " + extra.schema().get(reqCol[q])
+              + ", expected " + spec);
+        }
+      }
+      for (int r = 0; r < n; r++) {
+        FeatureVector.Builder req = FeatureVector.builder(rs.requestSchema);
+        for (int q = 0; q < reqCol.length; q++) {
+          Values.copy(extra, r, reqCol[q], req, q);
+        }
+        FeatureVector request = req.build();
+        final int row = r;
+        for (ResolvedService.OnDemandPart od : rs.onDemand) {
+          FeatureVector res = runOnDemand(od, request, (part, slot, b, idx) -> Values.copy(partFrames.get(part), row,
+              slot, b, idx));
+          for (int o = 0; o < od.outputPosition.length; o++) {
+            if (od.outputPosition[o] >= 0) {
+              outCols.get(od.outputPosition[o]).set(r, res, o);
+            }
+          }
+        }
+      }
+    }
+    FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n).addLong(TIMESTAMP_COLUMN, ts, null);
+    FeatureFrame extra = rows.extra();
+    if (extra != null) {
+      for (int c = 0; c < extra.schema().size(); c++) {
+        if (out.contains(extra.schema().get(c).name()) || extra.schema().get(c).name().equals(TIMESTAMP_COLUMN)) {
+          throw new IllegalArgumentException("extra column '" + extra.schema().get(c).name()
+              + "' clashes with a feature or the timestamp column of the training frame");
+        }
+        Values.ColumnGather g = new Values.ColumnGather(extra.schema().get(c), n);
+        for (int r = 0; r < n; r++) {
+          g.set(r, extra, r, c);
+        }
+        g.addTo(fb);
+      }
+    }
+    Map<String, Long> misses = new LinkedHashMap<>();
+    for (int c = 0; c < out.size(); c++) {
+      outCols.get(c).addTo(fb);
+      misses.put(out.get(c).name(), unmatched[c]);
+    }
+    return new TrainingData(fb.build(), misses);
+  }
+
+  // ---------------------------------------------------------------- serving
+
+  /**
+   * Online features for keys, for a service without on-demand request fields.
+   *
+   * @param keys the entity keys
+   * @param service the registered feature service
+   * @return one vector per key, with statuses
+   */
+  public OnlineFeatures getOnlineFeatures(List<EntityKey> keys, FeatureService service) {
+    return getOnlineFeatures(keys, service, null);
+  }
+
+  /**
+   * Online features for keys.
+   *
+   * @param keys the entity keys (each carrying every join key of the service's views' entities)
+   * @param service the registered feature service
+   * @param request request-time data for on-demand views: one vector per key, or a single vector for
+   *     all keys, of the service's request schema; null when it has no request fields
+   * @return one vector per key, with statuses
+   */
+  public OnlineFeatures getOnlineFeatures(List<EntityKey> keys, FeatureService service, List<FeatureVector> request) {
+    if (keys == null) {
+      throw new IllegalArgumentException("keys must not be null");
+    }
+    ResolvedService rs = registry.resolve(service);
+    long now = clock.getAsLong();
+    int n = keys.size();
+    for (int i = 0; i < n; i++) {
+      if (keys.get(i) == null) {
+        throw new IllegalArgumentException("key " + i + " must not be null");
+      }
+    }
+    if (!rs.requestSchema.specs().isEmpty()) {
+      if (request == null || (request.size() != 1 && request.size() != n)) {
+        throw new IllegalArgumentException("feature service '" + service.name() + "' needs request data "
+            + rs.requestSchema + ": one vector, or one per key (" + n + "), got "
+            + (request == null ? "none" : request.size()));
+      }
+      for (FeatureVector v : request) {
+        if (v == null || !v.schema().equals(rs.requestSchema)) {
+          throw new IllegalArgumentException("request data must have schema " + rs.requestSchema + ", had "
+              + (v == null ? "null" : v.schema()));
+        }
+      }
+    }
+    FeatureSchema out = rs.outputSchema;
+    int nf = out.size();
+    byte[] status = new byte[n * nf];
+    long[] eventTime = new long[n * nf];
+    java.util.Arrays.fill(eventTime, Long.MIN_VALUE);
+    FeatureVector.Builder[] builders = new FeatureVector.Builder[n];
+    for (int i = 0; i < n; i++) {
+      builders[i] = FeatureVector.builder(out);
+    }
+    // per stored part, per key: the fetched values of the part's features (slot order)
+    FeatureVector[][] fetched = new FeatureVector[rs.stored.size()][n];
+    for (int pi = 0; pi < rs.stored.size(); pi++) {
+      ResolvedService.StoredPart p = rs.stored.get(pi);
+      ViewData d = checkedData(p.view);
+      FeatureSchema slots = slotSchema(p);
+      if (p.view instanceof FeatureView) {
+        FeatureView fv = (FeatureView) p.view;
+        List<EntityKey> viewKeys = new ArrayList<>(n);
+        for (EntityKey k : keys) {
+          viewKeys.add(project(k, fv.entity()));
+        }
+        List<OnlineRow> found = online.read(fv.name(), viewKeys);
+        long ttl = fv.ttlMillis();
+        for (int i = 0; i < n; i++) {
+          OnlineRow row = found.get(i);
+          FeatureStatus st = row == null ? FeatureStatus.NOT_FOUND
+              : (ttl != Long.MAX_VALUE && row.eventTime() <= now - ttl) ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
+          FeatureVector.Builder b = FeatureVector.builder(slots);
+          for (int s = 0; s < p.featureIndex.length; s++) {
+            int fi = p.featureIndex[s];
+            if (st == FeatureStatus.PRESENT) {
+              Values.copy(row.values(), fi, b, s);
+            } else {
+              Values.setDefault(b, s, fv.defaultValue(fv.schema().get(fi).name()));
+            }
+            int o = p.outputPosition[s];
+            if (o >= 0) {
+              status[i * nf + o] = (byte) st.ordinal();
+              eventTime[i * nf + o] = row == null ? Long.MIN_VALUE : row.eventTime();
+            }
+          }
+          fetched[pi][i] = b.build();
+        }
+      } else {
+        AggregationView av = (AggregationView) p.view;
+        KeyDictionary dict = dictionary(av.entity());
+        double[] vals = new double[av.schema().size()];
+        for (int i = 0; i < n; i++) {
+          long id = dict.lookup(project(keys.get(i), av.entity()));
+          WindowAggregator.State state = id == KeyDictionary.UNKNOWN ? null : d.states.get(id);
+          if (state == null) {
+            java.util.Arrays.fill(vals, Double.NaN);
+            for (int f = 0; f < vals.length; f++) {
+              Aggregation fn = av.features().get(f).function();
+              vals[f] = fn == Aggregation.COUNT || fn == Aggregation.SUM ? 0 : Double.NaN;
+            }
+          } else {
+            state.read(now, vals);
+          }
+          FeatureVector.Builder b = FeatureVector.builder(slots);
+          for (int s = 0; s < p.featureIndex.length; s++) {
+            double v = vals[p.featureIndex[s]];
+            if (slots.get(s).type() == FeatureType.LONG) {
+              b.setLong(s, (long) v);
+            } else if (v == v) {
+              b.setDouble(s, v);
+            }
+            int o = p.outputPosition[s];
+            if (o >= 0) {
+              status[i * nf + o] = (byte) (state == null ? FeatureStatus.NOT_FOUND : FeatureStatus.PRESENT).ordinal();
+              eventTime[i * nf + o] = now;
+            }
+          }
+          fetched[pi][i] = b.build();
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        for (int s = 0; s < p.featureIndex.length; s++) {
+          if (p.outputPosition[s] >= 0) {
+            Values.copy(fetched[pi][i], s, builders[i], p.outputPosition[s]);
+          }
+        }
+      }
+    }
+    for (ResolvedService.OnDemandPart od : rs.onDemand) {
+      for (int i = 0; i < n; i++) {
+        final int key = i;
+        FeatureVector req = rs.requestSchema.specs().isEmpty() ? FeatureVector.builder(rs.requestSchema).build()
+            : request.get(request.size() == 1 ? 0 : i);
+        FeatureVector res = runOnDemand(od, req, (part, slot, b, idx) -> Values.copy(fetched[part][key], slot, b, idx));
+        for (int o = 0; o < od.outputPosition.length; o++) {
+          int pos = od.outputPosition[o];
+          if (pos >= 0) {
+            Values.copy(res, o, builders[i], pos);
+            status[i * nf + pos] = (byte) FeatureStatus.PRESENT.ordinal();
+            eventTime[i * nf + pos] = now;
+          }
+        }
+      }
+    }
+    FeatureVector[] vectors = new FeatureVector[n];
+    for (int i = 0; i < n; i++) {
+      vectors[i] = builders[i].build();
+    }
+    return new OnlineFeatures(out, List.copyOf(keys), vectors, status, eventTime, now);
+  }
+
+  // ---------------------------------------------------------------- materialization
+
+  /**
+   * Writes the latest offline row per entity with event time in {@code [from, to)} of a feature view
+   * to the online store, in chunks of {@value #CHUNK} rows (memory stays bounded by the chunk, not the
+   * range). For an aggregation view, rebuilds its online windows from the events in the range.
+   *
+   * @param view the view
+   * @param fromMillis start, inclusive
+   * @param toMillis end, exclusive, {@code > fromMillis}
+   * @param progress receives the number of rows written so far after every chunk, or null
+   * @return what was done
+   */
+  public MaterializationResult materialize(String view, long fromMillis, long toMillis, LongConsumer progress) {
+    ViewDefinition v = storedView(view);
+    if (toMillis <= fromMillis) {
+      throw new IllegalArgumentException("materialization range of view '" + view + "' must be non-empty, was ["
+          + fromMillis + ", " + toMillis + ")");
+    }
+    ViewData d = checkedData(v);
+    KeyDictionary dict = dictionary(v.entity());
+    long scanned = 0;
+    long written = 0;
+    long applied = 0;
+    List<OnlineRow> chunk = new ArrayList<>(CHUNK);
+    for (OfflineLog.Segment s : d.log.segments()) {
+      int size = s.size();
+      for (int r = 0; r < size; r++) {
+        long et = s.eventTime(r);
+        if (et < fromMillis || et >= toMillis) {
+          continue;
+        }
+        scanned++;
+        if (v instanceof AggregationView) {
+          double[] row = new double[s.values().schema().size()];
+          for (int f = 0; f < row.length; f++) {
+            row[f] = s.values().asDouble(r, f);
+          }
+          d.states.computeIfAbsent(s.id(r), k -> d.windows.newState()).add(et, row);
+          written++;
+          continue;
+        }
+        // the last row of this id inside the range is the segment's latest for it
+        boolean lastInRange = r + 1 >= size || s.id(r + 1) != s.id(r) || s.eventTime(r + 1) >= toMillis;
+        if (!lastInRange) {
+          continue;
+        }
+        chunk.add(new OnlineRow(dict.keyOf(s.id(r)), s.values().row(r), et, s.createdTime(r)));
+        if (chunk.size() == CHUNK) {
+          applied += online.write(view, chunk);
+          written += chunk.size();
+          chunk.clear();
+          if (progress != null) {
+            progress.accept(written);
+          }
+        }
+      }
+    }
+    if (!chunk.isEmpty()) {
+      applied += online.write(view, chunk);
+      written += chunk.size();
+      if (progress != null) {
+        progress.accept(written);
+      }
+    }
+    d.materializedUntil = Math.max(d.materializedUntil, toMillis);
+    LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", view, fromMillis, toMillis, scanned,
+        written, applied);
+    return new MaterializationResult(view, fromMillis, toMillis, scanned, written, applied);
+  }
+
+  /**
+   * Materializes from where the last materialization of the view ended (or the epoch) up to
+   * {@code toMillis}.
+   *
+   * @param view the view
+   * @param toMillis end, exclusive
+   * @param progress progress receiver or null
+   * @return what was done; an empty range does nothing
+   */
+  public MaterializationResult materializeIncremental(String view, long toMillis, LongConsumer progress) {
+    ViewDefinition v = storedView(view);
+    long from = checkedData(v).materializedUntil;
+    if (toMillis <= from) {
+      return new MaterializationResult(view, from, toMillis, 0, 0, 0);
+    }
+    return materialize(view, from, toMillis, progress);
+  }
+
+  /**
+   * Forgets a view's stored data (offline log, online rows and windows), e.g. after its definition was
+   * replaced.
+   *
+   * @param view the view's name
+   */
+  public void dropData(String view) {
+    data.remove(view);
+    online.clear(view);
+  }
+
+  // ---------------------------------------------------------------- skew and pipeline
+
+  /**
+   * Compares served vectors with the point-in-time join at the time they were served, value by value.
+   *
+   * @param served what {@link #getOnlineFeatures} returned
+   * @param service the service it was read with
+   * @param tolerance absolute tolerance for numeric values
+   * @return per-feature mismatch counts and drift tests of served vs offline
+   */
+  public SkewReport checkSkew(OnlineFeatures served, FeatureService service, double tolerance) {
+    long[] ts = new long[served.size()];
+    java.util.Arrays.fill(ts, served.readTime());
+    TrainingData offline = getHistoricalFeatures(EntityRows.of(served.keys(), ts, null), service);
+    FeatureFrame.RowBuilder sb = FeatureFrame.rowBuilder(served.schema());
+    for (FeatureVector v : served.vectors()) {
+      sb.add(v);
+    }
+    return SkewCheck.compare(sb.build(), offline.frame().select(served.schema().names()),
+        DriftCheck.builder().build(), tolerance);
+  }
+
+  /**
+   * This store as the features stage of a two-stage pipeline.
+   *
+   * @param service the feature service the ranker was trained on
+   * @param keyOf the entity key to read for a candidate (e.g. user and item join keys together)
+   * @return a thread-safe feature source
+   */
+  public FeatureSource featureSource(FeatureService service, BiFunction<PipelineRequest, Candidate, EntityKey> keyOf) {
+    FeatureSchema schema = registry.resolve(service).outputSchema;
+    return FeatureSource.of("features:" + service.name(), schema, (req, cands) -> {
+      List<EntityKey> keys = new ArrayList<>(cands.size());
+      for (Candidate c : cands) {
+        keys.add(keyOf.apply(req, c));
+      }
+      return getOnlineFeatures(keys, service).vectors();
+    });
+  }
+
+  /** Closes the online store. */
+  @Override
+  public void close() {
+    online.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  @FunctionalInterface
+  private interface SlotCopier {
+    void copy(int part, int slot, FeatureVector.Builder b, int idx);
+  }
+
+  private static FeatureVector runOnDemand(ResolvedService.OnDemandPart od, FeatureVector request, SlotCopier copier) {
+    FeatureVector.Builder in = FeatureVector.builder(od.inputSchema);
+    for (int k = 0; k < od.requestIndex.length; k++) {
+      if (od.requestIndex[k] >= 0) {
+        Values.copy(request, od.requestIndex[k], in, k);
+      } else {
+        copier.copy(od.partIndex[k], od.partSlot[k], in, k);
+      }
+    }
+    FeatureVector.Builder outB = FeatureVector.builder(od.view.schema());
+    od.view.transform().apply(in.build(), outB);
+    return outB.build();
+  }
+
+  private static FeatureSchema slotSchema(ResolvedService.StoredPart p) {
+    List<FeatureSpec> specs = new ArrayList<>();
+    for (int fi : p.featureIndex) {
+      specs.add(p.view.schema().get(fi));
+    }
+    return FeatureSchema.of(specs);
+  }
+
+  private ViewDefinition storedView(String name) {
+    ViewDefinition v = registry.view(name);
+    if (v instanceof OnDemandFeatureView) {
+      throw new IllegalArgumentException("view '" + name + "' is an on-demand view: it has no stored data");
+    }
+    return v;
+  }
+
+  private ViewData dataOf(ViewDefinition v) {
+    ViewData d = data.computeIfAbsent(v.name(), k -> new ViewData(v));
+    if (!d.version.equals(v.version())) {
+      throw new IllegalStateException("view '" + v.name() + "' was replaced (data written under version " + d.version
+          + ", registry has " + v.version() + "): call dropData(\"" + v.name() + "\") and ingest again");
+    }
+    return d;
+  }
+
+  private ViewData checkedData(ViewDefinition v) {
+    return dataOf(v);
+  }
+
+  private KeyDictionary dictionary(Entity e) {
+    return dictionaries.computeIfAbsent(e.name(), k -> new KeyDictionary(e.name(), e.joinKeys()));
+  }
+
+  private long[] encode(ViewDefinition v, EventBatch batch) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch must not be null");
+    }
+    FeatureSchema expected = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
+    if (!batch.schema().equals(expected)) {
+      throw new IllegalArgumentException("batch for view '" + v.name() + "' has schema " + batch.schema()
+          + ", expected " + expected);
+    }
+    KeyDictionary dict = dictionary(v.entity());
+    int n = batch.size();
+    long[] ids = new long[n];
+    if (batch.hasLongKeys()) {
+      dict.requireLongMode("batch for view '" + v.name() + "'");
+      for (int i = 0; i < n; i++) {
+        ids[i] = batch.longKey(i);
+      }
+      return ids;
+    }
+    for (int i = 0; i < n; i++) {
+      dict.check(batch.key(i), "row " + i + " of the batch for view '" + v.name() + "'");
+    }
+    for (int i = 0; i < n; i++) {
+      ids[i] = dict.idOf(batch.key(i), "row " + i + " of the batch for view '" + v.name() + "'");
+    }
+    return ids;
+  }
+
+  private long[] queryIds(ViewDefinition v, EntityRows rows) {
+    KeyDictionary dict = dictionary(v.entity());
+    int n = rows.size();
+    long[] ids = new long[n];
+    if (rows.hasLongKeys()) {
+      if (v.entity().joinKeys().size() != 1) {
+        throw new IllegalArgumentException("entity rows with long ids cannot key view '" + v.name() + "' (entity '"
+            + v.entity().name() + "' has join keys " + v.entity().joinKeys() + ")");
+      }
+      for (int i = 0; i < n; i++) {
+        ids[i] = dict.longMode() ? rows.longKey(i) : KeyDictionary.UNKNOWN;
+      }
+      return ids;
+    }
+    Map<EntityKey, Long> memo = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      EntityKey k = project(rows.key(i), v.entity());
+      ids[i] = memo.computeIfAbsent(k, dict::lookup);
+    }
+    return ids;
+  }
+
+  private static EntityKey project(EntityKey key, Entity entity) {
+    if (key.hasNames(entity.joinKeys())) {
+      return key;
+    }
+    EntityKey.Builder b = EntityKey.builder();
+    for (String jk : entity.joinKeys()) {
+      Object v;
+      try {
+        v = key.value(jk);
+      } catch (IllegalArgumentException e) {
+        v = null;
+      }
+      if (v == null) {
+        throw new IllegalArgumentException("key " + key + " lacks join key '" + jk + "' of entity '" + entity.name()
+            + "'");
+      }
+      b.put(jk, v);
+    }
+    return b.build();
+  }
+
+  private static long[] times(EventBatch b, boolean event) {
+    long[] t = new long[b.size()];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = event ? b.eventTime(i) : b.createdTime(i);
+    }
+    return t;
+  }
+
+  /** Assembles a {@link FeatureStore}. Not thread-safe. */
+  public static final class Builder {
+    private final FeatureRegistry registry;
+    private OnlineStore online;
+    private LongSupplier clock = System::currentTimeMillis;
+
+    private Builder(FeatureRegistry registry) {
+      this.registry = registry;
+    }
+
+    /**
+     * Sets the online store (default: a new {@link EmbeddedOnlineStore}).
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public Builder onlineStore(OnlineStore store) {
+      if (store == null) {
+        throw new IllegalArgumentException("online store must not be null");
+      }
+      this.online = store;
+      return this;
+    }
+
+    /**
+     * Sets the clock for TTL checks and online windows (default the system clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      if (clock == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      this.clock = clock::millis;
+      return this;
+    }
+
+    /**
+     * Sets the clock as a supplier of epoch milliseconds (e.g. a test's controllable time).
+     *
+     * @param nowMillis the clock
+     * @return this builder
+     */
+    public Builder clock(LongSupplier nowMillis) {
+      if (nowMillis == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      this.clock = nowMillis;
+      return this;
+    }
+
+    /**
+     * Builds the store.
+     *
+     * @return the store
+     */
+    public FeatureStore build() {
+      return new FeatureStore(this);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package org.sieveml.features.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sieveml.core.EntityKey;
+
+/**
+ * Maps an entity's keys to the {@code long} ids that columnar storage sorts and joins on. An entity
+ * with one join key whose values are integral numbers uses the value itself ("long mode"); any other
+ * entity gets dense ids in first-seen order ("dictionary mode"). The mode is fixed by the first key
+ * seen, and a key of the other kind is refused with a message naming it.
+ *
+ * <p>Thread-safe: lookups are lock-free, new ids are assigned under a lock.
+ */
+public final class KeyDictionary {
+
+  /** Returned by {@link #lookup} for a key never seen. */
+  public static final long UNKNOWN = Long.MIN_VALUE;
+
+  private final String entity;
+  private final List<String> joinKeys;
+  private final ConcurrentHashMap<EntityKey, Long> ids = new ConcurrentHashMap<>();
+  private final List<EntityKey> keys = new ArrayList<>();
+  private volatile int mode; // 0 unset, 1 long, 2 dictionary
+
+  /**
+   * A dictionary for one entity.
+   *
+   * @param entity the entity's name, for messages
+   * @param joinKeys its join keys
+   */
+  public KeyDictionary(String entity, List<String> joinKeys) {
+    this.entity = entity;
+    this.joinKeys = List.copyOf(joinKeys);
+  }
+
+  /**
+   * Whether ids are the key values themselves.
+   *
+   * @return true in long mode
+   */
+  public boolean longMode() {
+    return mode == 1;
+  }
+
+  /**
+   * Checks that a key has the entity's join keys.
+   *
+   * @param key the key
+   * @param where what the key is, for the message
+   */
+  public void check(EntityKey key, String where) {
+    if (key == null) {
+      throw new IllegalArgumentException(where + ": entity key must not be null (entity '" + entity + "')");
+    }
+    if (!key.hasNames(joinKeys)) {
+      throw new IllegalArgumentException(where + ": key " + key + " does not fit entity '" + entity
+          + "', expected join keys " + joinKeys);
+    }
+  }
+
+  /**
+   * The id of a key, assigning one if it is new.
+   *
+   * @param key a checked key
+   * @param where what the key is, for messages
+   * @return the id
+   */
+  public long idOf(EntityKey key, String where) {
+    check(key, where);
+    boolean integral = isIntegral(key);
+    int m = mode;
+    if (m == 0) {
+      synchronized (this) {
+        if (mode == 0) {
+          mode = integral ? 1 : 2;
+        }
+        m = mode;
+      }
+    }
+    if (m == 1) {
+      if (!integral) {
+        throw new IllegalArgumentException(where + ": key " + key + " of entity '" + entity
+            + "' must have an integral value like the keys seen before");
+      }
+      return ((Number) key.value(0)).longValue();
+    }
+    Long id = ids.get(key);
+    if (id != null) {
+      return id;
+    }
+    synchronized (this) {
+      id = ids.get(key);
+      if (id == null) {
+        id = (long) keys.size();
+        keys.add(key);
+        ids.put(key, id);
+      }
+      return id;
+    }
+  }
+
+  /**
+   * The id of a key without assigning one.
+   *
+   * @param key a key
+   * @return the id, or {@link #UNKNOWN}
+   */
+  public long lookup(EntityKey key) {
+    int m = mode;
+    if (m == 1) {
+      return isIntegral(key) ? ((Number) key.value(0)).longValue() : UNKNOWN;
+    }
+    Long id = ids.get(key);
+    return id == null ? UNKNOWN : id;
+  }
+
+  /**
+   * Fixes long mode for a long fast path.
+   *
+   * @param where what is being loaded, for the message
+   */
+  public void requireLongMode(String where) {
+    if (joinKeys.size() != 1) {
+      throw new IllegalArgumentException(where + ": long keys need an entity with one join key; entity '" + entity
+          + "' has " + joinKeys);
+    }
+    synchronized (this) {
+      if (mode == 0) {
+        mode = 1;
+      }
+    }
+    if (mode != 1) {
+      throw new IllegalArgumentException(where + ": entity '" + entity
+          + "' has non-integral keys, so it cannot take long ids");
+    }
+  }
+
+  /**
+   * The key of an id.
+   *
+   * @param id an id from this dictionary
+   * @return the key
+   */
+  public EntityKey keyOf(long id) {
+    if (mode == 1) {
+      return EntityKey.of(joinKeys.get(0), id);
+    }
+    synchronized (this) {
+      return keys.get((int) id);
+    }
+  }
+
+  private boolean isIntegral(EntityKey key) {
+    if (joinKeys.size() != 1) {
+      return false;
+    }
+    Object v = key.value(0);
+    return v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte;
+  }
+}
