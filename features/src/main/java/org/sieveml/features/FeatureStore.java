@@ -263,7 +263,7 @@ public final class FeatureStore implements AutoCloseable {
         }
       } else {
         AggregationView av = (AggregationView) p.view;
-        double[][] w = d.windows.offline(d.log, ids, ts);
+        double[][] w = d.windows.offline(d.log, ids, ts, availabilityCut);
         for (int s = 0; s < p.featureIndex.length; s++) {
           int fi = p.featureIndex[s];
           Values.ColumnGather g = new Values.ColumnGather(av.schema().get(fi), n);

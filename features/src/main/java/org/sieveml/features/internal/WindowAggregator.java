@@ -88,9 +88,11 @@ public final class WindowAggregator {
    * @param log the view's event log
    * @param qIds entity ids
    * @param qTime query times
+   * @param availabilityCut count only events created at or before the query time (what a streaming
+   *     reader could have seen then)
    * @return {@code [output][query]}
    */
-  public double[][] offline(OfflineLog log, long[] qIds, long[] qTime) {
+  public double[][] offline(OfflineLog log, long[] qIds, long[] qTime, boolean availabilityCut) {
     int n = qIds.length;
     double[][] out = new double[fn.length][n];
     List<OfflineLog.Segment> segs = log.segments();
@@ -103,6 +105,9 @@ public final class WindowAggregator {
         int lo = lowerBound(s, qIds[q], earliest);
         for (int r = lo; r < s.size() && s.id(r) == qIds[q] && s.eventTime(r) <= t; r++) {
           long et = s.eventTime(r);
+          if (availabilityCut && s.createdTime(r) > t) {
+            continue;
+          }
           for (int i = 0; i < fn.length; i++) {
             if (et >= windowStart(i, t)) {
               accumulate(acc, i, s.values(), r);
