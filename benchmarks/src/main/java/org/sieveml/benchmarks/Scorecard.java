@@ -33,6 +33,9 @@ import org.sieveml.benchmarks.drift.DetectorsThroughputBenchmark;
 import org.sieveml.benchmarks.drift.KsMillionBenchmark;
 import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
 import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
+import org.sieveml.benchmarks.features.OnlineReadHundredBenchmark;
+import org.sieveml.benchmarks.features.OnlineReadOneBenchmark;
+import org.sieveml.benchmarks.features.PushThroughputBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
@@ -93,6 +96,16 @@ public final class Scorecard {
       new Comparison(
           "ranking", "logistic_500x50", LinearScoringBenchmark.class, "ranker", "dotProduct",
           "hand-written dot product", 0.9, true, "us/op"),
+      // issue 3: features
+      new Comparison(
+          "features", "online_read_1x50", OnlineReadOneBenchmark.class, "store", "concurrentHashMap",
+          "raw ConcurrentHashMap<Long,double[]> lookup", 0.33, true, "ns/op"),
+      new Comparison(
+          "features", "online_read_100x50", OnlineReadHundredBenchmark.class, "store", "concurrentHashMap",
+          "100 raw ConcurrentHashMap<Long,double[]> lookups", 0.33, true, "us/op"),
+      new Comparison(
+          "features", "push_3_windows", PushThroughputBenchmark.class, "push", "concurrentHashMapCounters",
+          "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",

@@ -176,12 +176,22 @@ public final class FeatureStore implements AutoCloseable {
     d.log.appendPending(ids, times(batch, true), times(batch, false), batch.values());
     if (v instanceof AggregationView) {
       FeatureFrame values = batch.values();
-      double[] row = new double[values.schema().size()];
+      double[][] cols = new double[values.schema().size()][];
+      for (int f = 0; f < cols.length; f++) {
+        cols[f] = values.doubleColumn(values.schema().get(f).name());
+      }
+      double[] row = new double[cols.length];
+      WindowAggregator.State last = null;
+      long lastId = 0;
       for (int i = 0; i < ids.length; i++) {
         for (int f = 0; f < row.length; f++) {
-          row[f] = values.asDouble(i, f);
+          row[f] = cols[f][i];
         }
-        d.states.computeIfAbsent(ids[i], k -> d.windows.newState()).add(batch.eventTime(i), row);
+        if (last == null || ids[i] != lastId) {
+          last = d.states.computeIfAbsent(ids[i], k -> d.windows.newState());
+          lastId = ids[i];
+        }
+        last.add(batch.eventTime(i), row);
       }
     } else if (((FeatureView) v).online()) {
       KeyDictionary dict = dictionary(v.entity());
@@ -389,6 +399,9 @@ public final class FeatureStore implements AutoCloseable {
     }
     FeatureSchema out = rs.outputSchema;
     int nf = out.size();
+    if (rs.wholeSingleView) {
+      return readWholeView(keys, rs, now);
+    }
     byte[] status = new byte[n * nf];
     long[] eventTime = new long[n * nf];
     java.util.Arrays.fill(eventTime, Long.MIN_VALUE);
@@ -491,7 +504,50 @@ public final class FeatureStore implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       vectors[i] = builders[i].build();
     }
-    return new OnlineFeatures(out, List.copyOf(keys), vectors, status, eventTime, now);
+    return new OnlineFeatures(out, keys, vectors, status, eventTime, now);
+  }
+
+  /**
+   * The fast path for a service that is exactly one feature view's features in order: a PRESENT row's
+   * stored vector is immutable and already has the output layout, so it is returned as is.
+   */
+  private OnlineFeatures readWholeView(List<EntityKey> keys, ResolvedService rs, long now) {
+    FeatureView fv = (FeatureView) rs.stored.get(0).view;
+    checkedData(fv);
+    int n = keys.size();
+    int nf = rs.outputSchema.size();
+    byte[] status = new byte[n * nf];
+    long[] eventTime = new long[n * nf];
+    FeatureVector[] vectors = new FeatureVector[n];
+    long ttl = fv.ttlMillis();
+    List<OnlineRow> found;
+    if (n == 1 && online instanceof EmbeddedOnlineStore) {
+      found = java.util.Collections.singletonList(((EmbeddedOnlineStore) online).read(fv.name(),
+          project(keys.get(0), fv.entity())));
+    } else {
+      List<EntityKey> viewKeys = new ArrayList<>(n);
+      for (EntityKey k : keys) {
+        viewKeys.add(project(k, fv.entity()));
+      }
+      found = online.read(fv.name(), viewKeys);
+    }
+    for (int i = 0; i < n; i++) {
+      OnlineRow row = found.get(i);
+      FeatureStatus st = row == null ? FeatureStatus.NOT_FOUND
+          : (ttl != Long.MAX_VALUE && row.eventTime() <= now - ttl) ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
+      if (st == FeatureStatus.PRESENT) {
+        vectors[i] = row.values();
+      } else {
+        vectors[i] = rs.defaults();
+      }
+      byte sb = (byte) st.ordinal();
+      long et = row == null ? Long.MIN_VALUE : row.eventTime();
+      for (int f = i * nf, end = f + nf; f < end; f++) {
+        status[f] = sb;
+        eventTime[f] = et;
+      }
+    }
+    return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now);
   }
 
   // ---------------------------------------------------------------- materialization

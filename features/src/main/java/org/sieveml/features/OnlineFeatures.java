@@ -26,7 +26,7 @@ public final class OnlineFeatures {
   OnlineFeatures(FeatureSchema schema, List<EntityKey> keys, FeatureVector[] vectors, byte[] status, long[] eventTime,
       long readTime) {
     this.schema = schema;
-    this.keys = keys;
+    this.keys = List.copyOf(keys);
     this.vectors = vectors;
     this.status = status;
     this.eventTime = eventTime;

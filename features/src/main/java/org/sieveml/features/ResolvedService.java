@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.features.internal.Values;
 
 /**
  * A feature service resolved against one registry snapshot: which features of which views to read,
@@ -61,6 +63,9 @@ final class ResolvedService {
   final List<OnDemandPart> onDemand;
   /** For each output column, the view and feature it comes from. */
   final List<FeatureRef> outputSource;
+  /** True when the output is exactly one feature view's schema, in order, with no on-demand views. */
+  final boolean wholeSingleView;
+  private final FeatureVector defaults;
 
   private ResolvedService(FeatureService service, FeatureSchema outputSchema, FeatureSchema requestSchema,
       List<StoredPart> stored, List<OnDemandPart> onDemand, List<FeatureRef> outputSource) {
@@ -70,6 +75,24 @@ final class ResolvedService {
     this.stored = stored;
     this.onDemand = onDemand;
     this.outputSource = outputSource;
+    boolean whole = stored.size() == 1 && onDemand.isEmpty() && stored.get(0).view instanceof FeatureView
+        && stored.get(0).view.schema().equals(outputSchema);
+    this.wholeSingleView = whole;
+    if (whole) {
+      FeatureView fv = (FeatureView) stored.get(0).view;
+      FeatureVector.Builder b = FeatureVector.builder(outputSchema);
+      for (int i = 0; i < outputSchema.size(); i++) {
+        Values.setDefault(b, i, fv.defaultValue(outputSchema.get(i).name()));
+      }
+      this.defaults = b.build();
+    } else {
+      this.defaults = null;
+    }
+  }
+
+  /** The defaults vector of a whole single view (what NOT_FOUND and EXPIRED keys get). */
+  FeatureVector defaults() {
+    return defaults;
   }
 
   /**

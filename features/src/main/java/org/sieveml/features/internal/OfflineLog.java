@@ -206,20 +206,7 @@ public final class OfflineLog {
     if (n == 0) {
       return;
     }
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    IntSort.sort(order, (a, b) -> {
-      int c = Long.compare(ids[a], ids[b]);
-      if (c == 0) {
-        c = Long.compare(event[a], event[b]);
-      }
-      if (c == 0) {
-        c = Long.compare(created[a], created[b]);
-      }
-      return c;
-    });
+    int[] order = IntSort.orderBy(ids, event, created);
     Segment s = new Segment(permute(ids, order), permute(event, order), permute(created, order),
         values.rows(order));
     List<Segment> next = new ArrayList<>(segments);
