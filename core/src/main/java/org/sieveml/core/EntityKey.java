@@ -144,9 +144,18 @@ public final class EntityKey {
     if (joinKeys.size() != names.length) {
       return false;
     }
-    String[] sorted = joinKeys.toArray(new String[0]);
-    Arrays.sort(sorted);
-    return Arrays.equals(sorted, names);
+    // names are sorted and distinct, and the sizes are equal: every join key found means equal sets
+    // (join keys are distinct by Entity's contract; a repeated one would make a name missing below)
+    for (int i = 0; i < joinKeys.size(); i++) {
+      String k = joinKeys.get(i);
+      if (names.length == 1 ? !names[0].equals(k) : Arrays.binarySearch(names, k) < 0) {
+        return false;
+      }
+    }
+    if (joinKeys.size() > 1 && new java.util.HashSet<>(joinKeys).size() != joinKeys.size()) {
+      return false;
+    }
+    return true;
   }
 
   @Override

@@ -151,6 +151,149 @@ public final class FeatureStore implements AutoCloseable {
     dataOf(v).log.append(ids, times(batch, true), times(batch, false), batch.values());
   }
 
+  /** The header of the event-time column of CSV files. */
+  public static final String CSV_EVENT_TIME = "event_timestamp";
+  /** The header of the optional created-time column of CSV files (defaults to the event time). */
+  public static final String CSV_CREATED_TIME = "created_timestamp";
+
+  /**
+   * Loads a CSV file (RFC 4180, UTF-8, with a header) into a view's offline log. Columns: the entity's
+   * join keys (integral values become {@code Long}, others {@code String}), {@value #CSV_EVENT_TIME},
+   * optionally {@value #CSV_CREATED_TIME} (epoch milliseconds or ISO-8601 instants such as
+   * {@code 2024-05-01T12:00:00Z}), and every feature of the view (an aggregation view: every input
+   * field); other columns are ignored. Values: decimal numbers, {@code true}/{@code false}, text,
+   * embeddings as space-separated floats; an empty field is a missing value. The whole file is parsed
+   * and checked before anything is appended.
+   *
+   * @param view a feature or aggregation view
+   * @param file the file
+   * @return the number of rows appended
+   * @throws IllegalArgumentException naming the line, the column, the value and what was expected
+   * @throws java.io.UncheckedIOException when the file cannot be read
+   */
+  public int ingestCsv(String view, java.nio.file.Path file) {
+    ViewDefinition v = storedView(view);
+    FeatureSchema schema = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
+    EventBatch.Builder b = EventBatch.builder(schema);
+    try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file,
+        java.nio.charset.StandardCharsets.UTF_8)) {
+      org.sieveml.features.internal.Csv csv = new org.sieveml.features.internal.Csv(r);
+      List<String> header = csv.next();
+      if (header == null) {
+        throw new IllegalArgumentException(file + ": empty file, expected a header line");
+      }
+      List<String> keys = v.entity().joinKeys();
+      int[] keyCol = new int[keys.size()];
+      for (int k = 0; k < keyCol.length; k++) {
+        keyCol[k] = requireColumn(file, header, keys.get(k), "join key of entity '" + v.entity().name() + "'");
+      }
+      int eventCol = requireColumn(file, header, CSV_EVENT_TIME, "event time");
+      int createdCol = header.indexOf(CSV_CREATED_TIME);
+      int[] featCol = new int[schema.size()];
+      for (int f = 0; f < featCol.length; f++) {
+        featCol[f] = requireColumn(file, header, schema.get(f).name(), "feature of view '" + view + "'");
+      }
+      List<String> rec;
+      while ((rec = csv.next()) != null) {
+        String where = file.getFileName() + " line " + csv.line();
+        if (rec.size() != header.size()) {
+          throw new IllegalArgumentException(where + ": expected " + header.size() + " fields like the header, got "
+              + rec.size());
+        }
+        EntityKey.Builder kb = EntityKey.builder();
+        for (int k = 0; k < keyCol.length; k++) {
+          String raw = rec.get(keyCol[k]);
+          if (raw.isEmpty()) {
+            throw new IllegalArgumentException(where + ": column '" + keys.get(k) + "': a join key must not be empty");
+          }
+          kb.put(keys.get(k), raw.matches("-?\\d{1,18}") ? (Object) Long.parseLong(raw) : raw);
+        }
+        long event = parseTime(where, CSV_EVENT_TIME, rec.get(eventCol));
+        long created = createdCol < 0 || rec.get(createdCol).isEmpty() ? event
+            : parseTime(where, CSV_CREATED_TIME, rec.get(createdCol));
+        Object[] values = new Object[featCol.length];
+        for (int f = 0; f < featCol.length; f++) {
+          values[f] = parseValue(where, schema.get(f), rec.get(featCol[f]));
+        }
+        try {
+          b.add(kb.build(), event, created, values);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    EventBatch batch = b.build();
+    ingest(view, batch);
+    return batch.size();
+  }
+
+  private static int requireColumn(java.nio.file.Path file, List<String> header, String name, String what) {
+    int i = header.indexOf(name);
+    if (i < 0) {
+      throw new IllegalArgumentException(file.getFileName() + " line 1: missing column '" + name + "' (" + what
+          + "); the header has " + header);
+    }
+    return i;
+  }
+
+  private static long parseTime(String where, String column, String raw) {
+    try {
+      if (raw.matches("-?\\d+")) {
+        return Long.parseLong(raw);
+      }
+      return java.time.Instant.parse(raw).toEpochMilli();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(where + ": column '" + column + "': value '" + raw
+          + "' is not epoch milliseconds or an ISO-8601 instant");
+    }
+  }
+
+  private static Object parseValue(String where, FeatureSpec spec, String raw) {
+    if (raw.isEmpty()) {
+      return null;
+    }
+    try {
+      switch (spec.type()) {
+        case DOUBLE:
+          double d = Double.parseDouble(raw);
+          if (!Double.isFinite(d)) {
+            throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw
+                + "' is not a finite DOUBLE (leave the field empty for a missing value)");
+          }
+          return d;
+        case LONG:
+          return Long.parseLong(raw);
+        case BOOLEAN:
+          if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(raw);
+          }
+          throw new IllegalArgumentException();
+        case STRING:
+          return raw;
+        default:
+          String[] parts = raw.trim().split("\\s+");
+          if (parts.length != spec.dimension()) {
+            throw new IllegalArgumentException();
+          }
+          float[] e = new float[parts.length];
+          for (int i = 0; i < parts.length; i++) {
+            e[i] = Float.parseFloat(parts[i]);
+          }
+          return e;
+      }
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith(where)) {
+        throw e;
+      }
+      String expected = spec.type() == FeatureType.EMBEDDING ? spec.dimension() + " space-separated floats"
+          : spec.type() == FeatureType.BOOLEAN ? "true or false" : "a " + spec.type();
+      throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw + "' is not "
+          + expected);
+    }
+  }
+
   /**
    * Streams a batch: appends it to the offline log and, for a feature view, writes the newest row per
    * key to the online store; for an aggregation view, adds the events to the online windows.
