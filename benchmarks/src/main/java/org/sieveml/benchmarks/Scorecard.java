@@ -33,6 +33,7 @@ import org.sieveml.benchmarks.drift.DetectorsThroughputBenchmark;
 import org.sieveml.benchmarks.drift.KsMillionBenchmark;
 import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
 import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
+import org.sieveml.benchmarks.features.HistoricalJoinBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadHundredBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadOneBenchmark;
 import org.sieveml.benchmarks.features.PushThroughputBenchmark;
@@ -103,6 +104,9 @@ public final class Scorecard {
       new Comparison(
           "features", "online_read_100x50", OnlineReadHundredBenchmark.class, "store", "concurrentHashMap",
           "100 raw ConcurrentHashMap<Long,double[]> lookups", 0.33, true, "us/op"),
+      new Comparison(
+          "features", "historical_5m_x_5m", HistoricalJoinBenchmark.class, "sieveml", "duckdb",
+          "DuckDB 1.1.3 ASOF LEFT JOIN (2 threads)", 1.5, true, "ms/op"),
       new Comparison(
           "features", "push_3_windows", PushThroughputBenchmark.class, "push", "concurrentHashMapCounters",
           "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),

@@ -168,6 +168,31 @@ public final class FeatureFrame {
   }
 
   /**
+   * Gathers values of a DOUBLE column in bulk: {@code out[i]} becomes the value at row
+   * {@code rows[i]}, or NaN when that row's value is missing or {@code rows[i] < 0}.
+   *
+   * @param column a DOUBLE column
+   * @param rows row indices, or negative for "no row"
+   * @param out receives one value per index, at least {@code rows.length} long
+   * @throws IllegalArgumentException if the column is not DOUBLE
+   */
+  public void gatherDoubles(int column, int[] rows, double[] out) {
+    if (schema.get(column).type() != FeatureType.DOUBLE) {
+      throw new IllegalArgumentException(
+          "column '" + schema.get(column).name() + "' is " + schema.get(column).type() + ", not DOUBLE");
+    }
+    double[] v = (double[]) columns[column];
+    BitSet p = present[column];
+    for (int i = 0; i < rows.length; i++) {
+      int r = rows[i];
+      if (r >= this.rows) {
+        throw new IndexOutOfBoundsException("row " + r + " of a frame of " + this.rows + " rows");
+      }
+      out[i] = r >= 0 && p.get(r) ? v[r] : Double.NaN;
+    }
+  }
+
+  /**
    * A copy of a numeric column as doubles, NaN where missing.
    *
    * @param name the column's name
@@ -367,9 +392,10 @@ public final class FeatureFrame {
       FeatureSpec spec = FeatureSpec.of(name, FeatureType.DOUBLE);
       checkLength(name, values == null ? -1 : values.length);
       BitSet p = new BitSet(rows);
+      p.set(0, rows);
       for (int i = 0; i < rows; i++) {
-        if (!Double.isNaN(values[i])) {
-          p.set(i);
+        if (Double.isNaN(values[i])) {
+          p.clear(i);
         }
       }
       return add(spec, values.clone(), p);

@@ -392,6 +392,7 @@ public final class FeatureStore implements AutoCloseable {
       ViewData d = checkedData(p.view);
       long[] ids = queryIds(p.view, rows);
       FeatureFrame.ColumnBuilder pf = FeatureFrame.builder(n);
+      List<Values.ColumnGather> gathered = new ArrayList<>();
       if (p.view instanceof FeatureView) {
         FeatureView fv = (FeatureView) p.view;
         OfflineLog.Matches m = d.log.join(ids, ts, fv.ttlMillis(), availabilityCut);
@@ -401,15 +402,31 @@ public final class FeatureStore implements AutoCloseable {
           Values.ColumnGather g = new Values.ColumnGather(spec, n);
           Object def = fv.defaultValue(spec.name());
           long misses = 0;
+          if (spec.type() == FeatureType.DOUBLE && m.segments.size() == 1) {
+            // one segment: gather the column in bulk (unmatched rows carry -1 and come out NaN)
+            int[] at = m.row.clone();
+            for (int r = 0; r < n; r++) {
+              if (m.segment[r] < 0) {
+                at[r] = -1;
+              }
+            }
+            double[] col = new double[n];
+            m.segments.get(0).values().gatherDoubles(fi, at, col);
+            g.setDoubles(col);
+          }
+          boolean bulk = spec.type() == FeatureType.DOUBLE && m.segments.size() == 1;
           for (int r = 0; r < n; r++) {
             if (m.segment[r] < 0) {
               g.setDefault(r, def);
               misses++;
-            } else {
+            } else if (!bulk) {
               g.set(r, m.segments.get(m.segment[r]).values(), m.row[r], fi);
             }
           }
-          g.addTo(pf);
+          if (!rs.onDemand.isEmpty()) {
+            g.addTo(pf);
+          }
+          gathered.add(g);
           if (p.outputPosition[s] >= 0) {
             unmatched[p.outputPosition[s]] = misses;
           }
@@ -423,17 +440,17 @@ public final class FeatureStore implements AutoCloseable {
           for (int r = 0; r < n; r++) {
             g.setNumber(r, w[fi][r]);
           }
-          g.addTo(pf);
+          if (!rs.onDemand.isEmpty()) {
+            g.addTo(pf);
+          }
+          gathered.add(g);
         }
       }
-      FeatureFrame frame = pf.build();
-      partFrames.add(frame);
+      // the part's own frame is needed only as on-demand input
+      partFrames.add(rs.onDemand.isEmpty() ? null : pf.build());
       for (int s = 0; s < p.featureIndex.length; s++) {
         if (p.outputPosition[s] >= 0) {
-          Values.ColumnGather g = outCols.get(p.outputPosition[s]);
-          for (int r = 0; r < n; r++) {
-            g.set(r, frame, r, s);
-          }
+          outCols.set(p.outputPosition[s], gathered.get(s));
         }
       }
     }
@@ -487,7 +504,7 @@ public final class FeatureStore implements AutoCloseable {
     }
     Map<String, Long> misses = new LinkedHashMap<>();
     for (int c = 0; c < out.size(); c++) {
-      outCols.get(c).addTo(fb);
+      outCols.get(c).addTo(fb, out.get(c).name());
       misses.put(out.get(c).name(), unmatched[c]);
     }
     return new TrainingData(fb.build(), misses);

@@ -287,4 +287,20 @@ class FeatureStoreTest {
             "X").build()));
     assertTrue(e.getMessage().contains("integral"), e.getMessage());
   }
+
+  @Test
+  void fullFeatureNamesNameTheTrainingColumns() {
+    World w = new World(Duration.ZERO);
+    FeatureService full = FeatureService.builder("full").features("profile", "score").fullFeatureNames(true).build();
+    w.registry.apply(full);
+    w.store.ingest("profile", EventBatch.builder(w.registry.view("profile").schema())
+        .add(EntityKey.of("user_id", "a"), DAY, DAY, 2.5, 1L, "X").build());
+    TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(List.of(EntityKey.of("user_id", "a")),
+        new long[] {2 * DAY}, null), full);
+    assertEquals(List.of(FeatureStore.TIMESTAMP_COLUMN, "profile:score"), td.frame().schema().names());
+    assertEquals(2.5, td.frame().asDouble(0, 1));
+    w.store.materialize("profile", 0, 3 * DAY, null);
+    assertEquals(2.5, w.store.getOnlineFeatures(List.of(EntityKey.of("user_id", "a")), full).vector(0)
+        .getDouble("profile:score"));
+  }
 }

@@ -340,17 +340,20 @@ public final class OfflineLog {
 
     @Override
     protected void compute() {
-      if (to - from > 65_536) {
+      if (to - from > 65_536 && qIds.length < 1_000_000) {
         int mid = (from + to) >>> 1;
         invokeAll(new JoinTask(segs, qIds, qTime, ttl, cut, m, from, mid),
             new JoinTask(segs, qIds, qTime, ttl, cut, m, mid, to));
         return;
       }
-      long[] ids = java.util.Arrays.copyOfRange(qIds, from, to);
-      long[] ts = java.util.Arrays.copyOfRange(qTime, from, to);
+      boolean whole = from == 0 && to == qIds.length;
+      long[] ids = whole ? qIds : java.util.Arrays.copyOfRange(qIds, from, to);
+      long[] ts = whole ? qTime : java.util.Arrays.copyOfRange(qTime, from, to);
       for (int s = 0; s < segs.size(); s++) {
         Segment seg = segs.get(s);
-        int[] r = PointInTimeJoin.join(seg.ids, seg.event, seg.created, ids, ts, ttl, cut);
+        int[] r = ids.length > 4_096
+            ? PointInTimeJoin.joinSortMerge(seg.ids, seg.event, seg.created, ids, ts, ttl, cut)
+            : PointInTimeJoin.join(seg.ids, seg.event, seg.created, ids, ts, ttl, cut);
         for (int i = 0; i < r.length; i++) {
           if (r[i] < 0 || ids[i] == KeyDictionary.UNKNOWN) {
             continue;

@@ -151,7 +151,7 @@ public final class Values {
       switch (spec.type()) {
         case DOUBLE:
           d[r] = src.asDouble(row, col);
-          break;
+          return; // NaN marks a missing DOUBLE: no presence bit needed
         case LONG:
           l[r] = src.getLong(row, col, 0);
           break;
@@ -181,7 +181,7 @@ public final class Values {
       switch (spec.type()) {
         case DOUBLE:
           d[r] = v.asDouble(col);
-          break;
+          return;
         case LONG:
           l[r] = v.getLong(col, 0);
           break;
@@ -210,7 +210,7 @@ public final class Values {
       switch (spec.type()) {
         case DOUBLE:
           d[r] = (Double) value;
-          break;
+          return;
         case LONG:
           l[r] = (Long) value;
           break;
@@ -224,6 +224,18 @@ public final class Values {
           e[r] = ((float[]) value).clone();
       }
       present.set(r);
+    }
+
+    /**
+     * Replaces a DOUBLE column's values wholesale (NaN = missing).
+     *
+     * @param values one value per row, taken over (not copied)
+     */
+    public void setDoubles(double[] values) {
+      if (spec.type() != org.sieveml.core.FeatureType.DOUBLE || values.length != rows) {
+        throw new IllegalArgumentException("setDoubles needs a DOUBLE column of " + rows + " rows");
+      }
+      d = values;
     }
 
     /**
@@ -248,21 +260,31 @@ public final class Values {
      * @param fb the builder
      */
     public void addTo(FeatureFrame.ColumnBuilder fb) {
+      addTo(fb, spec.name());
+    }
+
+    /**
+     * Adds the column to a frame builder under another name.
+     *
+     * @param fb the builder
+     * @param name the column's name in the frame
+     */
+    public void addTo(FeatureFrame.ColumnBuilder fb, String name) {
       switch (spec.type()) {
         case DOUBLE:
-          fb.addDouble(spec.name(), d);
+          fb.addDouble(name, d);
           break;
         case LONG:
-          fb.addLong(spec.name(), l, present);
+          fb.addLong(name, l, present);
           break;
         case BOOLEAN:
-          fb.addBoolean(spec.name(), b, present);
+          fb.addBoolean(name, b, present);
           break;
         case STRING:
-          fb.addString(spec.name(), s);
+          fb.addString(name, s);
           break;
         default:
-          fb.addEmbedding(spec.name(), spec.dimension(), e);
+          fb.addEmbedding(name, spec.dimension(), e);
       }
     }
 

@@ -68,7 +68,34 @@ class PointInTimeJoinTest {
         }
         assertArrayEquals(expected, PointInTimeJoin.join(fe, fv, fc, qe, qt, ttl, cut),
             "seed " + seed + " cut " + cut);
+        assertArrayEquals(expected, PointInTimeJoin.joinSortMerge(fe, fv, fc, qe, qt, ttl, cut),
+            "sort-merge, seed " + seed + " cut " + cut);
       }
+    }
+  }
+
+  @Test
+  void sortMergeSplitsLargeInputsAndAgreesWithBinarySearch() {
+    Random rnd = new Random(99);
+    int m = 300_000;
+    long[] fe = new long[m];
+    long[] fv = new long[m];
+    long[] fc = new long[m];
+    for (int i = 0; i < m; i++) {
+      fe[i] = i / 6_000; // 50 entities
+      fv[i] = (i % 6_000) * 10L + (i % 3 == 0 ? 0 : 1);
+      fc[i] = fv[i] + rnd.nextInt(3);
+    }
+    int q = 250_000; // above the parallel threshold
+    long[] qe = new long[q];
+    long[] qt = new long[q];
+    for (int i = 0; i < q; i++) {
+      qe[i] = rnd.nextInt(52) - 1;
+      qt[i] = rnd.nextInt(61_000) - 100;
+    }
+    for (boolean cut : new boolean[] {false, true}) {
+      assertArrayEquals(PointInTimeJoin.join(fe, fv, fc, qe, qt, 25, cut),
+          PointInTimeJoin.joinSortMerge(fe, fv, fc, qe, qt, 25, cut));
     }
   }
 
