@@ -50,7 +50,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private static final byte ROW = 1;
   private static final byte CLEAR = 2;
 
-  private final ConcurrentHashMap<String, ConcurrentHashMap<EntityKey, OnlineRow>> views = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<Object, OnlineRow>> views = new ConcurrentHashMap<>();
   private final Path dir;
   private final RowCodec codec = new RowCodec();
   private final Object walLock = new Object();
@@ -103,11 +103,11 @@ public final class EmbeddedOnlineStore implements OnlineStore {
 
   @Override
   public int write(String view, List<OnlineRow> rows) {
-    ConcurrentHashMap<EntityKey, OnlineRow> m = views.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
+    ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
     int applied = 0;
     for (OnlineRow row : rows) {
       boolean[] won = new boolean[1];
-      m.compute(row.key(), (k, old) -> {
+      m.compute(mapKey(row.key()), (k, old) -> {
         if (row.isNewerThan(old)) {
           won[0] = true;
           return row;
@@ -173,7 +173,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
             StandardOpenOption.TRUNCATE_EXISTING);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16))) {
           out.write(header(SNAP_MAGIC));
-          for (Map.Entry<String, ConcurrentHashMap<EntityKey, OnlineRow>> v : views.entrySet()) {
+          for (Map.Entry<String, ConcurrentHashMap<Object, OnlineRow>> v : views.entrySet()) {
             for (OnlineRow row : v.getValue().values()) {
               byte[] payload = codec.encode(v.getKey(), row);
               CRC32C crc = new CRC32C();
@@ -308,16 +308,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   }
 
   private void apply(String view, OnlineRow row) {
-    views.computeIfAbsent(view, v -> new ConcurrentHashMap<>()).merge(row.key(), row,
+    views.computeIfAbsent(view, v -> new ConcurrentHashMap<>()).merge(mapKey(row.key()), row,
         (old, neu) -> neu.isNewerThan(old) ? neu : old);
   }
 
   @Override
   public List<OnlineRow> read(String view, List<EntityKey> keys) {
-    ConcurrentHashMap<EntityKey, OnlineRow> m = views.get(view);
+    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
     List<OnlineRow> out = new ArrayList<>(keys.size());
     for (EntityKey k : keys) {
-      out.add(m == null ? null : m.get(k));
+      out.add(m == null ? null : m.get(mapKey(k)));
     }
     return out;
   }
@@ -330,8 +330,22 @@ public final class EmbeddedOnlineStore implements OnlineStore {
    * @return the row or null
    */
   public OnlineRow read(String view, EntityKey key) {
-    ConcurrentHashMap<EntityKey, OnlineRow> m = views.get(view);
-    return m == null ? null : m.get(key);
+    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
+    return m == null ? null : m.get(mapKey(key));
+  }
+
+  /**
+   * The map key of an entity key: the {@code Long} itself for a single integral key (cheaper to hash
+   * and compare than the key object), else the key.
+   */
+  private static Object mapKey(EntityKey key) {
+    if (key.size() == 1) {
+      Object v = key.value(0);
+      if (v instanceof Long) {
+        return v;
+      }
+    }
+    return key;
   }
 
   @Override
@@ -366,7 +380,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
    * @return rows stored
    */
   public int size(String view) {
-    ConcurrentHashMap<EntityKey, OnlineRow> m = views.get(view);
+    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
     return m == null ? 0 : m.size();
   }
 }

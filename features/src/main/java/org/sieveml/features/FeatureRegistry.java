@@ -296,6 +296,10 @@ public final class FeatureRegistry {
   ResolvedService resolve(FeatureService service) {
     notNull("feature service", service);
     Snapshot s = snapshot;
+    ResolvedService cached = s.resolved.get(service.name());
+    if (cached != null && cached.service == service) {
+      return cached; // the very object this snapshot resolved: current by construction
+    }
     FeatureService registered = s.services.get(service.name());
     if (registered == null) {
       throw new IllegalStateException("feature service '" + service.name() + "' is not registered");
@@ -304,7 +308,8 @@ public final class FeatureRegistry {
       throw new IllegalStateException("feature service '" + service.name() + "' version " + service.version()
           + " is stale: the registry has version " + registered.version() + " (it was replaced)");
     }
-    return s.resolved.computeIfAbsent(service.name(), k -> ResolvedService.resolve(registered, s.views));
+    ResolvedService rs = s.resolved.computeIfAbsent(service.name(), k -> ResolvedService.resolve(service, s.views));
+    return rs;
   }
 
   private static void validateView(ViewDefinition view, Map<String, Entity> entities,

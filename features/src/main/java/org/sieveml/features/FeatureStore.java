@@ -675,9 +675,8 @@ public final class FeatureStore implements AutoCloseable {
     FeatureView fv = (FeatureView) rs.stored.get(0).view;
     checkedData(fv);
     int n = keys.size();
-    int nf = rs.outputSchema.size();
-    byte[] status = new byte[n * nf];
-    long[] eventTime = new long[n * nf];
+    byte[] status = new byte[n];
+    long[] eventTime = new long[n];
     FeatureVector[] vectors = new FeatureVector[n];
     long ttl = fv.ttlMillis();
     List<OnlineRow> found;
@@ -700,14 +699,10 @@ public final class FeatureStore implements AutoCloseable {
       } else {
         vectors[i] = rs.defaults();
       }
-      byte sb = (byte) st.ordinal();
-      long et = row == null ? Long.MIN_VALUE : row.eventTime();
-      for (int f = i * nf, end = f + nf; f < end; f++) {
-        status[f] = sb;
-        eventTime[f] = et;
-      }
+      status[i] = (byte) st.ordinal();
+      eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
     }
-    return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now);
+    return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now, true);
   }
 
   // ---------------------------------------------------------------- materialization

@@ -38,6 +38,7 @@ public final class FeatureView implements ViewDefinition {
   private final FeatureSchema schema;
   private final Object[] defaults;
   private final Duration ttl;
+  private final long ttlMillis;
   private final boolean online;
   private final String source;
   private final String description;
@@ -50,6 +51,7 @@ public final class FeatureView implements ViewDefinition {
     this.schema = FeatureSchema.of(b.specs);
     this.defaults = b.defaults.toArray();
     this.ttl = b.ttl;
+    this.ttlMillis = b.ttl.isZero() ? Long.MAX_VALUE : b.ttl.toMillis();
     this.online = b.online;
     this.source = b.source;
     this.description = b.description;
@@ -104,7 +106,7 @@ public final class FeatureView implements ViewDefinition {
    * @return the TTL, or {@link Long#MAX_VALUE} when rows never expire
    */
   public long ttlMillis() {
-    return ttl.isZero() ? Long.MAX_VALUE : ttl.toMillis();
+    return ttlMillis;
   }
 
   /**

@@ -22,9 +22,17 @@ public final class OnlineFeatures {
   private final byte[] status;
   private final long[] eventTime;
   private final long readTime;
+  /** True when status and eventTime hold one entry per key that applies to all its features. */
+  private final boolean perKey;
 
   OnlineFeatures(FeatureSchema schema, List<EntityKey> keys, FeatureVector[] vectors, byte[] status, long[] eventTime,
       long readTime) {
+    this(schema, keys, vectors, status, eventTime, readTime, false);
+  }
+
+  OnlineFeatures(FeatureSchema schema, List<EntityKey> keys, FeatureVector[] vectors, byte[] status, long[] eventTime,
+      long readTime, boolean perKey) {
+    this.perKey = perKey;
     this.schema = schema;
     this.keys = List.copyOf(keys);
     this.vectors = vectors;
@@ -87,7 +95,7 @@ public final class OnlineFeatures {
    * @return the status
    */
   public FeatureStatus status(int i, int feature) {
-    return STATUS[status[i * schema.size() + feature]];
+    return STATUS[status[perKey ? i : i * schema.size() + feature]];
   }
 
   /**
@@ -109,7 +117,7 @@ public final class OnlineFeatures {
    * @return epoch milliseconds, or {@link Long#MIN_VALUE} when NOT_FOUND
    */
   public long eventTime(int i, int feature) {
-    return eventTime[i * schema.size() + feature];
+    return eventTime[perKey ? i : i * schema.size() + feature];
   }
 
   /**
@@ -132,7 +140,7 @@ public final class OnlineFeatures {
     for (byte b : status) {
       n += b == s.ordinal() ? 1 : 0;
     }
-    return n;
+    return perKey ? n * schema.size() : n;
   }
 
   @Override
