@@ -232,23 +232,17 @@ public final class OfflineLog {
         row[k++] = r;
       }
     }
-    int[] order = new int[total];
+    long[] allIds = new long[total];
+    long[] allEvent = new long[total];
+    long[] allCreated = new long[total];
     for (int i = 0; i < total; i++) {
-      order[i] = i;
+      Segment x = segs.get(seg[i]);
+      allIds[i] = x.ids[row[i]];
+      allEvent[i] = x.event[row[i]];
+      allCreated[i] = x.created[row[i]];
     }
     // stable: equal keys keep segment order, i.e. ingestion order
-    IntSort.sort(order, (a, b) -> {
-      Segment x = segs.get(seg[a]);
-      Segment y = segs.get(seg[b]);
-      int c = Long.compare(x.ids[row[a]], y.ids[row[b]]);
-      if (c == 0) {
-        c = Long.compare(x.event[row[a]], y.event[row[b]]);
-      }
-      if (c == 0) {
-        c = Long.compare(x.created[row[a]], y.created[row[b]]);
-      }
-      return c;
-    });
+    int[] order = IntSort.orderBy(allIds, allEvent, allCreated);
     long[] ids = new long[total];
     long[] ev = new long[total];
     long[] cr = new long[total];

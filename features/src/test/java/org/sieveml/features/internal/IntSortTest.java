@@ -20,17 +20,17 @@ class IntSortTest {
         b[i] = 1_700_000_000_000L + (trial % 2 == 0 ? r.nextInt(5) : r.nextInt(1 << 30));
         c[i] = r.nextInt(3);
       }
+      Integer[] boxed = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        boxed[i] = i;
+      }
+      // the reference: a stable comparison sort (java.util.Arrays.sort on objects is a stable merge sort)
+      java.util.Arrays.sort(boxed, java.util.Comparator.<Integer>comparingLong(x -> a[x])
+          .thenComparingLong(x -> b[x]).thenComparingLong(x -> c[x]));
       int[] expect = new int[n];
       for (int i = 0; i < n; i++) {
-        expect[i] = i;
+        expect[i] = boxed[i];
       }
-      IntSort.sort(expect, (x, y) -> {
-        int k = Long.compare(a[x], a[y]);
-        if (k == 0) {
-          k = Long.compare(b[x], b[y]);
-        }
-        return k != 0 ? k : Long.compare(c[x], c[y]);
-      });
       assertArrayEquals(expect, IntSort.orderBy(a, b, c), "trial " + trial);
     }
   }
