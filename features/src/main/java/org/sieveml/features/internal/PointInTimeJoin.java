@@ -77,15 +77,7 @@ public final class PointInTimeJoin {
           hi = mid;
         }
       }
-      int match = -1;
-      long lowExclusive = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
-      for (int j = lo - 1; j >= 0 && fEntity[j] == e && fEvent[j] > lowExclusive; j--) {
-        if (!availabilityCut || fCreated[j] <= t) {
-          match = j;
-          break;
-        }
-      }
-      out[i] = match;
+      out[i] = matchBefore(fEntity, fEvent, fCreated, lo, e, t, ttl, availabilityCut);
     }
     return out;
   }
@@ -143,17 +135,7 @@ public final class PointInTimeJoin {
     int m = fEntity.length;
     // start at the first feature row at or after the first query's entity
     long e0 = qEntity[order[from]];
-    int lo = 0;
-    int hi = m;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (fEntity[mid] < e0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    int j = lo;
+    int j = firstOf(fEntity, e0);
     for (int k = from; k < to; k++) {
       int qi = order[k];
       long e = qEntity[qi];
@@ -161,15 +143,7 @@ public final class PointInTimeJoin {
       while (j < m && (fEntity[j] < e || (fEntity[j] == e && fEvent[j] <= t))) {
         j++;
       }
-      int match = -1;
-      long lowExclusive = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
-      for (int i = j - 1; i >= 0 && fEntity[i] == e && fEvent[i] > lowExclusive; i--) {
-        if (!cut || fCreated[i] <= t) {
-          match = i;
-          break;
-        }
-      }
-      out[qi] = match;
+      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut);
     }
   }
 
@@ -270,17 +244,7 @@ public final class PointInTimeJoin {
     long idxMask = (1L << ib) - 1;
     long tMask = (1L << tb) - 1;
     long e0 = distinct[(int) (packed[from] >>> (tb + ib))];
-    int lo = 0;
-    int hi = m;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (fEntity[mid] < e0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    int j = lo;
+    int j = firstOf(fEntity, e0);
     for (int k = from; k < to; k++) {
       long key = packed[k];
       int qi = (int) (key & idxMask);
@@ -289,15 +253,38 @@ public final class PointInTimeJoin {
       while (j < m && (fEntity[j] < e || (fEntity[j] == e && fEvent[j] <= t))) {
         j++;
       }
-      int match = -1;
-      long lowExclusive = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
-      for (int i = j - 1; i >= 0 && fEntity[i] == e && fEvent[i] > lowExclusive; i--) {
-        if (!cut || fCreated[i] <= t) {
-          match = i;
-          break;
-        }
-      }
-      out[qi] = match;
+      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut);
     }
+  }
+
+  /** The first feature row of entity {@code e} or later. */
+  private static int firstOf(long[] fEntity, long e) {
+    int lo = 0;
+    int hi = fEntity.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (fEntity[mid] < e) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
+   * The match for (e, t) given the end of its candidates: the last row before {@code end} of entity
+   * {@code e} with event time in {@code (t - ttl, t]} (rows before {@code end} have event time
+   * {@code <= t}), and created time {@code <= t} with the cut; -1 if none.
+   */
+  private static int matchBefore(long[] fEntity, long[] fEvent, long[] fCreated, int end, long e, long t,
+      long ttl, boolean cut) {
+    long lowExclusive = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
+    for (int i = end - 1; i >= 0 && fEntity[i] == e && fEvent[i] > lowExclusive; i--) {
+      if (!cut || fCreated[i] <= t) {
+        return i;
+      }
+    }
+    return -1;
   }
 }
