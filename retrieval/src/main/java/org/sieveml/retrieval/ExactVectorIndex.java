@@ -1,14 +1,12 @@
 package org.sieveml.retrieval;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.sieveml.retrieval.internal.Checks;
+import org.sieveml.retrieval.internal.TopK;
 
 /**
  * Brute-force {@link VectorIndex}: every search scans all items. The ground truth for recall
@@ -19,8 +17,6 @@ import org.sieveml.retrieval.internal.Checks;
  * never mutated).
  */
 public final class ExactVectorIndex implements VectorIndex {
-  private static final Comparator<Neighbor> FARTHEST_FIRST =
-      Comparator.comparingDouble(Neighbor::distance).thenComparing(Neighbor::id).reversed();
 
   private final int dimension;
   private final VectorMetric metric;
@@ -94,22 +90,21 @@ public final class ExactVectorIndex implements VectorIndex {
 
   @Override
   public List<Neighbor> search(float[] query, int k, int ef) {
+    return search(query, k, ef, null);
+  }
+
+  @Override
+  public List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter) {
     float[] q = Checks.vector("query", query, dimension);
     Checks.positive("k", k);
     Checks.positive("ef", ef);
-    PriorityQueue<Neighbor> heap = new PriorityQueue<>(k + 1, FARTHEST_FIRST);
+    TopK top = new TopK(k);
     for (Map.Entry<String, float[]> e : items.entrySet()) {
-      float d = metric.distance(q, e.getValue());
-      if (heap.size() < k) {
-        heap.add(new Neighbor(e.getKey(), d));
-      } else if (d < heap.peek().distance()) {
-        heap.poll();
-        heap.add(new Neighbor(e.getKey(), d));
+      if (filter == null || filter.test(e.getKey())) {
+        top.offer(e.getKey(), metric.distance(q, e.getValue()));
       }
     }
-    List<Neighbor> out = new ArrayList<>(heap);
-    out.sort(Collections.reverseOrder(FARTHEST_FIRST));
-    return Collections.unmodifiableList(out);
+    return top.result();
   }
 
   @Override

@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.sieveml.retrieval.internal.Checks;
 import org.sieveml.retrieval.internal.HnswItem;
+import org.sieveml.retrieval.internal.TopK;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,9 @@ public final class HnswVectorIndex implements VectorIndex {
   private final AtomicLong versions = new AtomicLong();
   private final AtomicLong tombstones = new AtomicLong();
   private final AtomicLong idBytes = new AtomicLong();
+  /** Every id ever added (removed ones stay until the index is rebuilt): the sampling frame of the planner. */
+  private String[] idLog = new String[64];
+  private int idCount;
 
   private HnswVectorIndex(Builder b) {
     this.dimension = b.dimension;
@@ -122,6 +127,7 @@ public final class HnswVectorIndex implements VectorIndex {
       }
       insert(new HnswItem(id, v, versions.incrementAndGet()));
       idBytes.addAndGet(Checks.idBytes(id));
+      logId(id);
     }
   }
 
@@ -138,6 +144,9 @@ public final class HnswVectorIndex implements VectorIndex {
       }
       insert(new HnswItem(id, v, version));
       idBytes.addAndGet(Checks.idBytes(id));
+      if (!existed) {
+        logId(id);
+      }
       return existed;
     }
   }
@@ -187,6 +196,101 @@ public final class HnswVectorIndex implements VectorIndex {
           return c != 0 ? c : a.id().compareTo(b.id());
         });
     return Collections.unmodifiableList(out.size() > k ? new ArrayList<>(out.subList(0, k)) : out);
+  }
+
+  /** Matches below this many are searched exactly; above, the graph with over-fetch. */
+  static final int EXACT_MAX_MATCHES = 2_000;
+  private static final int SAMPLE = 512;
+
+  @Override
+  public List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter) {
+    if (filter == null) {
+      return search(query, k, ef);
+    }
+    float[] q = Checks.vector("query", query, dimension);
+    Checks.positive("k", k);
+    Checks.positive("ef", ef);
+    int n = size();
+    if (n == 0) {
+      return List.of();
+    }
+    double selectivity = estimateSelectivity(filter);
+    if (selectivity * n <= EXACT_MAX_MATCHES) {
+      return exact(q, k, filter);
+    }
+    // over-fetch in proportion to 1/selectivity (with margin), doubling until k pass or all are seen
+    long fetch = Math.max(k, (long) Math.ceil(1.5 * k / selectivity));
+    while (true) {
+      int f = (int) Math.min(n, fetch);
+      List<SearchResult<HnswItem, Float>> raw;
+      resizeLock.readLock().lock();
+      try {
+        raw = index.findNearest(q, Math.max(f, ef));
+      } finally {
+        resizeLock.readLock().unlock();
+      }
+      TopK top = new TopK(k);
+      int passed = 0;
+      for (SearchResult<HnswItem, Float> r : raw) {
+        if (filter.test(r.item().id())) {
+          top.offer(r.item().id(), r.distance());
+          passed++;
+        }
+      }
+      if (passed >= k) {
+        return top.result();
+      }
+      if (f >= n) {
+        return exact(q, k, filter); // the graph could not supply k passing items: answer exactly
+      }
+      fetch *= 2;
+    }
+  }
+
+  private List<Neighbor> exact(float[] q, int k, Predicate<String> filter) {
+    TopK top = new TopK(k);
+    for (HnswItem item : index.items()) {
+      if (filter.test(item.id())) {
+        top.offer(item.id(), metric.distance(q, item.vector()));
+      }
+    }
+    return top.result();
+  }
+
+  /** The share of live items passing the filter, from up to {@value #SAMPLE} random ids; at least 1e-4. */
+  private double estimateSelectivity(Predicate<String> filter) {
+    String[] log;
+    int count;
+    synchronized (this) {
+      log = idLog;
+      count = idCount;
+    }
+    java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+    int live = 0;
+    int pass = 0;
+    for (int i = 0; i < SAMPLE * 2 && live < SAMPLE; i++) {
+      String id = log[count <= SAMPLE ? i % Math.max(1, count) : rnd.nextInt(count)];
+      if (id == null || !index.get(id).isPresent()) {
+        continue;
+      }
+      live++;
+      pass += filter.test(id) ? 1 : 0;
+      if (count <= SAMPLE && i + 1 >= count) {
+        break; // a small index: every id looked at once
+      }
+    }
+    if (live == 0) {
+      return 1.0;
+    }
+    // add-half smoothing: a sample with no hit does not claim that nothing matches
+    return Math.max(1e-4, Math.min(1.0, (pass + 0.5) / (live + 1.0)));
+  }
+
+  private synchronized void logId(String id) {
+    if (idCount == idLog.length) {
+      idLog = java.util.Arrays.copyOf(idLog, idLog.length * 2);
+    }
+    idLog[idCount++] = id;
   }
 
   @Override
@@ -257,7 +361,11 @@ public final class HnswVectorIndex implements VectorIndex {
     long perNode = 16L + 4L * dimension + 32L + (16L + 8L * m) + 16L + 4L * m * 2 / Math.max(1, m - 1)
         + 48L;
     long lookup = 64L * nodes; // id -> node map entry
-    return 256L + 8L * index.getMaxItemCount() + nodes * perNode + lookup + idBytes.get();
+    long sampling;
+    synchronized (this) {
+      sampling = 16L + 8L * idLog.length; // the planner's id log (the strings are counted in idBytes)
+    }
+    return 256L + 8L * index.getMaxItemCount() + nodes * perNode + lookup + idBytes.get() + sampling;
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.sieveml.retrieval;
 
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A k-nearest-neighbour index over fixed-dimension {@code float} embeddings keyed by string ids.
@@ -72,6 +73,21 @@ public interface VectorIndex {
    * @return at most {@code k} hits, nearest first
    */
   List<Neighbor> search(float[] query, int k, int ef);
+
+  /**
+   * Searches the {@code k} nearest items that pass a filter (e.g. "not seen yet", "in stock", "price
+   * below 20"). Implementations choose how: the exact index scans the matching items; the HNSW index
+   * estimates the filter's selectivity and scans the matching items exactly when few match, else
+   * over-fetches from the graph in proportion. Either way the result holds only passing items.
+   *
+   * @param query the query embedding, of length {@link #dimension()}
+   * @param k how many neighbours to return, positive
+   * @param ef search effort, positive (exact indexes ignore it)
+   * @param filter which ids may be returned, or null for all; called from the searching thread, must
+   *     be thread-safe if searches run concurrently
+   * @return at most {@code k} passing hits, nearest first
+   */
+  List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter);
 
   /**
    * Returns the number of live (not removed) items.
