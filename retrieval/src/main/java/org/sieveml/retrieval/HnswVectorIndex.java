@@ -293,6 +293,124 @@ public final class HnswVectorIndex implements VectorIndex {
     idLog[idCount++] = id;
   }
 
+  private static final byte[] MAGIC = "SVMLHNS1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final int FORMAT_VERSION = 1;
+
+  /**
+   * Saves the index: a versioned header, the parameters (the metric by name, never an implementation
+   * class), every live item's id and vector, and a CRC32C of all of it. Written to a temporary file
+   * and renamed atomically. Runs concurrently with searches and writes; items written meanwhile may or
+   * may not be included.
+   *
+   * @param file the target file
+   * @throws java.io.UncheckedIOException on an I/O error
+   */
+  public void save(java.nio.file.Path file) {
+    java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+      out.write(MAGIC);
+      out.writeInt(FORMAT_VERSION);
+      out.writeInt(dimension);
+      out.writeUTF(metric.name());
+      out.writeInt(m);
+      out.writeInt(efConstruction);
+      out.writeInt(defaultEf);
+      java.util.Collection<HnswItem> items = index.items();
+      out.writeInt(items.size());
+      for (HnswItem item : items) {
+        out.writeUTF(item.id());
+        for (float f : item.vector()) {
+          out.writeFloat(f);
+        }
+      }
+      out.flush();
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      byte[] body = bytes.toByteArray();
+      crc.update(body);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.nio.ByteBuffer trailer = java.nio.ByteBuffer.allocate(12);
+        trailer.putLong(body.length);
+        trailer.putInt((int) crc.getValue());
+        trailer.flip();
+        ch.write(java.nio.ByteBuffer.wrap(body));
+        ch.write(trailer);
+        ch.force(true);
+      }
+      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot save the index to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Loads an index saved by {@link #save}: the checksum is verified over the whole file before
+   * anything is parsed, then the graph is rebuilt from the saved items with the saved parameters and
+   * whichever distance implementation is active. No Java deserialization is involved.
+   *
+   * @param file the file
+   * @return the index
+   * @throws IllegalArgumentException if the file is not a SieveML HNSW file, has another format
+   *     version, is truncated or fails its checksum
+   * @throws java.io.UncheckedIOException on an I/O error
+   */
+  public static HnswVectorIndex load(java.nio.file.Path file) {
+    byte[] all;
+    try {
+      all = java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (all.length < MAGIC.length + 12 || !java.util.Arrays.equals(java.util.Arrays.copyOf(all, MAGIC.length), MAGIC)) {
+      throw new IllegalArgumentException(file + " is not a SieveML HNSW index (expected header "
+          + new String(MAGIC, java.nio.charset.StandardCharsets.US_ASCII) + ")");
+    }
+    java.nio.ByteBuffer trailer = java.nio.ByteBuffer.wrap(all, all.length - 12, 12);
+    long length = trailer.getLong();
+    int expected = trailer.getInt();
+    if (length != all.length - 12) {
+      throw new IllegalArgumentException(file + " is truncated or damaged: its trailer records " + length
+          + " bytes of content, the file has " + (all.length - 12));
+    }
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(all, 0, all.length - 12);
+    if ((int) crc.getValue() != expected) {
+      throw new IllegalArgumentException(file + " is damaged: checksum mismatch");
+    }
+    try {
+      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(all, 0, all.length - 12));
+      in.skipNBytes(MAGIC.length);
+      int version = in.readInt();
+      if (version != FORMAT_VERSION) {
+        throw new IllegalArgumentException(file + " has format version " + version + ", this library reads "
+            + FORMAT_VERSION);
+      }
+      int dim = in.readInt();
+      VectorMetric metric = VectorMetric.valueOf(in.readUTF());
+      int m = in.readInt();
+      int efc = in.readInt();
+      int ef = in.readInt();
+      int count = in.readInt();
+      HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
+          .initialCapacity(Math.max(16, count)).build();
+      for (int i = 0; i < count; i++) {
+        String id = in.readUTF();
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+          v[d] = in.readFloat();
+        }
+        idx.add(id, v);
+      }
+      return idx;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public int size() {
     return index.size();

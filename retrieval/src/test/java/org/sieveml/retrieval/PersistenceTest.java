@@ -1,0 +1,69 @@
+package org.sieveml.retrieval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PersistenceTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void saveLoadRoundTripAndBadFiles() throws Exception {
+    SplittableRandom rnd = new SplittableRandom(5);
+    HnswVectorIndex index = HnswVectorIndex.builder(8, VectorMetric.INNER_PRODUCT).m(12).efConstruction(80).ef(40).build();
+    float[][] vectors = new float[500][8];
+    for (int i = 0; i < vectors.length; i++) {
+      for (int d = 0; d < 8; d++) {
+        vectors[i][d] = (float) rnd.nextGaussian();
+      }
+      index.add("item-" + i, vectors[i]);
+    }
+    index.remove("item-7");
+    Path file = dir.resolve("index.hnsw");
+    index.save(file);
+    HnswVectorIndex loaded = HnswVectorIndex.load(file);
+    assertEquals(499, loaded.size());
+    assertEquals(VectorMetric.INNER_PRODUCT, loaded.metric());
+    assertEquals(12, loaded.m());
+    assertEquals(40, loaded.defaultEf());
+    assertTrue(!loaded.contains("item-7"), "removed items are not saved");
+    ExactVectorIndex truth = ExactVectorIndex.create(8, VectorMetric.INNER_PRODUCT);
+    for (int i = 0; i < vectors.length; i++) {
+      if (i != 7) {
+        truth.add("item-" + i, vectors[i]);
+      }
+    }
+    for (int q = 0; q < 20; q++) {
+      List<Neighbor> want = truth.search(vectors[q * 3], 1);
+      List<Neighbor> got = loaded.search(vectors[q * 3], 1, 200);
+      assertEquals(want.get(0).id(), got.get(0).id(), "query " + q);
+    }
+
+    byte[] bytes = Files.readAllBytes(file);
+    byte[] flipped = bytes.clone();
+    flipped[bytes.length / 2] ^= 0x01;
+    Path damaged = dir.resolve("damaged.hnsw");
+    Files.write(damaged, flipped);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(damaged));
+    assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+    Path truncated = dir.resolve("truncated.hnsw");
+    Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(truncated));
+    assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("damaged"), e.getMessage());
+    Path foreign = dir.resolve("foreign.bin");
+    Files.write(foreign, new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5, 's', 'r', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(foreign));
+    assertTrue(e.getMessage().contains("not a SieveML HNSW index"), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(file), "loading never writes");
+  }
+}
