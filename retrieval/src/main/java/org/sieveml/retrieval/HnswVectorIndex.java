@@ -74,7 +74,8 @@ public final class HnswVectorIndex implements VectorIndex {
    *
    * @param dimension vector dimension, positive
    * @param metric distance metric, not null
-   * @return a builder with hnswlib's defaults (M 16, efConstruction 200, ef 10)
+   * @return a builder with M 16 and efConstruction 200 (hnswlib's defaults) and ef 24 (hnswlib uses 10,
+   *     which gave recall@10 of 0.952 on MNIST here, 24 gives 0.992: see MnistRecallTest)
    */
   public static Builder builder(int dimension, VectorMetric metric) {
     return new Builder(dimension, metric);
@@ -496,7 +497,7 @@ public final class HnswVectorIndex implements VectorIndex {
     private final VectorMetric metric;
     private int m = 16;
     private int efConstruction = 200;
-    private int ef = 10;
+    private int ef = 24;
     private int initialCapacity = 1024;
 
     private Builder(int dimension, VectorMetric metric) {
