@@ -39,8 +39,11 @@ public final class HnswVectorIndex implements VectorIndex {
   private final int m;
   private final int efConstruction;
   private final int defaultEf;
-  private final HnswIndex<String, float[], HnswItem, Float> index;
+  private volatile HnswIndex<String, float[], HnswItem, Float> index;
   private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
+  /** Writers share the read side; a compaction takes the write side (readers are never blocked by it). */
+  private final ReentrantReadWriteLock writeGate = new ReentrantReadWriteLock();
+  private final AtomicLong compactions = new AtomicLong();
   private final Object[] stripes = new Object[STRIPES];
   private final AtomicLong versions = new AtomicLong();
   private final AtomicLong tombstones = new AtomicLong();
@@ -55,15 +58,7 @@ public final class HnswVectorIndex implements VectorIndex {
     this.m = b.m;
     this.efConstruction = b.efConstruction;
     this.defaultEf = b.ef;
-    VectorMetric mt = b.metric;
-    DistanceFunction<float[], Float> fn = mt::distance;
-    this.index =
-        HnswIndex.newBuilder(b.dimension, fn, b.initialCapacity)
-            .withM(b.m)
-            .withEfConstruction(b.efConstruction)
-            .withEf(1)
-            .withRemoveEnabled()
-            .build();
+    this.index = newGraph(b.initialCapacity);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }
@@ -79,6 +74,78 @@ public final class HnswVectorIndex implements VectorIndex {
    */
   public static Builder builder(int dimension, VectorMetric metric) {
     return new Builder(dimension, metric);
+  }
+
+  private HnswIndex<String, float[], HnswItem, Float> newGraph(int capacity) {
+    VectorMetric mt = metric;
+    DistanceFunction<float[], Float> fn = mt::distance;
+    return HnswIndex.newBuilder(dimension, fn, capacity)
+        .withM(m)
+        .withEfConstruction(efConstruction)
+        .withEf(1)
+        .withRemoveEnabled()
+        .build();
+  }
+
+  /** Tombstones above this share of all graph nodes trigger a compaction (with at least 1,024 nodes). */
+  static final double COMPACT_THRESHOLD = 0.3;
+
+  private void maybeCompact() {
+    long dead = tombstones.get();
+    long nodes = index.size() + dead;
+    if (nodes >= 1_024 && dead > COMPACT_THRESHOLD * nodes) {
+      compact();
+    }
+  }
+
+  /**
+   * Rebuilds the graph from the live items, freeing the slots of removed and replaced items
+   * (hnswlib-core's removals are soft and never free a slot). Searches keep running on the old graph
+   * until the new one is swapped in; writes wait for the rebuild. Runs automatically when tombstones
+   * pass {@value #COMPACT_THRESHOLD} of the nodes.
+   */
+  public void compact() {
+    writeGate.writeLock().lock();
+    try {
+      HnswIndex<String, float[], HnswItem, Float> old = index;
+      java.util.Collection<HnswItem> live = old.items();
+      HnswIndex<String, float[], HnswItem, Float> fresh = newGraph(Math.max(16, live.size() * 2));
+      try {
+        fresh.addAll(live, Math.max(1, Runtime.getRuntime().availableProcessors()), (done, max) -> { }, 10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while compacting the index", e);
+      }
+      String[] ids = new String[Math.max(64, live.size() * 2)];
+      int n = 0;
+      for (HnswItem item : live) {
+        ids[n++] = item.id();
+      }
+      synchronized (this) {
+        idLog = ids; // removed ids leave the planner's sampling frame too
+        idCount = n;
+      }
+      resizeLock.writeLock().lock();
+      try {
+        index = fresh;
+        long freed = tombstones.getAndSet(0);
+        LOG.debug("compacted HNSW index: {} live items, {} tombstones freed", live.size(), freed);
+      } finally {
+        resizeLock.writeLock().unlock();
+      }
+      compactions.incrementAndGet();
+    } finally {
+      writeGate.writeLock().unlock();
+    }
+  }
+
+  /**
+   * How many compactions have run.
+   *
+   * @return the count
+   */
+  public long compactions() {
+    return compactions.get();
   }
 
   private Object stripe(String id) {
@@ -122,6 +189,15 @@ public final class HnswVectorIndex implements VectorIndex {
   public void add(String id, float[] vector) {
     Checks.id(id);
     float[] v = Checks.vector("vector", vector, dimension);
+    writeGate.readLock().lock();
+    try {
+      addLocked(id, v);
+    } finally {
+      writeGate.readLock().unlock();
+    }
+  }
+
+  private void addLocked(String id, float[] v) {
     synchronized (stripe(id)) {
       if (index.get(id).isPresent()) {
         throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
@@ -136,6 +212,20 @@ public final class HnswVectorIndex implements VectorIndex {
   public boolean upsert(String id, float[] vector) {
     Checks.id(id);
     float[] v = Checks.vector("vector", vector, dimension);
+    boolean existed;
+    writeGate.readLock().lock();
+    try {
+      existed = upsertLocked(id, v);
+    } finally {
+      writeGate.readLock().unlock();
+    }
+    if (existed) {
+      maybeCompact();
+    }
+    return existed;
+  }
+
+  private boolean upsertLocked(String id, float[] v) {
     synchronized (stripe(id)) {
       long version = versions.incrementAndGet();
       boolean existed = index.get(id).isPresent();
@@ -155,13 +245,22 @@ public final class HnswVectorIndex implements VectorIndex {
   @Override
   public boolean remove(String id) {
     Checks.id(id);
-    synchronized (stripe(id)) {
-      boolean removed = index.remove(id, versions.incrementAndGet());
-      if (removed) {
-        tombstones.incrementAndGet();
+    boolean removed;
+    writeGate.readLock().lock();
+    try {
+      synchronized (stripe(id)) {
+        removed = index.remove(id, versions.incrementAndGet());
+        if (removed) {
+          tombstones.incrementAndGet();
+        }
       }
-      return removed;
+    } finally {
+      writeGate.readLock().unlock();
     }
+    if (removed) {
+      maybeCompact();
+    }
+    return removed;
   }
 
   @Override

@@ -1,0 +1,78 @@
+package org.sieveml.retrieval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class CompactionTest {
+
+  @Test
+  void churnDoesNotLeakCapacityAndSearchesNeverFailOrSeeRemovedItems() throws Exception {
+    int n = 1_500;
+    int dim = 8;
+    HnswVectorIndex index = HnswVectorIndex.builder(dim, VectorMetric.L2).m(8).efConstruction(40).build();
+    SplittableRandom rnd = new SplittableRandom(9);
+    float[][] current = new float[n][];
+    for (int i = 0; i < n; i++) {
+      current[i] = random(rnd, dim);
+      index.add("i" + i, current[i]);
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      Thread th = new Thread(() -> {
+        SplittableRandom r = new SplittableRandom(Thread.currentThread().getId());
+        try {
+          while (!stop.get()) {
+            for (Neighbor nb : index.search(random(r, dim), 10, 32)) {
+              if (nb.id().startsWith("gone")) {
+                throw new AssertionError("a removed item was returned: " + nb.id());
+              }
+            }
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      });
+      readers.add(th);
+      th.start();
+    }
+    for (int round = 0; round < 4; round++) {
+      for (int i = 0; i < n; i++) {
+        current[i] = random(rnd, dim);
+        index.upsert("i" + i, current[i]);
+      }
+      index.add("gone" + round, random(rnd, dim));
+      index.remove("gone" + round);
+    }
+    stop.set(true);
+    for (Thread th : readers) {
+      th.join();
+    }
+    assertTrue(errors.isEmpty(), errors.toString());
+    assertTrue(index.compactions() >= 3, "compactions ran: " + index.compactions());
+    assertEquals(n, index.size());
+    assertTrue(index.capacity() <= 4 * n, "capacity stays bounded after 6,000 upserts: " + index.capacity());
+    assertTrue(index.tombstones() <= HnswVectorIndex.COMPACT_THRESHOLD * (n + index.tombstones()) + 1);
+    int found = 0;
+    for (int i = 0; i < n; i += 10) {
+      found += index.search(current[i], 1, 64).get(0).id().equals("i" + i) ? 1 : 0;
+    }
+    assertTrue(found >= 145, "each item's latest vector finds itself after compactions: " + found + " of 150");
+  }
+
+  static float[] random(SplittableRandom r, int dim) {
+    float[] v = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      v[d] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+}
