@@ -40,6 +40,7 @@ import org.sieveml.benchmarks.features.PushThroughputBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnSearchBenchmark;
 
 /**
  * The project's single benchmark entry point: runs, for each area, every registered
@@ -110,6 +111,10 @@ public final class Scorecard {
       new Comparison(
           "features", "push_3_windows", PushThroughputBenchmark.class, "push", "concurrentHashMapCounters",
           "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),
+      // issue 4: retrieval
+      new Comparison(
+          "retrieval", "ann_top10_20k_x_64", AnnSearchBenchmark.class, "sieveml", "hnswlib",
+          "raw hnswlib-core 1.2.1 HnswIndex (same M, efConstruction, ef)", 1.3, false, "ops/ms"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",
