@@ -352,10 +352,6 @@ public final class Scorecard {
     List<Figure> figures = new ArrayList<>();
     for (String area : settings.areas()) {
       List<Comparison> comparisons = comparisons(area);
-      if (comparisons.isEmpty()) {
-        out.println("# area " + area + ": no comparisons yet");
-        continue;
-      }
       out.println("# area " + area + ": " + comparisons.size() + " comparison(s)");
       try {
         figures.addAll(measure(comparisons, settings, out));

@@ -182,19 +182,10 @@ class ScorecardTest {
   }
 
   @Test
-  void areasWithoutComparisonsSaySoAndSucceed() {
-    // Pick an area that has no comparisons yet, so that this test never runs a benchmark.
-    String empty = Scorecard.AREAS.stream()
-        .filter(a -> Scorecard.REGISTRY.stream().noneMatch(c -> c.area().equals(a)))
-        .findFirst().orElse(null);
-    org.junit.jupiter.api.Assumptions.assumeTrue(empty != null, "every area has comparisons");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = Scorecard.run(new String[] {"--quick", empty}, print(out), print(new ByteArrayOutputStream()));
-    assertEquals(0, status);
-    String o = out.toString(StandardCharsets.UTF_8);
-    assertTrue(o.contains("# area " + empty + ": no comparisons yet"), o);
-    assertTrue(o.contains("# cores"), o);
-    assertFalse(o.contains("SCORE\t"), o);
+  void everyAreaHasAComparison() {
+    for (String area : Scorecard.AREAS) {
+      assertTrue(Scorecard.REGISTRY.stream().anyMatch(c -> c.area().equals(area)), "area " + area);
+    }
   }
 
   // --- registry ---
