@@ -148,12 +148,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       return;
     }
     synchronized (walLock) {
-      try {
-        wal.flush();
-        walChannel.force(false);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot sync the write-ahead log in " + dir + ": " + e.getMessage(), e);
-      }
+      flushAndForce("sync the write-ahead log");
     }
   }
 
@@ -363,13 +358,22 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       return;
     }
     synchronized (walLock) {
+      flushAndForce("close the online store");
       try {
-        wal.flush();
-        walChannel.force(false);
         wal.close();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot close the online store in " + dir + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  // caller holds walLock
+  private void flushAndForce(String what) {
+    try {
+      wal.flush();
+      walChannel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot " + what + " in " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -55,13 +55,7 @@ public final class PointInTimeJoin {
    */
   public static int[] join(long[] fEntity, long[] fEvent, long[] fCreated, long[] qEntity,
       long[] qTime, long ttl, boolean availabilityCut) {
-    if (ttl <= 0) {
-      throw new IllegalArgumentException("ttl must be > 0, was " + ttl);
-    }
-    if (qEntity.length != qTime.length) {
-      throw new IllegalArgumentException("entity rows: " + qEntity.length + " ids but "
-          + qTime.length + " timestamps");
-    }
+    checkArguments(qEntity, qTime, ttl);
     int[] out = new int[qEntity.length];
     for (int i = 0; i < out.length; i++) {
       long e = qEntity[i];
@@ -98,13 +92,7 @@ public final class PointInTimeJoin {
    */
   public static int[] joinSortMerge(long[] fEntity, long[] fEvent, long[] fCreated, long[] qEntity,
       long[] qTime, long ttl, boolean availabilityCut) {
-    if (ttl <= 0) {
-      throw new IllegalArgumentException("ttl must be > 0, was " + ttl);
-    }
-    if (qEntity.length != qTime.length) {
-      throw new IllegalArgumentException("entity rows: " + qEntity.length + " ids but "
-          + qTime.length + " timestamps");
-    }
+    checkArguments(qEntity, qTime, ttl);
     int q = qEntity.length;
     int[] out = new int[q];
     if (q > 0 && fEntity.length > 0) {
@@ -286,5 +274,15 @@ public final class PointInTimeJoin {
       }
     }
     return -1;
+  }
+
+  private static void checkArguments(long[] qEntity, long[] qTime, long ttl) {
+    if (ttl <= 0) {
+      throw new IllegalArgumentException("ttl must be > 0, was " + ttl);
+    }
+    if (qEntity.length != qTime.length) {
+      throw new IllegalArgumentException("entity rows: " + qEntity.length + " ids but "
+          + qTime.length + " timestamps");
+    }
   }
 }
