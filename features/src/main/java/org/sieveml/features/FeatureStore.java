@@ -389,7 +389,7 @@ public final class FeatureStore implements AutoCloseable {
     // every read feature of every stored part, for on-demand inputs
     List<FeatureFrame> partFrames = new ArrayList<>();
     for (ResolvedService.StoredPart p : rs.stored) {
-      ViewData d = checkedData(p.view);
+      ViewData d = dataOf(p.view);
       long[] ids = queryIds(p.view, rows);
       FeatureFrame.ColumnBuilder pf = FeatureFrame.builder(n);
       List<Values.ColumnGather> gathered = new ArrayList<>();
@@ -573,7 +573,7 @@ public final class FeatureStore implements AutoCloseable {
     FeatureVector[][] fetched = new FeatureVector[rs.stored.size()][n];
     for (int pi = 0; pi < rs.stored.size(); pi++) {
       ResolvedService.StoredPart p = rs.stored.get(pi);
-      ViewData d = checkedData(p.view);
+      ViewData d = dataOf(p.view);
       FeatureSchema slots = slotSchema(p);
       if (p.view instanceof FeatureView) {
         FeatureView fv = (FeatureView) p.view;
@@ -673,7 +673,7 @@ public final class FeatureStore implements AutoCloseable {
    */
   private OnlineFeatures readWholeView(List<EntityKey> keys, ResolvedService rs, long now) {
     FeatureView fv = (FeatureView) rs.stored.get(0).view;
-    checkedData(fv);
+    dataOf(fv);
     int n = keys.size();
     byte[] status = new byte[n];
     long[] eventTime = new long[n];
@@ -724,7 +724,7 @@ public final class FeatureStore implements AutoCloseable {
       throw new IllegalArgumentException("materialization range of view '" + view + "' must be non-empty, was ["
           + fromMillis + ", " + toMillis + ")");
     }
-    ViewData d = checkedData(v);
+    ViewData d = dataOf(v);
     KeyDictionary dict = dictionary(v.entity());
     long scanned = 0;
     long written = 0;
@@ -787,7 +787,7 @@ public final class FeatureStore implements AutoCloseable {
    */
   public MaterializationResult materializeIncremental(String view, long toMillis, LongConsumer progress) {
     ViewDefinition v = storedView(view);
-    long from = checkedData(v).materializedUntil;
+    long from = dataOf(v).materializedUntil;
     if (toMillis <= from) {
       return new MaterializationResult(view, from, toMillis, 0, 0, 0);
     }
@@ -895,10 +895,6 @@ public final class FeatureStore implements AutoCloseable {
           + ", registry has " + v.version() + "): call dropData(\"" + v.name() + "\") and ingest again");
     }
     return d;
-  }
-
-  private ViewData checkedData(ViewDefinition v) {
-    return dataOf(v);
   }
 
   private KeyDictionary dictionary(Entity e) {
