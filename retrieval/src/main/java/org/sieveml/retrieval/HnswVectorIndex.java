@@ -208,6 +208,74 @@ public final class HnswVectorIndex implements VectorIndex {
     }
   }
 
+  /** Receives bulk-build progress. */
+  @FunctionalInterface
+  public interface Progress {
+    /**
+     * Called from the building threads as items are inserted.
+     *
+     * @param done items inserted so far
+     * @param total items to insert
+     */
+    void update(int done, int total);
+  }
+
+  /**
+   * Adds many new items with several threads (hnswlib-core's parallel insertion), reporting progress
+   * every {@code 1%} of the items or 1,000 items, whichever is more. Every id and vector is validated
+   * before anything is inserted; an id already present, or repeated in the input, is refused up front.
+   *
+   * @param items ids and vectors, in insertion order
+   * @param threads building threads, positive
+   * @param progress progress receiver, or null
+   * @throws IllegalArgumentException on invalid input (nothing is inserted then)
+   */
+  public void addAll(java.util.Map<String, float[]> items, int threads, Progress progress) {
+    Checks.positive("threads", threads);
+    List<HnswItem> batch = new ArrayList<>(items.size());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (java.util.Map.Entry<String, float[]> e : items.entrySet()) {
+      String id = Checks.id(e.getKey());
+      float[] v = Checks.vector("vector of '" + id + "'", e.getValue(), dimension);
+      if (!seen.add(id) || index.get(id).isPresent()) {
+        throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
+      }
+      batch.add(new HnswItem(id, v, versions.incrementAndGet()));
+    }
+    writeGate.readLock().lock();
+    try {
+      resizeLock.writeLock().lock();
+      try {
+        int needed = index.size() + (int) tombstones.get() + batch.size();
+        if (needed > index.getMaxItemCount()) {
+          index.resize(Math.max(needed, index.getMaxItemCount() * 2));
+        }
+      } finally {
+        resizeLock.writeLock().unlock();
+      }
+      int interval = Math.max(1_000, batch.size() / 100);
+      resizeLock.readLock().lock();
+      try {
+        index.addAll(batch, threads, (done, max) -> {
+          if (progress != null) {
+            progress.update(done, max);
+          }
+        }, interval);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted during a bulk build", e);
+      } finally {
+        resizeLock.readLock().unlock();
+      }
+      for (HnswItem item : batch) {
+        idBytes.addAndGet(Checks.idBytes(item.id()));
+        logId(item.id());
+      }
+    } finally {
+      writeGate.readLock().unlock();
+    }
+  }
+
   @Override
   public boolean upsert(String id, float[] vector) {
     Checks.id(id);

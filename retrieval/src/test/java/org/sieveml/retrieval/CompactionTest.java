@@ -68,6 +68,30 @@ class CompactionTest {
     assertTrue(found >= 145, "each item's latest vector finds itself after compactions: " + found + " of 150");
   }
 
+  @Test
+  void parallelBulkBuildReportsProgressAndValidatesFirst() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    java.util.Map<String, float[]> items = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 3_000; i++) {
+      items.put("b" + i, random(rnd, 8));
+    }
+    HnswVectorIndex index = HnswVectorIndex.builder(8, VectorMetric.L2).initialCapacity(16).build();
+    index.add("b0", items.get("b0"));
+    java.util.Map<String, float[]> clash = new java.util.LinkedHashMap<>(items);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> index.addAll(clash, 2, null));
+    assertTrue(e.getMessage().contains("'b0'"), e.getMessage());
+    assertEquals(1, index.size(), "a refused bulk build inserts nothing");
+    items.remove("b0");
+    List<Integer> reported = new CopyOnWriteArrayList<>();
+    index.addAll(items, 2, (done, total) -> reported.add(done));
+    assertEquals(3_000, index.size());
+    assertTrue(!reported.isEmpty() && reported.stream().allMatch(d -> d <= 2_999), "progress " + reported);
+    for (int i = 1; i < 3_000; i += 300) {
+      assertEquals("b" + i, index.search(items.get("b" + i), 1, 64).get(0).id());
+    }
+  }
+
   static float[] random(SplittableRandom r, int dim) {
     float[] v = new float[dim];
     for (int d = 0; d < dim; d++) {
