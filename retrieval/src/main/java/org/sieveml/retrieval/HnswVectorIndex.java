@@ -565,14 +565,16 @@ public final class HnswVectorIndex implements VectorIndex {
       int count = in.readInt();
       HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
           .initialCapacity(Math.max(16, count)).build();
+      java.util.Map<String, float[]> items = new java.util.LinkedHashMap<>();
       for (int i = 0; i < count; i++) {
         String id = in.readUTF();
         float[] v = new float[dim];
         for (int d = 0; d < dim; d++) {
           v[d] = in.readFloat();
         }
-        idx.add(id, v);
+        items.put(id, v);
       }
+      idx.addAll(items, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
       return idx;
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
