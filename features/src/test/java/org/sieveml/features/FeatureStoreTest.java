@@ -71,7 +71,7 @@ class FeatureStoreTest {
       long ttlDays = 1 + rnd.nextInt(5);
       World w = new World(Duration.ofDays(ttlDays));
       List<Row> rows = new ArrayList<>();
-      int batches = 1 + rnd.nextInt(4);
+      int batches = 1 + rnd.nextInt(14); // more than 8 segments forces merges
       for (int b = 0; b < batches; b++) {
         EventBatch.Builder eb = EventBatch.builder(w.registry.view("profile").schema());
         int n = rnd.nextInt(60);

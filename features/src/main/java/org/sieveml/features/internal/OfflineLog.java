@@ -223,26 +223,24 @@ public final class OfflineLog {
     for (Segment s : segs) {
       total += s.size();
     }
+    // every segment is sorted: a k-way merge, reading each sequentially; on equal keys the earlier
+    // segment goes first, which keeps ingestion order
     int[] seg = new int[total];
     int[] row = new int[total];
-    int k = 0;
-    for (int si = 0; si < segs.size(); si++) {
-      for (int r = 0; r < segs.get(si).size(); r++) {
-        seg[k] = si;
-        row[k++] = r;
+    int[] pos = new int[segs.size()];
+    for (int k = 0; k < total; k++) {
+      int best = -1;
+      for (int si = 0; si < segs.size(); si++) {
+        if (pos[si] == segs.get(si).size()) {
+          continue;
+        }
+        if (best < 0 || before(segs.get(si), pos[si], segs.get(best), pos[best])) {
+          best = si;
+        }
       }
+      seg[k] = best;
+      row[k] = pos[best]++;
     }
-    long[] allIds = new long[total];
-    long[] allEvent = new long[total];
-    long[] allCreated = new long[total];
-    for (int i = 0; i < total; i++) {
-      Segment x = segs.get(seg[i]);
-      allIds[i] = x.ids[row[i]];
-      allEvent[i] = x.event[row[i]];
-      allCreated[i] = x.created[row[i]];
-    }
-    // stable: equal keys keep segment order, i.e. ingestion order
-    int[] order = IntSort.orderBy(allIds, allEvent, allCreated);
     long[] ids = new long[total];
     long[] ev = new long[total];
     long[] cr = new long[total];
@@ -251,8 +249,8 @@ public final class OfflineLog {
       cols.add(new Values.ColumnGather(schema.get(c), total));
     }
     for (int i = 0; i < total; i++) {
-      Segment s = segs.get(seg[order[i]]);
-      int r = row[order[i]];
+      Segment s = segs.get(seg[i]);
+      int r = row[i];
       ids[i] = s.ids[r];
       ev[i] = s.event[r];
       cr[i] = s.created[r];
@@ -265,6 +263,17 @@ public final class OfflineLog {
       g.addTo(fb);
     }
     return new Segment(ids, ev, cr, fb.build());
+  }
+
+  /** Whether row ra of a sorts strictly before row rb of b by (entity, event time, created time). */
+  private static boolean before(Segment a, int ra, Segment b, int rb) {
+    if (a.ids[ra] != b.ids[rb]) {
+      return a.ids[ra] < b.ids[rb];
+    }
+    if (a.event[ra] != b.event[rb]) {
+      return a.event[ra] < b.event[rb];
+    }
+    return a.created[ra] < b.created[rb];
   }
 
   private static long[] permute(long[] a, int[] order) {
