@@ -6,6 +6,7 @@ import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.sieveml.retrieval.internal.Checks;
+import org.sieveml.retrieval.internal.IndexDistance;
 import org.sieveml.retrieval.internal.TopK;
 
 /**
@@ -20,12 +21,14 @@ public final class ExactVectorIndex implements VectorIndex {
 
   private final int dimension;
   private final VectorMetric metric;
+  private final IndexDistance distance;
   private final Map<String, float[]> items = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
 
   private ExactVectorIndex(int dimension, VectorMetric metric) {
     this.dimension = dimension;
     this.metric = metric;
+    this.distance = IndexDistance.of(metric);
   }
 
   /**
@@ -50,7 +53,7 @@ public final class ExactVectorIndex implements VectorIndex {
   @Override
   public void add(String id, float[] vector) {
     Checks.id(id);
-    float[] v = Checks.vector("vector", vector, dimension);
+    float[] v = Checks.vector("vector", vector, dimension, metric);
     if (items.putIfAbsent(id, v) != null) {
       throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
     }
@@ -60,7 +63,7 @@ public final class ExactVectorIndex implements VectorIndex {
   @Override
   public boolean upsert(String id, float[] vector) {
     Checks.id(id);
-    float[] v = Checks.vector("vector", vector, dimension);
+    float[] v = Checks.vector("vector", vector, dimension, metric);
     boolean replaced = items.put(id, v) != null;
     if (!replaced) {
       bytes.addAndGet(itemBytes(id));
@@ -95,13 +98,13 @@ public final class ExactVectorIndex implements VectorIndex {
 
   @Override
   public List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter) {
-    float[] q = Checks.vector("query", query, dimension);
+    float[] q = Checks.vector("query", query, dimension, metric);
     Checks.positive("k", k);
     Checks.positive("ef", ef);
     TopK top = new TopK(k);
     for (Map.Entry<String, float[]> e : items.entrySet()) {
       if (filter == null || filter.test(e.getKey())) {
-        top.offer(e.getKey(), metric.distance(q, e.getValue()));
+        top.offer(e.getKey(), distance.distance(q, e.getValue()));
       }
     }
     return top.result();

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.sieveml.retrieval.internal.Checks;
+import org.sieveml.retrieval.internal.IndexDistance;
 import org.sieveml.retrieval.internal.HnswItem;
 import org.sieveml.retrieval.internal.TopK;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ public final class HnswVectorIndex implements VectorIndex {
 
   private final int dimension;
   private final VectorMetric metric;
+  private final IndexDistance exactDistance;
   private final int m;
   private final int efConstruction;
   private final int defaultEf;
@@ -55,6 +57,7 @@ public final class HnswVectorIndex implements VectorIndex {
   private HnswVectorIndex(Builder b) {
     this.dimension = b.dimension;
     this.metric = b.metric;
+    this.exactDistance = IndexDistance.of(b.metric);
     this.m = b.m;
     this.efConstruction = b.efConstruction;
     this.defaultEf = b.ef;
@@ -77,8 +80,8 @@ public final class HnswVectorIndex implements VectorIndex {
   }
 
   private HnswIndex<String, float[], HnswItem, Float> newGraph(int capacity) {
-    VectorMetric mt = metric;
-    DistanceFunction<float[], Float> fn = mt::distance;
+    IndexDistance d = exactDistance;
+    DistanceFunction<float[], Float> fn = d::distance;
     return HnswIndex.newBuilder(dimension, fn, capacity)
         .withM(m)
         .withEfConstruction(efConstruction)
@@ -188,7 +191,7 @@ public final class HnswVectorIndex implements VectorIndex {
   @Override
   public void add(String id, float[] vector) {
     Checks.id(id);
-    float[] v = Checks.vector("vector", vector, dimension);
+    float[] v = Checks.vector("vector", vector, dimension, metric);
     writeGate.readLock().lock();
     try {
       addLocked(id, v);
@@ -236,7 +239,7 @@ public final class HnswVectorIndex implements VectorIndex {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (java.util.Map.Entry<String, float[]> e : items.entrySet()) {
       String id = Checks.id(e.getKey());
-      float[] v = Checks.vector("vector of '" + id + "'", e.getValue(), dimension);
+      float[] v = Checks.vector("vector of '" + id + "'", e.getValue(), dimension, metric);
       if (!seen.add(id) || index.get(id).isPresent()) {
         throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
       }
@@ -279,7 +282,7 @@ public final class HnswVectorIndex implements VectorIndex {
   @Override
   public boolean upsert(String id, float[] vector) {
     Checks.id(id);
-    float[] v = Checks.vector("vector", vector, dimension);
+    float[] v = Checks.vector("vector", vector, dimension, metric);
     boolean existed;
     writeGate.readLock().lock();
     try {
@@ -343,7 +346,7 @@ public final class HnswVectorIndex implements VectorIndex {
 
   @Override
   public List<Neighbor> search(float[] query, int k, int ef) {
-    float[] q = Checks.vector("query", query, dimension);
+    float[] q = Checks.vector("query", query, dimension, metric);
     Checks.positive("k", k);
     Checks.positive("ef", ef);
     List<SearchResult<HnswItem, Float>> raw;
@@ -375,7 +378,7 @@ public final class HnswVectorIndex implements VectorIndex {
     if (filter == null) {
       return search(query, k, ef);
     }
-    float[] q = Checks.vector("query", query, dimension);
+    float[] q = Checks.vector("query", query, dimension, metric);
     Checks.positive("k", k);
     Checks.positive("ef", ef);
     int n = size();
@@ -419,7 +422,7 @@ public final class HnswVectorIndex implements VectorIndex {
     TopK top = new TopK(k);
     for (HnswItem item : index.items()) {
       if (filter.test(item.id())) {
-        top.offer(item.id(), metric.distance(q, item.vector()));
+        top.offer(item.id(), exactDistance.distance(q, item.vector()));
       }
     }
     return top.result();

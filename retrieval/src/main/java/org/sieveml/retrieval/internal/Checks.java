@@ -30,6 +30,35 @@ public final class Checks {
   }
 
   /**
+   * Validates a vector for an index of the given metric and returns the copy the index stores: under
+   * {@link org.sieveml.retrieval.VectorMetric#COSINE} a zero vector is refused (its cosine is undefined)
+   * and the copy is scaled to unit length, so the index's distance is {@code 1 - a·b}.
+   *
+   * @param field field name for messages
+   * @param v the vector
+   * @param dimension expected dimension
+   * @param metric the index's metric
+   * @return the validated (and, under cosine, normalized) copy
+   */
+  public static float[] vector(String field, float[] v, int dimension, org.sieveml.retrieval.VectorMetric metric) {
+    float[] c = vector(field, v, dimension);
+    if (metric == org.sieveml.retrieval.VectorMetric.COSINE) {
+      double n = 0;
+      for (float x : c) {
+        n += (double) x * x;
+      }
+      if (n == 0) {
+        throw new IllegalArgumentException(field + " is a zero vector, expected a non-zero vector under COSINE");
+      }
+      float inv = (float) (1 / Math.sqrt(n));
+      for (int i = 0; i < c.length; i++) {
+        c[i] *= inv;
+      }
+    }
+    return c;
+  }
+
+  /**
    * Validates an id.
    *
    * @param id the id

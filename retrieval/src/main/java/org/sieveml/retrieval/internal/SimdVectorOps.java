@@ -1,0 +1,114 @@
+package org.sieveml.retrieval.internal;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the JDK Vector API ({@code jdk.incubator.vector}) at the platform's preferred width,
+ * with two accumulators to hide FMA latency and a scalar tail. Loaded only through
+ * {@link VectorOps#simdOrNull()}. Thread-safe.
+ */
+public final class SimdVectorOps extends VectorOps {
+
+  /** The instance. */
+  public static final SimdVectorOps INSTANCE = new SimdVectorOps();
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+
+  private SimdVectorOps() {}
+
+  @Override
+  public float dot(float[] a, float[] b) {
+    int n = a.length;
+    int i = 0;
+    float sum = 0;
+    if (n >= L) {
+      FloatVector acc0 = FloatVector.zero(S);
+      FloatVector acc1 = FloatVector.zero(S);
+      int bound2 = n - 2 * L;
+      for (; i <= bound2; i += 2 * L) {
+        acc0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc0);
+        acc1 = FloatVector.fromArray(S, a, i + L).fma(FloatVector.fromArray(S, b, i + L), acc1);
+      }
+      if (i <= n - L) {
+        acc0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc0);
+        i += L;
+      }
+      sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      sum += a[i] * b[i];
+    }
+    return sum;
+  }
+
+  @Override
+  public float squareDistance(float[] a, float[] b) {
+    int n = a.length;
+    int i = 0;
+    float sum = 0;
+    if (n >= L) {
+      FloatVector acc0 = FloatVector.zero(S);
+      FloatVector acc1 = FloatVector.zero(S);
+      int bound2 = n - 2 * L;
+      for (; i <= bound2; i += 2 * L) {
+        FloatVector d0 = FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i));
+        FloatVector d1 = FloatVector.fromArray(S, a, i + L).sub(FloatVector.fromArray(S, b, i + L));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+      }
+      if (i <= n - L) {
+        FloatVector d0 = FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i));
+        acc0 = d0.fma(d0, acc0);
+        i += L;
+      }
+      sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      float d = a[i] - b[i];
+      sum += d * d;
+    }
+    return sum;
+  }
+
+  @Override
+  public float cosineDistance(float[] a, float[] b) {
+    int n = a.length;
+    int i = 0;
+    float dot = 0;
+    float na = 0;
+    float nb = 0;
+    if (n >= L) {
+      FloatVector d = FloatVector.zero(S);
+      FloatVector x = FloatVector.zero(S);
+      FloatVector y = FloatVector.zero(S);
+      for (; i <= n - L; i += L) {
+        FloatVector va = FloatVector.fromArray(S, a, i);
+        FloatVector vb = FloatVector.fromArray(S, b, i);
+        d = va.fma(vb, d);
+        x = va.fma(va, x);
+        y = vb.fma(vb, y);
+      }
+      dot = d.reduceLanes(VectorOperators.ADD);
+      na = x.reduceLanes(VectorOperators.ADD);
+      nb = y.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    float denom = (float) Math.sqrt((double) na * nb);
+    if (denom == 0f) {
+      return 1f;
+    }
+    return 1f - dot / denom;
+  }
+
+  @Override
+  public String toString() {
+    return "SIMD kernels (jdk.incubator.vector, " + L + " floats per vector)";
+  }
+}

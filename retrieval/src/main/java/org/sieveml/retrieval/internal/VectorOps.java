@@ -1,0 +1,83 @@
+package org.sieveml.retrieval.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The distance kernels, chosen once at class initialisation: {@code SimdVectorOps} (the JDK Vector
+ * API) when the JVM runs with {@code --add-modules jdk.incubator.vector}, otherwise
+ * {@link ScalarVectorOps}. The choice is logged once. Set the system property
+ * {@code sieveml.simd=false} to force the scalar kernels.
+ *
+ * <p>Thread-safety: implementations are stateless and thread-safe.
+ */
+public abstract class VectorOps {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VectorOps.class);
+
+  /** The kernels this JVM uses. */
+  public static final VectorOps ACTIVE = choose();
+
+  /** Package-private: the two implementations live here. */
+  VectorOps() {}
+
+  private static VectorOps choose() {
+    if (!Boolean.parseBoolean(System.getProperty("sieveml.simd", "true"))) {
+      LOG.info("vector distances: scalar kernels (sieveml.simd=false)");
+      return ScalarVectorOps.INSTANCE;
+    }
+    VectorOps simd = simdOrNull();
+    if (simd == null) {
+      LOG.info("vector distances: scalar kernels (run with --add-modules jdk.incubator.vector for SIMD)");
+      return ScalarVectorOps.INSTANCE;
+    }
+    LOG.info("vector distances: {}", simd);
+    return simd;
+  }
+
+  /**
+   * The SIMD kernels, or null when the Vector API module is not in the boot layer.
+   *
+   * @return the kernels or null
+   */
+  public static VectorOps simdOrNull() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return null;
+    }
+    try {
+      // loaded reflectively: the class links against jdk.incubator.vector
+      return (VectorOps) Class.forName("org.sieveml.retrieval.internal.SimdVectorOps")
+          .getDeclaredField("INSTANCE").get(null);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      LOG.warn("vector distances: SIMD kernels unavailable ({}), using scalar", e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * {@code Σ a_i b_i}; the lengths are assumed equal.
+   *
+   * @param a a vector
+   * @param b a vector of the same length
+   * @return the inner product
+   */
+  public abstract float dot(float[] a, float[] b);
+
+  /**
+   * {@code Σ (a_i - b_i)²}; the lengths are assumed equal.
+   *
+   * @param a a vector
+   * @param b a vector of the same length
+   * @return the squared Euclidean distance
+   */
+  public abstract float squareDistance(float[] a, float[] b);
+
+  /**
+   * {@code 1 - cos(a, b)} without assuming unit length; {@code 1} when either vector is zero.
+   *
+   * @param a a vector
+   * @param b a vector of the same length
+   * @return the cosine distance
+   */
+  public abstract float cosineDistance(float[] a, float[] b);
+}
