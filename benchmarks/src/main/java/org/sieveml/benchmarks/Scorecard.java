@@ -40,7 +40,7 @@ import org.sieveml.benchmarks.features.PushThroughputBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
-import org.sieveml.benchmarks.retrieval.AnnSearchBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
 
 /**
  * The project's single benchmark entry point: runs, for each area, every registered
@@ -113,8 +113,15 @@ public final class Scorecard {
           "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),
       // issue 4: retrieval
       new Comparison(
-          "retrieval", "ann_top10_20k_x_64", AnnSearchBenchmark.class, "sieveml", "hnswlib",
-          "raw hnswlib-core 1.2.1 HnswIndex (same M, efConstruction, ef)", 1.3, false, "ops/ms"),
+          "retrieval", "ann_top10_100k_x_128_at_recall_95", AnnRecallBenchmark.class, "sieveml", "hnswlib",
+          "raw hnswlib-core 1.2.1 HnswIndex (same M, efConstruction; own ef for recall 0.95)", 1.3, false,
+          "ops/ms"),
+      new Comparison(
+          "retrieval", "ann_top10_100k_x_128_vs_lucene", AnnRecallBenchmark.class, "sieveml", "lucene",
+          "Lucene 9.12 in-memory HNSW (same M, beam width; own ef for recall 0.95)", 1.0, false, "ops/ms"),
+      new Comparison(
+          "retrieval", "ann_top10_100k_x_128_vs_exact", AnnRecallBenchmark.class, "sieveml", "exact",
+          "exact search (SieveML ExactVectorIndex)", 10.0, false, "ops/ms"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",

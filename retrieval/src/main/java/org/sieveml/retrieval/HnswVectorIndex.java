@@ -357,8 +357,19 @@ public final class HnswVectorIndex implements VectorIndex {
     } finally {
       resizeLock.readLock().unlock();
     }
-    List<Neighbor> out = new ArrayList<>(Math.min(k, raw.size()));
-    for (SearchResult<HnswItem, Float> r : raw) {
+    // hnswlib-core returns its results nearest first: keep only the first k (plus any tied with the
+    // k-th, so the id tie-break below stays deterministic) instead of wrapping all max(k, ef) of them
+    int keep = raw.size();
+    if (keep > k && sortedByDistance(raw)) {
+      float kth = raw.get(k - 1).distance();
+      keep = k;
+      while (keep < raw.size() && raw.get(keep).distance() == kth) {
+        keep++;
+      }
+    }
+    List<Neighbor> out = new ArrayList<>(keep);
+    for (int i = 0; i < keep; i++) {
+      SearchResult<HnswItem, Float> r = raw.get(i);
       out.add(new Neighbor(r.item().id(), r.distance()));
     }
     out.sort(
@@ -466,6 +477,18 @@ public final class HnswVectorIndex implements VectorIndex {
 
   private static final byte[] MAGIC = "SVMLHNS1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final int FORMAT_VERSION = 1;
+
+  private static boolean sortedByDistance(List<SearchResult<HnswItem, Float>> raw) {
+    float prev = Float.NEGATIVE_INFINITY;
+    for (SearchResult<HnswItem, Float> r : raw) {
+      float d = r.distance();
+      if (d < prev) {
+        return false;
+      }
+      prev = d;
+    }
+    return true;
+  }
 
   /**
    * Saves the index: a versioned header, the parameters (the metric by name, never an implementation
