@@ -1,29 +1,33 @@
 package org.sieveml.examples;
 
-import java.util.Locale;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * The README's run command: {@code java -jar examples/target/sieveml-examples.jar [--users N]
- * [--items N] [--requests N] [--seed S]}.
+ * The README's run command: {@code java -jar examples/target/sieveml-examples.jar [--movielens DIR]
+ * [--users N] [--items N] [--seed S] [--report FILE]}.
  *
- * <p>Runs {@link PipelineDemo} on its seeded embedded default (no download, no external service) and
- * prints what each stage did, the offline quality against the planted ground truth and a popularity
- * baseline, and per-stage latency telemetry.
+ * <p>Runs the recommendation case study ({@link RecommendationStudy}) on its seeded embedded default
+ * (no download, no external service), or on MovieLens 100k when {@code --movielens} names its
+ * directory (e.g. {@code ../shared/data/movielens-100k}), printing what each stage did, the offline
+ * quality against ALS alone and a popularity baseline, per-stage latency and a drift check; the HTML
+ * report goes to {@code target/recommendation-report.html} unless {@code --report} says otherwise.
  */
 public final class Flagship {
 
   private Flagship() {}
 
   /**
-   * Runs the demo.
+   * Runs the study.
    *
-   * @param args optional {@code --users}, {@code --items}, {@code --requests}, {@code --seed}
+   * @param args see the class comment
    */
   public static void main(String[] args) {
-    int users = 1000;
-    int items = 20_000;
-    int requests = 5000;
+    int users = 3000;
+    int items = 3000;
     long seed = 42;
+    Path movieLens = null;
+    Path report = Path.of("target", "recommendation-report.html");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -38,11 +42,14 @@ public final class Flagship {
           case "--items":
             items = Integer.parseInt(v);
             break;
-          case "--requests":
-            requests = Integer.parseInt(v);
-            break;
           case "--seed":
             seed = Long.parseLong(v);
+            break;
+          case "--movielens":
+            movieLens = Path.of(v);
+            break;
+          case "--report":
+            report = Path.of(v);
             break;
           default:
             usage("unknown option " + a);
@@ -51,27 +58,18 @@ public final class Flagship {
         usage("option " + a + " needs a number, was '" + v + "'");
       }
     }
-    System.out.println("SieveML flagship demo: two-stage recommendation on a seeded world");
-    PipelineDemo.Result r = PipelineDemo.run(users, items, requests, seed, System.out);
-    System.out.println();
-    System.out.println("Offline quality (mean over requests, against the planted ground truth):");
-    System.out.printf(Locale.ROOT, "  %-22s %10s %10s%n", "", "NDCG@10", "recall@10");
-    System.out.printf(Locale.ROOT, "  %-22s %10.4f %10.4f%n", "two-stage pipeline", r.ndcgAt10(), r.recallAt10());
-    System.out.printf(Locale.ROOT, "  %-22s %10.4f %10.4f%n", "popularity baseline", r.baselineNdcgAt10(),
-        r.baselineRecallAt10());
-    System.out.printf(Locale.ROOT, "  catalogue coverage of the pipeline: %.1f %%%n", 100 * r.coverage());
-    System.out.println();
-    System.out.println("Per-stage telemetry of the healthy pass (pipeline 'recs'):");
-    System.out.print(r.telemetry().toTable());
-    System.out.println();
-    System.out.printf(Locale.ROOT, "Fault injection: %d of %d responses degraded (%d failures injected), "
-        + "%d silently partial.%n", r.degradedResponses(), r.faultyRequests(), r.injectedFailures(),
-        r.silentlyPartial());
+    if (movieLens != null && !Files.exists(movieLens.resolve("u.data"))) {
+      usage("--movielens " + movieLens + ": no u.data there; expected the movielens-100k directory");
+    }
+    System.out.println("SieveML flagship: recommendation end to end (features -> ALS -> HNSW -> GBDT -> MMR)");
+    RecData data = movieLens == null ? RecData.seeded(users, items, 12, 40, seed) : RecData.movieLens(movieLens);
+    RecommendationStudy.run(data, seed, System.out, report);
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
-    System.err.println("usage: java -jar sieveml-examples.jar [--users N] [--items N] [--requests N] [--seed S]");
+    System.err.println("usage: java -jar sieveml-examples.jar [--movielens DIR] [--users N] [--items N] [--seed S]"
+        + " [--report FILE]");
     System.exit(2);
   }
 }
