@@ -220,22 +220,38 @@ public final class ImplicitAls {
     return total + regularization * norms;
   }
 
-  /** Number of latent factors. @return the dimension of the vectors */
+  /**
+   * Number of latent factors.
+   *
+   * @return the dimension of the vectors
+   */
   public int factors() {
     return factors;
   }
 
-  /** The L2 regularization weight. @return lambda */
+  /**
+   * The L2 regularization weight.
+   *
+   * @return lambda
+   */
   public double regularization() {
     return regularization;
   }
 
-  /** The confidence scale. @return alpha */
+  /**
+   * The confidence scale.
+   *
+   * @return alpha
+   */
   public double alpha() {
     return alpha;
   }
 
-  /** Iterations to run. @return the iteration count */
+  /**
+   * Iterations to run.
+   *
+   * @return the iteration count
+   */
   public int iterations() {
     return iterations;
   }
