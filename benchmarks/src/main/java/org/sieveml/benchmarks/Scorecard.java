@@ -37,6 +37,7 @@ import org.sieveml.benchmarks.features.HistoricalJoinBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadHundredBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadOneBenchmark;
 import org.sieveml.benchmarks.features.PushThroughputBenchmark;
+import org.sieveml.benchmarks.pipeline.EndToEndBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
@@ -92,6 +93,10 @@ public final class Scorecard {
       new Comparison(
           "pipeline", "overhead_500_candidates", PipelineOverheadBenchmark.class, "pipeline", "handWired",
           "hand-wired stages", 0.95, true, "us/op"),
+      // issue 7: one end-to-end request on real components
+      new Comparison(
+          "pipeline", "end_to_end_100k_items_500_candidates", EndToEndBenchmark.class, "pipeline", "handWired",
+          "the same HNSW, feature-store and GBDT stages wired by hand", 0.95, true, "us/op"),
       new Comparison(
           "ranking", "gbdt_500x50_100trees", GbdtScoringBenchmark.class, "ranker", "xgboost4j",
           "XGBoost4J Booster.predict on one DMatrix", 2.0, true, "us/op"),

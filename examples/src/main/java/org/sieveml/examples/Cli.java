@@ -1,0 +1,31 @@
+package org.sieveml.examples;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Minimal command-line parsing for the case studies: {@code --name value} pairs. Stateless. */
+final class Cli {
+  private Cli() {}
+
+  /**
+   * Parses {@code --name value} pairs, exiting with a usage message on an unknown or incomplete option.
+   *
+   * @param args the arguments
+   * @param allowed the accepted option names
+   * @return option name to value
+   */
+  static Map<String, String> options(String[] args, String... allowed) {
+    Map<String, String> out = new HashMap<>();
+    List<String> ok = List.of(allowed);
+    for (int i = 0; i < args.length; i += 2) {
+      if (!ok.contains(args[i]) || i + 1 >= args.length) {
+        System.err.println((ok.contains(args[i]) ? "missing value after " : "unknown option ") + args[i]);
+        System.err.println("options: " + String.join(" ", ok) + " (each followed by a value)");
+        System.exit(2);
+      }
+      out.put(args[i], args[i + 1]);
+    }
+    return out;
+  }
+}
