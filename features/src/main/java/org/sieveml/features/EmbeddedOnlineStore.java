@@ -103,6 +103,15 @@ public final class EmbeddedOnlineStore implements OnlineStore {
 
   @Override
   public int write(String view, List<OnlineRow> rows) {
+    if (view == null) {
+      throw new IllegalArgumentException("view is null, expected a view name");
+    }
+    // the whole batch is checked before any row is applied
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i) == null) {
+        throw new IllegalArgumentException("rows[" + i + "] of view '" + view + "' is null, expected a row");
+      }
+    }
     ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
     int applied = 0;
     for (OnlineRow row : rows) {
