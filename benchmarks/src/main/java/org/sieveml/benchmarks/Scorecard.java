@@ -37,6 +37,7 @@ import org.sieveml.benchmarks.features.HistoricalJoinBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadHundredBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadOneBenchmark;
 import org.sieveml.benchmarks.features.PushThroughputBenchmark;
+import org.sieveml.benchmarks.features.RedisReadBenchmark;
 import org.sieveml.benchmarks.pipeline.EndToEndBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
@@ -113,6 +114,12 @@ public final class Scorecard {
       new Comparison(
           "features", "historical_5m_x_5m", HistoricalJoinBenchmark.class, "sieveml", "duckdb",
           "DuckDB 1.1.3 ASOF LEFT JOIN (2 threads)", 1.5, true, "ms/op"),
+      new Comparison(
+          "features", "online_read_redis_100x50_cold", RedisReadBenchmark.class, "redisCold", "rawRedis",
+          "raw Redis: 100 pipelined HGETs by Lettuce, no decoding", 0.8, true, "us/op"),
+      new Comparison(
+          "features", "online_read_redis_100x50_warm", RedisReadBenchmark.class, "redisWarm", "rawRedis",
+          "raw Redis: 100 pipelined HGETs by Lettuce, no decoding", 5.0, true, "us/op"),
       new Comparison(
           "features", "push_3_windows", PushThroughputBenchmark.class, "push", "concurrentHashMapCounters",
           "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),
