@@ -116,10 +116,10 @@ public final class Scorecard {
           "DuckDB 1.1.3 ASOF LEFT JOIN (2 threads)", 1.5, true, "ms/op"),
       new Comparison(
           "features", "online_read_redis_100x50_cold", RedisReadBenchmark.class, "redisCold", "rawRedis",
-          "raw Redis: 100 pipelined HGETs by Lettuce, no decoding", 0.8, true, "us/op"),
+          "raw Redis: 100 pipelined GETs by Lettuce, no decoding", 0.8, true, "us/op"),
       new Comparison(
           "features", "online_read_redis_100x50_warm", RedisReadBenchmark.class, "redisWarm", "rawRedis",
-          "raw Redis: 100 pipelined HGETs by Lettuce, no decoding", 5.0, true, "us/op"),
+          "raw Redis: 100 pipelined GETs by Lettuce, no decoding", 5.0, true, "us/op"),
       new Comparison(
           "features", "push_3_windows", PushThroughputBenchmark.class, "push", "concurrentHashMapCounters",
           "ConcurrentHashMap<Long,long[]> counter per event", 0.1, false, "ops/us"),

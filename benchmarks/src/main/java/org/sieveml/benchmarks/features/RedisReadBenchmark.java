@@ -36,8 +36,8 @@ import org.sieveml.features.redis.RedisOnlineStore;
 
 /**
  * Question: what does reading 100 entities x 50 DOUBLE features cost through {@link RedisOnlineStore}
- * with a warm near-cache, with a cold one (emptied before every read: one script call to Redis plus
- * decoding), against raw pipelined {@code HGET}s of the same 100 values by the same client library
+ * with a warm near-cache, with a cold one (no near-cache: one MGET to Redis plus
+ * decoding), against raw pipelined {@code GET}s of the same 100 values by the same client library
  * (Lettuce, async, no decoding), and the same read from the {@link EmbeddedOnlineStore}? The server
  * is a real {@code redis-server} started on a free loopback port in setup (10,000 entities loaded).
  */
@@ -161,7 +161,7 @@ public class RedisReadBenchmark {
   }
 
   /**
-   * Our store without a near-cache: one round trip and decoding of 100 rows.
+   * Our store without a near-cache: one MGET and decoding of 100 rows.
    *
    * @return the rows
    */
@@ -171,7 +171,7 @@ public class RedisReadBenchmark {
   }
 
   /**
-   * Raw Redis: 100 pipelined HGETs of the same values by Lettuce, bytes only.
+   * Raw Redis: 100 pipelined GETs of the same values by Lettuce, bytes only.
    *
    * @return the raw values
    * @throws Exception on a failed command
@@ -180,9 +180,8 @@ public class RedisReadBenchmark {
   public List<byte[]> rawRedis() throws Exception {
     byte[][] ks = rawKeys.get(next++ & 63);
     List<RedisFuture<byte[]>> fs = new ArrayList<>(ks.length);
-    byte[] field = {'v'};
     for (byte[] k : ks) {
-      fs.add(raw.async().hget(k, field));
+      fs.add(raw.async().get(k));
     }
     List<byte[]> out = new ArrayList<>(ks.length);
     for (RedisFuture<byte[]> f : fs) {

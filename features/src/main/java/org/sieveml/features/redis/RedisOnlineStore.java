@@ -44,12 +44,12 @@ import org.slf4j.LoggerFactory;
  * in each replica. A host switches to it from the embedded store by passing it to
  * {@code FeatureStore.builder(registry).onlineStore(...)}; nothing else changes.
  *
- * <p><b>Data.</b> One Redis hash per (view, entity key) under {@code <prefix>:<view>:<key>}, with the
- * event time, the created time and the row (self-describing binary, version byte and CRC32C; never
- * Java serialization). Writes go through one Lua script per batch that keeps, per key, the newer row
+ * <p><b>Data.</b> One Redis string per (view, entity key) under {@code <prefix>:<view>:<key>}: the event
+ * and created times in ASCII, then a format byte, the row (self-describing binary; never Java
+ * serialization) and a CRC32C. Writes go through one Lua script per batch that keeps, per key, the newer row
  * ({@link OnlineRow#isNewerThan}: later event time, then later or equal created time), so an older
  * event never overwrites a newer one whichever replica writes; batches of {@code batchSize} rows are
- * sent without waiting for each other. Reads fetch all missing keys with one script call (one round
+ * sent without waiting for each other. Reads fetch all missing keys with one {@code MGET} (one round
  * trip). TTL and the PRESENT / NOT_FOUND / EXPIRED statuses are applied by the {@code FeatureStore}
  * on every read, as with the embedded store.
  *
@@ -74,27 +74,30 @@ public final class RedisOnlineStore implements OnlineStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisOnlineStore.class);
   private static final byte FORMAT = 1;
 
-  /** Per key (KEYS[i]): ARGV[3i-2] event time, ARGV[3i-1] created time, ARGV[3i] row. */
+  /**
+   * Per key (KEYS[i]) the new value ARGV[i] = {@code "<event>,<created>;"} + row: written only if it is
+   * not older than the stored value (by event time, then created time; ties go to the new one).
+   */
   static final String WRITE_SCRIPT = String.join("\n",
+      "local function times(v)",
+      "  local e, c = string.match(v, '^(%-?%d+),(%-?%d+);')",
+      "  return tonumber(e), tonumber(c)",
+      "end",
       "local applied = 0",
       "for i = 1, #KEYS do",
-      "  local e = tonumber(ARGV[3 * i - 2])",
-      "  local c = tonumber(ARGV[3 * i - 1])",
-      "  local cur = redis.call('HMGET', KEYS[i], 't', 'c')",
-      "  local ce = tonumber(cur[1])",
-      "  if (not ce) or e > ce or (e == ce and c >= tonumber(cur[2])) then",
-      "    redis.call('HSET', KEYS[i], 't', ARGV[3 * i - 2], 'c', ARGV[3 * i - 1], 'v', ARGV[3 * i])",
+      "  local e, c = times(ARGV[i])",
+      "  local cur = redis.call('GET', KEYS[i])",
+      "  local keep = false",
+      "  if cur then",
+      "    local ce, cc = times(cur)",
+      "    keep = ce ~= nil and (e < ce or (e == ce and c < cc))",
+      "  end",
+      "  if not keep then",
+      "    redis.call('SET', KEYS[i], ARGV[i])",
       "    applied = applied + 1",
       "  end",
       "end",
       "return applied");
-
-  static final String READ_SCRIPT = String.join("\n",
-      "local out = {}",
-      "for i = 1, #KEYS do",
-      "  out[i] = redis.call('HGET', KEYS[i], 'v') or false",
-      "end",
-      "return out");
 
   private static final Object ABSENT = new Object();
 
@@ -112,7 +115,6 @@ public final class RedisOnlineStore implements OnlineStore {
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile boolean tracking;
   private final byte[] writeSha;
-  private final byte[] readSha;
 
   private RedisOnlineStore(Builder b) {
     this.uri = RedisURI.builder(b.uri).withTimeout(b.timeout).build();
@@ -156,7 +158,6 @@ public final class RedisOnlineStore implements OnlineStore {
         tracking = true;
       }
       this.writeSha = bytes(await("load the write script", connection.async().scriptLoad(WRITE_SCRIPT)));
-      this.readSha = bytes(await("load the read script", connection.async().scriptLoad(READ_SCRIPT)));
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -253,15 +254,13 @@ public final class RedisOnlineStore implements OnlineStore {
     for (int from = 0; from < rows.size(); from += batchSize) {
       int to = Math.min(rows.size(), from + batchSize);
       byte[][] keys = new byte[to - from][];
-      byte[][] args = new byte[3 * (to - from)][];
+      byte[][] args = new byte[to - from][];
       for (int i = from; i < to; i++) {
         OnlineRow row = rows.get(i);
         String key = redisKey(view, row.key());
         cacheKeys[i] = key;
         keys[i - from] = key.getBytes(StandardCharsets.ISO_8859_1);
-        args[3 * (i - from)] = Long.toString(row.eventTime()).getBytes(StandardCharsets.US_ASCII);
-        args[3 * (i - from) + 1] = Long.toString(row.createdTime()).getBytes(StandardCharsets.US_ASCII);
-        args[3 * (i - from) + 2] = encode(view, row);
+        args[i - from] = encode(view, row);
       }
       batches.add(new byte[][][] {keys, args});
       pending.add(evalsha(writeSha, ScriptOutputType.INTEGER, keys, args));
@@ -311,12 +310,11 @@ public final class RedisOnlineStore implements OnlineStore {
       for (int m = 0; m < misses; m++) {
         ks[m] = redisKeys[missing[m]].getBytes(StandardCharsets.ISO_8859_1);
       }
-      List<Object> values = retryWithoutScriptCache("read " + misses + " keys of view '" + view + "'",
-          evalsha(readSha, ScriptOutputType.MULTI, ks, new byte[0][]), READ_SCRIPT, ScriptOutputType.MULTI, ks,
-          new byte[0][]);
+      List<io.lettuce.core.KeyValue<byte[], byte[]>> values = await("read " + misses + " keys of view '" + view + "'",
+          connection.async().mget(ks));
       for (int m = 0; m < misses; m++) {
-        Object v = m < values.size() ? values.get(m) : null;
-        out[missing[m]] = v instanceof byte[] b ? decode(view, keys.get(missing[m]), b) : null;
+        io.lettuce.core.KeyValue<byte[], byte[]> kv = m < values.size() ? values.get(m) : null;
+        out[missing[m]] = kv != null && kv.hasValue() ? decode(view, keys.get(missing[m]), kv.getValue()) : null;
       }
       if (cacheOn) {
         // cache only if no invalidation (a push, our own write, a reconnect) happened while the read
@@ -474,15 +472,18 @@ public final class RedisOnlineStore implements OnlineStore {
     return b == null ? s : b.toString();
   }
 
+  /** {@code "<event>,<created>;"}, then the format byte, the row and a CRC32C of everything before it. */
   private byte[] encode(String view, OnlineRow row) {
+    byte[] header = (row.eventTime() + "," + row.createdTime() + ";").getBytes(StandardCharsets.US_ASCII);
     byte[] payload = codec.encode(view, row);
-    byte[] out = new byte[1 + payload.length + 4];
-    out[0] = FORMAT;
-    System.arraycopy(payload, 0, out, 1, payload.length);
+    byte[] out = new byte[header.length + 1 + payload.length + 4];
+    System.arraycopy(header, 0, out, 0, header.length);
+    out[header.length] = FORMAT;
+    System.arraycopy(payload, 0, out, header.length + 1, payload.length);
+    int p = out.length - 4;
     CRC32C crc = new CRC32C();
-    crc.update(out, 0, 1 + payload.length);
+    crc.update(out, 0, p);
     int c = (int) crc.getValue();
-    int p = 1 + payload.length;
     out[p] = (byte) (c >>> 24);
     out[p + 1] = (byte) (c >>> 16);
     out[p + 2] = (byte) (c >>> 8);
@@ -491,9 +492,14 @@ public final class RedisOnlineStore implements OnlineStore {
   }
 
   private OnlineRow decode(String view, EntityKey expected, byte[] b) {
-    if (b.length < 5 || b[0] != FORMAT) {
-      throw new IllegalStateException("Redis value of " + view + "/" + expected + " at " + where() + " has format "
-          + (b.length == 0 ? "none" : Byte.toString(b[0])) + ", expected " + FORMAT + "; not written by this store?");
+    int h = 0;
+    while (h < b.length && h < 48 && b[h] != ';') {
+      h++;
+    }
+    if (h >= b.length - 5 || b[h] != ';' || b[h + 1] != FORMAT) {
+      throw new IllegalStateException("Redis value of " + view + "/" + expected + " at " + where()
+          + " is not in this store's format " + FORMAT + " (times header, format byte, row, CRC32C); not written by "
+          + "this store?");
     }
     CRC32C crc = new CRC32C();
     crc.update(b, 0, b.length - 4);
@@ -504,7 +510,7 @@ public final class RedisOnlineStore implements OnlineStore {
           + " fails its CRC32C check: corrupted");
     }
     try {
-      RowCodec.Decoded d = codec.decode(new DataInputStream(new ByteArrayInputStream(b, 1, b.length - 5)));
+      RowCodec.Decoded d = codec.decode(new DataInputStream(new ByteArrayInputStream(b, h + 2, b.length - h - 6)));
       if (!d.view().equals(view) || !d.row().key().equals(expected)) {
         throw new IllegalStateException("Redis value under " + view + "/" + expected + " at " + where()
             + " holds " + d.view() + "/" + d.row().key());

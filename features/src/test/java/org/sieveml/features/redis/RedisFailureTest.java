@@ -147,10 +147,26 @@ class RedisFailureTest {
       a.write("v", List.of(row(1, 10, 1.0)));
       String key = new String(a.redisKey("v", EntityKey.of("user_id", 1L)).getBytes(
           java.nio.charset.StandardCharsets.ISO_8859_1), java.nio.charset.StandardCharsets.UTF_8);
-      admin.sync().hset(key, "v", "not a row");
+      admin.sync().set(key, "not a row");
       a.invalidateNearCache();
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> x(a, 1));
-      assertTrue(e.getMessage().contains("format") || e.getMessage().contains("CRC32C"), e.getMessage());
+      assertTrue(e.getMessage().contains("format"), e.getMessage());
+      // a real row with one flipped byte: the checksum catches it
+      a.write("v", List.of(row(2, 10, 2.0)));
+      String key2 = new String(a.redisKey("v", EntityKey.of("user_id", 2L)).getBytes(
+          java.nio.charset.StandardCharsets.ISO_8859_1), java.nio.charset.StandardCharsets.UTF_8);
+      RedisClient rawBytes = RedisClient.create(server.uri());
+      try (StatefulRedisConnection<byte[], byte[]> bin = rawBytes.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+        byte[] k2 = key2.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] v = bin.sync().get(k2);
+        v[v.length / 2] ^= 0x40;
+        bin.sync().set(k2, v);
+      } finally {
+        rawBytes.shutdown();
+      }
+      a.invalidateNearCache();
+      e = assertThrows(IllegalStateException.class, () -> x(a, 2));
+      assertTrue(e.getMessage().contains("CRC32C"), e.getMessage());
     } finally {
       raw.shutdown();
     }
