@@ -225,6 +225,70 @@ public final class FeatureEncoder {
     return rows;
   }
 
+  /**
+   * Whether every input is a plain numeric column (no hashing, no embedding): then column {@code j}
+   * of a row is input {@code j}, and scorers may read {@link FeatureVector#asDouble} directly.
+   */
+  boolean scalarOnly() {
+    if (width != schema.size()) {
+      return false;
+    }
+    for (int i = 0; i < schema.size(); i++) {
+      if (buckets[i] > 0 || !schema.get(i).type().isNumeric()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The positions in {@code source} of the inputs, in input order (validated and cached). */
+  int[] columnsIn(FeatureSchema source) {
+    return mappingFor(source).columns;
+  }
+
+  /**
+   * Encodes many vectors into one row-major float matrix ({@code out[i * width + j]}), the serving
+   * path of tree models. Numeric-only encoders read each value once, straight into the matrix; the
+   * checks and the missing-value rule are those of {@link #encode(FeatureVector, double[], int)}.
+   */
+  void encodeAll(List<FeatureVector> vectors, float[] out) {
+    int n = vectors.size();
+    if (scalarOnly() && n > 0) {
+      FeatureSchema source = vectors.get(0).schema();
+      int[] cols = columnsIn(source);
+      int w = cols.length;
+      for (int i = 0; i < n; i++) {
+        FeatureVector v = vectors.get(i);
+        if (v.schema() != source) {
+          source = v.schema();
+          cols = columnsIn(source);
+        }
+        int o = i * w;
+        for (int j = 0; j < w; j++) {
+          double x = v.asDouble(cols[j]);
+          if (x - x != 0 && (x == x || v.isPresent(cols[j]))) {
+            throw notFinite(j, x);
+          }
+          out[o + j] = (float) x;
+        }
+      }
+      return;
+    }
+    double[] row = new double[width];
+    for (int i = 0; i < n; i++) {
+      encode(vectors.get(i), row, 0);
+      for (int j = 0; j < width; j++) {
+        out[i * width + j] = (float) row[j];
+      }
+    }
+  }
+
+  /** The encoder's error for a non-finite input value. */
+  IllegalArgumentException notFinite(int input, double v) {
+    return new IllegalArgumentException(
+        "feature '" + schema.get(input).name() + "' is " + v + "; expected a finite value (or missing)");
+  }
+
   private Mapping mappingFor(FeatureSchema source) {
     Mapping m = lastMapping;
     if (m != null && m.source == source) {

@@ -150,14 +150,8 @@ public final class GbdtRanker implements Scorer {
   public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
     int n = features.size();
     int w = encoder.width();
-    double[] row = new double[w];
     float[] x = new float[n * w];
-    for (int i = 0; i < n; i++) {
-      encoder.encode(features.get(i), row, 0);
-      for (int j = 0; j < w; j++) {
-        x[i * w + j] = (float) row[j];
-      }
-    }
+    encoder.encodeAll(features, x);
     double[] out = new double[n];
     trees.predictBatch(x, n, w, out);
     if (calibrator != null) {

@@ -40,6 +40,7 @@ public final class LinearRanker implements Scorer {
   private final FeatureEncoder encoder;
   private final LinearSGDModel model;
   private final double[] weights;
+  private final boolean scalarOnly;
   private final double bias;
 
   private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model) {
@@ -67,6 +68,7 @@ public final class LinearRanker implements Scorer {
       }
     }
     this.bias = w.get(pos, nf) - w.get(neg, nf);
+    this.scalarOnly = encoder.scalarOnly();
   }
 
   /**
@@ -128,6 +130,12 @@ public final class LinearRanker implements Scorer {
         v.add(row[j]);
       }
     }
+    if (n.isEmpty() && names.length > 0) {
+      // every value missing or zero: Tribuo refuses an example without features, so carry one explicit
+      // zero (it moves no weight, and the row still trains the bias)
+      n.add(names[0]);
+      v.add(0.0);
+    }
     double[] vals = new double[v.size()];
     for (int j = 0; j < vals.length; j++) {
       vals[j] = v.get(j);
@@ -167,8 +175,33 @@ public final class LinearRanker implements Scorer {
 
   @Override
   public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
-    double[] row = new double[encoder.width()];
     double[] out = new double[features.size()];
+    if (scalarOnly && !features.isEmpty()) {
+      // the encoder would copy each input to its own column: read, check and multiply in one pass
+      FeatureSchema schema = features.get(0).schema();
+      int[] cols = encoder.columnsIn(schema);
+      for (int i = 0; i < out.length; i++) {
+        FeatureVector v = features.get(i);
+        if (v.schema() != schema) {
+          schema = v.schema();
+          cols = encoder.columnsIn(schema);
+        }
+        double z = bias;
+        for (int j = 0; j < cols.length; j++) {
+          double x = v.asDouble(cols[j]);
+          if (x - x != 0) { // NaN (missing, or a present NaN) or infinite
+            if (x == x || v.isPresent(cols[j])) {
+              throw encoder.notFinite(j, x);
+            }
+            continue;
+          }
+          z += weights[j] * x;
+        }
+        out[i] = 1 / (1 + Math.exp(-z));
+      }
+      return out;
+    }
+    double[] row = new double[encoder.width()];
     for (int i = 0; i < out.length; i++) {
       encoder.encode(features.get(i), row, 0);
       out[i] = probability(row);

@@ -173,4 +173,26 @@ class GbdtRankerTest {
     }
     return c;
   }
+
+  @Test
+  void numericOnlyEncoderScoresThroughTheFusedPathLikeTheEncodedRows() {
+    org.sieveml.core.FeatureSchema in = org.sieveml.core.FeatureSchema.builder()
+        .addDouble("x2").addLong("n").addDouble("x1").addBoolean("flag").build();
+    FeatureEncoder enc = FeatureEncoder.builder(in).build();
+    double[] y = new double[2000];
+    List<FeatureVector> train = synth(2000, 7, y);
+    List<FeatureVector> test = synth(400, 8, new double[400]);
+    GbdtRanker m = GbdtRanker.trainer(enc).rounds(30).maxDepth(4).seed(3).threads(1).train(frame(train), y, null);
+    double[] fused = m.score(null, candidates(test.size()), test);
+    double[][] rows = new double[test.size()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = enc.encode(test.get(i));
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(m.predictEncoded(rows), fused, 0.0);
+    FeatureVector bad = FeatureVector.builder(SCHEMA).setDouble("x1", Double.POSITIVE_INFINITY).setDouble("x2", 1)
+        .setLong("n", 1).setBoolean("flag", true).setString("cat", "a").build();
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> m.score(null, candidates(1), List.of(bad)));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'x1'"), e.getMessage());
+  }
 }

@@ -47,4 +47,32 @@ class LinearRankerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(v));
     assertTrue(e.getMessage().contains("'x1'") && e.getMessage().contains("Infinity"), e.getMessage());
   }
+
+  @Test
+  void numericOnlyEncoderTakesTheFusedPathWithTheSameScoresAndChecks() throws Exception {
+    // inputs are a reordered numeric subset of the vectors' schema: the fused path must map columns
+    org.sieveml.core.FeatureSchema in = org.sieveml.core.FeatureSchema.builder()
+        .addLong("n").addDouble("x2").addBoolean("flag").addDouble("x1").build();
+    FeatureEncoder enc = FeatureEncoder.builder(in).build();
+    double[] y = new double[3000];
+    List<FeatureVector> train = GbdtRankerTest.synth(3000, 3, y);
+    List<FeatureVector> test = GbdtRankerTest.synth(500, 4, new double[500]);
+    LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 3, 0.1, 5);
+    double[] fused = r.score(null, GbdtRankerTest.candidates(test.size()), test);
+    String[] names = enc.columnNames().toArray(new String[0]);
+    int missing = 0;
+    for (int i = 0; i < test.size(); i++) {
+      missing += test.get(i).missingCount() > 0 ? 1 : 0;
+      double[] row = enc.encode(test.get(i));
+      assertEquals(r.probability(row), fused[i], 1e-12, "row " + i);
+      Prediction<Label> p = r.tribuoModel().predict(LinearRanker.example(names, row, new Label("0"), 1f));
+      assertEquals(p.getOutputScores().get("1").getScore(), fused[i], 1e-9, "row " + i);
+    }
+    assertTrue(missing > 10, "the test rows include missing values: " + missing);
+    FeatureVector bad = FeatureVector.builder(GbdtRankerTest.SCHEMA).setDouble("x1", Double.NEGATIVE_INFINITY)
+        .setDouble("x2", 1).setLong("n", 1).setBoolean("flag", true).setString("cat", "a").build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> r.score(null, GbdtRankerTest.candidates(1), List.of(bad)));
+    assertTrue(e.getMessage().contains("'x1'") && e.getMessage().contains("Infinity"), e.getMessage());
+  }
 }
