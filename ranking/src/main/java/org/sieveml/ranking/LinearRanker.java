@@ -226,6 +226,38 @@ public final class LinearRanker implements Scorer {
     return 1 / (1 + Math.exp(-z));
   }
 
+  /**
+   * Exports the model as ONNX (through Tribuo's exporter), for hosts that serve models with Triton,
+   * KServe or ONNX Runtime. The graph takes one float tensor {@code [batch, n]} whose columns follow
+   * {@link #onnxFeatureOrder()} (Tribuo's feature order, not the encoder's column order; missing values
+   * must be passed as 0) and outputs the two class probabilities, {@code "0"} then {@code "1"}. The
+   * file carries the model's provenance in its metadata.
+   *
+   * @param file where to write the {@code .onnx} file
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public void exportOnnx(java.nio.file.Path file) {
+    try {
+      model.saveONNXModel("org.sieveml", 1, file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the ONNX model to " + file, e);
+    }
+  }
+
+  /**
+   * The encoded column names in the order of the ONNX graph's input columns.
+   *
+   * @return the names, one per input column
+   */
+  public List<String> onnxFeatureOrder() {
+    ImmutableFeatureMap fm = model.getFeatureIDMap();
+    String[] names = new String[fm.size()];
+    for (org.tribuo.VariableInfo v : fm) {
+      names[fm.getID(v.getName())] = v.getName();
+    }
+    return List.of(names);
+  }
+
   @Override
   public String toString() {
     return "LinearRanker{" + name + ", width=" + weights.length + "}";
