@@ -188,14 +188,11 @@ public final class LinearRanker implements Scorer {
         }
         double z = bias;
         for (int j = 0; j < cols.length; j++) {
-          double x = v.asDouble(cols[j]);
-          if (x - x != 0) { // NaN (missing, or a present NaN) or infinite
-            if (x == x || v.isPresent(cols[j])) {
-              throw encoder.notFinite(j, x);
-            }
-            continue;
-          }
-          z += weights[j] * x;
+          z += weights[j] * v.asDouble(cols[j]);
+        }
+        if (z - z != 0) {
+          // a missing value (NaN), a non-finite input or an overflow: redo the row with the checks
+          z = checkedScore(v, cols);
         }
         out[i] = 1 / (1 + Math.exp(-z));
       }
@@ -207,6 +204,22 @@ public final class LinearRanker implements Scorer {
       out[i] = probability(row);
     }
     return out;
+  }
+
+  /** The fused score with the encoder's rules: missing values contribute 0, non-finite inputs are refused. */
+  private double checkedScore(FeatureVector v, int[] cols) {
+    double z = bias;
+    for (int j = 0; j < cols.length; j++) {
+      double x = v.asDouble(cols[j]);
+      if (x - x != 0) { // NaN (missing, or a present NaN) or infinite
+        if (x == x || v.isPresent(cols[j])) {
+          throw encoder.notFinite(j, x);
+        }
+        continue;
+      }
+      z += weights[j] * x;
+    }
+    return z;
   }
 
   /**
