@@ -264,12 +264,20 @@ public final class FeatureEncoder {
           cols = columnsIn(source);
         }
         int o = i * w;
+        double sum = 0;
         for (int j = 0; j < w; j++) {
           double x = v.asDouble(cols[j]);
-          if (x - x != 0 && (x == x || v.isPresent(cols[j]))) {
-            throw notFinite(j, x);
-          }
+          sum += x;
           out[o + j] = (float) x;
+        }
+        if (sum - sum != 0) {
+          // a missing value (NaN, allowed), or a non-finite input (refused), or an overflow of the sum
+          for (int j = 0; j < w; j++) {
+            double x = v.asDouble(cols[j]);
+            if (x - x != 0 && (x == x || v.isPresent(cols[j]))) {
+              throw notFinite(j, x);
+            }
+          }
         }
       }
       return;

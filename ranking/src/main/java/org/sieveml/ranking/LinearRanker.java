@@ -180,15 +180,23 @@ public final class LinearRanker implements Scorer {
       // the encoder would copy each input to its own column: read, check and multiply in one pass
       FeatureSchema schema = features.get(0).schema();
       int[] cols = encoder.columnsIn(schema);
+      boolean identity = isIdentity(cols);
       for (int i = 0; i < out.length; i++) {
         FeatureVector v = features.get(i);
         if (v.schema() != schema) {
           schema = v.schema();
           cols = encoder.columnsIn(schema);
+          identity = isIdentity(cols);
         }
         double z = bias;
-        for (int j = 0; j < cols.length; j++) {
-          z += weights[j] * v.asDouble(cols[j]);
+        if (identity) {
+          for (int j = 0; j < cols.length; j++) {
+            z += weights[j] * v.asDouble(j);
+          }
+        } else {
+          for (int j = 0; j < cols.length; j++) {
+            z += weights[j] * v.asDouble(cols[j]);
+          }
         }
         if (z - z != 0) {
           // a missing value (NaN), a non-finite input or an overflow: redo the row with the checks
@@ -204,6 +212,15 @@ public final class LinearRanker implements Scorer {
       out[i] = probability(row);
     }
     return out;
+  }
+
+  private static boolean isIdentity(int[] cols) {
+    for (int j = 0; j < cols.length; j++) {
+      if (cols[j] != j) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The fused score with the encoder's rules: missing values contribute 0, non-finite inputs are refused. */
