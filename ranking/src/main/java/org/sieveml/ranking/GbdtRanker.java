@@ -44,7 +44,12 @@ public final class GbdtRanker implements Scorer {
     /** Binary classification with log loss; predictions are probabilities. */
     BINARY_LOGISTIC("binary:logistic"),
     /** Regression with squared error. */
-    SQUARED_ERROR("reg:squarederror");
+    SQUARED_ERROR("reg:squarederror"),
+    /**
+     * Learning to rank, LambdaMART optimising NDCG within each query group (XGBoost's {@code rank:ndcg});
+     * train with {@link Trainer#trainRanking}; predictions are scores, comparable within a request.
+     */
+    RANK_NDCG("rank:ndcg");
 
     private final String xgb;
 
@@ -395,6 +400,9 @@ public final class GbdtRanker implements Scorer {
      * @return the trained ranker
      */
     public GbdtRanker trainEncoded(double[][] rows, double[] labels, double[] weights) {
+      if (objective == Objective.RANK_NDCG) {
+        throw new IllegalStateException("objective RANK_NDCG needs query groups: use trainRanking");
+      }
       Booster b = trainBooster(rows, labels, weights);
       try {
         String json = new String(b.toByteArray("json"), StandardCharsets.UTF_8);
@@ -416,10 +424,62 @@ public final class GbdtRanker implements Scorer {
      * @return the booster
      */
     public Booster trainBooster(double[][] rows, double[] labels, double[] weights) {
+      // (with RANK_NDCG and no groups, XGBoost treats all rows as one query)
+      return trainBooster(rows, labels, weights, null);
+    }
+
+    /**
+     * Trains a learning-to-rank model (objective {@link Objective#RANK_NDCG}, LambdaMART): rows come in
+     * query groups, consecutive, and the model learns to order each group by its relevance grades.
+     *
+     * @param frame training features, group after group
+     * @param relevance graded relevance per row, finite and {@code >= 0} (e.g. 0..3)
+     * @param groupSizes rows per group, in order; positive and summing to the row count
+     * @return the ranker
+     * @throws IllegalStateException when the objective is not {@link Objective#RANK_NDCG}
+     * @throws IllegalArgumentException on bad labels or groups (naming the value)
+     */
+    public GbdtRanker trainRanking(FeatureFrame frame, double[] relevance, int[] groupSizes) {
+      if (objective != Objective.RANK_NDCG) {
+        throw new IllegalStateException("trainRanking needs objective RANK_NDCG, was " + objective);
+      }
+      if (groupSizes == null || groupSizes.length == 0) {
+        throw new IllegalArgumentException("groupSizes is empty; expected one positive size per query group");
+      }
+      long total = 0;
+      for (int g = 0; g < groupSizes.length; g++) {
+        if (groupSizes[g] <= 0) {
+          throw new IllegalArgumentException("groupSizes[" + g + "] is " + groupSizes[g] + "; expected > 0");
+        }
+        total += groupSizes[g];
+      }
+      if (total != frame.rowCount()) {
+        throw new IllegalArgumentException("groupSizes sum to " + total + " but the frame has " + frame.rowCount()
+            + " rows");
+      }
+      for (int i = 0; i < relevance.length; i++) {
+        if (!(relevance[i] >= 0) || Double.isInfinite(relevance[i])) {
+          throw new IllegalArgumentException("relevance[" + i + "] is " + relevance[i] + "; expected a finite grade >= 0");
+        }
+      }
+      Booster b = trainBooster(encoder.encode(frame), relevance, null, groupSizes);
+      try {
+        return fromModelJson(name, encoder, new String(b.toByteArray("json"), StandardCharsets.UTF_8));
+      } catch (XGBoostError e) {
+        throw new IllegalStateException("XGBoost failed to export the model: " + e.getMessage(), e);
+      } finally {
+        b.dispose();
+      }
+    }
+
+    private Booster trainBooster(double[][] rows, double[] labels, double[] weights, int[] groups) {
       Checks.trainingData(rows, labels, weights, encoder.width(), objective == Objective.BINARY_LOGISTIC);
       DMatrix d = null;
       try {
         d = toDMatrix(rows);
+        if (groups != null) {
+          d.setGroup(groups);
+        }
         float[] lf = new float[labels.length];
         for (int i = 0; i < lf.length; i++) {
           lf[i] = (float) labels[i];
