@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * are archived.
  *
  * <p>Loading reads the model with XGBoost's JSON (for {@link GbdtRanker}) or Tribuo's protobuf
- * serialization (for {@link LinearRanker}), never Java deserialization; it verifies the file's checksum and
+ * serialization (for {@link LinearRanker} and {@link FmRanker}), never Java deserialization; it verifies the file's checksum and
  * that the given feature service schema provides every input the model needs, and fails with an
  * exception otherwise.
  *
@@ -91,7 +91,7 @@ public final class ModelRegistry {
    * Registers a trained ranker as a new candidate version.
    *
    * @param name the model's name ({@code [A-Za-z0-9][A-Za-z0-9._-]*})
-   * @param ranker a {@link GbdtRanker} (uncalibrated) or {@link LinearRanker}
+   * @param ranker a {@link GbdtRanker} (uncalibrated), {@link LinearRanker} or {@link FmRanker}
    * @param metrics metrics to record with it
    * @param featureServiceVersion the feature service version it was trained against
    * @return the new version's description
@@ -119,9 +119,15 @@ public final class ModelRegistry {
       kind = "tribuo-linear-sgd";
       provenance = l.tribuoModel().getProvenance().toString();
       encoder = l.encoder();
+    } else if (ranker instanceof FmRanker) {
+      FmRanker f = (FmRanker) ranker;
+      bytes = f.tribuoModel().serialize().toByteArray();
+      kind = "tribuo-fm";
+      provenance = f.tribuoModel().getProvenance().toString();
+      encoder = f.encoder();
     } else {
       throw new IllegalArgumentException("ranker is " + (ranker == null ? "null" : ranker.getClass().getName())
-          + "; expected GbdtRanker or LinearRanker");
+          + "; expected GbdtRanker, LinearRanker or FmRanker");
     }
     if (featureServiceVersion == null || featureServiceVersion.isEmpty()) {
       throw new IllegalArgumentException("featureServiceVersion is '" + featureServiceVersion + "'; expected text");
@@ -247,7 +253,7 @@ public final class ModelRegistry {
    * @param name the model's name
    * @param version the version
    * @param featureService the feature service's schema
-   * @return the ranker ({@link GbdtRanker} or {@link LinearRanker})
+   * @return the ranker ({@link GbdtRanker}, {@link LinearRanker} or {@link FmRanker})
    * @throws IllegalStateException if the file is corrupted
    * @throws IllegalArgumentException if the schemas do not match
    */
@@ -274,8 +280,11 @@ public final class ModelRegistry {
       case "xgboost-json":
         return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
       case "tribuo-linear-sgd":
+      case "tribuo-fm":
         try {
-          return LinearRanker.fromTribuo(label, encoder, Model.deserialize(ModelProto.parseFrom(bytes)));
+          Model<?> m = Model.deserialize(ModelProto.parseFrom(bytes));
+          return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
+              : LinearRanker.fromTribuo(label, encoder, m);
         } catch (IOException e) {
           throw new IllegalStateException("model '" + label + "' is not a valid Tribuo protobuf", e);
         }

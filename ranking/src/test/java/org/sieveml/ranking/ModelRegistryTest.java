@@ -133,4 +133,16 @@ class ModelRegistryTest {
     assertThrows(IllegalArgumentException.class,
         () -> reg.register("m", gbdt(2).withCalibrator(Calibrator.downsampling(0.5)), Map.of(), "fs"));
   }
+
+  @Test
+  void factorizationMachinesRoundTripThroughTheRegistry() {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    FmRanker fm = FmRanker.train("fm", GbdtRankerTest.encoder(), GbdtRankerTest.frame(data), y, null, 2, 0.05, 4, 3);
+    ModelVersion v = reg.register("recs", fm, Map.of("auc", 0.7), "fs-1");
+    assertTrue(v.provenance().contains("FMClassificationTrainer"), v.provenance());
+    reg.promote("recs", v.version());
+    org.sieveml.core.pipeline.Scorer back = reg.loadProduction("recs", GbdtRankerTest.SCHEMA);
+    assertTrue(back instanceof FmRanker, back.toString());
+    assertArrayEquals(scores(fm), scores(back), 0.0);
+  }
 }
