@@ -40,7 +40,6 @@ public final class LinearRanker implements Scorer {
   private final FeatureEncoder encoder;
   private final LinearSGDModel model;
   private final double[] weights;
-  private final boolean scalarOnly;
   private final double bias;
 
   private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model) {
@@ -68,7 +67,6 @@ public final class LinearRanker implements Scorer {
       }
     }
     this.bias = w.get(pos, nf) - w.get(neg, nf);
-    this.scalarOnly = encoder.scalarOnly();
   }
 
   /**
@@ -121,7 +119,9 @@ public final class LinearRanker implements Scorer {
     return new LinearRanker(name, encoder, (LinearSGDModel) model);
   }
 
-  static ArrayExample<Label> example(String[] names, double[] row, Label label, float weight) {
+  /** A sparse Tribuo example of an encoded row: missing (NaN) and zero columns are left out. */
+  static <T extends org.tribuo.Output<T>> ArrayExample<T> example(String[] names, double[] row, T label,
+      float weight) {
     List<String> n = new ArrayList<>();
     List<Double> v = new ArrayList<>();
     for (int j = 0; j < row.length; j++) {
@@ -140,7 +140,7 @@ public final class LinearRanker implements Scorer {
     for (int j = 0; j < vals.length; j++) {
       vals[j] = v.get(j);
     }
-    ArrayExample<Label> e = new ArrayExample<>(label, n.toArray(new String[0]), vals);
+    ArrayExample<T> e = new ArrayExample<>(label, n.toArray(new String[0]), vals);
     e.setWeight(weight);
     return e;
   }
@@ -175,68 +175,11 @@ public final class LinearRanker implements Scorer {
 
   @Override
   public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
-    double[] out = new double[features.size()];
-    if (scalarOnly && !features.isEmpty()) {
-      // the encoder would copy each input to its own column: read, check and multiply in one pass
-      FeatureSchema schema = features.get(0).schema();
-      int[] cols = encoder.columnsIn(schema);
-      boolean identity = isIdentity(cols);
-      for (int i = 0; i < out.length; i++) {
-        FeatureVector v = features.get(i);
-        if (v.schema() != schema) {
-          schema = v.schema();
-          cols = encoder.columnsIn(schema);
-          identity = isIdentity(cols);
-        }
-        double z = bias;
-        if (identity) {
-          for (int j = 0; j < cols.length; j++) {
-            z += weights[j] * v.asDouble(j);
-          }
-        } else {
-          for (int j = 0; j < cols.length; j++) {
-            z += weights[j] * v.asDouble(cols[j]);
-          }
-        }
-        if (z - z != 0) {
-          // a missing value (NaN), a non-finite input or an overflow: redo the row with the checks
-          z = checkedScore(v, cols);
-        }
-        out[i] = 1 / (1 + Math.exp(-z));
-      }
-      return out;
-    }
-    double[] row = new double[encoder.width()];
+    double[] out = LinearScoring.margins(encoder, weights, bias, features);
     for (int i = 0; i < out.length; i++) {
-      encoder.encode(features.get(i), row, 0);
-      out[i] = probability(row);
+      out[i] = 1 / (1 + Math.exp(-out[i]));
     }
     return out;
-  }
-
-  private static boolean isIdentity(int[] cols) {
-    for (int j = 0; j < cols.length; j++) {
-      if (cols[j] != j) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The fused score with the encoder's rules: missing values contribute 0, non-finite inputs are refused. */
-  private double checkedScore(FeatureVector v, int[] cols) {
-    double z = bias;
-    for (int j = 0; j < cols.length; j++) {
-      double x = v.asDouble(cols[j]);
-      if (x - x != 0) { // NaN (missing, or a present NaN) or infinite
-        if (x == x || v.isPresent(cols[j])) {
-          throw encoder.notFinite(j, x);
-        }
-        continue;
-      }
-      z += weights[j] * x;
-    }
-    return z;
   }
 
   /**
@@ -246,14 +189,7 @@ public final class LinearRanker implements Scorer {
    * @return the probability
    */
   public double probability(double[] row) {
-    double z = bias;
-    for (int j = 0; j < weights.length; j++) {
-      double x = row[j];
-      if (x == x) {
-        z += weights[j] * x;
-      }
-    }
-    return 1 / (1 + Math.exp(-z));
+    return 1 / (1 + Math.exp(-LinearScoring.margin(weights, bias, row)));
   }
 
   /**

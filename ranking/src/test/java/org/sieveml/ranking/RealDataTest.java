@@ -165,6 +165,38 @@ class RealDataTest {
     System.out.printf("taxi: RMSLE %.4f vs mean baseline %.4f; MAE %.1f s; p90 abs error %.1f s%n", ours, base,
         RegressionMetrics.mae(pred, test.y), RegressionMetrics.absoluteErrorPercentile(pred, test.y, 90));
     assertTrue(ours < 0.85 * base, "RMSLE " + ours + " vs baseline " + base);
+
+    // the linear regressor on the same split: standardized numeric inputs plus hashed hour and weekday
+    double[] lin = linearEta(train, test, logY);
+    double linear = RegressionMetrics.rmsle(lin, test.y);
+    System.out.printf("taxi linear: RMSLE %.4f vs mean baseline %.4f%n", linear, base);
+    assertTrue(linear < 0.95 * base, "linear RMSLE " + linear + " vs baseline " + base);
+  }
+
+  static double[] linearEta(Taxi train, Taxi test, double[] logY) {
+    FeatureSchema s = FeatureSchema.builder().addDouble("log_km").addDouble("km").addString("hour")
+        .addString("weekday").build();
+    FeatureFrame tr = etaFrame(train.frame, s);
+    FeatureFrame te = etaFrame(test.frame, s);
+    FeatureEncoder enc = FeatureEncoder.builder(s).hashed("hour", 32).hashed("weekday", 8).build();
+    LinearRegressor m = LinearRegressor.train("eta-linear", enc, tr, logY, 30, 0.1, 3);
+    double[] out = new double[te.rowCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.max(0, Math.expm1(m.predict(te.row(i))));
+    }
+    return out;
+  }
+
+  static FeatureFrame etaFrame(FeatureFrame f, FeatureSchema s) {
+    FeatureFrame.RowBuilder b = FeatureFrame.rowBuilder(s);
+    for (int i = 0; i < f.rowCount(); i++) {
+      org.sieveml.core.FeatureVector v = f.row(i);
+      double km = v.getDouble("haversine_km");
+      b.add(org.sieveml.core.FeatureVector.builder(s).setDouble("log_km", Math.log1p(km)).setDouble("km", km / 10)
+          .setString("hour", Long.toString(v.getLong("hour"))).setString("weekday", Long.toString(v.getLong("weekday")))
+          .build());
+    }
+    return b.build();
   }
 
   static int[] range(int from, int to) {
