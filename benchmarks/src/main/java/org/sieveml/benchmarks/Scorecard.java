@@ -40,6 +40,7 @@ import org.sieveml.benchmarks.features.PushThroughputBenchmark;
 import org.sieveml.benchmarks.features.RedisReadBenchmark;
 import org.sieveml.benchmarks.pipeline.EndToEndBenchmark;
 import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
+import org.sieveml.benchmarks.ranking.FmScoringBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
@@ -104,6 +105,9 @@ public final class Scorecard {
       new Comparison(
           "ranking", "logistic_500x50", LinearScoringBenchmark.class, "ranker", "dotProduct",
           "hand-written dot product", 0.9, true, "us/op"),
+      new Comparison(
+          "ranking", "fm_500x50_8_factors", FmScoringBenchmark.class, "ranker", "handWritten",
+          "hand-written factorization machine", 0.9, true, "us/op"),
       // issue 3: features
       new Comparison(
           "features", "online_read_1x50", OnlineReadOneBenchmark.class, "store", "concurrentHashMap",

@@ -173,10 +173,24 @@ public final class FmRanker implements Scorer {
 
   @Override
   public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
-    double[] row = new double[encoder.width()];
     double[] out = new double[features.size()];
     double[] s0 = new double[factors];
     double[] s1 = new double[factors];
+    if (encoder.scalarOnly() && !features.isEmpty()) {
+      // numeric-only inputs: read each value once, straight into the factor sums
+      FeatureSchema schema = features.get(0).schema();
+      int[] cols = encoder.columnsIn(schema);
+      for (int i = 0; i < out.length; i++) {
+        FeatureVector v = features.get(i);
+        if (v.schema() != schema) {
+          schema = v.schema();
+          cols = encoder.columnsIn(schema);
+        }
+        out[i] = evaluate(null, v, cols, s0, s1);
+      }
+      return out;
+    }
+    double[] row = new double[encoder.width()];
     for (int i = 0; i < out.length; i++) {
       encoder.encode(features.get(i), row, 0);
       out[i] = probability(row, s0, s1);
@@ -195,26 +209,48 @@ public final class FmRanker implements Scorer {
   }
 
   private double probability(double[] row, double[] s0, double[] s1) {
+    return evaluate(row, null, null, s0, s1);
+  }
+
+  /**
+   * The probability of label 1 for an encoded {@code row}, or (row null) for the vector {@code v} read
+   * through {@code cols} with the encoder's checks. Rendle's O(k d) form; NaN and zero values add nothing.
+   */
+  private double evaluate(double[] row, FeatureVector v, int[] cols, double[] s0, double[] s1) {
     java.util.Arrays.fill(s0, 0);
     java.util.Arrays.fill(s1, 0);
     double z = bias;
     double sq0 = 0;
     double sq1 = 0;
-    for (int j = 0; j < row.length; j++) {
-      double x = row[j];
-      if (x != x || x == 0) {
+    int n = row != null ? row.length : cols.length;
+    for (int j = 0; j < n; j++) {
+      double x;
+      if (row != null) {
+        x = row[j];
+        if (x != x) {
+          continue;
+        }
+      } else {
+        x = v.asDouble(cols[j]);
+        if (x - x != 0) {
+          if (x == x || v.isPresent(cols[j])) {
+            throw encoder.notFinite(j, x);
+          }
+          continue;
+        }
+      }
+      if (x == 0) {
         continue;
       }
       z += linear[j] * x;
       int o = j * factors;
-      double x2 = x * x;
       for (int k = 0; k < factors; k++) {
-        double a = v0[o + k];
-        double c = v1[o + k];
-        s0[k] += a * x;
-        s1[k] += c * x;
-        sq0 += a * a * x2;
-        sq1 += c * c * x2;
+        double a = v0[o + k] * x;
+        double c = v1[o + k] * x;
+        s0[k] += a;
+        s1[k] += c;
+        sq0 += a * a;
+        sq1 += c * c;
       }
     }
     double pair0 = 0;

@@ -71,4 +71,22 @@ class FmRankerTest {
     assertThrows(IllegalArgumentException.class, () -> FmRanker.train("fm", enc, frame(train), y, null, 1, 0.1, 0, 7));
     assertThrows(IllegalArgumentException.class, () -> FmRanker.fromTribuo("fm", enc, lr.tribuoModel()));
   }
+
+  @Test
+  void numericOnlyInputsTakeTheFusedPathWithTheSameScores() {
+    FeatureSchema in = FeatureSchema.builder().addDouble("x1").addLong("n").addDouble("x2").build();
+    FeatureEncoder enc = FeatureEncoder.builder(in).build();
+    double[] y = new double[3000];
+    List<FeatureVector> train = GbdtRankerTest.synth(3000, 11, y);
+    FmRanker fm = FmRanker.train("fm", enc, GbdtRankerTest.frame(train), y, null, 3, 0.05, 4, 2);
+    List<FeatureVector> test = GbdtRankerTest.synth(300, 12, new double[300]);
+    double[] fused = fm.score(null, GbdtRankerTest.candidates(test.size()), test);
+    String[] names = enc.columnNames().toArray(new String[0]);
+    for (int i = 0; i < test.size(); i++) {
+      double[] row = enc.encode(test.get(i));
+      assertEquals(fm.probability(row), fused[i], 1e-12, "row " + i);
+      Prediction<Label> p = fm.tribuoModel().predict(LinearRanker.example(names, row, new Label("0"), 1f));
+      assertEquals(p.getOutputScores().get("1").getScore(), fused[i], 1e-9, "row " + i);
+    }
+  }
 }
