@@ -78,9 +78,11 @@ public final class FraudStudy {
    * @param changeMillis the planted change, or {@code Long.MAX_VALUE}
    * @param missRateBefore share of frauds missed at the training threshold before the change
    * @param missRateAfter the same after the change
+   * @param prCurve the precision-recall curve {@code {recall[], precision[]}} over the test scores (weighted
+   *     to the true base rate for the ULB sample)
    */
   public record Result(String data, int testTxns, int testFrauds, double prAuc, double rocAuc, double recallAt1PctFpr,
-      List<Long> detections, long changeMillis, double missRateBefore, double missRateAfter) {
+      List<Long> detections, long changeMillis, double missRateBefore, double missRateAfter, double[][] prCurve) {
 
     /**
      * The first detection at or after the planted change.
@@ -214,7 +216,8 @@ public final class FraudStudy {
     double[] y = labels.stream().mapToDouble(Double::doubleValue).toArray();
     return new Result(data.name(), p.length, (int) Arrays.stream(y).sum(), ClassificationMetrics.prAuc(p, y),
         ClassificationMetrics.rocAuc(p, y), recallAtFpr(p, y, 0.01), detections, data.changeMillis(),
-        seen[0] == 0 ? Double.NaN : missed[0] / (double) seen[0], seen[1] == 0 ? Double.NaN : missed[1] / (double) seen[1]);
+        seen[0] == 0 ? Double.NaN : missed[0] / (double) seen[0], seen[1] == 0 ? Double.NaN : missed[1] / (double) seen[1],
+        prCurve(p, y, null));
   }
 
   private static FeatureFrame pointInTime(FeatureStore store, FeatureService service, List<FraudData.Txn> txns) {
@@ -283,7 +286,7 @@ public final class FraudStudy {
     }
     return new Result(data.name(), p.length, (int) Arrays.stream(yt).sum(), ClassificationMetrics.prAuc(p, yt, wt),
         ClassificationMetrics.rocAuc(p, yt), recallAtFpr(p, yt, 0.01), List.of(), Long.MAX_VALUE, Double.NaN,
-        Double.NaN);
+        Double.NaN, prCurve(p, yt, wt));
   }
 
   private static FeatureFrame frame(FeatureSchema schema, List<FraudData.Txn> txns) {
@@ -306,6 +309,46 @@ public final class FraudStudy {
       y[i] = txns.get(i).fraud() ? 1 : 0;
     }
     return y;
+  }
+
+  /** Recall and precision at every distinct score, highest first, thinned to at most 200 points. */
+  static double[][] prCurve(double[] p, double[] y, double[] w) {
+    Integer[] order = new Integer[p.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+    double pos = 0;
+    for (int i = 0; i < y.length; i++) {
+      pos += y[i] > 0 ? (w == null ? 1 : w[i]) : 0;
+    }
+    List<double[]> pts = new ArrayList<>();
+    double tp = 0;
+    double fp = 0;
+    for (int r = 0; r < order.length; r++) {
+      int i = order[r];
+      double wi = w == null ? 1 : w[i];
+      if (y[i] > 0) {
+        tp += wi;
+      } else {
+        fp += wi;
+      }
+      if (r + 1 == order.length || p[order[r + 1]] != p[i]) {
+        pts.add(new double[] {tp / pos, tp / (tp + fp)});
+      }
+    }
+    int step = Math.max(1, pts.size() / 200);
+    List<double[]> thin = new ArrayList<>();
+    for (int k = 0; k < pts.size(); k += step) {
+      thin.add(pts.get(k));
+    }
+    thin.add(pts.get(pts.size() - 1));
+    double[][] out = new double[2][thin.size()];
+    for (int k = 0; k < thin.size(); k++) {
+      out[0][k] = thin.get(k)[0];
+      out[1][k] = thin.get(k)[1];
+    }
+    return out;
   }
 
   /** The score above which a share {@code fpr} of the negatives lie. */
@@ -349,6 +392,7 @@ public final class FraudStudy {
           + "change): %s</p>", 100 * r.missRateBefore(), 100 * r.missRateAfter(), r.detections().stream()
           .map(t -> String.format(Locale.ROOT, "%.1f", (t - r.changeMillis()) / 3_600_000.0)).toList()));
     }
+    h.append("<h2>Precision-recall curve</h2>").append(prSvg(r.prCurve()));
     h.append("</body></html>\n");
     try {
       if (file.getParent() != null) {
@@ -358,6 +402,30 @@ public final class FraudStudy {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the report to " + file, e);
     }
+  }
+
+  static String prSvg(double[][] pr) {
+    int size = 360;
+    int l = 50;
+    int top = 15;
+    int pw = size - l - 15;
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\"><rect x=\"%d\" y=\"%d\" "
+            + "width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>", size, size, l, top, pw, pw));
+    for (int t = 0; t <= 4; t++) {
+      double v = t / 4.0;
+      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.2f"
+          + "</text><text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.2f</text>", l + v * pw,
+          top + pw + 13, v, l - 4, top + pw - v * pw + 3, v));
+    }
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">recall</text>", l + pw / 2 - 15,
+        size - 3));
+    StringBuilder path = new StringBuilder();
+    for (int k = 0; k < pr[0].length; k++) {
+      path.append(k == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", l + pr[0][k] * pw,
+          top + pw - pr[1][k] * pw));
+    }
+    return s.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"#d62728\"/></svg>").toString();
   }
 
   /**

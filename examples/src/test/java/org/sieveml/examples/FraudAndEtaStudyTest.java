@@ -38,7 +38,10 @@ class FraudAndEtaStudyTest {
     assertTrue(first >= 0, "DDM must fire after the planted change; detections " + r.detections());
     assertTrue(first - r.changeMillis() < 3 * RecData.DAY, "detection delay " + (first - r.changeMillis()) + " ms");
     assertEquals(0, r.detections().stream().filter(t -> t < r.changeMillis()).count(), "no alarm before the change");
-    assertTrue(Files.readString(report).contains("Concept drift"));
+    assertTrue(Files.readString(report).contains("Concept drift") && Files.readString(report).contains("<path"));
+    double[][] pr = r.prCurve();
+    assertEquals(pr[0].length, pr[1].length);
+    assertEquals(1.0, pr[0][pr[0].length - 1], 1e-9, "the curve ends at recall 1");
   }
 
   @Test
