@@ -107,6 +107,28 @@ public final class RowCodec {
    * @throws IOException when the bytes are not a valid record
    */
   public Decoded decode(DataInputStream in) throws IOException {
+    return decodeFrom(in);
+  }
+
+  /**
+   * Decodes a record held in a byte array (the fast path for stores that fetch whole values): the
+   * schema section is matched byte for byte against the schemas seen before, so a known schema costs
+   * no string decoding.
+   *
+   * @param b the bytes
+   * @param off where the record starts
+   * @param len the record's length
+   * @return the record
+   * @throws IOException when the bytes are not a valid record
+   */
+  public Decoded decode(byte[] b, int off, int len) throws IOException {
+    if (off < 0 || len < 0 || off + len > b.length) {
+      throw new IOException("record range " + off + "+" + len + " is outside " + b.length + " bytes");
+    }
+    return decodeFrom(new Bytes(b, off, off + len));
+  }
+
+  private Decoded decodeFrom(java.io.DataInput in) throws IOException {
     String view = in.readUTF();
     int keys = in.readUnsignedShort();
     if (keys == 0) {
@@ -126,21 +148,8 @@ public final class RowCodec {
     }
     long event = in.readLong();
     long created = in.readLong();
-    int n = in.readUnsignedShort();
-    List<FeatureSpec> specs = new ArrayList<>(n);
-    FeatureType[] types = FeatureType.values();
-    StringBuilder sig = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      String name = in.readUTF();
-      int t = in.readUnsignedByte();
-      int dim = in.readInt();
-      if (t >= types.length || (types[t] == FeatureType.EMBEDDING && (dim <= 0 || dim > 1 << 20))) {
-        throw new IOException("bad feature type " + t + " or dimension " + dim);
-      }
-      specs.add(types[t] == FeatureType.EMBEDDING ? FeatureSpec.embedding(name, dim) : FeatureSpec.of(name, types[t]));
-      sig.append(name).append(':').append(t).append(':').append(dim).append(',');
-    }
-    FeatureSchema schema = schemas.computeIfAbsent(sig.toString(), k -> FeatureSchema.of(specs));
+    FeatureSchema schema = in instanceof Bytes ? schemaOf((Bytes) in) : readSchema(in);
+    int n = schema.size();
     FeatureVector.Builder b = FeatureVector.builder(schema);
     for (int i = 0; i < n; i++) {
       byte present = in.readByte();
@@ -171,13 +180,190 @@ public final class RowCodec {
     return new Decoded(view, new OnlineRow(kb.build(), b.build(), event, created));
   }
 
+  private FeatureSchema readSchema(java.io.DataInput in) throws IOException {
+    int n = in.readUnsignedShort();
+    List<FeatureSpec> specs = new ArrayList<>(n);
+    FeatureType[] types = FeatureType.values();
+    StringBuilder sig = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      int t = in.readUnsignedByte();
+      int dim = in.readInt();
+      if (t >= types.length || (types[t] == FeatureType.EMBEDDING && (dim <= 0 || dim > 1 << 20))) {
+        throw new IOException("bad feature type " + t + " or dimension " + dim);
+      }
+      specs.add(types[t] == FeatureType.EMBEDDING ? FeatureSpec.embedding(name, dim) : FeatureSpec.of(name, types[t]));
+      sig.append(name).append(':').append(t).append(':').append(dim).append(',');
+    }
+    return schemas.computeIfAbsent(sig.toString(), k -> FeatureSchema.of(specs));
+  }
+
+  /** Schemas by their exact encoded bytes (a few per store). */
+  private final Map<ByteKey, FeatureSchema> schemasByBytes = new ConcurrentHashMap<>();
+
+  private FeatureSchema schemaOf(Bytes in) throws IOException {
+    int start = in.pos;
+    int n = in.readUnsignedShort();
+    for (int i = 0; i < n; i++) {
+      in.skipBytes(in.readUnsignedShort() + 5); // name, type byte, dimension int
+    }
+    ByteKey key = new ByteKey(in.buf, start, in.pos);
+    FeatureSchema known = schemasByBytes.get(key);
+    if (known != null) {
+      return known;
+    }
+    int end = in.pos;
+    in.pos = start;
+    FeatureSchema schema = readSchema(in);
+    if (in.pos != end) {
+      throw new IOException("schema section is inconsistent");
+    }
+    if (schemasByBytes.size() < 10_000) {
+      schemasByBytes.put(key.copy(), schema);
+    }
+    return schema;
+  }
+
+  /** A byte range as a map key; {@link #copy()} detaches it from the record's buffer. */
+  private static final class ByteKey {
+    private final byte[] b;
+    private final int from;
+    private final int to;
+    private final int hash;
+
+    ByteKey(byte[] b, int from, int to) {
+      this.b = b;
+      this.from = from;
+      this.to = to;
+      int h = 1;
+      for (int i = from; i < to; i++) {
+        h = 31 * h + b[i];
+      }
+      this.hash = h;
+    }
+
+    ByteKey copy() {
+      return new ByteKey(java.util.Arrays.copyOfRange(b, from, to), 0, to - from);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ByteKey k && java.util.Arrays.equals(b, from, to, k.b, k.from, k.to);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** A {@link java.io.DataInput} over a byte range (big-endian, as {@link DataOutputStream} writes). */
+  private static final class Bytes implements java.io.DataInput {
+    final byte[] buf;
+    int pos;
+    private final int end;
+
+    Bytes(byte[] buf, int pos, int end) {
+      this.buf = buf;
+      this.pos = pos;
+      this.end = end;
+    }
+
+    private int need(int n) throws java.io.EOFException {
+      if (n < 0 || pos + n > end) {
+        throw new java.io.EOFException("record ends after " + (end - pos) + " more bytes, needed " + n);
+      }
+      int p = pos;
+      pos += n;
+      return p;
+    }
+
+    @Override
+    public void readFully(byte[] b) throws IOException {
+      readFully(b, 0, b.length);
+    }
+
+    @Override
+    public void readFully(byte[] b, int off, int len) throws IOException {
+      System.arraycopy(buf, need(len), b, off, len);
+    }
+
+    @Override
+    public int skipBytes(int n) throws IOException {
+      need(n);
+      return n;
+    }
+
+    @Override
+    public boolean readBoolean() throws IOException {
+      return buf[need(1)] != 0;
+    }
+
+    @Override
+    public byte readByte() throws IOException {
+      return buf[need(1)];
+    }
+
+    @Override
+    public int readUnsignedByte() throws IOException {
+      return buf[need(1)] & 0xff;
+    }
+
+    @Override
+    public short readShort() throws IOException {
+      int p = need(2);
+      return (short) (((buf[p] & 0xff) << 8) | (buf[p + 1] & 0xff));
+    }
+
+    @Override
+    public int readUnsignedShort() throws IOException {
+      return readShort() & 0xffff;
+    }
+
+    @Override
+    public char readChar() throws IOException {
+      return (char) readShort();
+    }
+
+    @Override
+    public int readInt() throws IOException {
+      int p = need(4);
+      return ((buf[p] & 0xff) << 24) | ((buf[p + 1] & 0xff) << 16) | ((buf[p + 2] & 0xff) << 8) | (buf[p + 3] & 0xff);
+    }
+
+    @Override
+    public long readLong() throws IOException {
+      return ((long) readInt() << 32) | (readInt() & 0xffffffffL);
+    }
+
+    @Override
+    public float readFloat() throws IOException {
+      return Float.intBitsToFloat(readInt());
+    }
+
+    @Override
+    public double readDouble() throws IOException {
+      return Double.longBitsToDouble(readLong());
+    }
+
+    @Override
+    public String readLine() {
+      throw new UnsupportedOperationException("records hold no lines");
+    }
+
+    @Override
+    public String readUTF() throws IOException {
+      return DataInputStream.readUTF(this);
+    }
+  }
+
   private static void writeLongUtf(DataOutputStream out, String s) throws IOException {
     byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
   }
 
-  private static String readLongUtf(DataInputStream in) throws IOException {
+  private static String readLongUtf(java.io.DataInput in) throws IOException {
     int len = in.readInt();
     if (len < 0 || len > 64 << 20) {
       throw new IOException("bad string length " + len);

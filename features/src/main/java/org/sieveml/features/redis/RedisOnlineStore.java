@@ -14,8 +14,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.push.PushMessage;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -510,7 +508,7 @@ public final class RedisOnlineStore implements OnlineStore {
           + " fails its CRC32C check: corrupted");
     }
     try {
-      RowCodec.Decoded d = codec.decode(new DataInputStream(new ByteArrayInputStream(b, h + 2, b.length - h - 6)));
+      RowCodec.Decoded d = codec.decode(b, h + 2, b.length - h - 6);
       if (!d.view().equals(view) || !d.row().key().equals(expected)) {
         throw new IllegalStateException("Redis value under " + view + "/" + expected + " at " + where()
             + " holds " + d.view() + "/" + d.row().key());
