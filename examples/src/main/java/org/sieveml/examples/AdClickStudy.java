@@ -1,10 +1,6 @@
 package org.sieveml.examples;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,14 +345,7 @@ public final class AdClickStudy {
     }
     h.append("</table><h2>Reliability curve (corrected predictions)</h2>").append(reliabilitySvg(r.reliability()));
     h.append("</body></html>\n");
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, h, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file, e);
-    }
+    Cli.writeReport(file, h);
   }
 
   /** Observed rate against mean prediction per bin, log-log, with the diagonal. */

@@ -9,6 +9,24 @@ final class Cli {
   private Cli() {}
 
   /**
+   * Writes a study's HTML report, creating its directory.
+   *
+   * @param file the report file
+   * @param html the page
+   * @throws java.io.UncheckedIOException when it cannot be written
+   */
+  static void writeReport(java.nio.file.Path file, CharSequence html) {
+    try {
+      if (file.getParent() != null) {
+        java.nio.file.Files.createDirectories(file.getParent());
+      }
+      java.nio.file.Files.writeString(file, html, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the report to " + file, e);
+    }
+  }
+
+  /**
    * Parses {@code --name value} pairs, exiting with a usage message on an unknown or incomplete option.
    *
    * @param args the arguments

@@ -1,10 +1,6 @@
 package org.sieveml.examples;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -273,14 +269,7 @@ public final class EtaStudy {
           155 - hgt, hgt, hr, e, 12 + hr * 20, hr));
     }
     h.append("</svg></body></html>\n");
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, h, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file, e);
-    }
+    Cli.writeReport(file, h);
   }
 
   /**

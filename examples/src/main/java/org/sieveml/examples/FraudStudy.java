@@ -1,10 +1,6 @@
 package org.sieveml.examples;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -394,14 +390,7 @@ public final class FraudStudy {
     }
     h.append("<h2>Precision-recall curve</h2>").append(prSvg(r.prCurve()));
     h.append("</body></html>\n");
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, h, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file, e);
-    }
+    Cli.writeReport(file, h);
   }
 
   static String prSvg(double[][] pr) {

@@ -1,10 +1,6 @@
 package org.sieveml.examples;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -591,14 +587,7 @@ public final class RecommendationStudy {
     h.append(r.drift().isEmpty() ? "<p>no week with enough traffic</p>"
         : DriftReport.toHtml("served features vs ranker training features", r.drift()));
     h.append("</body></html>\n");
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, h, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file, e);
-    }
+    Cli.writeReport(file, h);
   }
 
   static String recallSvg(Map<String, double[]> curves) {

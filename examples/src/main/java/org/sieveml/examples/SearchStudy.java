@@ -1,10 +1,6 @@
 package org.sieveml.examples;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -405,14 +401,7 @@ public final class SearchStudy {
           300 * e.getValue()));
     }
     h.append("</table><h2>Serving latency</h2><pre>").append(latency).append("</pre></body></html>\n");
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, h, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file, e);
-    }
+    Cli.writeReport(file, h);
   }
 
   /**
