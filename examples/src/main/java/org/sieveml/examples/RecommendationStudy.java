@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.sieveml.core.Candidate;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
@@ -520,7 +519,8 @@ public final class RecommendationStudy {
     return out;
   }
 
-  private static int upperBound(double[] sorted, double v) {
+  /** The number of values in {@code sorted} (ascending) that are {@code <= v}. */
+  static int upperBound(double[] sorted, double v) {
     int lo = 0;
     int hi = sorted.length;
     while (lo < hi) {
@@ -689,10 +689,5 @@ public final class RecommendationStudy {
       }
       return out;
     }
-  }
-
-  /** For tests: a function view of a system's name to its recall. */
-  static Function<String, Double> recallOf(Result r) {
-    return r.recall()::get;
   }
 }

@@ -356,7 +356,7 @@ public final class SearchStudy {
     for (Candidate cand : cands) {
       int d = Integer.parseInt(cand.itemId());
       double s = lex.getOrDefault(d, 0.0);
-      int above = scores.length - upper(scores, s);
+      int above = scores.length - RecommendationStudy.upperBound(scores, s);
       int covered = 0;
       for (int w : query) {
         if (Arrays.stream(c.words()[d]).anyMatch(x -> x == w)) {
@@ -372,20 +372,6 @@ public final class SearchStudy {
           .build());
     }
     return out;
-  }
-
-  private static int upper(double[] sorted, double v) {
-    int lo = 0;
-    int hi = sorted.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 
   private static void writeReport(Result r, String latency, Path file) {

@@ -47,6 +47,7 @@ public final class FeatureEncoder {
   private final int width;
   private final List<String> columnNames;
   private final String signature;
+  private final boolean scalarOnly;
   private volatile Mapping lastMapping;
 
   private FeatureEncoder(FeatureSchema schema, int[] buckets) {
@@ -80,6 +81,11 @@ public final class FeatureEncoder {
     this.width = w;
     this.columnNames = Collections.unmodifiableList(names);
     this.signature = sig.toString();
+    boolean scalar = width == schema.size();
+    for (int i = 0; i < schema.size() && scalar; i++) {
+      scalar = buckets[i] == 0 && schema.get(i).type().isNumeric();
+    }
+    this.scalarOnly = scalar;
   }
 
   /**
@@ -230,15 +236,7 @@ public final class FeatureEncoder {
    * of a row is input {@code j}, and scorers may read {@link FeatureVector#asDouble} directly.
    */
   boolean scalarOnly() {
-    if (width != schema.size()) {
-      return false;
-    }
-    for (int i = 0; i < schema.size(); i++) {
-      if (buckets[i] > 0 || !schema.get(i).type().isNumeric()) {
-        return false;
-      }
-    }
-    return true;
+    return scalarOnly;
   }
 
   /** The positions in {@code source} of the inputs, in input order (validated and cached). */
@@ -273,10 +271,7 @@ public final class FeatureEncoder {
         if (sum - sum != 0) {
           // a missing value (NaN, allowed), or a non-finite input (refused), or an overflow of the sum
           for (int j = 0; j < w; j++) {
-            double x = v.asDouble(cols[j]);
-            if (x - x != 0 && (x == x || v.isPresent(cols[j]))) {
-              throw notFinite(j, x);
-            }
+            checkedValue(v, cols[j], j);
           }
         }
       }
@@ -291,8 +286,20 @@ public final class FeatureEncoder {
     }
   }
 
+  /**
+   * Input {@code input} of a vector, read at its column {@code col} of the vector's schema, under the
+   * encoder's rule: NaN when missing; a present NaN or an infinite value is refused.
+   */
+  double checkedValue(FeatureVector v, int col, int input) {
+    double x = v.asDouble(col);
+    if (x - x != 0 && (x == x || v.isPresent(col))) {
+      throw notFinite(input, x);
+    }
+    return x;
+  }
+
   /** The encoder's error for a non-finite input value. */
-  IllegalArgumentException notFinite(int input, double v) {
+  private IllegalArgumentException notFinite(int input, double v) {
     return new IllegalArgumentException(
         "feature '" + schema.get(input).name() + "' is " + v + "; expected a finite value (or missing)");
   }
@@ -341,8 +348,7 @@ public final class FeatureEncoder {
       } else {
         double v = row.number(c);
         if (Double.isInfinite(v) || (Double.isNaN(v) && row.isPresent(c))) {
-          throw new IllegalArgumentException(
-              "feature '" + spec.name() + "' is " + v + "; expected a finite value (or missing)");
+          throw notFinite(i, v);
         }
         out[o] = v;
       }

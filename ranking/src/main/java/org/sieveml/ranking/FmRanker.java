@@ -224,22 +224,8 @@ public final class FmRanker implements Scorer {
     double sq1 = 0;
     int n = row != null ? row.length : cols.length;
     for (int j = 0; j < n; j++) {
-      double x;
-      if (row != null) {
-        x = row[j];
-        if (x != x) {
-          continue;
-        }
-      } else {
-        x = v.asDouble(cols[j]);
-        if (x - x != 0) {
-          if (x == x || v.isPresent(cols[j])) {
-            throw encoder.notFinite(j, x);
-          }
-          continue;
-        }
-      }
-      if (x == 0) {
+      double x = row != null ? row[j] : encoder.checkedValue(v, cols[j], j);
+      if (x != x || x == 0) { // missing, or nothing to add
         continue;
       }
       z += linear[j] * x;

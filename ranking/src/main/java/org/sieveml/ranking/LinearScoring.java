@@ -76,14 +76,10 @@ final class LinearScoring {
   private static double checked(FeatureEncoder encoder, double[] weights, double bias, FeatureVector v, int[] cols) {
     double z = bias;
     for (int j = 0; j < cols.length; j++) {
-      double x = v.asDouble(cols[j]);
-      if (x - x != 0) { // NaN (missing, or a present NaN) or infinite
-        if (x == x || v.isPresent(cols[j])) {
-          throw encoder.notFinite(j, x);
-        }
-        continue;
+      double x = encoder.checkedValue(v, cols[j], j);
+      if (x == x) { // missing values contribute 0
+        z += weights[j] * x;
       }
-      z += weights[j] * x;
     }
     return z;
   }

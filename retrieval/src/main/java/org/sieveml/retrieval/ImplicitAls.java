@@ -107,12 +107,15 @@ public final class ImplicitAls {
       t.setDaemon(true);
       return t;
     }) : null;
+    // YᵀY is computed once per item half-step and serves the loss, the next user half-step and the model
+    double[] gy = gram(y, ni, f);
     try {
       double loss = Double.NaN;
       for (int it = 1; it <= iterations; it++) {
-        halfStep(pool, nu, data.userStart(), data.userItems(), data.userValues(), y, ni, x);
-        halfStep(pool, ni, data.itemStart(), data.itemUsers(), data.itemValues(), x, nu, y);
-        loss = loss(data, x, y);
+        halfStep(pool, nu, data.userStart(), data.userItems(), data.userValues(), y, gy, x);
+        halfStep(pool, ni, data.itemStart(), data.itemUsers(), data.itemValues(), x, gram(x, nu, f), y);
+        gy = gram(y, ni, f);
+        loss = loss(data, x, y, gy);
         if (listener != null) {
           listener.iterationDone(it, iterations, loss);
         }
@@ -124,13 +127,12 @@ public final class ImplicitAls {
         pool.shutdownNow();
       }
     }
-    return new AlsModel(data, f, x, y, gram(y, ni, f), regularization, alpha);
+    return new AlsModel(data, f, x, y, gy, regularization, alpha);
   }
 
-  /** Solves every row of {@code out} given the fixed vectors {@code fixed}. */
+  /** Solves every row of {@code out} given the fixed vectors {@code fixed} and their Gram matrix {@code g}. */
   private void halfStep(ExecutorService pool, int rows, int[] start, int[] cols, float[] vals, float[] fixed,
-      int fixedRows, float[] out) {
-    double[] g = gram(fixed, fixedRows, factors);
+      double[] g, float[] out) {
     AtomicInteger next = new AtomicInteger();
     Runnable work = () -> {
       Solver s = new Solver(factors);
@@ -185,9 +187,8 @@ public final class ImplicitAls {
     return g;
   }
 
-  private double loss(Interactions data, float[] x, float[] y) {
+  private double loss(Interactions data, float[] x, float[] y, double[] gy) {
     int f = factors;
-    double[] gy = gram(y, data.items(), f);
     double total = 0;
     double norms = 0;
     int[] start = data.userStart();
