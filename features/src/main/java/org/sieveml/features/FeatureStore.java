@@ -23,7 +23,6 @@ import org.sieveml.core.drift.SkewReport;
 import org.sieveml.core.pipeline.FeatureSource;
 import org.sieveml.core.pipeline.PipelineRequest;
 import org.sieveml.features.internal.KeyDictionary;
-import org.sieveml.features.internal.OfflineLog;
 import org.sieveml.features.internal.Values;
 import org.sieveml.features.internal.WindowAggregator;
 import org.slf4j.Logger;
@@ -73,34 +72,28 @@ public final class FeatureStore implements AutoCloseable {
 
   private final FeatureRegistry registry;
   private final OnlineStore online;
+  private final OfflineStore offline;
   private final LongSupplier clock;
   private final ConcurrentHashMap<String, KeyDictionary> dictionaries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ViewData> data = new ConcurrentHashMap<>();
 
-  /** The stored state of one view. */
+  /** The online state of one view kept by this store (windows, until they move into the online store). */
   private static final class ViewData {
     final String version;
-    final OfflineLog log;
     final WindowAggregator windows;
     final ConcurrentHashMap<Long, WindowAggregator.State> states = new ConcurrentHashMap<>();
     volatile long materializedUntil = 0;
 
     ViewData(ViewDefinition view) {
       this.version = view.version();
-      if (view instanceof AggregationView) {
-        AggregationView a = (AggregationView) view;
-        this.log = new OfflineLog(a.inputSchema());
-        this.windows = new WindowAggregator(a);
-      } else {
-        this.log = new OfflineLog(view.schema());
-        this.windows = null;
-      }
+      this.windows = view instanceof AggregationView ? new WindowAggregator((AggregationView) view) : null;
     }
   }
 
   private FeatureStore(Builder b) {
     this.registry = b.registry;
     this.online = b.online != null ? b.online : new EmbeddedOnlineStore();
+    this.offline = b.offline != null ? b.offline : EmbeddedOfflineStore.inMemory();
     this.clock = b.clock;
   }
 
@@ -135,20 +128,33 @@ public final class FeatureStore implements AutoCloseable {
     return online;
   }
 
+  /**
+   * The offline store.
+   *
+   * @return the store
+   */
+  public OfflineStore offlineStore() {
+    return offline;
+  }
+
   // ---------------------------------------------------------------- ingestion
 
   /**
-   * Appends a batch to a view's offline event log (not to the online store: see {@link #materialize}
-   * and {@link #push}).
+   * Appends a batch of history to a view's offline event log (not to the online store: see
+   * {@link #materialize} and {@link #push}). Each row counts as ingested at its created time: a batch
+   * load states when its rows became available, and training data built with
+   * {@link Visibility#AS_SERVED} uses a row only from then on.
    *
    * @param view a feature view or aggregation view
    * @param batch rows of the view's schema (an aggregation view's input schema)
+   * @return the ingestion sequence number of the batch's first row
    * @throws IllegalArgumentException on bad input; nothing is appended then
    */
-  public void ingest(String view, EventBatch batch) {
+  public long ingest(String view, EventBatch batch) {
     ViewDefinition v = storedView(view);
-    long[] ids = encode(v, batch);
-    dataOf(v).log.append(ids, times(batch, true), times(batch, false), batch.values());
+    checkBatch(v, batch);
+    dataOf(v);
+    return offline.append(v, batch, OfflineStore.AT_CREATED_TIME);
   }
 
   /** The header of the event-time column of CSV files. */
@@ -314,10 +320,11 @@ public final class FeatureStore implements AutoCloseable {
         }
       }
     }
-    long[] ids = encode(v, batch);
+    checkBatch(v, batch);
     ViewData d = dataOf(v);
-    d.log.appendPending(ids, times(batch, true), times(batch, false), batch.values());
+    offline.append(v, batch, now);
     if (v instanceof AggregationView) {
+      long[] ids = encode(v, batch);
       FeatureFrame values = batch.values();
       double[][] cols = new double[values.schema().size()][];
       for (int f = 0; f < cols.length; f++) {
@@ -337,10 +344,10 @@ public final class FeatureStore implements AutoCloseable {
         last.add(batch.eventTime(i), row);
       }
     } else if (((FeatureView) v).online()) {
-      KeyDictionary dict = dictionary(v.entity());
-      List<OnlineRow> rows = new ArrayList<>(ids.length);
-      for (int i = 0; i < ids.length; i++) {
-        EntityKey key = batch.hasLongKeys() ? dict.keyOf(ids[i]) : batch.key(i);
+      List<OnlineRow> rows = new ArrayList<>(batch.size());
+      String keyName = batch.hasLongKeys() ? v.entity().joinKeys().get(0) : null;
+      for (int i = 0; i < batch.size(); i++) {
+        EntityKey key = batch.hasLongKeys() ? EntityKey.of(keyName, batch.longKey(i)) : batch.key(i);
         rows.add(new OnlineRow(key, batch.values().row(i), batch.eventTime(i), batch.createdTime(i)));
       }
       online.write(view, rows);
@@ -350,14 +357,16 @@ public final class FeatureStore implements AutoCloseable {
   // ---------------------------------------------------------------- training data
 
   /**
-   * Point-in-time-correct training data, without the availability cut.
+   * Point-in-time-correct training data as serving could have seen it ({@link Visibility#AS_SERVED}):
+   * for an entity row at time {@code t}, only feature rows with event time {@code <= t} that had been
+   * ingested by {@code t}.
    *
    * @param rows the entity rows
    * @param service the registered feature service
    * @return one output row per entity row, in order
    */
   public TrainingData getHistoricalFeatures(EntityRows rows, FeatureService service) {
-    return getHistoricalFeatures(rows, service, false);
+    return getHistoricalFeatures(rows, service, Visibility.AS_SERVED);
   }
 
   /**
@@ -366,13 +375,16 @@ public final class FeatureStore implements AutoCloseable {
    * @param rows the entity rows; keys must carry every join key of the service's views' entities, and
    *     request fields of on-demand views come from the rows' extra columns of the same name
    * @param service the registered feature service
-   * @param availabilityCut also require a feature row's created time {@code <= t} (the value had
-   *     reached the system by then), so training sees only what serving could have seen
+   * @param visibility which feature rows count: {@link Visibility#AS_SERVED} (the default: what
+   *     serving could have seen) or {@link Visibility#EVENT_TIME_MAY_LEAK}
    * @return one output row per entity row, in order
    */
-  public TrainingData getHistoricalFeatures(EntityRows rows, FeatureService service, boolean availabilityCut) {
+  public TrainingData getHistoricalFeatures(EntityRows rows, FeatureService service, Visibility visibility) {
     if (rows == null) {
       throw new IllegalArgumentException("entity rows must not be null");
+    }
+    if (visibility == null) {
+      throw new IllegalArgumentException("visibility must not be null");
     }
     ResolvedService rs = registry.resolve(service);
     int n = rows.size();
@@ -389,38 +401,30 @@ public final class FeatureStore implements AutoCloseable {
     // every read feature of every stored part, for on-demand inputs
     List<FeatureFrame> partFrames = new ArrayList<>();
     for (ResolvedService.StoredPart p : rs.stored) {
-      ViewData d = dataOf(p.view);
-      long[] ids = queryIds(p.view, rows);
+      dataOf(p.view);
+      EntityRows viewRows = rowsFor(p.view, rows);
       FeatureFrame.ColumnBuilder pf = FeatureFrame.builder(n);
       List<Values.ColumnGather> gathered = new ArrayList<>();
       if (p.view instanceof FeatureView) {
         FeatureView fv = (FeatureView) p.view;
-        OfflineLog.Matches m = d.log.join(ids, ts, fv.ttlMillis(), availabilityCut);
+        List<String> names = new ArrayList<>();
+        for (int fi : p.featureIndex) {
+          names.add(fv.schema().get(fi).name());
+        }
+        JoinedRows joined = offline.join(fv, viewRows, names, visibility);
+        FeatureFrame jv = joined.values();
         for (int s = 0; s < p.featureIndex.length; s++) {
           int fi = p.featureIndex[s];
           FeatureSpec spec = fv.schema().get(fi);
           Values.ColumnGather g = new Values.ColumnGather(spec, n);
           Object def = fv.defaultValue(spec.name());
           long misses = 0;
-          if (spec.type() == FeatureType.DOUBLE && m.segments.size() == 1) {
-            // one segment: gather the column in bulk (unmatched rows carry -1 and come out NaN)
-            int[] at = m.row.clone();
-            for (int r = 0; r < n; r++) {
-              if (m.segment[r] < 0) {
-                at[r] = -1;
-              }
-            }
-            double[] col = new double[n];
-            m.segments.get(0).values().gatherDoubles(fi, at, col);
-            g.setDoubles(col);
-          }
-          boolean bulk = spec.type() == FeatureType.DOUBLE && m.segments.size() == 1;
           for (int r = 0; r < n; r++) {
-            if (m.segment[r] < 0) {
+            if (!joined.matched(r)) {
               g.setDefault(r, def);
               misses++;
-            } else if (!bulk) {
-              g.set(r, m.segments.get(m.segment[r]).values(), m.row[r], fi);
+            } else {
+              g.set(r, jv, r, s);
             }
           }
           if (!rs.onDemand.isEmpty()) {
@@ -433,7 +437,7 @@ public final class FeatureStore implements AutoCloseable {
         }
       } else {
         AggregationView av = (AggregationView) p.view;
-        double[][] w = d.windows.offline(d.log, ids, ts, availabilityCut);
+        double[][] w = offline.windows(av, viewRows, visibility);
         for (int s = 0; s < p.featureIndex.length; s++) {
           int fi = p.featureIndex[s];
           Values.ColumnGather g = new Values.ColumnGather(av.schema().get(fi), n);
@@ -725,51 +729,52 @@ public final class FeatureStore implements AutoCloseable {
           + fromMillis + ", " + toMillis + ")");
     }
     ViewData d = dataOf(v);
+    long[] counts = new long[3]; // scanned, written, applied
+    List<OnlineRow> out = new ArrayList<>(CHUNK);
+    boolean aggregation = v instanceof AggregationView;
     KeyDictionary dict = dictionary(v.entity());
-    long scanned = 0;
-    long written = 0;
-    long applied = 0;
-    List<OnlineRow> chunk = new ArrayList<>(CHUNK);
-    for (OfflineLog.Segment s : d.log.segments()) {
-      int size = s.size();
-      for (int r = 0; r < size; r++) {
-        long et = s.eventTime(r);
-        if (et < fromMillis || et >= toMillis) {
-          continue;
-        }
-        scanned++;
-        if (v instanceof AggregationView) {
-          double[] row = new double[s.values().schema().size()];
+    offline.scan(v, fromMillis, toMillis, -1, chunk -> {
+      int size = chunk.size();
+      counts[0] += size;
+      FeatureFrame values = chunk.values();
+      if (aggregation) {
+        double[] row = new double[values.schema().size()];
+        for (int r = 0; r < size; r++) {
           for (int f = 0; f < row.length; f++) {
-            row[f] = s.values().asDouble(r, f);
+            row[f] = values.asDouble(r, f);
           }
-          d.states.computeIfAbsent(s.id(r), k -> d.windows.newState()).add(et, row);
-          written++;
+          long id = dict.idOf(chunk.key(r), "materialized row");
+          d.states.computeIfAbsent(id, k -> d.windows.newState()).add(chunk.eventTime(r), row);
+        }
+        counts[1] += size;
+        return;
+      }
+      for (int r = 0; r < size; r++) {
+        // rows are sorted by key then time: the last row of a key in the chunk is its latest
+        if (r + 1 < size && chunk.key(r + 1).equals(chunk.key(r))) {
           continue;
         }
-        // the last row of this id inside the range is the segment's latest for it
-        boolean lastInRange = r + 1 >= size || s.id(r + 1) != s.id(r) || s.eventTime(r + 1) >= toMillis;
-        if (!lastInRange) {
-          continue;
-        }
-        chunk.add(new OnlineRow(dict.keyOf(s.id(r)), s.values().row(r), et, s.createdTime(r)));
-        if (chunk.size() == CHUNK) {
-          applied += online.write(view, chunk);
-          written += chunk.size();
-          chunk.clear();
+        out.add(new OnlineRow(chunk.key(r), values.row(r), chunk.eventTime(r), chunk.createdTime(r)));
+        if (out.size() == CHUNK) {
+          counts[2] += online.write(view, out);
+          counts[1] += out.size();
+          out.clear();
           if (progress != null) {
-            progress.accept(written);
+            progress.accept(counts[1]);
           }
         }
       }
-    }
-    if (!chunk.isEmpty()) {
-      applied += online.write(view, chunk);
-      written += chunk.size();
+    });
+    if (!out.isEmpty()) {
+      counts[2] += online.write(view, out);
+      counts[1] += out.size();
       if (progress != null) {
-        progress.accept(written);
+        progress.accept(counts[1]);
       }
     }
+    long scanned = counts[0];
+    long written = counts[1];
+    long applied = counts[2];
     d.materializedUntil = Math.max(d.materializedUntil, toMillis);
     LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", view, fromMillis, toMillis, scanned,
         written, applied);
@@ -802,7 +807,38 @@ public final class FeatureStore implements AutoCloseable {
    */
   public void dropData(String view) {
     data.remove(view);
+    offline.drop(view);
     online.clear(view);
+  }
+
+  /**
+   * Erases one entity's history from every stored view of its entity (a privacy request): its rows
+   * are hidden from every later read of the offline store at once and physically removed at its next
+   * rewrite of the data (see {@link EmbeddedOfflineStore#compact}); its online windows are dropped.
+   * Rows the online store holds for the key are not yet removed by this call.
+   *
+   * @param entity the entity's name
+   * @param key the entity's key
+   * @return the number of offline rows erased
+   */
+  public long erase(String entity, EntityKey key) {
+    Entity e = registry.entity(entity);
+    long erased = 0;
+    for (ViewDefinition v : registry.views()) {
+      if (v instanceof OnDemandFeatureView || !v.entity().name().equals(e.name())) {
+        continue;
+      }
+      dataOf(v);
+      erased += offline.erase(v, project(key, e));
+      ViewData d = data.get(v.name());
+      if (d != null && d.states != null) {
+        long id = dictionary(e).lookup(project(key, e));
+        if (id != KeyDictionary.UNKNOWN) {
+          d.states.remove(id);
+        }
+      }
+    }
+    return erased;
   }
 
   // ---------------------------------------------------------------- skew and pipeline
@@ -845,10 +881,14 @@ public final class FeatureStore implements AutoCloseable {
     });
   }
 
-  /** Closes the online store. */
+  /** Closes the online store, then the offline store (both, even if the first fails). */
   @Override
   public void close() {
-    online.close();
+    try {
+      online.close();
+    } finally {
+      offline.close();
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -901,7 +941,7 @@ public final class FeatureStore implements AutoCloseable {
     return dictionaries.computeIfAbsent(e.name(), k -> new KeyDictionary(e.name(), e.joinKeys()));
   }
 
-  private long[] encode(ViewDefinition v, EventBatch batch) {
+  private static void checkBatch(ViewDefinition v, EventBatch batch) {
     if (batch == null) {
       throw new IllegalArgumentException("batch must not be null");
     }
@@ -910,6 +950,24 @@ public final class FeatureStore implements AutoCloseable {
       throw new IllegalArgumentException("batch for view '" + v.name() + "' has schema " + batch.schema()
           + ", expected " + expected);
     }
+    Entity e = v.entity();
+    if (batch.hasLongKeys()) {
+      if (e.joinKeys().size() != 1) {
+        throw new IllegalArgumentException("batch for view '" + v.name() + "': long keys need an entity with one join "
+            + "key; entity '" + e.name() + "' has " + e.joinKeys());
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      EntityKey k = batch.key(i);
+      if (!k.hasNames(e.joinKeys())) {
+        throw new IllegalArgumentException("row " + i + " of the batch for view '" + v.name() + "': key " + k
+            + " does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
+      }
+    }
+  }
+
+  private long[] encode(ViewDefinition v, EventBatch batch) {
     KeyDictionary dict = dictionary(v.entity());
     int n = batch.size();
     long[] ids = new long[n];
@@ -929,26 +987,31 @@ public final class FeatureStore implements AutoCloseable {
     return ids;
   }
 
-  private long[] queryIds(ViewDefinition v, EntityRows rows) {
-    KeyDictionary dict = dictionary(v.entity());
-    int n = rows.size();
-    long[] ids = new long[n];
+  /** The entity rows with keys projected onto the view's entity (same object when nothing changes). */
+  private static EntityRows rowsFor(ViewDefinition v, EntityRows rows) {
     if (rows.hasLongKeys()) {
       if (v.entity().joinKeys().size() != 1) {
         throw new IllegalArgumentException("entity rows with long ids cannot key view '" + v.name() + "' (entity '"
             + v.entity().name() + "' has join keys " + v.entity().joinKeys() + ")");
       }
-      for (int i = 0; i < n; i++) {
-        ids[i] = dict.longMode() ? rows.longKey(i) : KeyDictionary.UNKNOWN;
-      }
-      return ids;
+      return rows;
     }
-    Map<EntityKey, Long> memo = new HashMap<>();
+    int n = rows.size();
+    List<EntityKey> keys = new ArrayList<>(n);
+    boolean same = true;
     for (int i = 0; i < n; i++) {
       EntityKey k = project(rows.key(i), v.entity());
-      ids[i] = memo.computeIfAbsent(k, dict::lookup);
+      same &= k == rows.key(i);
+      keys.add(k);
     }
-    return ids;
+    if (same) {
+      return rows;
+    }
+    long[] ts = new long[n];
+    for (int i = 0; i < n; i++) {
+      ts[i] = rows.timestamp(i);
+    }
+    return EntityRows.of(keys, ts, null);
   }
 
   private static EntityKey project(EntityKey key, Entity entity) {
@@ -972,18 +1035,11 @@ public final class FeatureStore implements AutoCloseable {
     return b.build();
   }
 
-  private static long[] times(EventBatch b, boolean event) {
-    long[] t = new long[b.size()];
-    for (int i = 0; i < t.length; i++) {
-      t[i] = event ? b.eventTime(i) : b.createdTime(i);
-    }
-    return t;
-  }
-
   /** Assembles a {@link FeatureStore}. Not thread-safe. */
   public static final class Builder {
     private final FeatureRegistry registry;
     private OnlineStore online;
+    private OfflineStore offline;
     private LongSupplier clock = System::currentTimeMillis;
 
     private Builder(FeatureRegistry registry) {
@@ -1001,6 +1057,22 @@ public final class FeatureStore implements AutoCloseable {
         throw new IllegalArgumentException("online store must not be null");
       }
       this.online = store;
+      return this;
+    }
+
+    /**
+     * Sets the offline store that keeps each view's history (default: a new in-memory
+     * {@link EmbeddedOfflineStore}; use {@link EmbeddedOfflineStore#open} for history that survives
+     * restarts). {@link FeatureStore#close()} closes it.
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public Builder offlineStore(OfflineStore store) {
+      if (store == null) {
+        throw new IllegalArgumentException("offline store must not be null");
+      }
+      this.offline = store;
       return this;
     }
 

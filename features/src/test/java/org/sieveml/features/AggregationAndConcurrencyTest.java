@@ -61,7 +61,9 @@ class AggregationAndConcurrencyTest {
     assertEquals(35.0 / 3, v.getDouble("amount_mean_30m"), 1e-12);
     assertEquals(20.0, v.getDouble("amount_max_10m"));
     // offline at minute 990: 10m -> [981, 990]: nothing; mean/max missing, count 0
-    TrainingData td = store.getHistoricalFeatures(EntityRows.of(List.of(c), new long[] {990 * MIN}, null), svc);
+    // offline as the events' times say (they were all pushed at minute 1000, so serving saw none at 990)
+    TrainingData td = store.getHistoricalFeatures(EntityRows.of(List.of(c), new long[] {990 * MIN}, null), svc,
+        Visibility.EVENT_TIME_MAY_LEAK);
     assertEquals(0L, td.frame().getLong(0, td.frame().schema().indexOf("count_10m"), -1));
     assertFalse(td.frame().isPresent(0, td.frame().schema().indexOf("amount_max_10m")));
     assertEquals(110.0, td.frame().asDouble(0, td.frame().schema().indexOf("amount_sum_1h")), 1e-12);
@@ -117,7 +119,7 @@ class AggregationAndConcurrencyTest {
       }
       // late (out-of-order) events reached the online windows only when pushed: compare with the
       // availability cut, which counts what had been created by each read time
-      TrainingData td = store.getHistoricalFeatures(EntityRows.of(qk, qt, null), svc, true);
+      TrainingData td = store.getHistoricalFeatures(EntityRows.of(qk, qt, null), svc, Visibility.AS_SERVED);
       for (int i = 0; i < checks.size(); i++) {
         FeatureVector online = (FeatureVector) checks.get(i).get(2);
         FeatureVector offline = td.frame().select(online.schema().names()).row(i);
@@ -210,7 +212,7 @@ class AggregationAndConcurrencyTest {
         assertTrue(((CachingOnlineStore) backing).hitRate() > 0.5, "reads were served by the hot tier");
       }
       TrainingData td = store.getHistoricalFeatures(EntityRows.of(keys, new long[] {2_000_000, 2_000_000, 2_000_000,
-          2_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000}, null), svc);
+          2_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000}, null), svc, Visibility.EVENT_TIME_MAY_LEAK);
       for (int k = 0; k < keys.size(); k++) {
         assertEquals(last.vector(k), td.frame().select(last.schema().names()).row(k), "offline log has every push");
       }

@@ -32,28 +32,58 @@ class FeatureStoreTest {
   }
 
   static final class World {
-    final AtomicLong now = new AtomicLong(100 * DAY);
-    final FeatureRegistry registry = new FeatureRegistry();
+    final AtomicLong now;
+    final FeatureRegistry registry;
     final FeatureStore store;
     final FeatureService service;
+    final java.nio.file.Path dir;
 
     World(Duration ttl) {
+      this(ttl, null);
+    }
+
+    World(Duration ttl, java.nio.file.Path dir) {
+      now = new AtomicLong(100 * DAY);
+      registry = new FeatureRegistry();
       registry.apply(USER);
       registry.apply(profile(ttl));
       service = FeatureService.builder("svc").features("profile").build();
       registry.apply(service);
-      store = FeatureStore.builder(registry).clock(now::get).build();
+      this.dir = dir;
+      store = open();
+    }
+
+    private World(World before) {
+      now = before.now;
+      registry = before.registry;
+      service = before.service;
+      dir = before.dir;
+      store = open();
+    }
+
+    private FeatureStore open() {
+      FeatureStore.Builder b = FeatureStore.builder(registry).clock(now::get);
+      if (dir != null) {
+        b.offlineStore(EmbeddedOfflineStore.builder(dir).maxSegmentRows(1_000).build());
+      }
+      return b.build();
+    }
+
+    /** Closes the store and opens a new one on the same directory, as after a restart. */
+    World restart() {
+      store.close();
+      return new World(this);
     }
   }
 
   /** One random feature row. */
-  record Row(String user, long event, long created, int order, double score, long visits) {}
+  record Row(String user, long event, long created, long ingested, int order, double score, long visits) {}
 
   /** The deliberately simple reference: scan every row. */
   static Row reference(List<Row> rows, String user, long t, long ttl, boolean cut) {
     Row best = null;
     for (Row r : rows) {
-      if (!r.user.equals(user) || r.event > t || r.event <= t - ttl || (cut && r.created > t)) {
+      if (!r.user.equals(user) || r.event > t || r.event <= t - ttl || (cut && r.ingested > t)) {
         continue;
       }
       if (best == null || r.event > best.event || (r.event == best.event && r.created > best.created)
@@ -65,66 +95,87 @@ class FeatureStoreTest {
   }
 
   @Test
-  void historicalFeaturesArePointInTimeCorrectAgainstAReference() {
+  void historicalFeaturesArePointInTimeCorrectAgainstAReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
     Random rnd = new Random(7);
-    for (int trial = 0; trial < 20; trial++) {
+    long checks = 0;
+    for (int trial = 0; trial < 24; trial++) {
       long ttlDays = 1 + rnd.nextInt(5);
-      World w = new World(Duration.ofDays(ttlDays));
+      World w = new World(Duration.ofDays(ttlDays), trial % 3 == 0 ? null : tmp.resolve("t" + trial));
       List<Row> rows = new ArrayList<>();
-      int batches = 1 + rnd.nextInt(14); // more than 8 segments forces merges
+      int batches = 1 + rnd.nextInt(14); // reads between batches seal segments; more than 8 start merges
       for (int b = 0; b < batches; b++) {
         EventBatch.Builder eb = EventBatch.builder(w.registry.view("profile").schema());
         int n = rnd.nextInt(60);
+        boolean push = rnd.nextBoolean();
+        // a push is ingested at the store's clock: late rows (event long before the clock) included
+        long clock = (88 + rnd.nextInt(16)) * DAY + rnd.nextInt(3) * 1000L;
+        List<Row> batch = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           String user = "u" + rnd.nextInt(6);
           long event = (90 + rnd.nextInt(10)) * DAY + (rnd.nextBoolean() ? 0 : rnd.nextInt(3) * 1000L);
           long created = event + rnd.nextInt(3) * 1000L;
-          Row r = new Row(user, event, created, rows.size(), rnd.nextGaussian(), rnd.nextInt(100));
-          rows.add(r);
+          Row r = new Row(user, event, created, push ? clock : created, rows.size() + i, rnd.nextGaussian(),
+              rnd.nextInt(100));
+          batch.add(r);
           eb.add(EntityKey.of("user_id", user), event, created, r.score, r.visits, user.toUpperCase());
         }
-        if (rnd.nextBoolean()) {
-          w.store.ingest("profile", eb.build());
-        } else {
+        if (push) {
+          w.now.set(clock);
           w.store.push("profile", eb.build());
+        } else {
+          w.store.ingest("profile", eb.build());
+        }
+        rows.addAll(batch);
+        if (w.dir != null && rnd.nextInt(4) == 0) {
+          w = w.restart();
+        }
+        if (rnd.nextBoolean() || b == batches - 1) {
+          checks += checkAgainstReference(w, rows, ttlDays, rnd, "trial " + trial + " batch " + b);
         }
       }
-      List<EntityKey> keys = new ArrayList<>();
-      int q = 1 + rnd.nextInt(80);
-      long[] ts = new long[q];
-      for (int i = 0; i < q; i++) {
-        keys.add(EntityKey.of("user_id", "u" + rnd.nextInt(8))); // u6, u7 never ingested
-        // exact event times and TTL edges are the interesting cases
-        Row pick = rows.isEmpty() ? null : rows.get(rnd.nextInt(rows.size()));
-        ts[i] = pick == null ? 95 * DAY
-            : pick.event + (rnd.nextInt(3) - 1) * 1000L + (rnd.nextInt(4) == 0 ? ttlDays * DAY : 0);
-        if (i > 0 && rnd.nextInt(5) == 0) { // duplicate entity rows
-          keys.set(i, keys.get(i - 1));
-          ts[i] = ts[i - 1];
-        }
-      }
-      for (boolean cut : new boolean[] {false, true}) {
-        TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(keys, ts, null), w.service, cut);
-        FeatureFrame f = td.frame();
-        assertEquals(q, f.rowCount(), "one output row per entity row");
-        long misses = 0;
-        for (int i = 0; i < q; i++) {
-          Row expect = reference(rows, (String) keys.get(i).value("user_id"), ts[i], ttlDays * DAY, cut);
-          int score = f.schema().indexOf("score");
-          assertEquals(ts[i], f.getLong(i, f.schema().indexOf(FeatureStore.TIMESTAMP_COLUMN), -1));
-          if (expect == null) {
-            misses++;
-            assertEquals(-1.0, f.asDouble(i, score), "default for no match");
-            assertFalse(f.isPresent(i, f.schema().indexOf("visits")), "missing without a default");
-          } else {
-            assertEquals(expect.score, f.asDouble(i, score), "trial " + trial + " row " + i);
-            assertEquals(expect.visits, f.getLong(i, f.schema().indexOf("visits"), -1));
-            assertEquals(expect.user.toUpperCase(), f.getString(i, f.schema().indexOf("country")));
-          }
-        }
-        assertEquals(misses, td.unmatched("score"));
+      w.store.close();
+    }
+    assertTrue(checks > 1_000, "the reference was consulted " + checks + " times");
+  }
+
+  private static long checkAgainstReference(World w, List<Row> rows, long ttlDays, Random rnd, String where) {
+    List<EntityKey> keys = new ArrayList<>();
+    int q = 1 + rnd.nextInt(80);
+    long[] ts = new long[q];
+    for (int i = 0; i < q; i++) {
+      keys.add(EntityKey.of("user_id", "u" + rnd.nextInt(8))); // u6, u7 never ingested
+      // exact event, created and ingestion times and TTL edges are the interesting cases
+      Row pick = rows.isEmpty() ? null : rows.get(rnd.nextInt(rows.size()));
+      long base = pick == null ? 95 * DAY : rnd.nextBoolean() ? pick.event : pick.ingested;
+      ts[i] = base + (rnd.nextInt(3) - 1) * 1000L + (rnd.nextInt(4) == 0 ? ttlDays * DAY : 0);
+      if (i > 0 && rnd.nextInt(5) == 0) { // duplicate entity rows
+        keys.set(i, keys.get(i - 1));
+        ts[i] = ts[i - 1];
       }
     }
+    for (Visibility vis : Visibility.values()) {
+      boolean cut = vis == Visibility.AS_SERVED;
+      TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(keys, ts, null), w.service, vis);
+      FeatureFrame f = td.frame();
+      assertEquals(q, f.rowCount(), "one output row per entity row");
+      long misses = 0;
+      for (int i = 0; i < q; i++) {
+        Row expect = reference(rows, (String) keys.get(i).value("user_id"), ts[i], ttlDays * DAY, cut);
+        int score = f.schema().indexOf("score");
+        assertEquals(ts[i], f.getLong(i, f.schema().indexOf(FeatureStore.TIMESTAMP_COLUMN), -1));
+        if (expect == null) {
+          misses++;
+          assertEquals(-1.0, f.asDouble(i, score), where + " row " + i + " " + vis + ": default for no match");
+          assertFalse(f.isPresent(i, f.schema().indexOf("visits")), "missing without a default");
+        } else {
+          assertEquals(expect.score, f.asDouble(i, score), where + " row " + i + " " + vis);
+          assertEquals(expect.visits, f.getLong(i, f.schema().indexOf("visits"), -1));
+          assertEquals(expect.user.toUpperCase(), f.getString(i, f.schema().indexOf("country")));
+        }
+      }
+      assertEquals(misses, td.unmatched("score"));
+    }
+    return 2L * q;
   }
 
   @Test
@@ -183,10 +234,14 @@ class FeatureStoreTest {
         .add(a, 40 * DAY, 60 * DAY, 4.0, 2L, "Y").build()); // older event arriving later
     OnlineFeatures of = w.store.getOnlineFeatures(List.of(a), w.service);
     assertEquals(5.0, of.vector(0).getDouble("score"), "an older event never overwrites a newer one");
-    TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(List.of(a, a), new long[] {45 * DAY, 55 * DAY},
-        null), w.service);
+    EntityRows at = EntityRows.of(List.of(a, a), new long[] {45 * DAY, 55 * DAY}, null);
+    TrainingData td = w.store.getHistoricalFeatures(at, w.service, Visibility.EVENT_TIME_MAY_LEAK);
     assertEquals(4.0, td.frame().asDouble(0, td.frame().schema().indexOf("score")));
     assertEquals(5.0, td.frame().asDouble(1, td.frame().schema().indexOf("score")));
+    // both were pushed at the store's clock (day 100): serving had neither on days 45 and 55
+    TrainingData served = w.store.getHistoricalFeatures(at, w.service);
+    assertEquals(-1.0, served.frame().asDouble(0, served.frame().schema().indexOf("score")));
+    assertEquals(2, served.unmatched("score"));
   }
 
   @Test

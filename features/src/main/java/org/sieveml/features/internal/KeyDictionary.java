@@ -23,6 +23,67 @@ public final class KeyDictionary {
   private final ConcurrentHashMap<EntityKey, Long> ids = new ConcurrentHashMap<>();
   private final List<EntityKey> keys = new ArrayList<>();
   private volatile int mode; // 0 unset, 1 long, 2 dictionary
+  private volatile Journal journal;
+
+  /** Receives every change before it takes effect, to persist it. */
+  public interface Journal {
+    /**
+     * The mode was fixed.
+     *
+     * @param longMode true for long mode
+     */
+    void mode(boolean longMode);
+
+    /**
+     * A key got an id.
+     *
+     * @param id the id
+     * @param key the key
+     */
+    void key(long id, EntityKey key);
+  }
+
+  /**
+   * Sets the journal that records every later change (before it takes effect).
+   *
+   * @param journal the journal
+   */
+  public synchronized void journal(Journal journal) {
+    this.journal = journal;
+  }
+
+  /**
+   * Restores the mode from a journal.
+   *
+   * @param longMode true for long mode
+   */
+  public synchronized void restoreMode(boolean longMode) {
+    mode = longMode ? 1 : 2;
+  }
+
+  /**
+   * Restores a key from a journal.
+   *
+   * @param id its id (the next dense id)
+   * @param key the key
+   * @throws IllegalStateException if the id is not the next one
+   */
+  public synchronized void restoreKey(long id, EntityKey key) {
+    if (id != keys.size()) {
+      throw new IllegalStateException("key id " + id + " out of order, expected " + keys.size());
+    }
+    keys.add(key);
+    ids.put(key, id);
+  }
+
+  /**
+   * The entity's join keys.
+   *
+   * @return the names
+   */
+  public List<String> joinKeys() {
+    return joinKeys;
+  }
 
   /**
    * A dictionary for one entity.
@@ -74,6 +135,9 @@ public final class KeyDictionary {
     if (m == 0) {
       synchronized (this) {
         if (mode == 0) {
+          if (journal != null) {
+            journal.mode(integral);
+          }
           mode = integral ? 1 : 2;
         }
         m = mode;
@@ -94,6 +158,9 @@ public final class KeyDictionary {
       id = ids.get(key);
       if (id == null) {
         id = (long) keys.size();
+        if (journal != null) {
+          journal.key(id, key);
+        }
         keys.add(key);
         ids.put(key, id);
       }
@@ -128,6 +195,9 @@ public final class KeyDictionary {
     }
     synchronized (this) {
       if (mode == 0) {
+        if (journal != null) {
+          journal.mode(true);
+        }
         mode = 1;
       }
     }

@@ -1,5 +1,7 @@
 package org.sieveml.features.internal;
 
+import java.nio.LongBuffer;
+
 /**
  * The point-in-time join over primitive arrays. Feature rows must be sorted by (entity, event time,
  * created time, ingestion order); for each entity row (entity e, time t) the result is the index of
@@ -42,6 +44,42 @@ public final class PointInTimeJoin {
   }
 
   /**
+   * {@link #join(LongBuffer, LongBuffer, LongBuffer, long[], long[], long, boolean, long)} over arrays.
+   *
+   * @param fEntity feature rows' entity ids, sorted
+   * @param fEvent feature rows' event times
+   * @param fAvail feature rows' availability times
+   * @param qEntity entity rows' ids
+   * @param qTime entity rows' timestamps
+   * @param ttl time to live
+   * @param cut whether to apply the availability cut
+   * @return for each entity row, the matching feature row index or -1
+   */
+  public static int[] join(long[] fEntity, long[] fEvent, long[] fAvail, long[] qEntity, long[] qTime, long ttl,
+      boolean cut) {
+    return join(LongBuffer.wrap(fEntity), LongBuffer.wrap(fEvent), LongBuffer.wrap(fAvail), qEntity, qTime, ttl, cut,
+        Long.MIN_VALUE);
+  }
+
+  /**
+   * {@link #joinSortMerge(LongBuffer, LongBuffer, LongBuffer, long[], long[], long, boolean, long)} over arrays.
+   *
+   * @param fEntity feature rows' entity ids, sorted
+   * @param fEvent feature rows' event times
+   * @param fAvail feature rows' availability times
+   * @param qEntity entity rows' ids
+   * @param qTime entity rows' timestamps
+   * @param ttl time to live
+   * @param cut whether to apply the availability cut
+   * @return for each entity row, the matching feature row index or -1
+   */
+  public static int[] joinSortMerge(long[] fEntity, long[] fEvent, long[] fAvail, long[] qEntity, long[] qTime,
+      long ttl, boolean cut) {
+    return joinSortMerge(LongBuffer.wrap(fEntity), LongBuffer.wrap(fEvent), LongBuffer.wrap(fAvail), qEntity, qTime,
+        ttl, cut, Long.MIN_VALUE);
+  }
+
+  /**
    * Joins.
    *
    * @param fEntity feature rows' entity ids, sorted as described above
@@ -50,11 +88,12 @@ public final class PointInTimeJoin {
    * @param qEntity entity rows' entity ids, any order
    * @param qTime entity rows' timestamps
    * @param ttl time to live, {@code > 0}; {@link Long#MAX_VALUE} for none
-   * @param availabilityCut whether to require created time {@code <= t}
+   * @param availabilityCut whether to require the availability column (the third) {@code <= t}
+   * @param floor rows with event time below this are ignored (retention), {@link Long#MIN_VALUE} for none
    * @return for each entity row, the matching feature row index or -1
    */
-  public static int[] join(long[] fEntity, long[] fEvent, long[] fCreated, long[] qEntity,
-      long[] qTime, long ttl, boolean availabilityCut) {
+  public static int[] join(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, long[] qEntity,
+      long[] qTime, long ttl, boolean availabilityCut, long floor) {
     checkArguments(qEntity, qTime, ttl);
     int[] out = new int[qEntity.length];
     for (int i = 0; i < out.length; i++) {
@@ -62,16 +101,16 @@ public final class PointInTimeJoin {
       long t = qTime[i];
       // last index with (entity, event) <= (e, t)
       int lo = 0;
-      int hi = fEntity.length;
+      int hi = fEntity.limit();
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
-        if (fEntity[mid] < e || (fEntity[mid] == e && fEvent[mid] <= t)) {
+        if (fEntity.get(mid) < e || (fEntity.get(mid) == e && fEvent.get(mid) <= t)) {
           lo = mid + 1;
         } else {
           hi = mid;
         }
       }
-      out[i] = matchBefore(fEntity, fEvent, fCreated, lo, e, t, ttl, availabilityCut);
+      out[i] = matchBefore(fEntity, fEvent, fCreated, lo, e, t, ttl, availabilityCut, floor);
     }
     return out;
   }
@@ -87,40 +126,41 @@ public final class PointInTimeJoin {
    * @param qEntity entity rows' entity ids, any order
    * @param qTime entity rows' timestamps
    * @param ttl time to live, {@code > 0}; {@link Long#MAX_VALUE} for none
-   * @param availabilityCut whether to require created time {@code <= t}
+   * @param availabilityCut whether to require the availability column (the third) {@code <= t}
+   * @param floor rows with event time below this are ignored (retention), {@link Long#MIN_VALUE} for none
    * @return for each entity row, the matching feature row index or -1
    */
-  public static int[] joinSortMerge(long[] fEntity, long[] fEvent, long[] fCreated, long[] qEntity,
-      long[] qTime, long ttl, boolean availabilityCut) {
+  public static int[] joinSortMerge(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, long[] qEntity,
+      long[] qTime, long ttl, boolean availabilityCut, long floor) {
     checkArguments(qEntity, qTime, ttl);
     int q = qEntity.length;
     int[] out = new int[q];
-    if (q > 0 && fEntity.length > 0) {
+    if (q > 0 && fEntity.limit() > 0) {
       Packed packed = pack(fEntity, qEntity, qTime, out);
       if (packed != null) {
-        walkPacked(fEntity, fEvent, fCreated, ttl, availabilityCut, packed, out);
+        walkPacked(fEntity, fEvent, fCreated, ttl, availabilityCut, floor, packed, out);
         return out;
       }
     }
     int[] order = IntSort.orderBy(qEntity, qTime, new long[q]);
     if (q < 200_000) {
-      walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, order, 0, q, out);
+      walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, floor, order, 0, q, out);
       return out;
     }
     int mid = q / 2;
     java.util.concurrent.CompletableFuture<Void> left = java.util.concurrent.CompletableFuture.runAsync(
-        () -> walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, order, 0, mid, out));
-    walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, order, mid, q, out);
+        () -> walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, floor, order, 0, mid, out));
+    walk(fEntity, fEvent, fCreated, qEntity, qTime, ttl, availabilityCut, floor, order, mid, q, out);
     left.join();
     return out;
   }
 
-  private static void walk(long[] fEntity, long[] fEvent, long[] fCreated, long[] qEntity, long[] qTime,
-      long ttl, boolean cut, int[] order, int from, int to, int[] out) {
+  private static void walk(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, long[] qEntity, long[] qTime,
+      long ttl, boolean cut, long floor, int[] order, int from, int to, int[] out) {
     if (from >= to) {
       return;
     }
-    int m = fEntity.length;
+    int m = fEntity.limit();
     // start at the first feature row at or after the first query's entity
     long e0 = qEntity[order[from]];
     int j = firstOf(fEntity, e0);
@@ -128,10 +168,10 @@ public final class PointInTimeJoin {
       int qi = order[k];
       long e = qEntity[qi];
       long t = qTime[qi];
-      while (j < m && (fEntity[j] < e || (fEntity[j] == e && fEvent[j] <= t))) {
+      while (j < m && (fEntity.get(j) < e || (fEntity.get(j) == e && fEvent.get(j) <= t))) {
         j++;
       }
-      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut);
+      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut, floor);
     }
   }
 
@@ -145,19 +185,19 @@ public final class PointInTimeJoin {
    * entity's position among the feature rows' distinct entities (rows of other entities get -1 in
    * {@code out} and are left out), then sorts; returns null when the three fields do not fit 63 bits.
    */
-  private static Packed pack(long[] fEntity, long[] qEntity, long[] qTime, int[] out) {
-    int m = fEntity.length;
+  private static Packed pack(LongBuffer fEntity, long[] qEntity, long[] qTime, int[] out) {
+    int m = fEntity.limit();
     int distinctCount = 1;
     for (int i = 1; i < m; i++) {
-      if (fEntity[i] != fEntity[i - 1]) {
+      if (fEntity.get(i) != fEntity.get(i - 1)) {
         distinctCount++;
       }
     }
     long[] distinct = new long[distinctCount];
-    distinct[0] = fEntity[0];
+    distinct[0] = fEntity.get(0);
     for (int i = 1, k = 1; i < m; i++) {
-      if (fEntity[i] != fEntity[i - 1]) {
-        distinct[k++] = fEntity[i];
+      if (fEntity.get(i) != fEntity.get(i - 1)) {
+        distinct[k++] = fEntity.get(i);
       }
     }
     int q = qEntity.length;
@@ -204,7 +244,7 @@ public final class PointInTimeJoin {
     return new Packed(packed, distinct, minT, tb, ib);
   }
 
-  private static void walkPacked(long[] fEntity, long[] fEvent, long[] fCreated, long ttl, boolean cut,
+  private static void walkPacked(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, long ttl, boolean cut, long floor,
       Packed p, int[] out) {
     long[] packed = p.keys();
     long[] distinct = p.distinct();
@@ -213,22 +253,22 @@ public final class PointInTimeJoin {
     int ib = p.ib();
     int n = packed.length;
     if (n < 200_000) {
-      walkPacked(fEntity, fEvent, fCreated, ttl, cut, packed, 0, n, out, distinct, minT, tb, ib);
+      walkPacked(fEntity, fEvent, fCreated, ttl, cut, floor, packed, 0, n, out, distinct, minT, tb, ib);
       return;
     }
     int mid = n / 2;
     java.util.concurrent.CompletableFuture<Void> left = java.util.concurrent.CompletableFuture.runAsync(
-        () -> walkPacked(fEntity, fEvent, fCreated, ttl, cut, packed, 0, mid, out, distinct, minT, tb, ib));
-    walkPacked(fEntity, fEvent, fCreated, ttl, cut, packed, mid, n, out, distinct, minT, tb, ib);
+        () -> walkPacked(fEntity, fEvent, fCreated, ttl, cut, floor, packed, 0, mid, out, distinct, minT, tb, ib));
+    walkPacked(fEntity, fEvent, fCreated, ttl, cut, floor, packed, mid, n, out, distinct, minT, tb, ib);
     left.join();
   }
 
-  private static void walkPacked(long[] fEntity, long[] fEvent, long[] fCreated, long ttl, boolean cut,
+  private static void walkPacked(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, long ttl, boolean cut, long floor,
       long[] packed, int from, int to, int[] out, long[] distinct, long minT, int tb, int ib) {
     if (from >= to) {
       return;
     }
-    int m = fEntity.length;
+    int m = fEntity.limit();
     long idxMask = (1L << ib) - 1;
     long tMask = (1L << tb) - 1;
     long e0 = distinct[(int) (packed[from] >>> (tb + ib))];
@@ -238,20 +278,20 @@ public final class PointInTimeJoin {
       int qi = (int) (key & idxMask);
       long t = ((key >>> ib) & tMask) + minT;
       long e = distinct[(int) (key >>> (tb + ib))];
-      while (j < m && (fEntity[j] < e || (fEntity[j] == e && fEvent[j] <= t))) {
+      while (j < m && (fEntity.get(j) < e || (fEntity.get(j) == e && fEvent.get(j) <= t))) {
         j++;
       }
-      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut);
+      out[qi] = matchBefore(fEntity, fEvent, fCreated, j, e, t, ttl, cut, floor);
     }
   }
 
   /** The first feature row of entity {@code e} or later. */
-  private static int firstOf(long[] fEntity, long e) {
+  private static int firstOf(LongBuffer fEntity, long e) {
     int lo = 0;
-    int hi = fEntity.length;
+    int hi = fEntity.limit();
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (fEntity[mid] < e) {
+      if (fEntity.get(mid) < e) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -265,11 +305,14 @@ public final class PointInTimeJoin {
    * {@code e} with event time in {@code (t - ttl, t]} (rows before {@code end} have event time
    * {@code <= t}), and created time {@code <= t} with the cut; -1 if none.
    */
-  private static int matchBefore(long[] fEntity, long[] fEvent, long[] fCreated, int end, long e, long t,
-      long ttl, boolean cut) {
+  private static int matchBefore(LongBuffer fEntity, LongBuffer fEvent, LongBuffer fCreated, int end, long e, long t,
+      long ttl, boolean cut, long floor) {
     long lowExclusive = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
-    for (int i = end - 1; i >= 0 && fEntity[i] == e && fEvent[i] > lowExclusive; i--) {
-      if (!cut || fCreated[i] <= t) {
+    if (floor != Long.MIN_VALUE && floor - 1 > lowExclusive) {
+      lowExclusive = floor - 1;
+    }
+    for (int i = end - 1; i >= 0 && fEntity.get(i) == e && fEvent.get(i) > lowExclusive; i--) {
+      if (!cut || fCreated.get(i) <= t) {
         return i;
       }
     }

@@ -255,6 +255,50 @@ public final class Values {
     }
 
     /**
+     * Sets a LONG value.
+     *
+     * @param r the output row
+     * @param value the value
+     */
+    public void setLong(int r, long value) {
+      l[r] = value;
+      present.set(r);
+    }
+
+    /**
+     * Sets a BOOLEAN value.
+     *
+     * @param r the output row
+     * @param value the value
+     */
+    public void setBoolean(int r, boolean value) {
+      b[r] = value;
+      present.set(r);
+    }
+
+    /**
+     * Sets a STRING value.
+     *
+     * @param r the output row
+     * @param value the value, not null
+     */
+    public void setString(int r, String value) {
+      s[r] = value;
+      present.set(r);
+    }
+
+    /**
+     * Sets an EMBEDDING value.
+     *
+     * @param r the output row
+     * @param value the value (taken over), not null
+     */
+    public void setEmbedding(int r, float[] value) {
+      e[r] = value;
+      present.set(r);
+    }
+
+    /**
      * Adds the column to a frame builder.
      *
      * @param fb the builder

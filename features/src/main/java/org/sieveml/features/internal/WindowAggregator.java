@@ -1,7 +1,6 @@
 package org.sieveml.features.internal;
 
 import java.util.List;
-import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.features.Aggregation;
 import org.sieveml.features.AggregationView;
@@ -88,29 +87,31 @@ public final class WindowAggregator {
    * @param log the view's event log
    * @param qIds entity ids
    * @param qTime query times
-   * @param availabilityCut count only events created at or before the query time (what a streaming
+   * @param availabilityCut count only events ingested at or before the query time (what a streaming
    *     reader could have seen then)
    * @return {@code [output][query]}
    */
-  public double[][] offline(OfflineLog log, long[] qIds, long[] qTime, boolean availabilityCut) {
+  public double[][] offline(ViewLog log, long[] qIds, long[] qTime, boolean availabilityCut) {
     int n = qIds.length;
     double[][] out = new double[fn.length][n];
-    List<OfflineLog.Segment> segs = log.segments();
+    ViewLog.Snapshot snap = log.snapshot();
+    long floor = log.retentionFloor();
     double[] acc = new double[fn.length * 4];
     for (int q = 0; q < n; q++) {
       reset(acc);
       long t = qTime[q];
-      long earliest = t - maxWindow;
-      for (OfflineLog.Segment s : segs) {
-        int lo = lowerBound(s, qIds[q], earliest);
-        for (int r = lo; r < s.size() && s.id(r) == qIds[q] && s.eventTime(r) <= t; r++) {
-          long et = s.eventTime(r);
-          if (availabilityCut && s.createdTime(r) > t) {
+      long earliest = Math.max(t - maxWindow, floor);
+      long id = qIds[q];
+      for (SegmentFile.Segment s : snap.segments) {
+        int lo = ViewLog.lowerBound(s, id, earliest);
+        for (int r = lo; r < s.size() && s.ids.get(r) == id && s.event.get(r) <= t; r++) {
+          long et = s.event.get(r);
+          if ((availabilityCut && s.ingested.get(r) > t) || snap.erased(id, s.seq.get(r))) {
             continue;
           }
           for (int i = 0; i < fn.length; i++) {
             if (et >= windowStart(i, t)) {
-              accumulate(acc, i, s.values(), r);
+              accumulate(acc, i, s, r);
             }
           }
         }
@@ -122,20 +123,6 @@ public final class WindowAggregator {
     return out;
   }
 
-  private static int lowerBound(OfflineLog.Segment s, long id, long time) {
-    int lo = 0;
-    int hi = s.size();
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (s.id(mid) < id || (s.id(mid) == id && s.eventTime(mid) < time)) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
   private static void reset(double[] acc) {
     for (int i = 0; i < acc.length; i += 4) {
       acc[i] = 0; // count
@@ -145,7 +132,7 @@ public final class WindowAggregator {
     }
   }
 
-  private void accumulate(double[] acc, int i, FeatureFrame values, int row) {
+  private void accumulate(double[] acc, int i, SegmentFile.Segment values, int row) {
     int a = i * 4;
     if (field[i] < 0) {
       acc[a]++;

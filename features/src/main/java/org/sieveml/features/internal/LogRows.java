@@ -1,0 +1,119 @@
+package org.sieveml.features.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+
+/**
+ * Rows of one view's offline log in columns: entity id, event time, created time, ingestion time,
+ * ingestion sequence and the values. Immutable once built; thread-safe to share.
+ */
+public final class LogRows {
+  final long[] ids;
+  final long[] event;
+  final long[] created;
+  final long[] ingested;
+  final long[] seq;
+  final FeatureFrame values;
+
+  /**
+   * Rows from columns (taken over, not copied).
+   *
+   * @param ids entity ids
+   * @param event event times
+   * @param created created times
+   * @param ingested ingestion times
+   * @param seq ingestion sequence numbers
+   * @param values the values, one frame row per row
+   */
+  public LogRows(long[] ids, long[] event, long[] created, long[] ingested, long[] seq, FeatureFrame values) {
+    this.ids = ids;
+    this.event = event;
+    this.created = created;
+    this.ingested = ingested;
+    this.seq = seq;
+    this.values = values;
+  }
+
+  /**
+   * The number of rows.
+   *
+   * @return rows
+   */
+  public int size() {
+    return ids.length;
+  }
+
+  /**
+   * These rows sorted by (entity, event time, created time, sequence).
+   *
+   * @return sorted rows (this object when already sorted)
+   */
+  public LogRows sorted() {
+    int[] order = IntSort.orderBy(ids, event, created); // stable: equal keys keep sequence order
+    boolean identity = true;
+    for (int i = 0; i < order.length && identity; i++) {
+      identity = order[i] == i;
+    }
+    if (identity) {
+      return this;
+    }
+    return new LogRows(permute(ids, order), permute(event, order), permute(created, order), permute(ingested, order),
+        permute(seq, order), values.rows(order));
+  }
+
+  /**
+   * Concatenates row sets of one schema in order.
+   *
+   * @param schema the value columns
+   * @param parts the parts
+   * @return one set
+   */
+  public static LogRows concat(FeatureSchema schema, List<LogRows> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    int n = 0;
+    for (LogRows p : parts) {
+      n += p.size();
+    }
+    long[] ids = new long[n];
+    long[] ev = new long[n];
+    long[] cr = new long[n];
+    long[] in = new long[n];
+    long[] sq = new long[n];
+    List<Values.ColumnGather> cols = new ArrayList<>();
+    for (int c = 0; c < schema.size(); c++) {
+      cols.add(new Values.ColumnGather(schema.get(c), n));
+    }
+    int k = 0;
+    for (LogRows p : parts) {
+      int m = p.size();
+      System.arraycopy(p.ids, 0, ids, k, m);
+      System.arraycopy(p.event, 0, ev, k, m);
+      System.arraycopy(p.created, 0, cr, k, m);
+      System.arraycopy(p.ingested, 0, in, k, m);
+      System.arraycopy(p.seq, 0, sq, k, m);
+      for (int r = 0; r < m; r++) {
+        for (int c = 0; c < cols.size(); c++) {
+          cols.get(c).set(k + r, p.values, r, c);
+        }
+      }
+      k += m;
+    }
+    FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n);
+    for (Values.ColumnGather g : cols) {
+      g.addTo(fb);
+    }
+    return new LogRows(ids, ev, cr, in, sq, fb.build());
+  }
+
+  static long[] permute(long[] a, int[] order) {
+    long[] out = new long[order.length];
+    for (int i = 0; i < order.length; i++) {
+      out[i] = a[order[i]];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,1289 @@
+package org.sieveml.features.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.features.StorageCorruptedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The offline event log of one view: immutable sorted segment files ({@link SegmentFile}) listed by a
+ * manifest that is replaced atomically, plus a write-ahead log ({@link RecordLog}) for streamed rows
+ * not yet in a segment. Every row carries event, created and ingestion time and a sequence number that
+ * increases with ingestion order and survives restarts.
+ *
+ * <p>Durability: {@link #appendBatch} writes a segment, forces it, renames it into place, syncs the
+ * directory and publishes a manifest the same way before it returns. {@link #appendLive} appends one
+ * WAL record and (when {@code syncEveryWrite}) forces it before it returns; concurrent callers share
+ * one fsync. Sealing the buffered rows into a segment publishes the manifest (with the directory
+ * synced) before the WAL is cut. A crash or a power loss loses only writes that had not returned.
+ *
+ * <p>Segments are merged on the given executor when there are more than {@value #MAX_SEGMENTS}; a
+ * merge drops erased rows and rows older than the retention. Readers use snapshots of the segment list;
+ * a merged-away file is deleted while mapped (POSIX keeps it readable until unmapped).
+ *
+ * <p>Thread-safe.
+ */
+public final class ViewLog implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ViewLog.class);
+  static final byte[] WAL_MAGIC = "SVMLOWL1".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] MANIFEST_MAGIC = "SVMLMAN1".getBytes(StandardCharsets.US_ASCII);
+  static final int MANIFEST_VERSION = 1;
+  static final int WAL_VERSION = 1;
+  /** Merges start above this many segments. */
+  public static final int MAX_SEGMENTS = 8;
+  /** Buffered streamed rows are sealed into a segment at this many. */
+  public static final int SEAL_ROWS = 65_536;
+  static final String MANIFEST = "MANIFEST";
+  static final String WAL = "wal.log";
+
+  private final String view;
+  private final Path dir; // null: in memory
+  private final FileIo io;
+  private final FeatureSchema schema;
+  private final String version;
+  private final int maxSegmentRows;
+  private final long retentionMillis;
+  private final java.util.function.LongSupplier clock;
+  private final Executor mergeExecutor;
+  private final boolean syncEveryWrite;
+
+  private volatile Snapshot snapshot;
+  private final List<LogRows> pending = new ArrayList<>();
+  private int pendingRows;
+  private volatile long nextSeq;
+  private long walFloor;
+  private long segCounter;
+  private RecordLog wal;
+  private boolean merging;
+  private volatile boolean closed;
+  private final Object mergeDone = new Object();
+
+  /** An immutable view of the segments and erasures. */
+  public static final class Snapshot {
+    /** Segments, oldest first. */
+    public final List<SegmentFile.Segment> segments;
+    /** Erased entity ids and the last sequence number the erasure covers. */
+    public final Map<Long, Long> tombstones;
+
+    Snapshot(List<SegmentFile.Segment> segments, Map<Long, Long> tombstones) {
+      this.segments = Collections.unmodifiableList(new ArrayList<>(segments));
+      this.tombstones = Collections.unmodifiableMap(new HashMap<>(tombstones));
+    }
+
+    /**
+     * Whether a row was erased.
+     *
+     * @param id its entity id
+     * @param seq its sequence
+     * @return true when hidden
+     */
+    public boolean erased(long id, long seq) {
+      if (tombstones.isEmpty()) {
+        return false;
+      }
+      Long bound = tombstones.get(id);
+      return bound != null && seq <= bound;
+    }
+  }
+
+  /** How a view log is kept. */
+  public static final class Options {
+    final FileIo io;
+    final int maxSegmentRows;
+    final long retentionMillis;
+    final java.util.function.LongSupplier clock;
+    final Executor mergeExecutor;
+    final boolean syncEveryWrite;
+
+    /**
+     * Options.
+     *
+     * @param io file operations
+     * @param maxSegmentRows the largest segment a merge writes
+     * @param retentionMillis history older than this (by event time, against the clock) is dropped;
+     *     {@link Long#MAX_VALUE} keeps everything
+     * @param clock the clock for retention
+     * @param mergeExecutor where merges run
+     * @param syncEveryWrite whether streamed appends force the WAL before returning
+     */
+    public Options(FileIo io, int maxSegmentRows, long retentionMillis, java.util.function.LongSupplier clock,
+        Executor mergeExecutor, boolean syncEveryWrite) {
+      this.io = io;
+      this.maxSegmentRows = maxSegmentRows;
+      this.retentionMillis = retentionMillis;
+      this.clock = clock;
+      this.mergeExecutor = mergeExecutor;
+      this.syncEveryWrite = syncEveryWrite;
+    }
+  }
+
+  private ViewLog(String view, Path dir, FeatureSchema schema, String version, Options o) {
+    this.view = view;
+    this.dir = dir;
+    this.io = o.io;
+    this.schema = schema;
+    this.version = version;
+    this.maxSegmentRows = o.maxSegmentRows;
+    this.retentionMillis = o.retentionMillis;
+    this.clock = o.clock;
+    this.mergeExecutor = o.mergeExecutor;
+    this.syncEveryWrite = o.syncEveryWrite;
+  }
+
+  /**
+   * Opens (or creates) a view's log.
+   *
+   * @param view the view's name
+   * @param dir its directory, or null to keep it in memory
+   * @param schema the value columns
+   * @param version the view definition's version
+   * @param o options
+   * @return the log
+   * @throws IllegalStateException when the stored log was written under another version
+   * @throws StorageCorruptedException when a file is damaged
+   */
+  public static ViewLog open(String view, Path dir, FeatureSchema schema, String version, Options o) {
+    ViewLog l = new ViewLog(view, dir, schema, version, o);
+    try {
+      l.load();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the offline log of view '" + view + "' in " + dir + ": "
+          + e.getMessage(), e);
+    }
+    return l;
+  }
+
+  /**
+   * The version of the view definition the log was written under, if one is stored.
+   *
+   * @param dir the view's directory
+   * @return the version, or null when there is no log
+   */
+  public static String storedVersion(Path dir) {
+    Path m = dir.resolve(MANIFEST);
+    if (!Files.exists(m)) {
+      return null;
+    }
+    return readManifest(m).version;
+  }
+
+  private void load() throws IOException {
+    List<SegmentFile.Segment> segs = new ArrayList<>();
+    Map<Long, Long> tombs = new HashMap<>();
+    if (dir == null) {
+      snapshot = new Snapshot(segs, tombs);
+      return;
+    }
+    Files.createDirectories(dir);
+    Path mp = dir.resolve(MANIFEST);
+    Set<String> live = new HashSet<>();
+    if (Files.exists(mp)) {
+      Manifest m = readManifest(mp);
+      if (!m.version.equals(version) || !m.schema.equals(schema)) {
+        throw new IllegalStateException("the offline log of view '" + view + "' in " + dir
+            + " was written under definition version " + m.version + " " + m.schema + "; the registry has version "
+            + version + " " + schema + ": drop the view's data or restore the old definition");
+      }
+      nextSeq = m.nextSeq;
+      walFloor = m.walFloor;
+      segCounter = m.segCounter;
+      for (String name : m.segments) {
+        segs.add(map(dir.resolve(name), name));
+        live.add(name);
+      }
+      tombs.putAll(m.tombstones);
+    }
+    // files of interrupted writes or merges are not in the manifest: their rows are elsewhere
+    try (var files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String n = p.getFileName().toString();
+        if ((n.startsWith("seg-") && !live.contains(n)) || n.endsWith(".tmp")) {
+          LOG.info("view '{}': removing {}, left by an interrupted write or merge (not in the manifest)", view, n);
+          io.delete(p);
+        }
+      }
+    }
+    List<ByteBuffer> records = new ArrayList<>();
+    wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, records);
+    long replayed = 0;
+    for (ByteBuffer rec : records) {
+      ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+      d.put(rec).flip();
+      SegmentFile.Segment s;
+      try {
+        s = SegmentFile.open(d, dir.resolve(WAL), "wal-record");
+      } catch (StorageCorruptedException e) {
+        throw new StorageCorruptedException(dir.resolve(WAL), -1, "a record with an intact checksum does not decode: "
+            + e.getMessage());
+      }
+      if (!s.schema().equals(schema)) {
+        throw new StorageCorruptedException(dir.resolve(WAL), -1, "a record has schema " + s.schema() + ", expected "
+            + schema);
+      }
+      if (s.size() == 0 || s.maxSeq() < walFloor) {
+        continue; // already sealed into a segment before a crash cut the log
+      }
+      LogRows rows = toRows(s);
+      pending.add(rows);
+      pendingRows += rows.size();
+      nextSeq = Math.max(nextSeq, s.maxSeq() + 1);
+      replayed += rows.size();
+    }
+    if (replayed > 0) {
+      LOG.info("view '{}': replayed {} rows from the write-ahead log", view, replayed);
+    }
+    snapshot = new Snapshot(segs, tombs);
+  }
+
+  private static LogRows toRows(SegmentFile.Segment s) {
+    int n = s.size();
+    long[][] k = new long[5][n];
+    for (int c = 0; c < 5; c++) {
+      for (int r = 0; r < n; r++) {
+        k[c][r] = s.key(c, r);
+      }
+    }
+    return new LogRows(k[0], k[1], k[2], k[3], k[4], s.frame(0, n));
+  }
+
+  private SegmentFile.Segment map(Path file, String name) throws IOException {
+    if (!Files.exists(file)) {
+      throw new StorageCorruptedException(file, -1, "listed in the manifest of view '" + view + "' but missing");
+    }
+    try (FileChannel c = io.open(file, StandardOpenOption.READ)) {
+      long size = c.size();
+      if (size > Integer.MAX_VALUE) {
+        throw new StorageCorruptedException(file, -1, "segment of " + size + " bytes exceeds the 2 GiB limit");
+      }
+      MappedByteBuffer b = c.map(FileChannel.MapMode.READ_ONLY, 0, size);
+      return SegmentFile.open(b, file, name);
+    }
+  }
+
+  /**
+   * The value columns.
+   *
+   * @return the schema
+   */
+  public FeatureSchema schema() {
+    return schema;
+  }
+
+  /**
+   * The definition version the log holds.
+   *
+   * @return the version
+   */
+  public String version() {
+    return version;
+  }
+
+  /**
+   * The next sequence number to be assigned (every row so far has a smaller one).
+   *
+   * @return the next sequence number
+   */
+  public long nextSequence() {
+    return nextSeq;
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the offline log of view '" + view + "' is closed");
+    }
+  }
+
+  private long[] assignSeq(int n) {
+    long[] seq = new long[n];
+    long s = nextSeq;
+    for (int i = 0; i < n; i++) {
+      seq[i] = s + i;
+    }
+    return seq;
+  }
+
+  /**
+   * Appends validated rows as one new durable segment.
+   *
+   * @param ids entity ids
+   * @param event event times
+   * @param created created times
+   * @param ingested ingestion times
+   * @param values the values
+   * @return the first sequence number assigned
+   */
+  public synchronized long appendBatch(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values) {
+    checkOpen();
+    long first = nextSeq;
+    if (ids.length == 0) {
+      return first;
+    }
+    sealLocked(); // buffered streamed rows were ingested first
+    LogRows rows = new LogRows(ids, event, created, ingested, assignSeq(ids.length), values).sorted();
+    try {
+      SegmentFile.Segment s = writeSegment(SegmentFile.of(rows));
+      nextSeq = first + ids.length;
+      List<SegmentFile.Segment> next = new ArrayList<>(snapshot.segments);
+      next.add(s);
+      publish(next, snapshot.tombstones, nextSeq);
+    } catch (IOException e) {
+      nextSeq = first;
+      throw new UncheckedIOException("cannot write to the offline log of view '" + view + "': " + e.getMessage(), e);
+    }
+    maybeMerge();
+    return first;
+  }
+
+  /**
+   * Appends validated streamed rows to the write-ahead log and the buffer (sealed into a segment at
+   * {@value #SEAL_ROWS} rows or before the next read).
+   *
+   * @param ids entity ids
+   * @param event event times
+   * @param created created times
+   * @param ingested ingestion times
+   * @param values the values
+   * @return the first sequence number assigned
+   */
+  public long appendLive(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values) {
+    long end;
+    long first;
+    synchronized (this) {
+      checkOpen();
+      first = nextSeq;
+      if (ids.length == 0) {
+        return first;
+      }
+      LogRows rows = new LogRows(ids, event, created, ingested, assignSeq(ids.length), values);
+      if (wal != null) {
+        ByteBuffer rec = encode(rows);
+        try {
+          end = wal.append(rec);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot append to the write-ahead log of view '" + view + "': "
+              + e.getMessage(), e);
+        }
+      } else {
+        end = 0;
+      }
+      nextSeq = first + ids.length; // log before memory: the record is written
+      pending.add(rows);
+      pendingRows += rows.size();
+      if (pendingRows >= SEAL_ROWS) {
+        sealLocked();
+      }
+    }
+    if (wal != null && syncEveryWrite) {
+      try {
+        wal.force(end);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+    if (snapshot.segments.size() > MAX_SEGMENTS) {
+      maybeMerge();
+    }
+    return first;
+  }
+
+  /**
+   * Forces every streamed row appended so far to stable storage.
+   */
+  public void sync() {
+    RecordLog w;
+    synchronized (this) {
+      w = wal;
+    }
+    if (w != null) {
+      try {
+        w.force();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static ByteBuffer encode(LogRows rows) {
+    SegmentFile.Source src = SegmentFile.of(rows);
+    long size = SegmentFile.size(src);
+    if (size > RecordLog.MAX_RECORD) {
+      throw new IllegalArgumentException("a pushed batch of " + rows.size() + " rows takes " + size
+          + " bytes, more than the write-ahead log's record limit of " + RecordLog.MAX_RECORD + "; split it");
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) size);
+    try {
+      SegmentFile.write(src, b::put);
+    } catch (IOException e) {
+      throw new AssertionError("in-memory write", e);
+    }
+    b.flip();
+    return b;
+  }
+
+  /** Turns buffered streamed rows into a segment. */
+  public synchronized void seal() {
+    checkOpen();
+    sealLocked();
+  }
+
+  private void sealLocked() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    LogRows rows = LogRows.concat(schema, pending).sorted();
+    try {
+      SegmentFile.Segment s = writeSegment(SegmentFile.of(rows));
+      List<SegmentFile.Segment> next = new ArrayList<>(snapshot.segments);
+      next.add(s);
+      publish(next, snapshot.tombstones, nextSeq);
+      pending.clear();
+      pendingRows = 0;
+      if (wal != null) {
+        wal.reset(); // the manifest (directory synced) holds the rows now
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot seal streamed rows of view '" + view + "' into a segment: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private SegmentFile.Segment writeSegment(SegmentFile.Source src) throws IOException {
+    String name = String.format("seg-%012d.svs", ++segCounter);
+    if (dir == null) {
+      long size = SegmentFile.size(src);
+      if (size > Integer.MAX_VALUE) {
+        throw new IOException("segment of " + size + " bytes exceeds 2 GiB; lower maxSegmentRows");
+      }
+      ByteBuffer b = ByteBuffer.allocateDirect((int) size).order(ByteOrder.LITTLE_ENDIAN);
+      SegmentFile.write(src, b::put);
+      b.flip();
+      return SegmentFile.open(b, Path.of(view, name), name);
+    }
+    Path file = dir.resolve(name);
+    Path tmp = dir.resolve(name + ".tmp");
+    long size = SegmentFile.size(src);
+    if (size > Integer.MAX_VALUE) {
+      throw new IOException("segment of " + size + " bytes exceeds 2 GiB; lower maxSegmentRows");
+    }
+    try (FileChannel c = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      SegmentFile.write(src, b -> {
+        while (b.hasRemaining()) {
+          c.write(b);
+        }
+      });
+      c.force(true);
+    } catch (IOException | RuntimeException e) {
+      io.delete(tmp);
+      throw e;
+    }
+    io.rename(tmp, file);
+    io.syncDirectory(dir);
+    return map(file, name);
+  }
+
+  /** Writes and publishes a manifest (atomically, directory synced), then the snapshot. */
+  private void publish(List<SegmentFile.Segment> segs, Map<Long, Long> tombs, long floor) throws IOException {
+    if (dir != null) {
+      Manifest m = new Manifest(version, schema, nextSeq, floor, segCounter, names(segs), tombs);
+      io.writeAtomically(dir.resolve(MANIFEST), m.encode());
+      walFloor = floor;
+    }
+    snapshot = new Snapshot(segs, tombs);
+  }
+
+  /** The first sequence number not yet in a segment (write-ahead log records below it are sealed). */
+  private long unsealedFloor() {
+    return pending.isEmpty() ? nextSeq : pending.get(0).seq[0];
+  }
+
+  private static List<String> names(List<SegmentFile.Segment> segs) {
+    List<String> n = new ArrayList<>();
+    for (SegmentFile.Segment s : segs) {
+      n.add(s.name);
+    }
+    return n;
+  }
+
+  /**
+   * Hides every row of an entity ingested so far from all later reads, durably; the rows leave the
+   * files at the next merge of each segment holding them ({@link #compact} rewrites all at once).
+   *
+   * @param id the entity id
+   * @return the number of rows hidden
+   */
+  public synchronized long erase(long id) {
+    checkOpen();
+    sealLocked();
+    Snapshot s = snapshot;
+    long count = 0;
+    for (SegmentFile.Segment seg : s.segments) {
+      int lo = lowerBound(seg, id, Long.MIN_VALUE);
+      for (int r = lo; r < seg.size() && seg.ids.get(r) == id; r++) {
+        if (!s.erased(id, seg.seq.get(r))) {
+          count++;
+        }
+      }
+    }
+    Map<Long, Long> tombs = new HashMap<>(s.tombstones);
+    tombs.put(id, nextSeq - 1);
+    try {
+      publish(s.segments, tombs, nextSeq);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record the erasure in view '" + view + "': " + e.getMessage(), e);
+    }
+    return count;
+  }
+
+  // ------------------------------------------------------------------ merging
+
+  private void maybeMerge() {
+    synchronized (this) {
+      if (merging || closed || snapshot.segments.size() <= MAX_SEGMENTS) {
+        return;
+      }
+      merging = true;
+    }
+    try {
+      mergeExecutor.execute(() -> {
+        try {
+          mergeSmallest();
+        } catch (RuntimeException e) {
+          LOG.error("view '{}': merge failed (the log is unchanged): {}", view, e.toString(), e);
+        } finally {
+          synchronized (mergeDone) {
+            synchronized (this) {
+              merging = false;
+            }
+            mergeDone.notifyAll();
+          }
+        }
+      });
+    } catch (RuntimeException rejected) {
+      synchronized (this) {
+        merging = false;
+      }
+      LOG.warn("view '{}': merge not scheduled: {}", view, rejected.toString());
+    }
+  }
+
+  private void mergeSmallest() {
+    List<SegmentFile.Segment> chosen;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      List<SegmentFile.Segment> bySize = new ArrayList<>(snapshot.segments);
+      bySize.sort((a, b) -> Integer.compare(a.size(), b.size()));
+      chosen = new ArrayList<>();
+      long rows = 0;
+      for (SegmentFile.Segment s : bySize) {
+        if (chosen.size() >= 2 && rows + s.size() > maxSegmentRows) {
+          break;
+        }
+        chosen.add(s);
+        rows += s.size();
+        if (snapshot.segments.size() - chosen.size() + 1 <= MAX_SEGMENTS / 2) {
+          break;
+        }
+      }
+    }
+    if (chosen.size() >= 2) {
+      mergeInto(chosen);
+    }
+  }
+
+  /**
+   * Rewrites every segment, dropping erased rows and rows older than the retention, and clears the
+   * erasures. Blocks until done.
+   */
+  public void compact() {
+    waitForMerge();
+    synchronized (this) {
+      checkOpen();
+      sealLocked();
+      merging = true;
+    }
+    try {
+      List<SegmentFile.Segment> all = snapshot.segments;
+      if (!all.isEmpty()) {
+        mergeInto(all);
+      }
+      synchronized (this) {
+        Snapshot s = snapshot;
+        Map<Long, Long> tombs = new HashMap<>(s.tombstones);
+        // an erasure is needed only while a segment may hold rows it covers
+        long oldest = Long.MAX_VALUE;
+        for (SegmentFile.Segment seg : s.segments) {
+          oldest = Math.min(oldest, seg.minSeq());
+        }
+        final long minSeq = oldest;
+        tombs.values().removeIf(bound -> bound < minSeq);
+        if (tombs.size() != s.tombstones.size()) {
+          publish(s.segments, tombs, unsealedFloor());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compact view '" + view + "': " + e.getMessage(), e);
+    } finally {
+      synchronized (mergeDone) {
+        synchronized (this) {
+          merging = false;
+        }
+        mergeDone.notifyAll();
+      }
+    }
+  }
+
+  private void waitForMerge() {
+    synchronized (mergeDone) {
+      while (true) {
+        synchronized (this) {
+          if (!merging) {
+            return;
+          }
+        }
+        try {
+          mergeDone.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for a merge of view '" + view + "'", e);
+        }
+      }
+    }
+  }
+
+  /** K-way merges the given segments into new ones of at most maxSegmentRows rows and publishes. */
+  private void mergeInto(List<SegmentFile.Segment> inputs) {
+    Snapshot at = snapshot;
+    long floor = retentionFloor();
+    int k = inputs.size();
+    // a binary heap of segment indices ordered by their current row
+    int[] pos = new int[k];
+    int[] heap = new int[k];
+    int hs = 0;
+    for (int i = 0; i < k; i++) {
+      if (inputs.get(i).size() > 0) {
+        heap[hs++] = i;
+      }
+    }
+    for (int i = hs / 2 - 1; i >= 0; i--) {
+      siftDown(heap, hs, i, inputs, pos);
+    }
+    List<SegmentFile.Segment> outputs = new ArrayList<>();
+    long total = 0;
+    for (SegmentFile.Segment s : inputs) {
+      total += s.size();
+    }
+    int chunk = (int) Math.min(maxSegmentRows, Math.max(1, total));
+    int[] segOf = new int[chunk];
+    int[] rowOf = new int[chunk];
+    int n = 0;
+    long dropped = 0;
+    try {
+      while (hs > 0) {
+        int si = heap[0];
+        SegmentFile.Segment s = inputs.get(si);
+        int r = pos[si]++;
+        if (pos[si] == s.size()) {
+          heap[0] = heap[--hs];
+        }
+        siftDown(heap, hs, 0, inputs, pos);
+        if (at.erased(s.ids.get(r), s.seq.get(r)) || s.event.get(r) < floor) {
+          dropped++;
+          continue;
+        }
+        segOf[n] = si;
+        rowOf[n] = r;
+        if (++n == chunk) {
+          outputs.add(writeSegment(gather(inputs, segOf, rowOf, n)));
+          n = 0;
+        }
+      }
+      if (n > 0) {
+        outputs.add(writeSegment(gather(inputs, segOf, rowOf, n)));
+      }
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        List<SegmentFile.Segment> next = new ArrayList<>();
+        Set<SegmentFile.Segment> gone = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        gone.addAll(inputs);
+        boolean placed = false;
+        for (SegmentFile.Segment s : snapshot.segments) {
+          if (gone.contains(s)) {
+            if (!placed) {
+              next.addAll(outputs);
+              placed = true;
+            }
+          } else {
+            next.add(s);
+          }
+        }
+        publish(next, snapshot.tombstones, unsealedFloor());
+      }
+      for (SegmentFile.Segment s : inputs) {
+        if (dir != null) {
+          io.delete(dir.resolve(s.name)); // mapped readers keep their view of it
+        }
+      }
+      LOG.debug("view '{}': merged {} segments ({} rows) into {}, dropped {} erased or expired rows", view, k, total,
+          outputs.size(), dropped);
+    } catch (IOException e) {
+      for (SegmentFile.Segment o : outputs) {
+        try {
+          if (dir != null) {
+            io.delete(dir.resolve(o.name));
+          }
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw new UncheckedIOException("merge of view '" + view + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void siftDown(int[] heap, int hs, int i, List<SegmentFile.Segment> in, int[] pos) {
+    while (true) {
+      int l = 2 * i + 1;
+      if (l >= hs) {
+        return;
+      }
+      int m = l;
+      if (l + 1 < hs && before(in.get(heap[l + 1]), pos[heap[l + 1]], in.get(heap[l]), pos[heap[l]])) {
+        m = l + 1;
+      }
+      if (!before(in.get(heap[m]), pos[heap[m]], in.get(heap[i]), pos[heap[i]])) {
+        return;
+      }
+      int t = heap[m];
+      heap[m] = heap[i];
+      heap[i] = t;
+      i = m;
+    }
+  }
+
+  /** Whether row ra of a sorts before row rb of b by (entity, event, created, sequence). */
+  private static boolean before(SegmentFile.Segment a, int ra, SegmentFile.Segment b, int rb) {
+    for (int c = 0; c < 3; c++) {
+      long x = a.key(c, ra);
+      long y = b.key(c, rb);
+      if (x != y) {
+        return x < y;
+      }
+    }
+    return a.seq.get(ra) < b.seq.get(rb);
+  }
+
+  private SegmentFile.Source gather(List<SegmentFile.Segment> in, int[] segOf, int[] rowOf, int n) {
+    return new SegmentFile.Source() {
+      @Override
+      public int rows() {
+        return n;
+      }
+
+      @Override
+      public FeatureSchema schema() {
+        return schema;
+      }
+
+      @Override
+      public long key(int column, int row) {
+        return in.get(segOf[row]).key(column, rowOf[row]);
+      }
+
+      @Override
+      public boolean present(int row, int col) {
+        return in.get(segOf[row]).isPresent(rowOf[row], col);
+      }
+
+      @Override
+      public double number(int row, int col) {
+        return in.get(segOf[row]).asDouble(rowOf[row], col);
+      }
+
+      @Override
+      public long integral(int row, int col) {
+        return in.get(segOf[row]).getLong(rowOf[row], col);
+      }
+
+      @Override
+      public String string(int row, int col) {
+        return in.get(segOf[row]).getString(rowOf[row], col);
+      }
+
+      @Override
+      public float[] embedding(int row, int col) {
+        return in.get(segOf[row]).getEmbedding(rowOf[row], col);
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /**
+   * The rows with event time below this are hidden by the retention.
+   *
+   * @return the floor, {@link Long#MIN_VALUE} without retention
+   */
+  public long retentionFloor() {
+    if (retentionMillis == Long.MAX_VALUE) {
+      return Long.MIN_VALUE;
+    }
+    return clock.getAsLong() - retentionMillis;
+  }
+
+  /**
+   * A consistent view of every row ingested so far (buffered streamed rows are sealed first).
+   *
+   * @return the snapshot
+   */
+  public Snapshot snapshot() {
+    synchronized (this) {
+      if (!pending.isEmpty()) {
+        checkOpen();
+        sealLocked();
+      }
+    }
+    return snapshot;
+  }
+
+  /** The result of a join: for each entity row, the segment and row matched, or segment -1. */
+  public static final class Matches {
+    /** Segment index per entity row, -1 for no match. */
+    public final int[] segment;
+    /** Row within the segment. */
+    public final int[] row;
+    /** The segments the indices refer to. */
+    public final List<SegmentFile.Segment> segments;
+
+    Matches(int n, List<SegmentFile.Segment> segments) {
+      this.segment = new int[n];
+      this.row = new int[n];
+      this.segments = segments;
+      Arrays.fill(segment, -1);
+    }
+  }
+
+  /**
+   * The point-in-time join: for each entity row (id, t) the latest row of that id with event time in
+   * {@code (t - ttl, t]} (and ingestion time {@code <= t} with the availability cut), not erased and
+   * not older than the retention; ties by created time, then sequence. Runs on the common fork-join
+   * pool in chunks. Heap: the entity rows' arrays and about 16 bytes per entity row; the segments are
+   * read through their memory mappings.
+   *
+   * @param qIds entity ids ({@link KeyDictionary#UNKNOWN} never matches)
+   * @param qTime timestamps
+   * @param ttl TTL in milliseconds, {@link Long#MAX_VALUE} for none
+   * @param cut whether to require ingestion time {@code <= t}
+   * @return the matches
+   */
+  public Matches join(long[] qIds, long[] qTime, long ttl, boolean cut) {
+    Snapshot snap = snapshot();
+    long floor = retentionFloor();
+    Matches m = new Matches(qIds.length, snap.segments);
+    ForkJoinPool.commonPool().invoke(new JoinTask(snap.segments, qIds, qTime, ttl, cut, floor, m, 0, qIds.length));
+    if (!snap.tombstones.isEmpty()) {
+      for (int q = 0; q < qIds.length; q++) {
+        if (snap.tombstones.containsKey(qIds[q])) {
+          slowMatch(snap, qIds[q], qTime[q], ttl, cut, floor, m, q);
+        }
+      }
+    }
+    return m;
+  }
+
+  /** The join for one entity row that skips erased rows. */
+  private static void slowMatch(Snapshot snap, long id, long t, long ttl, boolean cut, long floor, Matches m, int q) {
+    m.segment[q] = -1;
+    long low = ttl == Long.MAX_VALUE || t - ttl > t ? Long.MIN_VALUE : t - ttl;
+    if (floor != Long.MIN_VALUE) {
+      low = Math.max(low, floor - 1);
+    }
+    for (int s = 0; s < snap.segments.size(); s++) {
+      SegmentFile.Segment seg = snap.segments.get(s);
+      int end = upperBound(seg, id, t);
+      for (int r = end - 1; r >= 0 && seg.ids.get(r) == id && seg.event.get(r) > low; r--) {
+        if (snap.erased(id, seg.seq.get(r)) || (cut && seg.ingested.get(r) > t)) {
+          continue;
+        }
+        consider(m, q, s, r);
+        break;
+      }
+    }
+  }
+
+  private static void consider(Matches m, int q, int s, int r) {
+    int prev = m.segment[q];
+    if (prev < 0) {
+      m.segment[q] = s;
+      m.row[q] = r;
+      return;
+    }
+    SegmentFile.Segment a = m.segments.get(s);
+    SegmentFile.Segment p = m.segments.get(prev);
+    int pr = m.row[q];
+    int c = Long.compare(a.event.get(r), p.event.get(pr));
+    if (c == 0) {
+      c = Long.compare(a.created.get(r), p.created.get(pr));
+    }
+    if (c == 0) {
+      c = Long.compare(a.seq.get(r), p.seq.get(pr));
+    }
+    if (c > 0) {
+      m.segment[q] = s;
+      m.row[q] = r;
+    }
+  }
+
+  /** The first row at or after (id, time). */
+  public static int lowerBound(SegmentFile.Segment s, long id, long time) {
+    int lo = 0;
+    int hi = s.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      long x = s.ids.get(mid);
+      if (x < id || (x == id && s.event.get(mid) < time)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The first row after (id, time). */
+  static int upperBound(SegmentFile.Segment s, long id, long time) {
+    int lo = 0;
+    int hi = s.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      long x = s.ids.get(mid);
+      if (x < id || (x == id && s.event.get(mid) <= time)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private static final class JoinTask extends RecursiveAction {
+    private static final long serialVersionUID = 1L;
+    private final transient List<SegmentFile.Segment> segs;
+    private final long[] qIds;
+    private final long[] qTime;
+    private final long ttl;
+    private final boolean cut;
+    private final long floor;
+    private final transient Matches m;
+    private final int from;
+    private final int to;
+
+    JoinTask(List<SegmentFile.Segment> segs, long[] qIds, long[] qTime, long ttl, boolean cut, long floor, Matches m,
+        int from, int to) {
+      this.segs = segs;
+      this.qIds = qIds;
+      this.qTime = qTime;
+      this.ttl = ttl;
+      this.cut = cut;
+      this.floor = floor;
+      this.m = m;
+      this.from = from;
+      this.to = to;
+    }
+
+    @Override
+    protected void compute() {
+      if (to - from > 65_536 && qIds.length < 1_000_000) {
+        int mid = (from + to) >>> 1;
+        invokeAll(new JoinTask(segs, qIds, qTime, ttl, cut, floor, m, from, mid),
+            new JoinTask(segs, qIds, qTime, ttl, cut, floor, m, mid, to));
+        return;
+      }
+      boolean whole = from == 0 && to == qIds.length;
+      long[] ids = whole ? qIds : Arrays.copyOfRange(qIds, from, to);
+      long[] ts = whole ? qTime : Arrays.copyOfRange(qTime, from, to);
+      for (int s = 0; s < segs.size(); s++) {
+        SegmentFile.Segment seg = segs.get(s);
+        int[] r = ids.length > 4_096
+            ? PointInTimeJoin.joinSortMerge(seg.ids, seg.event, seg.ingested, ids, ts, ttl, cut, floor)
+            : PointInTimeJoin.join(seg.ids, seg.event, seg.ingested, ids, ts, ttl, cut, floor);
+        for (int i = 0; i < r.length; i++) {
+          if (r[i] < 0 || ids[i] == KeyDictionary.UNKNOWN) {
+            continue;
+          }
+          consider(m, from + i, s, r[i]);
+        }
+      }
+    }
+  }
+
+  /** A run of rows of one segment handed to a scan. */
+  public interface ScanSink {
+    /**
+     * Receives rows.
+     *
+     * @param segment the segment
+     * @param rows row indices in it, sorted
+     * @param count how many of {@code rows} are valid
+     */
+    void accept(SegmentFile.Segment segment, int[] rows, int count);
+  }
+
+  /**
+   * Visits every visible row with event time in {@code [fromEvent, toEvent)} and sequence
+   * {@code > afterSeq}, segment by segment in sorted order, in runs of at most {@code chunk} rows.
+   *
+   * @param fromEvent start, inclusive
+   * @param toEvent end, exclusive
+   * @param afterSeq only rows with a larger sequence ({@code -1} for all)
+   * @param chunk the largest run
+   * @param sink receives runs
+   */
+  public void scan(long fromEvent, long toEvent, long afterSeq, int chunk, ScanSink sink) {
+    Snapshot snap = snapshot();
+    long floor = retentionFloor();
+    long from = Math.max(fromEvent, floor);
+    int[] buf = new int[chunk];
+    for (SegmentFile.Segment seg : snap.segments) {
+      if (seg.maxSeq() <= afterSeq || seg.size() == 0) {
+        continue;
+      }
+      int n = 0;
+      for (int r = 0; r < seg.size(); r++) {
+        long et = seg.event.get(r);
+        if (et < from || et >= toEvent || seg.seq.get(r) <= afterSeq || snap.erased(seg.ids.get(r), seg.seq.get(r))) {
+          continue;
+        }
+        buf[n++] = r;
+        if (n == chunk) {
+          sink.accept(seg, buf, n);
+          n = 0;
+        }
+      }
+      if (n > 0) {
+        sink.accept(seg, buf, n);
+      }
+    }
+  }
+
+  /**
+   * The number of rows (visible or not yet merged away) including buffered ones.
+   *
+   * @return rows
+   */
+  public synchronized long rowCount() {
+    long n = pendingRows;
+    for (SegmentFile.Segment s : snapshot.segments) {
+      n += s.size();
+    }
+    return n;
+  }
+
+  /**
+   * Closes the log: waits for a running merge, then closes the write-ahead log. Streamed rows still
+   * buffered stay in the (forced) write-ahead log and are replayed at the next open.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    waitForMerge();
+    synchronized (this) {
+      closed = true;
+      try {
+        if (wal != null) {
+          wal.force();
+          wal.close();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot close the write-ahead log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Closes the log and deletes its files.
+   */
+  public void delete() {
+    close();
+    if (dir != null) {
+      try (var files = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          io.delete(p);
+        }
+        io.delete(dir);
+        io.syncDirectory(dir.getParent());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the offline log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ manifest
+
+  /** The manifest: which segments make up the log, erasures and counters. */
+  static final class Manifest {
+    final String version;
+    final FeatureSchema schema;
+    final long nextSeq;
+    final long walFloor;
+    final long segCounter;
+    final List<String> segments;
+    final Map<Long, Long> tombstones;
+
+    Manifest(String version, FeatureSchema schema, long nextSeq, long walFloor, long segCounter, List<String> segments,
+        Map<Long, Long> tombstones) {
+      this.version = version;
+      this.schema = schema;
+      this.nextSeq = nextSeq;
+      this.walFloor = walFloor;
+      this.segCounter = segCounter;
+      this.segments = segments;
+      this.tombstones = tombstones;
+    }
+
+    ByteBuffer encode() {
+      byte[] v = version.getBytes(StandardCharsets.UTF_8);
+      byte[] sc = SegmentFile.encodeSchema(schema);
+      int size = 8 + 4 + 2 + v.length + 4 + 4 + sc.length + 24 + 4 + 4 + 16 * tombstones.size() + 4;
+      List<byte[]> names = new ArrayList<>();
+      for (String s : segments) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        names.add(b);
+        size += 2 + b.length;
+      }
+      ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+      b.put(MANIFEST_MAGIC).putInt(MANIFEST_VERSION).putShort((short) v.length).put(v);
+      b.putInt(schema.size()).putInt(sc.length).put(sc);
+      b.putLong(nextSeq).putLong(walFloor).putLong(segCounter);
+      b.putInt(names.size());
+      for (byte[] n : names) {
+        b.putShort((short) n.length).put(n);
+      }
+      b.putInt(tombstones.size());
+      tombstones.entrySet().stream().sorted(Map.Entry.comparingByKey())
+          .forEach(e -> b.putLong(e.getKey()).putLong(e.getValue()));
+      CRC32C c = new CRC32C();
+      c.update(b.array(), 0, b.position());
+      b.putInt((int) c.getValue());
+      b.flip();
+      return b;
+    }
+  }
+
+  static Manifest readManifest(Path file) {
+    try {
+      long size = Files.size(file);
+      if (size > 64L << 20 || size < 12) {
+        throw new StorageCorruptedException(file, 0, "manifest of " + size + " bytes, expected 12 bytes to 64 MiB");
+      }
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+      return decodeManifest(b, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Manifest decodeManifest(ByteBuffer b, Path file) {
+    int size = b.limit();
+    CRC32C c = new CRC32C();
+    c.update(b.array(), 0, size - 4);
+    if ((int) c.getValue() != b.getInt(size - 4)) {
+      throw new StorageCorruptedException(file, size - 4, "manifest checksum mismatch");
+    }
+    byte[] magic = new byte[8];
+    b.get(magic);
+    if (!Arrays.equals(magic, MANIFEST_MAGIC)) {
+      throw new StorageCorruptedException(file, 0, "expected magic SVMLMAN1");
+    }
+    int ver = b.getInt();
+    if (ver != MANIFEST_VERSION) {
+      throw new StorageCorruptedException(file, 8, "format version " + ver + ", this library reads "
+          + MANIFEST_VERSION);
+    }
+    try {
+      String version = new String(bytes(b, b.getShort() & 0xffff, size - 4), StandardCharsets.UTF_8);
+      int cols = b.getInt();
+      int scLen = b.getInt();
+      if (cols < 0 || cols > SegmentFile.MAX_COLUMNS || scLen < 0 || scLen > size - 4 - b.position()) {
+        throw new StorageCorruptedException(file, b.position() - 8, "schema of " + cols + " columns in " + scLen
+            + " bytes does not fit");
+      }
+      int end = b.position() + scLen;
+      FeatureSchema schema = SegmentFile.decodeSchema(b, cols, end, file);
+      b.position(end);
+      long nextSeq = b.getLong();
+      long walFloor = b.getLong();
+      long segCounter = b.getLong();
+      int nseg = b.getInt();
+      if (nseg < 0 || nseg > (size - 4 - b.position()) / 2) {
+        throw new StorageCorruptedException(file, b.position() - 4, "segment count " + nseg + " does not fit");
+      }
+      List<String> segs = new ArrayList<>();
+      for (int i = 0; i < nseg; i++) {
+        String name = new String(bytes(b, b.getShort() & 0xffff, size - 4), StandardCharsets.UTF_8);
+        if (!name.matches("seg-[0-9]{12}\\.svs")) {
+          throw new StorageCorruptedException(file, b.position(), "segment name '" + name + "' is not seg-N.svs");
+        }
+        segs.add(name);
+      }
+      int nt = b.getInt();
+      if (nt < 0 || nt > (size - 4 - b.position()) / 16) {
+        throw new StorageCorruptedException(file, b.position() - 4, "erasure count " + nt + " does not fit");
+      }
+      Map<Long, Long> tombs = new HashMap<>();
+      for (int i = 0; i < nt; i++) {
+        tombs.put(b.getLong(), b.getLong());
+      }
+      if (b.position() != size - 4) {
+        throw new StorageCorruptedException(file, b.position(), "manifest has " + (size - 4 - b.position())
+            + " unexpected trailing bytes");
+      }
+      return new Manifest(version, schema, nextSeq, walFloor, segCounter, segs, tombs);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new StorageCorruptedException(file, b.position(), "manifest ends early");
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b, int len, int end) {
+    if (len > end - b.position()) {
+      throw new StorageCorruptedException(null, b.position(), "a string of " + len + " bytes runs past the end");
+    }
+    byte[] out = new byte[len];
+    b.get(out);
+    return out;
+  }
+}
