@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
+import org.sieveml.features.EmbeddedOfflineStore;
 import org.sieveml.features.Entity;
 import org.sieveml.features.EntityRows;
 import org.sieveml.features.EventBatch;
@@ -38,8 +39,11 @@ import org.sieveml.features.TrainingData;
  * 5M feature rows shaped like DuckDB's ASOF benchmark (50 keys x 100,000 timestamps, no TTL), against
  * DuckDB's {@code ASOF LEFT JOIN} on identical data? Both sides use the machine's 2 cores
  * ({@code SET threads = 2}), both materialize the full result (a {@code FeatureFrame} here, a
- * temporary table there); ingestion and table loading are setup. Setup checks that both give the same
- * number of matches and the same sum of matched prices.
+ * temporary table there); ingestion and table loading are setup. The feature history is on disk: a
+ * durable {@code EmbeddedOfflineStore} in a temporary directory, read through its memory-mapped
+ * segment files (the default {@code Visibility.AS_SERVED} applies; rows are ingested at their created
+ * time, here their event time, so it gives the same answer as the event-time ASOF join). Setup checks
+ * that both give the same number of matches and the same sum of matched prices.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,6 +60,7 @@ public class HistoricalJoinBenchmark {
   private FeatureService service;
   private EntityRows entityRows;
   private Connection duck;
+  private java.nio.file.Path dir;
 
   /** Generates the data and loads both sides. */
   @Setup
@@ -82,7 +87,12 @@ public class HistoricalJoinBenchmark {
     reg.apply(prices);
     service = FeatureService.builder("asof").features("prices").build();
     reg.apply(service);
-    store = FeatureStore.builder(reg).build();
+    try {
+      dir = java.nio.file.Files.createTempDirectory("sieveml-join-bench");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    store = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
     store.ingest("prices", EventBatch.ofLongKeys(pKey, pWhen, pWhen,
         FeatureFrame.builder(ROWS).addDouble("price", price).build()));
     entityRows = EntityRows.ofLongKeys(hKey, hWhen, null);
@@ -166,5 +176,11 @@ public class HistoricalJoinBenchmark {
   @TearDown
   public void close() throws SQLException {
     duck.close();
+    store.close();
+    try (var files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

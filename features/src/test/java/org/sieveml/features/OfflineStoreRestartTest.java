@@ -1,0 +1,131 @@
+package org.sieveml.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
+
+/** The durable offline store across restarts, and a history larger than the heap. */
+class OfflineStoreRestartTest {
+
+  /** Ingest (segments and write-ahead log), close, reopen: the join gives identical rows. */
+  @Test
+  void restartGivesIdenticalTrainingData(@TempDir Path dir) {
+    FeatureRegistry reg = new FeatureRegistry();
+    reg.apply(FeatureStoreTest.USER);
+    reg.apply(FeatureStoreTest.profile(java.time.Duration.ofDays(3)));
+    FeatureService svc = FeatureService.builder("svc").features("profile").build();
+    reg.apply(svc);
+    long day = FeatureStoreTest.DAY;
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(50 * day);
+    FeatureStore store = FeatureStore.builder(reg).clock(now::get).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    java.util.Random rnd = new java.util.Random(5);
+    EventBatch.Builder big = EventBatch.builder(reg.view("profile").schema());
+    for (int i = 0; i < 5_000; i++) { // a segment
+      String u = "u" + rnd.nextInt(300);
+      long t = (rnd.nextInt(40) + 1) * day + rnd.nextInt(1000);
+      big.add(EntityKey.of("user_id", u), t, t, rnd.nextGaussian(), (long) rnd.nextInt(9), u);
+    }
+    long firstSeq = store.ingest("profile", big.build());
+    for (int b = 0; b < 5; b++) { // the write-ahead log
+      EventBatch.Builder small = EventBatch.builder(reg.view("profile").schema());
+      for (int i = 0; i < 20; i++) {
+        String u = "u" + rnd.nextInt(300);
+        long t = (rnd.nextInt(50) + 1) * day;
+        small.add(EntityKey.of("user_id", u), t, t + 5, rnd.nextGaussian(), null, u + "-late");
+      }
+      now.addAndGet(1_000);
+      store.push("profile", small.build());
+    }
+    long nextSeq = store.offlineStore().nextSequence(reg.view("profile"));
+    List<EntityKey> keys = new ArrayList<>();
+    long[] ts = new long[2_000];
+    for (int i = 0; i < ts.length; i++) {
+      keys.add(EntityKey.of("user_id", "u" + rnd.nextInt(320)));
+      ts[i] = rnd.nextInt(52) * day + rnd.nextInt(2_000);
+    }
+    EntityRows rows = EntityRows.of(keys, ts, null);
+    FeatureFrame before = store.getHistoricalFeatures(rows, svc).frame();
+    FeatureFrame beforeLeaky = store.getHistoricalFeatures(rows, svc, Visibility.EVENT_TIME_MAY_LEAK).frame();
+    store.close();
+
+    FeatureStore again = FeatureStore.builder(reg).clock(now::get).offlineStore(EmbeddedOfflineStore.open(dir))
+        .build();
+    assertEquals(nextSeq, again.offlineStore().nextSequence(reg.view("profile")), "the sequence survives");
+    FeatureFrame after = again.getHistoricalFeatures(rows, svc).frame();
+    FeatureFrame afterLeaky = again.getHistoricalFeatures(rows, svc, Visibility.EVENT_TIME_MAY_LEAK).frame();
+    int present = 0;
+    for (int i = 0; i < ts.length; i++) {
+      assertEquals(before.row(i), after.row(i), "row " + i);
+      assertEquals(beforeLeaky.row(i), afterLeaky.row(i), "row " + i);
+      present += after.isPresent(i, after.schema().indexOf("country")) ? 1 : 0;
+    }
+    assertTrue(present > 1_000, "the comparison covers matched rows: " + present);
+    long[] seen = new long[1];
+    again.offlineStore().scan(reg.view("profile"), 0, Long.MAX_VALUE, -1, c -> seen[0] += c.size());
+    assertEquals(5_100, seen[0], "every row is back");
+    assertEquals(0, firstSeq);
+    again.close();
+  }
+
+  /**
+   * A history several times the size of a child JVM's heap (48 MB) is ingested and joined without
+   * running out of memory, and the join's answer matches the generator's closed form.
+   */
+  @Test
+  void historyLargerThanTheHeapJoinsInBoundedMemory(@TempDir Path dir) throws Exception {
+    int perEntity = 200; // 20,000 entities x 200 rows = 4M rows
+    int queries = 200_000;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx48m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        OfflineHistoryMain.class.getName(), dir.resolve("store").toString(), String.valueOf(perEntity),
+        String.valueOf(queries)).redirectErrorStream(true).start();
+    String result = null;
+    StringBuilder out = new StringBuilder();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        out.append(line).append('\n');
+        if (line.startsWith("RESULT ")) {
+          result = line;
+        }
+      }
+    }
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "child finished");
+    assertEquals(0, p.exitValue(), out.toString());
+    assertTrue(result != null, out.toString());
+    String[] f = result.split(" ");
+    long[][] q = OfflineHistoryMain.queries(queries, perEntity);
+    long matches = 0;
+    double sum = 0;
+    for (int i = 0; i < queries; i++) {
+      long e = q[0][i];
+      if (e >= OfflineHistoryMain.ENTITIES) {
+        continue;
+      }
+      long k = Math.floorDiv(q[1][i] - OfflineHistoryMain.eventTime(e, 0), OfflineHistoryMain.STEP);
+      if (k < 0) {
+        continue;
+      }
+      k = Math.min(k, perEntity - 1);
+      matches++;
+      sum += OfflineHistoryMain.value(e, k);
+    }
+    assertEquals(matches, Long.parseLong(f[1]), result);
+    assertEquals(sum, Double.parseDouble(f[2]), Math.abs(sum) * 1e-12, result);
+    assertEquals(4_000_000L, Long.parseLong(f[3]), "rows on disk");
+    long bytes = Long.parseLong(f[4]);
+    long heap = Long.parseLong(f[5]);
+    assertTrue(bytes > 3 * heap, "history " + bytes + " bytes vs heap " + heap);
+  }
+}
