@@ -69,6 +69,8 @@ public final class FeatureStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FeatureStore.class);
   private static final int CHUNK = 10_000;
+  /** The longest string join key value accepted, in UTF-8 bytes. */
+  public static final int MAX_KEY_BYTES = 4_096;
 
   private final FeatureRegistry registry;
   private final OnlineStore online;
@@ -951,6 +953,7 @@ public final class FeatureStore implements AutoCloseable {
           + ", expected " + expected);
     }
     Entity e = v.entity();
+    checkValues(v, batch);
     if (batch.hasLongKeys()) {
       if (e.joinKeys().size() != 1) {
         throw new IllegalArgumentException("batch for view '" + v.name() + "': long keys need an entity with one join "
@@ -963,6 +966,48 @@ public final class FeatureStore implements AutoCloseable {
       if (!k.hasNames(e.joinKeys())) {
         throw new IllegalArgumentException("row " + i + " of the batch for view '" + v.name() + "': key " + k
             + " does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
+      }
+      for (int j = 0; j < k.size(); j++) {
+        if (k.value(j) instanceof String) {
+          String sv = (String) k.value(j);
+          int bytes = sv.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+          if (bytes == 0 || bytes > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("row " + i + " of the batch for view '" + v.name() + "': join key '"
+                + k.names().get(j) + "' has " + bytes + " UTF-8 bytes, expected 1 to " + MAX_KEY_BYTES);
+          }
+        }
+      }
+    }
+  }
+
+  /** Refuses infinite DOUBLE values and embedding components (NaN is how a value is missing). */
+  private static void checkValues(ViewDefinition v, EventBatch batch) {
+    FeatureFrame values = batch.values();
+    FeatureSchema schema = values.schema();
+    for (int c = 0; c < schema.size(); c++) {
+      FeatureSpec spec = schema.get(c);
+      if (spec.type() != FeatureType.DOUBLE && spec.type() != FeatureType.EMBEDDING) {
+        continue;
+      }
+      for (int r = 0; r < values.rowCount(); r++) {
+        if (!values.isPresent(r, c)) {
+          continue;
+        }
+        if (spec.type() == FeatureType.DOUBLE) {
+          double d = values.asDouble(r, c);
+          if (Double.isInfinite(d)) {
+            throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
+                + spec.name() + "' is " + d + ", expected a finite DOUBLE (NaN marks a missing value)");
+          }
+        } else {
+          float[] emb = values.getEmbedding(r, c);
+          for (int k = 0; k < emb.length; k++) {
+            if (Float.isInfinite(emb[k])) {
+              throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
+                  + spec.name() + "' has " + emb[k] + " at position " + k + ", expected finite components");
+            }
+          }
+        }
       }
     }
   }
