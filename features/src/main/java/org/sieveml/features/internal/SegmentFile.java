@@ -66,10 +66,18 @@ public final class SegmentFile {
 
   /** Random access to the rows to be written, already in sorted order. */
   public interface Source {
-    /** @return the number of rows */
+    /**
+     * The number of rows.
+     *
+     * @return rows
+     */
     int rows();
 
-    /** @return the value columns */
+    /**
+     * The value columns.
+     *
+     * @return the schema
+     */
     FeatureSchema schema();
 
     /**
@@ -90,16 +98,40 @@ public final class SegmentFile {
      */
     boolean present(int row, int col);
 
-    /** @param row the row @param col the column @return a DOUBLE, LONG or BOOLEAN cell as bits/number */
+    /**
+     * A numeric cell.
+     *
+     * @param row the row
+     * @param col the column
+     * @return a DOUBLE, LONG or BOOLEAN cell as a number
+     */
     double number(int row, int col);
 
-    /** @param row the row @param col the column @return a LONG or BOOLEAN (1/0) cell */
+    /**
+     * An integral cell.
+     *
+     * @param row the row
+     * @param col the column
+     * @return a LONG or BOOLEAN (1/0) cell
+     */
     long integral(int row, int col);
 
-    /** @param row the row @param col the column @return a STRING cell */
+    /**
+     * A string cell.
+     *
+     * @param row the row
+     * @param col the column
+     * @return a STRING cell
+     */
     String string(int row, int col);
 
-    /** @param row the row @param col the column @return an EMBEDDING cell */
+    /**
+     * An embedding cell.
+     *
+     * @param row the row
+     * @param col the column
+     * @return an EMBEDDING cell
+     */
     float[] embedding(int row, int col);
   }
 
