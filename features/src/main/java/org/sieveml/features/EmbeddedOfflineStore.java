@@ -100,7 +100,15 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   private final ConcurrentHashMap<String, WindowAggregator> aggregators = new ConcurrentHashMap<>();
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final Path lockKey;
   private volatile boolean closed;
+
+  /**
+   * Directories (real paths) a store of this JVM holds open. Checked before the lock file is opened:
+   * on POSIX, closing any channel of the locked file (as a refused second open would) drops the
+   * process's lock, leaving the directory open to other processes.
+   */
+  private static final java.util.Set<Path> OPEN_DIRS = ConcurrentHashMap.newKeySet();
 
   /** An entity's dictionary and, for a durable store, its key log. */
   private static final class Dictionary {
@@ -134,11 +142,19 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     if (dir == null) {
       lockChannel = null;
       lock = null;
+      lockKey = null;
       return;
     }
     FileChannel ch = null;
+    Path key = null;
     try {
       Files.createDirectories(dir);
+      Path real = dir.toRealPath();
+      if (!OPEN_DIRS.add(real)) {
+        throw new IllegalStateException("offline store directory " + dir
+            + " is already open (by another store in this process); close it first");
+      }
+      key = real;
       ch = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock l;
       try {
@@ -152,14 +168,23 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       }
       lockChannel = ch;
       lock = l;
+      lockKey = real;
     } catch (IOException e) {
       closeQuietly(ch);
+      release(key);
       shutdownOwn();
       throw new UncheckedIOException("cannot open offline store directory " + dir + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietly(ch);
+      release(key);
       shutdownOwn();
       throw e;
+    }
+  }
+
+  private static void release(Path key) {
+    if (key != null) {
+      OPEN_DIRS.remove(key);
     }
   }
 
@@ -603,6 +628,8 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         lockChannel.close();
       } catch (IOException e) {
         failure = failure == null ? new UncheckedIOException(e) : failure;
+      } finally {
+        release(lockKey);
       }
     }
     if (failure != null) {

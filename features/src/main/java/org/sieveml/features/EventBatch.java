@@ -5,6 +5,7 @@ import java.util.List;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 
 /**
@@ -66,7 +67,8 @@ public final class EventBatch {
    * @param createdTimes created times
    * @param values the values, one row per id
    * @return the batch (the arrays are copied)
-   * @throws IllegalArgumentException on a length mismatch or a time out of range, naming the row
+   * @throws IllegalArgumentException on a length mismatch, a time out of range or a NaN in an
+   *     embedding, naming the row
    */
   public static EventBatch ofLongKeys(long[] ids, long[] eventTimes, long[] createdTimes, FeatureFrame values) {
     if (ids == null || eventTimes == null || createdTimes == null || values == null) {
@@ -81,6 +83,7 @@ public final class EventBatch {
       checkTime("eventTime", eventTimes[i], i);
       checkTime("createdTime", createdTimes[i], i);
     }
+    checkEmbeddings(values);
     return new EventBatch(null, ids.clone(), eventTimes.clone(), createdTimes.clone(), values);
   }
 
@@ -162,6 +165,25 @@ public final class EventBatch {
    */
   public FeatureFrame values() {
     return values;
+  }
+
+  /** The rule {@link FeatureVector} applies to every row: an embedding is finite or missing, never NaN. */
+  private static void checkEmbeddings(FeatureFrame values) {
+    FeatureSchema schema = values.schema();
+    for (int c = 0; c < schema.size(); c++) {
+      if (schema.get(c).type() != FeatureType.EMBEDDING) {
+        continue;
+      }
+      for (int i = 0; i < values.rowCount(); i++) {
+        float[] e = values.isPresent(i, c) ? values.getEmbedding(i, c) : null;
+        for (int j = 0; e != null && j < e.length; j++) {
+          if (Float.isNaN(e[j])) {
+            throw new IllegalArgumentException("row " + i + ": feature '" + schema.get(c).name() + "' has NaN at "
+                + "position " + j + "; embeddings must be finite or missing");
+          }
+        }
+      }
+    }
   }
 
   static void checkTime(String field, long t, int row) {

@@ -66,11 +66,15 @@ public final class KeyDictionary {
    *
    * @param id its id (the next dense id)
    * @param key the key
-   * @throws IllegalStateException if the id is not the next one
+   * @throws IllegalStateException if the id is not the next one or the key already has an id
    */
   public synchronized void restoreKey(long id, EntityKey key) {
     if (id != keys.size()) {
       throw new IllegalStateException("key id " + id + " out of order, expected " + keys.size());
+    }
+    Long before = ids.get(key);
+    if (before != null) {
+      throw new IllegalStateException("key " + key + " restored as id " + id + " already has id " + before);
     }
     keys.add(key);
     ids.put(key, id);

@@ -643,7 +643,7 @@ public final class SegmentFile {
       long off = b.getLong(at);
       long len = b.getLong(at + 8);
       int bc = b.getInt(at + 16);
-      if (off < HEADER + schemaBytes || len < 0 || off + len > footer || (off & 7) != 0) {
+      if (off < HEADER + schemaBytes || len < 0 || off > footer || len > footer - off || (off & 7) != 0) {
         throw new StorageCorruptedException(file, at, "block " + i + " at " + off + " of " + len
             + " bytes lies outside the data area [" + (HEADER + schemaBytes) + ", " + footer + ")");
       }

@@ -1235,7 +1235,7 @@ public final class ViewLog implements AutoCloseable {
           + MANIFEST_VERSION);
     }
     try {
-      String version = new String(bytes(b, b.getShort() & 0xffff, size - 4), StandardCharsets.UTF_8);
+      String version = new String(bytes(b, b.getShort() & 0xffff, size - 4, file), StandardCharsets.UTF_8);
       int cols = b.getInt();
       int scLen = b.getInt();
       if (cols < 0 || cols > SegmentFile.MAX_COLUMNS || scLen < 0 || scLen > size - 4 - b.position()) {
@@ -1254,7 +1254,7 @@ public final class ViewLog implements AutoCloseable {
       }
       List<String> segs = new ArrayList<>();
       for (int i = 0; i < nseg; i++) {
-        String name = new String(bytes(b, b.getShort() & 0xffff, size - 4), StandardCharsets.UTF_8);
+        String name = new String(bytes(b, b.getShort() & 0xffff, size - 4, file), StandardCharsets.UTF_8);
         if (!name.matches("seg-[0-9]{12}\\.svs")) {
           throw new StorageCorruptedException(file, b.position(), "segment name '" + name + "' is not seg-N.svs");
         }
@@ -1278,9 +1278,9 @@ public final class ViewLog implements AutoCloseable {
     }
   }
 
-  private static byte[] bytes(ByteBuffer b, int len, int end) {
+  private static byte[] bytes(ByteBuffer b, int len, int end, Path file) {
     if (len > end - b.position()) {
-      throw new StorageCorruptedException(null, b.position(), "a string of " + len + " bytes runs past the end");
+      throw new StorageCorruptedException(file, b.position(), "a string of " + len + " bytes runs past the end");
     }
     byte[] out = new byte[len];
     b.get(out);
