@@ -280,7 +280,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     }
     Path file = dir.resolve("entities").resolve(e.name() + ".keys");
     try {
-      Files.createDirectories(file.getParent());
+      io.createDirectories(file.getParent());
       List<ByteBuffer> records = new ArrayList<>();
       RecordLog log = RecordLog.open(file, io, KEYS_MAGIC, KEYS_VERSION, records);
       for (ByteBuffer r : records) {

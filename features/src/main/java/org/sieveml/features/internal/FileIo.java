@@ -66,6 +66,36 @@ public interface FileIo {
   }
 
   /**
+   * Creates a directory and any missing parents, syncing the parent of each one it creates: a file
+   * forced and renamed inside a new directory does not survive a power loss while the directory's
+   * own entry is not durable.
+   *
+   * @param dir the directory
+   * @throws IOException on failure
+   */
+  default void createDirectories(Path dir) throws IOException {
+    Path d = dir.toAbsolutePath();
+    if (Files.isDirectory(d)) {
+      return;
+    }
+    Path parent = d.getParent();
+    if (parent != null) {
+      createDirectories(parent);
+    }
+    try {
+      Files.createDirectory(d);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(d)) {
+        throw e;
+      }
+      // made at the same moment by another thread: sync its parent here too before relying on it
+    }
+    if (parent != null) {
+      syncDirectory(parent);
+    }
+  }
+
+  /**
    * Deletes a file if it exists.
    *
    * @param file the file

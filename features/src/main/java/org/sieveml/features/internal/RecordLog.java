@@ -296,10 +296,12 @@ public final class RecordLog implements AutoCloseable {
   public synchronized void reset() throws IOException {
     synchronized (forceLock) {
       channel.truncate(HEADER);
-      channel.force(true);
+      // the file ends at the header now, even if the force below fails: the next record goes there
+      // (not after a hole at the old end, which the next open would refuse as damage)
       end = HEADER;
       written = HEADER;
       forced = HEADER;
+      channel.force(true);
     }
   }
 

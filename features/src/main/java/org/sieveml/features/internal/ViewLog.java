@@ -199,7 +199,7 @@ public final class ViewLog implements AutoCloseable {
       snapshot = new Snapshot(segs, tombs);
       return;
     }
-    Files.createDirectories(dir);
+    io.createDirectories(dir);
     Path mp = dir.resolve(MANIFEST);
     Set<String> live = new HashSet<>();
     if (Files.exists(mp)) {
@@ -354,7 +354,9 @@ public final class ViewLog implements AutoCloseable {
       next.add(s);
       publish(next, snapshot.tombstones, nextSeq);
     } catch (IOException e) {
-      nextSeq = first;
+      // nextSeq is not rolled back: a manifest that failed in its directory sync is on disk already,
+      // claiming these numbers (up to its WAL floor); later rows reusing them would be skipped as
+      // sealed by the next open. The batch's numbers stay unused instead.
       throw new UncheckedIOException("cannot write to the offline log of view '" + view + "': " + e.getMessage(), e);
     }
     maybeMerge();
@@ -707,6 +709,7 @@ public final class ViewLog implements AutoCloseable {
     int[] rowOf = new int[chunk];
     int n = 0;
     long dropped = 0;
+    boolean publishing = false;
     try {
       while (hs > 0) {
         int si = heap[0];
@@ -748,6 +751,7 @@ public final class ViewLog implements AutoCloseable {
             next.add(s);
           }
         }
+        publishing = true;
         publish(next, snapshot.tombstones, unsealedFloor());
       }
       for (SegmentFile.Segment s : inputs) {
@@ -758,7 +762,9 @@ public final class ViewLog implements AutoCloseable {
       LOG.debug("view '{}': merged {} segments ({} rows) into {}, dropped {} erased or expired rows", view, k, total,
           outputs.size(), dropped);
     } catch (IOException e) {
-      for (SegmentFile.Segment o : outputs) {
+      // once the manifest is being replaced, the one on disk may list the outputs already (its
+      // directory sync failed after the rename): keep them; the next open deletes them if it does not
+      for (SegmentFile.Segment o : publishing ? List.<SegmentFile.Segment>of() : outputs) {
         try {
           if (dir != null) {
             io.delete(dir.resolve(o.name));
