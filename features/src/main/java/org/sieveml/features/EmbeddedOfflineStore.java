@@ -256,10 +256,20 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   private ViewLog log(ViewDefinition v) {
     checkOpen();
     FeatureSchema schema = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
-    ViewLog l = views.computeIfAbsent(v.name(), name -> ViewLog.open(name,
-        dir == null ? null : dir.resolve("views").resolve(name), schema, v.version(),
-        new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock, mergeExecutor,
-            syncEveryWrite)));
+    ViewLog l = views.computeIfAbsent(v.name(), name -> {
+      KeyDictionary dict = dictionary(v.entity());
+      ViewLog opened = ViewLog.open(name, dir == null ? null : dir.resolve("views").resolve(name), schema,
+          v.version(), new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock,
+              mergeExecutor, syncEveryWrite));
+      long maxId = opened.maxEntityId();
+      if (maxId != Long.MIN_VALUE && !dict.longMode() && maxId >= dict.size()) {
+        opened.close();
+        throw new StorageCorruptedException(dir.resolve("entities").resolve(v.entity().name() + ".keys"), -1,
+            "view '" + name + "' holds rows of entity id " + maxId + " but the key log has only " + dict.size()
+                + " keys: the key log was cut or lost; restore it");
+      }
+      return opened;
+    });
     if (!l.version().equals(v.version())) {
       throw new IllegalStateException("view '" + v.name() + "' was replaced (data written under version "
           + l.version() + ", registry has " + v.version() + "): drop its data (FeatureStore.dropData(\"" + v.name()

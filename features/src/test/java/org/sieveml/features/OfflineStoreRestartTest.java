@@ -128,4 +128,36 @@ class OfflineStoreRestartTest {
     long heap = Long.parseLong(f[5]);
     assertTrue(bytes > 3 * heap, "history " + bytes + " bytes vs heap " + heap);
   }
+
+  /** A key log cut short under rows that use its keys is refused, not read as unknown keys. */
+  @Test
+  void aKeyLogCutUnderItsRowsIsRefused(@TempDir Path dir) throws Exception {
+    FeatureRegistry reg = new FeatureRegistry();
+    reg.apply(FeatureStoreTest.USER);
+    reg.apply(FeatureStoreTest.profile(java.time.Duration.ofDays(3)));
+    FeatureService svc = FeatureService.builder("svc").features("profile").build();
+    reg.apply(svc);
+    FeatureStore store = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    EventBatch.Builder b = EventBatch.builder(reg.view("profile").schema());
+    for (int i = 0; i < 4; i++) {
+      b.add(EntityKey.of("user_id", "u" + i), 1_000, 1_000, 1.0 * i, 1L, "x");
+    }
+    store.ingest("profile", b.build());
+    IllegalArgumentException wrongKind = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> store.ingest("profile", EventBatch.builder(
+            reg.view("profile").schema()).add(EntityKey.of("user_id", 7L), 1_000, 1_000, 1.0, 1L, "x").build()));
+    assertTrue(wrongKind.getMessage().contains("string value"), wrongKind.getMessage());
+    store.close();
+    Path keys = dir.resolve("entities").resolve("user.keys");
+    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(keys,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      c.truncate(c.size() - 3); // inside the last key's record: a torn write, cut at reopening
+    }
+    FeatureStore again = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    StorageCorruptedException e = org.junit.jupiter.api.Assertions.assertThrows(StorageCorruptedException.class,
+        () -> again.getHistoricalFeatures(EntityRows.of(List.of(EntityKey.of("user_id", "u3")), new long[] {2_000},
+            null), svc));
+    assertTrue(e.getMessage().contains("user.keys") && e.getMessage().contains("entity id 3"), e.getMessage());
+    again.close();
+  }
 }

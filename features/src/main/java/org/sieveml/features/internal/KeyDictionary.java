@@ -81,6 +81,15 @@ public final class KeyDictionary {
   }
 
   /**
+   * The number of ids assigned in dictionary mode.
+   *
+   * @return the count
+   */
+  public synchronized int size() {
+    return keys.size();
+  }
+
+  /**
    * The entity's join keys.
    *
    * @return the names
@@ -153,6 +162,10 @@ public final class KeyDictionary {
             + "' must have an integral value like the keys seen before");
       }
       return ((Number) key.value(0)).longValue();
+    }
+    if (integral) {
+      throw new IllegalArgumentException(where + ": key " + key + " of entity '" + entity
+          + "' must have a string value like the keys seen before");
     }
     Long id = ids.get(key);
     if (id != null) {

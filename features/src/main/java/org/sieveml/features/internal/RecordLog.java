@@ -77,19 +77,30 @@ public final class RecordLog implements AutoCloseable {
     RecordLog log = new RecordLog(file, io, magic, version);
     boolean existed = Files.exists(file);
     log.channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    long size = log.channel.size();
-    if (!existed || size < HEADER) {
-      if (existed && size > 0) {
-        LOG.warn("{}: header cut short at {} bytes by a crash during creation; starting it again", file, size);
+    try {
+      long size = log.channel.size();
+      if (!existed || size < HEADER) {
+        if (existed && size > 0) {
+          LOG.warn("{}: header cut short at {} bytes by a crash during creation; starting it again", file, size);
+        }
+        log.channel.truncate(0);
+        ByteBuffer h = log.header();
+        while (h.hasRemaining()) {
+          log.channel.write(h, h.position());
+        }
+        log.channel.force(true);
+        io.syncDirectory(file.getParent());
+        log.end = HEADER;
+      } else {
+        log.recover(size, records);
       }
-      log.channel.truncate(0);
-      ByteBuffer h = log.header();
-      log.channel.write(h, 0);
-      log.channel.force(true);
-      io.syncDirectory(file.getParent());
-      log.end = HEADER;
-    } else {
-      log.recover(size, records);
+    } catch (IOException | RuntimeException e) {
+      try {
+        log.channel.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
     log.written = log.end;
     log.forced = log.end;

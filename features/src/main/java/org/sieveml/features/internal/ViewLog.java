@@ -607,7 +607,8 @@ public final class ViewLog implements AutoCloseable {
       chosen = new ArrayList<>();
       long rows = 0;
       for (SegmentFile.Segment s : bySize) {
-        if (chosen.size() >= 2 && rows + s.size() > maxSegmentRows) {
+        // a merge must reduce the number of segments: inputs fit in one output
+        if (rows + s.size() > maxSegmentRows) {
           break;
         }
         chosen.add(s);
@@ -1100,6 +1101,26 @@ public final class ViewLog implements AutoCloseable {
         sink.accept(seg, buf, n);
       }
     }
+  }
+
+  /**
+   * The largest entity id stored (segments and buffered rows).
+   *
+   * @return the id, {@link Long#MIN_VALUE} when empty
+   */
+  public synchronized long maxEntityId() {
+    long max = Long.MIN_VALUE;
+    for (SegmentFile.Segment s : snapshot.segments) {
+      if (s.size() > 0) {
+        max = Math.max(max, s.ids.get(s.size() - 1));
+      }
+    }
+    for (LogRows p : pending) {
+      for (long id : p.ids) {
+        max = Math.max(max, id);
+      }
+    }
+    return max;
   }
 
   /**
