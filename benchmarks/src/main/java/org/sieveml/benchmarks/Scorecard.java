@@ -378,8 +378,14 @@ public final class Scorecard {
     }
     printHeader(settings, out);
     List<Figure> figures = new ArrayList<>();
+    String only = System.getProperty("scorecard.only", "");
     for (String area : settings.areas()) {
-      List<Comparison> comparisons = comparisons(area);
+      List<Comparison> comparisons = new ArrayList<>(comparisons(area));
+      if (!only.isBlank()) {
+        // -Dscorecard.only=metric,metric runs just those comparisons
+        List<String> wanted = Arrays.asList(only.split(","));
+        comparisons.removeIf(c -> !wanted.contains(c.metric()));
+      }
       out.println("# area " + area + ": " + comparisons.size() + " comparison(s)");
       try {
         figures.addAll(measure(comparisons, settings, out));

@@ -492,6 +492,17 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       }
       FeatureSpec spec = view.schema().get(fi);
       Values.ColumnGather g = new Values.ColumnGather(spec, n);
+      if (spec.type() == org.sieveml.core.FeatureType.DOUBLE) {
+        double[] out = new double[n];
+        SegmentFile.Segment[] segs = m.segments.toArray(new SegmentFile.Segment[0]);
+        for (int r = 0; r < n; r++) {
+          int s = m.segment[r];
+          out[r] = s < 0 ? Double.NaN : segs[s].doubleAt(m.row[r], fi);
+        }
+        g.setDoubles(out);
+        g.addTo(fb);
+        continue;
+      }
       for (int r = 0; r < n; r++) {
         int s = m.segment[r];
         if (s >= 0) {

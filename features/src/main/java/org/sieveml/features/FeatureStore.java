@@ -420,13 +420,16 @@ public final class FeatureStore implements AutoCloseable {
           FeatureSpec spec = fv.schema().get(fi);
           Values.ColumnGather g = new Values.ColumnGather(spec, n);
           Object def = fv.defaultValue(spec.name());
-          long misses = 0;
-          for (int r = 0; r < n; r++) {
-            if (!joined.matched(r)) {
-              g.setDefault(r, def);
-              misses++;
-            } else {
-              g.set(r, jv, r, s);
+          long misses = n - joined.matchCount();
+          if (spec.type() == FeatureType.DOUBLE && def == null) {
+            g.setDoubles(jv.doubleColumn(spec.name())); // unmatched rows are already missing
+          } else {
+            for (int r = 0; r < n; r++) {
+              if (!joined.matched(r)) {
+                g.setDefault(r, def);
+              } else {
+                g.set(r, jv, r, s);
+              }
             }
           }
           if (!rs.onDemand.isEmpty()) {
@@ -989,23 +992,25 @@ public final class FeatureStore implements AutoCloseable {
       if (spec.type() != FeatureType.DOUBLE && spec.type() != FeatureType.EMBEDDING) {
         continue;
       }
+      if (spec.type() == FeatureType.DOUBLE) {
+        double[] col = values.doubleColumn(spec.name());
+        for (int r = 0; r < col.length; r++) {
+          if (Double.isInfinite(col[r])) {
+            throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
+                + spec.name() + "' is " + col[r] + ", expected a finite DOUBLE (NaN marks a missing value)");
+          }
+        }
+        continue;
+      }
       for (int r = 0; r < values.rowCount(); r++) {
         if (!values.isPresent(r, c)) {
           continue;
         }
-        if (spec.type() == FeatureType.DOUBLE) {
-          double d = values.asDouble(r, c);
-          if (Double.isInfinite(d)) {
+        float[] emb = values.getEmbedding(r, c);
+        for (int k = 0; k < emb.length; k++) {
+          if (Float.isInfinite(emb[k])) {
             throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
-                + spec.name() + "' is " + d + ", expected a finite DOUBLE (NaN marks a missing value)");
-          }
-        } else {
-          float[] emb = values.getEmbedding(r, c);
-          for (int k = 0; k < emb.length; k++) {
-            if (Float.isInfinite(emb[k])) {
-              throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
-                  + spec.name() + "' has " + emb[k] + " at position " + k + ", expected finite components");
-            }
+                + spec.name() + "' has " + emb[k] + " at position " + k + ", expected finite components");
           }
         }
       }

@@ -34,6 +34,15 @@ public final class JoinedRows {
   }
 
   /**
+   * The number of entity rows that had a match.
+   *
+   * @return the count
+   */
+  public int matchCount() {
+    return matched.cardinality();
+  }
+
+  /**
    * Whether an entity row had a match.
    *
    * @param row the entity row

@@ -90,6 +90,26 @@ public final class SegmentFile {
     long key(int column, int row);
 
     /**
+     * A whole key column, when the source holds it as an array (a fast path for writing).
+     *
+     * @param column 0 id, 1 event, 2 created, 3 ingested, 4 seq
+     * @return the column (not to be modified), or null
+     */
+    default long[] keyColumn(int column) {
+      return null;
+    }
+
+    /**
+     * A whole DOUBLE column with NaN for missing values, when the source can give it cheaply.
+     *
+     * @param col the value column, of type DOUBLE
+     * @return a copy of the column, or null
+     */
+    default double[] doubleColumn(int col) {
+      return null;
+    }
+
+    /**
      * Whether a value is present.
      *
      * @param row the row
@@ -167,6 +187,27 @@ public final class SegmentFile {
           default:
             return rows.seq[row];
         }
+      }
+
+      @Override
+      public long[] keyColumn(int column) {
+        switch (column) {
+          case 0:
+            return rows.ids;
+          case 1:
+            return rows.event;
+          case 2:
+            return rows.created;
+          case 3:
+            return rows.ingested;
+          default:
+            return rows.seq;
+        }
+      }
+
+      @Override
+      public double[] doubleColumn(int col) {
+        return rows.values.doubleColumn(rows.values.schema().get(col).name());
       }
 
       @Override
@@ -280,9 +321,11 @@ public final class SegmentFile {
     long maxSeq = Long.MIN_VALUE;
     long minEv = Long.MAX_VALUE;
     long maxEv = Long.MIN_VALUE;
+    long[] seqCol = src.keyColumn(4);
+    long[] evCol = src.keyColumn(1);
     for (int r = 0; r < n; r++) {
-      long s = src.key(4, r);
-      long e = src.key(1, r);
+      long s = seqCol != null ? seqCol[r] : src.key(4, r);
+      long e = evCol != null ? evCol[r] : src.key(1, r);
       minSeq = Math.min(minSeq, s);
       maxSeq = Math.max(maxSeq, s);
       minEv = Math.min(minEv, e);
@@ -300,13 +343,34 @@ public final class SegmentFile {
     int b = 0;
     for (int k = 0; k < KEY_BLOCKS; k++) {
       w.startBlock(lay.blocks.get(b)[0]);
-      for (int r = 0; r < n; r++) {
-        w.putLong(src.key(k, r));
+      long[] col = src.keyColumn(k);
+      if (col != null) {
+        w.putLongs(col, n);
+      } else {
+        for (int r = 0; r < n; r++) {
+          w.putLong(src.key(k, r));
+        }
       }
       crcs[b++] = w.endBlock();
     }
     for (int c = 0; c < schema.size(); c++) {
       FeatureSpec spec = schema.get(c);
+      double[] dc = spec.type() == FeatureType.DOUBLE ? src.doubleColumn(c) : null;
+      if (dc != null) { // presence from NaN, then the raw values: no per-cell calls
+        w.startBlock(lay.blocks.get(b)[0]);
+        long[] words = new long[(n + 63) / 64];
+        for (int r = 0; r < n; r++) {
+          if (dc[r] == dc[r]) {
+            words[r >>> 6] |= 1L << (r & 63);
+          }
+        }
+        w.putLongs(words, words.length);
+        crcs[b++] = w.endBlock();
+        w.startBlock(lay.blocks.get(b)[0]);
+        w.putDoubles(dc, n);
+        crcs[b++] = w.endBlock();
+        continue;
+      }
       w.startBlock(lay.blocks.get(b)[0]);
       long word = 0;
       for (int r = 0; r < n; r++) {
@@ -450,6 +514,30 @@ public final class SegmentFile {
       ensure(8);
       buf.putLong(v);
       position += 8;
+    }
+
+    void putLongs(long[] a, int n) throws java.io.IOException {
+      int off = 0;
+      while (off < n) {
+        ensure(8);
+        int k = Math.min(buf.remaining() / 8, n - off);
+        buf.asLongBuffer().put(a, off, k);
+        buf.position(buf.position() + 8 * k);
+        position += 8L * k;
+        off += k;
+      }
+    }
+
+    void putDoubles(double[] a, int n) throws java.io.IOException {
+      int off = 0;
+      while (off < n) {
+        ensure(8);
+        int k = Math.min(buf.remaining() / 8, n - off);
+        buf.asDoubleBuffer().put(a, off, k);
+        buf.position(buf.position() + 8 * k);
+        position += 8L * k;
+        off += k;
+      }
     }
 
     void putInt(int v) throws java.io.IOException {
@@ -894,6 +982,17 @@ public final class SegmentFile {
       float[] out = new float[dim];
       ((FloatBuffer) data[col]).get(row * dim, out);
       return out;
+    }
+
+    /**
+     * A DOUBLE value, NaN when missing.
+     *
+     * @param row the row
+     * @param col a DOUBLE column
+     * @return the value
+     */
+    public double doubleAt(int row, int col) {
+      return isPresent(row, col) ? ((DoubleBuffer) data[col]).get(row) : Double.NaN;
     }
 
     /**
