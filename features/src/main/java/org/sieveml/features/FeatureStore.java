@@ -171,7 +171,8 @@ public final class FeatureStore implements AutoCloseable {
    * {@code 2024-05-01T12:00:00Z}), and every feature of the view (an aggregation view: every input
    * field); other columns are ignored. Values: decimal numbers, {@code true}/{@code false}, text,
    * embeddings as space-separated floats; an empty field is a missing value. The whole file is parsed
-   * and checked before anything is appended.
+   * and checked before anything is appended. Like {@link #ingest}, each row counts as ingested at its
+   * created time.
    *
    * @param view a feature or aggregation view
    * @param file the file
