@@ -435,11 +435,21 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     forceKeys(view.entity()); // keys before the rows that use them
     long[] event = new long[n];
     long[] created = new long[n];
-    long[] ingested = new long[n];
+    boolean createdIsEvent = true;
     for (int i = 0; i < n; i++) {
       event[i] = batch.eventTime(i);
       created[i] = batch.createdTime(i);
-      ingested[i] = ingestedAt == AT_CREATED_TIME ? created[i] : ingestedAt;
+      createdIsEvent &= created[i] == event[i];
+    }
+    if (createdIsEvent) {
+      created = event; // columns are immutable once appended: equal columns share one array
+    }
+    long[] ingested;
+    if (ingestedAt == AT_CREATED_TIME) {
+      ingested = created;
+    } else {
+      ingested = new long[n];
+      java.util.Arrays.fill(ingested, ingestedAt);
     }
     if (n >= SEGMENT_BATCH) {
       return log.appendBatch(ids, event, created, ingested, batch.values());

@@ -51,16 +51,31 @@ public final class LogRows {
    * @return sorted rows (this object when already sorted)
    */
   public LogRows sorted() {
-    int[] order = IntSort.orderBy(ids, event, created); // stable: equal keys keep sequence order
-    boolean identity = true;
-    for (int i = 0; i < order.length && identity; i++) {
-      identity = order[i] == i;
-    }
-    if (identity) {
+    if (isSorted()) {
       return this;
     }
-    return new LogRows(permute(ids, order), permute(event, order), permute(created, order), permute(ingested, order),
-        permute(seq, order), values.rows(order));
+    // stable: equal keys keep sequence order; a created column that is the event column adds nothing
+    int[] order = IntSort.orderBy(ids, event, created == event ? new long[ids.length] : created);
+    long[] e = permute(event, order);
+    long[] c = created == event ? e : permute(created, order);
+    long[] in = ingested == created ? c : ingested == event ? e : permute(ingested, order);
+    return new LogRows(permute(ids, order), e, c, in, permute(seq, order), values.rows(order));
+  }
+
+  private boolean isSorted() {
+    for (int i = 1; i < ids.length; i++) {
+      int k = Long.compare(ids[i - 1], ids[i]);
+      if (k == 0) {
+        k = Long.compare(event[i - 1], event[i]);
+      }
+      if (k == 0) {
+        k = Long.compare(created[i - 1], created[i]);
+      }
+      if (k > 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
