@@ -339,7 +339,14 @@ public final class ViewLog implements AutoCloseable {
    * @param values the values
    * @return the first sequence number assigned
    */
-  public synchronized long appendBatch(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values) {
+  public long appendBatch(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values) {
+    long first = appendBatchLocked(ids, event, created, ingested, values);
+    maybeMerge(); // outside the lock: a host's executor may run the merge on this thread
+    return first;
+  }
+
+  private synchronized long appendBatchLocked(long[] ids, long[] event, long[] created, long[] ingested,
+      FeatureFrame values) {
     checkOpen();
     long first = nextSeq;
     if (ids.length == 0) {
@@ -359,7 +366,6 @@ public final class ViewLog implements AutoCloseable {
       // sealed by the next open. The batch's numbers stay unused instead.
       throw new UncheckedIOException("cannot write to the offline log of view '" + view + "': " + e.getMessage(), e);
     }
-    maybeMerge();
     return first;
   }
 
