@@ -82,6 +82,8 @@ import org.sieveml.features.internal.WindowAggregator;
  */
 public final class EmbeddedOfflineStore implements OfflineStore {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedOfflineStore.class);
+
   /** Batches of at least this many rows are written as a segment; smaller ones go to the write-ahead log. */
   public static final int SEGMENT_BATCH = 4096;
   static final byte[] KEYS_MAGIC = "SVMLKEY1".getBytes(StandardCharsets.US_ASCII);
@@ -291,6 +293,8 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     Path file = dir.resolve("entities").resolve(e.name() + ".keys");
     try {
       io.createDirectories(file.getParent());
+      // a rewrite (forgetKey) interrupted before its rename: the log itself is intact
+      io.delete(file.resolveSibling(file.getFileName() + ".rewrite"));
       List<ByteBuffer> records = new ArrayList<>();
       RecordLog log = RecordLog.open(file, io, KEYS_MAGIC, KEYS_VERSION, records);
       for (ByteBuffer r : records) {
@@ -359,8 +363,13 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         d.restoreMode(m == 1);
         return;
       }
+      if (kind == 'X') { // a key forgotten after its erasure: the id stays taken
+        d.restoreKey(r.getLong(), null);
+        return;
+      }
       if (kind != 'K') {
-        throw new StorageCorruptedException(file, -1, "key log record of kind " + kind + ", expected 'M' or 'K'");
+        throw new StorageCorruptedException(file, -1, "key log record of kind " + kind
+            + ", expected 'M', 'K' or 'X'");
       }
       long id = r.getLong();
       int n = r.getShort() & 0xffff;
@@ -549,6 +558,33 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         keys[i] = i > 0 && k[0][i] == prevId ? keys[i - 1] : dict.keyOf(k[0][i]);
         prevId = k[0][i];
       }
+      int kept = 0;
+      for (int i = 0; i < count; i++) {
+        if (keys[i] != null) {
+          kept++;
+        }
+      }
+      if (kept < count) {
+        // rows written under a key while that key was being forgotten after an erasure
+        LOG.warn("view '{}': {} rows of a forgotten (erased) key are not returned by the scan", view.name(),
+            count - kept);
+        int j = 0;
+        int[] keep = new int[kept];
+        for (int i = 0; i < count; i++) {
+          if (keys[i] != null) {
+            keys[j] = keys[i];
+            for (int c = 0; c < 5; c++) {
+              k[c][j] = k[c][i];
+            }
+            keep[j++] = idx[i];
+          }
+        }
+        idx = keep;
+        keys = Arrays.copyOf(keys, kept);
+        for (int c = 0; c < 5; c++) {
+          k[c] = Arrays.copyOf(k[c], kept);
+        }
+      }
       sink.accept(new LogChunk(keys, k[1], k[2], k[3], k[4], seg.frame(idx)));
     });
   }
@@ -563,6 +599,32 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       return 0;
     }
     return log.erase(id);
+  }
+
+  @Override
+  public void forgetKey(Entity entity, EntityKey key) {
+    KeyDictionary dict = dictionary(entity);
+    Dictionary d = dictionaries.get(entity.name());
+    synchronized (dict) { // no new key is journaled while the log is rewritten
+      long id = dict.forget(key);
+      if (id == KeyDictionary.UNKNOWN || d.log == null) {
+        return;
+      }
+      List<ByteBuffer> records = new ArrayList<>();
+      records.add(ByteBuffer.allocate(2).put((byte) 'M').put((byte) 2).flip());
+      List<EntityKey> keys = dict.keysById();
+      for (int i = 0; i < keys.size(); i++) {
+        records.add(keys.get(i) == null
+            ? ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN).put((byte) 'X').putLong(i).flip()
+            : encodeKey(i, keys.get(i)));
+      }
+      try {
+        d.log.replaceWith(records);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot rewrite the key log of entity '" + entity.name() + "' without the "
+            + "erased key: " + e.getMessage(), e);
+      }
+    }
   }
 
   @Override

@@ -820,8 +820,10 @@ public final class FeatureStore implements AutoCloseable {
   /**
    * Erases one entity's history from every stored view of its entity (a privacy request): its rows
    * are hidden from every later read of the offline store at once and physically removed at its next
-   * rewrite of the data (see {@link EmbeddedOfflineStore#compact}); its online windows are dropped.
-   * Rows the online store holds for the key are not yet removed by this call.
+   * rewrite of the data (see {@link EmbeddedOfflineStore#compact}); the key itself is then forgotten
+   * ({@link OfflineStore#forgetKey}: it leaves the key log at once, and a later row with the same key
+   * starts a new history); its online windows are dropped. Rows the online store holds for the key
+   * are not yet removed by this call.
    *
    * @param entity the entity's name
    * @param key the entity's key
@@ -844,6 +846,7 @@ public final class FeatureStore implements AutoCloseable {
         }
       }
     }
+    offline.forgetKey(e, project(key, e));
     return erased;
   }
 

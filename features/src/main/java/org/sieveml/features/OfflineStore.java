@@ -79,6 +79,16 @@ public interface OfflineStore extends AutoCloseable {
   long erase(ViewDefinition view, EntityKey key);
 
   /**
+   * Forgets an entity key after its history was erased from every view of its entity: the key's own
+   * bytes leave the store's files (not just the rows), and a later row with the same key starts a
+   * new history. The default does nothing, for stores that keep no key mapping.
+   *
+   * @param entity the entity
+   * @param key the key
+   */
+  default void forgetKey(Entity entity, EntityKey key) {}
+
+  /**
    * The sequence number the next row appended to a view will get.
    *
    * @param view the view

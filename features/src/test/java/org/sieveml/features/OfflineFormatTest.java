@@ -44,7 +44,8 @@ import org.sieveml.core.FeatureType;
  *
  * <p>What the generator does (and the test expects): 40 rows ({@link #row} rule, rows 0..39, users
  * {@code u<i % 4>}) ingested as history and sealed into {@code seg-000000000001.svs} by a read; user
- * {@code u1} erased (a tombstone covering sequences up to 39 in the MANIFEST); rows 40..43 pushed at
+ * {@code u1} erased (a tombstone covering sequences up to 39 in the MANIFEST, and its key forgotten: an
+ * {@code 'X'} record keeps id 1 taken in the key log, its later rows use id 4); rows 40..43 pushed at
  * {@link #PUSH1} and rows 44..47 at {@link #PUSH2}, left as two records in {@code wal.log}.
  */
 class OfflineFormatTest {

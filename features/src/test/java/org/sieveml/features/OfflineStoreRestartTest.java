@@ -160,4 +160,49 @@ class OfflineStoreRestartTest {
     assertTrue(e.getMessage().contains("user.keys") && e.getMessage().contains("entity id 3"), e.getMessage());
     again.close();
   }
+
+  /** An erased key leaves the key log at once; the same key later starts a new history. */
+  @Test
+  void anErasedKeyLeavesTheKeyLog(@TempDir Path dir) throws Exception {
+    FeatureRegistry reg = new FeatureRegistry();
+    reg.apply(FeatureStoreTest.USER);
+    reg.apply(FeatureStoreTest.profile(java.time.Duration.ofDays(3000)));
+    FeatureService svc = FeatureService.builder("svc").features("profile").build();
+    reg.apply(svc);
+    FeatureStore store = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    String secret = "alice@example.org";
+    EventBatch.Builder b = EventBatch.builder(reg.view("profile").schema());
+    b.add(EntityKey.of("user_id", secret), 1_000, 1_000, 1.0, 1L, "x");
+    b.add(EntityKey.of("user_id", "bob"), 1_000, 1_000, 2.0, 2L, "y");
+    store.ingest("profile", b.build());
+    assertEquals(1, store.erase("user", EntityKey.of("user_id", secret)));
+    byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
+    Path keys = dir.resolve("entities").resolve("user.keys");
+    assertTrue(!contains(java.nio.file.Files.readAllBytes(keys), needle), "the key log no longer holds the key");
+    store.ingest("profile", EventBatch.builder(reg.view("profile").schema())
+        .add(EntityKey.of("user_id", secret), 5_000, 5_000, 9.0, 9L, "z").build());
+    store.close();
+    FeatureStore again = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    FeatureFrame f = again.getHistoricalFeatures(EntityRows.of(List.of(EntityKey.of("user_id", secret),
+        EntityKey.of("user_id", secret), EntityKey.of("user_id", "bob")), new long[] {2_000, 6_000, 2_000}, null), svc)
+        .frame();
+    int score = f.schema().indexOf("score");
+    assertEquals(-1.0, f.asDouble(0, score), "the erased history stays erased after a restart");
+    assertEquals(9.0, f.asDouble(1, score), "the same key after the erasure is a new history");
+    assertEquals(2.0, f.asDouble(2, score), "other keys are untouched");
+    again.close();
+  }
+
+  private static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
 }

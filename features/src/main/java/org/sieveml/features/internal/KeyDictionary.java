@@ -72,12 +72,44 @@ public final class KeyDictionary {
     if (id != keys.size()) {
       throw new IllegalStateException("key id " + id + " out of order, expected " + keys.size());
     }
+    if (key == null) { // a forgotten key: its id stays taken
+      keys.add(null);
+      return;
+    }
     Long before = ids.get(key);
     if (before != null) {
       throw new IllegalStateException("key " + key + " restored as id " + id + " already has id " + before);
     }
     keys.add(key);
     ids.put(key, id);
+  }
+
+  /**
+   * Forgets a key (after every row using it was erased): its id stays taken and is never reused, a
+   * later row with the same key gets a new id.
+   *
+   * @param key the key
+   * @return its former id, or {@link #UNKNOWN} when it had none (or the dictionary is in long mode)
+   */
+  public synchronized long forget(EntityKey key) {
+    if (mode != 2) {
+      return UNKNOWN;
+    }
+    Long id = ids.remove(key);
+    if (id == null) {
+      return UNKNOWN;
+    }
+    keys.set((int) (long) id, null);
+    return id;
+  }
+
+  /**
+   * The keys by id in dictionary mode, null for forgotten ids.
+   *
+   * @return a copy
+   */
+  public synchronized List<EntityKey> keysById() {
+    return new ArrayList<>(keys);
   }
 
   /**

@@ -52,6 +52,7 @@ public final class RecordLog implements AutoCloseable {
   private volatile long written;
   private volatile long forced;
   private final Object forceLock = new Object();
+  private volatile boolean dirSyncPending; // a rename whose directory sync failed: done before the next force
 
   private RecordLog(Path file, FileIo io, byte[] magic, int version) {
     this.file = file;
@@ -268,15 +269,16 @@ public final class RecordLog implements AutoCloseable {
    * @throws IOException on an I/O error
    */
   public void force(long upTo) throws IOException {
-    if (forced >= upTo) {
+    if (forced >= upTo && !dirSyncPending) {
       return;
     }
     synchronized (forceLock) {
-      if (forced >= upTo) {
+      if (forced >= upTo && !dirSyncPending) {
         return;
       }
       long target = written;
       channel.force(false);
+      syncDirectoryIfPending();
       forced = target;
     }
   }
@@ -296,7 +298,7 @@ public final class RecordLog implements AutoCloseable {
    * @return true when a force is due
    */
   public boolean dirty() {
-    return forced < written;
+    return forced < written || dirSyncPending;
   }
 
   /**
@@ -313,6 +315,48 @@ public final class RecordLog implements AutoCloseable {
       written = HEADER;
       forced = HEADER;
       channel.force(true);
+    }
+  }
+
+  /**
+   * Replaces the whole log with the given records, atomically: they are written to a new file that is
+   * forced and renamed over this one, and the directory is synced, before this log appends to it.
+   * Used to scrub records (an erased key) that must leave the disk.
+   *
+   * @param records the payloads of the new log, in order
+   * @throws IOException on an I/O error; the old log is then unchanged
+   */
+  public synchronized void replaceWith(List<ByteBuffer> records) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".rewrite");
+    io.delete(tmp);
+    try (RecordLog t = open(tmp, io, magic, version, new ArrayList<>())) {
+      for (ByteBuffer r : records) {
+        t.append(r.duplicate());
+      }
+      t.force();
+    }
+    synchronized (forceLock) {
+      io.rename(tmp, file);
+      // from here on the file under this name is the new one, whatever happens next
+      FileChannel old = channel;
+      channel = io.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      end = channel.size();
+      written = end;
+      forced = end;
+      dirSyncPending = true;
+      try {
+        old.close();
+      } catch (IOException ignored) {
+        // the old file is unlinked; nothing more is written to it
+      }
+      syncDirectoryIfPending();
+    }
+  }
+
+  private void syncDirectoryIfPending() throws IOException {
+    if (dirSyncPending) {
+      io.syncDirectory(file.getParent());
+      dirSyncPending = false;
     }
   }
 
