@@ -193,6 +193,39 @@ class OfflineStoreRestartTest {
     again.close();
   }
 
+  /** A write-ahead log record cut cleanly out of the middle is noticed by the sequence numbers. */
+  @Test
+  void aWalRecordMissingFromTheMiddleIsRefused(@TempDir Path dir) throws Exception {
+    FeatureRegistry reg = new FeatureRegistry();
+    reg.apply(FeatureStoreTest.USER);
+    reg.apply(FeatureStoreTest.profile(java.time.Duration.ofDays(3)));
+    FeatureService svc = FeatureService.builder("svc").features("profile").build();
+    reg.apply(svc);
+    FeatureStore store = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    for (int b = 0; b < 3; b++) {
+      store.push("profile", EventBatch.builder(reg.view("profile").schema())
+          .add(EntityKey.of("user_id", "u" + b), 1_000, 1_000, 1.0 * b, 1L, "x").build());
+    }
+    store.close();
+    Path wal = dir.resolve("views").resolve("profile").resolve("wal.log");
+    byte[] bytes = java.nio.file.Files.readAllBytes(wal);
+    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    List<Integer> starts = new ArrayList<>();
+    for (int p = 16; p < bytes.length; p += 12 + bb.getInt(p + 4)) {
+      starts.add(p);
+    }
+    assertEquals(3, starts.size(), "three records");
+    byte[] cut = new byte[bytes.length - (starts.get(2) - starts.get(1))];
+    System.arraycopy(bytes, 0, cut, 0, starts.get(1));
+    System.arraycopy(bytes, starts.get(2), cut, starts.get(1), bytes.length - starts.get(2));
+    java.nio.file.Files.write(wal, cut);
+    EmbeddedOfflineStore reopened = EmbeddedOfflineStore.open(dir);
+    StorageCorruptedException e = org.junit.jupiter.api.Assertions.assertThrows(StorageCorruptedException.class,
+        () -> reopened.nextSequence(reg.view("profile")));
+    assertTrue(e.getMessage().contains("wal.log") && e.getMessage().contains("a record is missing"), e.getMessage());
+    reopened.close();
+  }
+
   private static boolean contains(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {

@@ -231,6 +231,8 @@ public final class ViewLog implements AutoCloseable {
     List<ByteBuffer> records = new ArrayList<>();
     wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, records);
     long replayed = 0;
+    long prevMaxSeq = Long.MIN_VALUE;
+    int recordIndex = 0;
     for (ByteBuffer rec : records) {
       ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
       d.put(rec).flip();
@@ -245,6 +247,15 @@ public final class ViewLog implements AutoCloseable {
         throw new StorageCorruptedException(dir.resolve(WAL), -1, "a record has schema " + s.schema() + ", expected "
             + schema);
       }
+      if (s.size() > 0) {
+        // records are appended in sequence order under the view's lock: a jump means a lost record
+        if (prevMaxSeq != Long.MIN_VALUE && s.minSeq() != prevMaxSeq + 1) {
+          throw new StorageCorruptedException(dir.resolve(WAL), -1, "record " + recordIndex + " starts at sequence "
+              + s.minSeq() + " but the record before it ended at " + prevMaxSeq + ": a record is missing");
+        }
+        prevMaxSeq = s.maxSeq();
+      }
+      recordIndex++;
       if (s.size() == 0 || s.maxSeq() < walFloor) {
         continue; // already sealed into a segment before a crash cut the log
       }
