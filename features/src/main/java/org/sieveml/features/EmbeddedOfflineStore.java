@@ -295,11 +295,8 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       io.createDirectories(file.getParent());
       // a rewrite (forgetKey) interrupted before its rename: the log itself is intact
       io.delete(file.resolveSibling(file.getFileName() + ".rewrite"));
-      List<ByteBuffer> records = new ArrayList<>();
-      RecordLog log = RecordLog.open(file, io, KEYS_MAGIC, KEYS_VERSION, records);
-      for (ByteBuffer r : records) {
-        decodeKeyRecord(r, d, file);
-      }
+      RecordLog log = RecordLog.open(file, io, KEYS_MAGIC, KEYS_VERSION, new ArrayList<>(),
+          r -> decodeKeyRecord(r, d, file)); // decoded before a torn tail is cut: a refusal changes nothing
       d.journal(new KeyDictionary.Journal() {
         @Override
         public void mode(boolean longMode) {
@@ -362,6 +359,11 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         }
         d.restoreMode(m == 1);
         return;
+      }
+      if ((kind == 'X' || kind == 'K') && !d.dictionaryMode()) {
+        // the mode is journaled before the first key: a key without it means a record was lost
+        throw new StorageCorruptedException(file, -1, "a key record comes before the record that puts the entity "
+            + "in dictionary mode: a record is missing");
       }
       if (kind == 'X') { // a key forgotten after its erasure: the id stays taken
         d.restoreKey(r.getLong(), null);

@@ -874,16 +874,16 @@ class OfflineFormatFuzzTest {
     Files.deleteIfExists(file);
     Files.write(file, bytes);
     List<ByteBuffer> records = new ArrayList<>();
-    RecordLog log = RecordLog.open(file, FileIo.DEFAULT, EmbeddedOfflineStore.KEYS_MAGIC,
-        EmbeddedOfflineStore.KEYS_VERSION, records);
-    log.close();
     KeyDictionary d = new KeyDictionary("user", List.of("user_id"));
+    // as the store opens it: every record decoded before a torn tail is cut
+    RecordLog log = RecordLog.open(file, FileIo.DEFAULT, EmbeddedOfflineStore.KEYS_MAGIC,
+        EmbeddedOfflineStore.KEYS_VERSION, records, r -> EmbeddedOfflineStore.decodeKeyRecord(r, d, file));
+    log.close();
     int keyRecords = 0;
     for (ByteBuffer r : records) {
       if (r.remaining() > 0 && (r.get(0) == 'K' || r.get(0) == 'X')) {
         keyRecords++;
       }
-      EmbeddedOfflineStore.decodeKeyRecord(r, d, file);
     }
     StringBuilder sb = new StringBuilder().append(records.size()).append(" records, long mode ").append(d.longMode());
     for (int id = 0; id < keyRecords; id++) {

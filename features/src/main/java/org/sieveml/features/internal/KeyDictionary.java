@@ -151,6 +151,15 @@ public final class KeyDictionary {
   }
 
   /**
+   * Whether ids are assigned in first-seen order (the mode is fixed and not long mode).
+   *
+   * @return true in dictionary mode
+   */
+  public boolean dictionaryMode() {
+    return mode == 2;
+  }
+
+  /**
    * Checks that a key has the entity's join keys.
    *
    * @param key the key

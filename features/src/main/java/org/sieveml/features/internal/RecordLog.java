@@ -75,6 +75,25 @@ public final class RecordLog implements AutoCloseable {
    */
   public static RecordLog open(Path file, FileIo io, byte[] magic, int version, List<ByteBuffer> records)
       throws IOException {
+    return open(file, io, magic, version, records, null);
+  }
+
+  /**
+   * Opens (creating if absent) a log, returning its intact records, each checked by the caller before
+   * anything in the file changes: a refused record leaves the file exactly as it was.
+   *
+   * @param file the file
+   * @param io file operations
+   * @param magic 8 bytes naming the kind of log
+   * @param version the format version
+   * @param records receives each intact record's payload in order
+   * @param check called with each intact record (a duplicate) in order; throws to refuse the file; or null
+   * @return the open log, positioned after the last intact record
+   * @throws IOException on an I/O error
+   * @throws StorageCorruptedException when intact data follows damage, or from {@code check}
+   */
+  public static RecordLog open(Path file, FileIo io, byte[] magic, int version, List<ByteBuffer> records,
+      java.util.function.Consumer<ByteBuffer> check) throws IOException {
     RecordLog log = new RecordLog(file, io, magic, version);
     boolean existed = Files.exists(file);
     log.channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -93,7 +112,7 @@ public final class RecordLog implements AutoCloseable {
         io.syncDirectory(file.getParent());
         log.end = HEADER;
       } else {
-        log.recover(size, records);
+        log.recover(size, records, check);
       }
     } catch (IOException | RuntimeException e) {
       try {
@@ -118,7 +137,8 @@ public final class RecordLog implements AutoCloseable {
     return h;
   }
 
-  private void recover(long size, List<ByteBuffer> out) throws IOException {
+  private void recover(long size, List<ByteBuffer> out, java.util.function.Consumer<ByteBuffer> check)
+      throws IOException {
     ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
     readFully(h, 0);
     h.flip();
@@ -135,6 +155,8 @@ public final class RecordLog implements AutoCloseable {
           + " bytes of records, refusing to reset it");
     }
     long pos = HEADER;
+    long tornAt = -1;
+    String tornProblem = null;
     ByteBuffer rh = ByteBuffer.allocate(RECORD_HEADER).order(ByteOrder.LITTLE_ENDIAN);
     while (pos < size) {
       String problem = null;
@@ -171,15 +193,24 @@ public final class RecordLog implements AutoCloseable {
           throw new StorageCorruptedException(file, pos, problem + ", and an intact record follows at byte " + next
               + ": refusing to drop it");
         }
-        LOG.warn("{}: {} at byte {} ({} bytes to the end, no intact record after it): a write torn by a crash, "
-            + "never acknowledged; cutting it off", file, problem, pos, size - pos);
-        channel.truncate(pos);
-        channel.force(true);
+        tornAt = pos;
+        tornProblem = problem;
         break;
       }
       payload.rewind();
       out.add(payload);
       pos += RECORD_HEADER + payload.capacity();
+    }
+    if (check != null) {
+      for (ByteBuffer r : out) { // the caller's checks run before anything in the file changes
+        check.accept(r.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+      }
+    }
+    if (tornAt >= 0) {
+      LOG.warn("{}: {} at byte {} ({} bytes to the end, no intact record after it): a write torn by a crash, "
+          + "never acknowledged; cutting it off", file, tornProblem, tornAt, size - tornAt);
+      channel.truncate(tornAt);
+      channel.force(true);
     }
     end = pos;
   }

@@ -228,12 +228,10 @@ public final class ViewLog implements AutoCloseable {
         }
       }
     }
-    List<ByteBuffer> records = new ArrayList<>();
-    wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, records);
-    long replayed = 0;
-    long prevMaxSeq = Long.MIN_VALUE;
-    int recordIndex = 0;
-    for (ByteBuffer rec : records) {
+    List<SegmentFile.Segment> decoded = new ArrayList<>();
+    long[] prevMaxSeq = {Long.MIN_VALUE};
+    // every record is decoded and checked before a torn tail is cut: a refusal changes no file
+    wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, new ArrayList<>(), rec -> {
       ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
       d.put(rec).flip();
       SegmentFile.Segment s;
@@ -249,13 +247,17 @@ public final class ViewLog implements AutoCloseable {
       }
       if (s.size() > 0) {
         // records are appended in sequence order under the view's lock: a jump means a lost record
-        if (prevMaxSeq != Long.MIN_VALUE && s.minSeq() != prevMaxSeq + 1) {
-          throw new StorageCorruptedException(dir.resolve(WAL), -1, "record " + recordIndex + " starts at sequence "
-              + s.minSeq() + " but the record before it ended at " + prevMaxSeq + ": a record is missing");
+        if (prevMaxSeq[0] != Long.MIN_VALUE && s.minSeq() != prevMaxSeq[0] + 1) {
+          throw new StorageCorruptedException(dir.resolve(WAL), -1, "record " + decoded.size()
+              + " starts at sequence " + s.minSeq() + " but the record before it ended at " + prevMaxSeq[0]
+              + ": a record is missing");
         }
-        prevMaxSeq = s.maxSeq();
+        prevMaxSeq[0] = s.maxSeq();
       }
-      recordIndex++;
+      decoded.add(s);
+    });
+    long replayed = 0;
+    for (SegmentFile.Segment s : decoded) {
       if (s.size() == 0 || s.maxSeq() < walFloor) {
         continue; // already sealed into a segment before a crash cut the log
       }
