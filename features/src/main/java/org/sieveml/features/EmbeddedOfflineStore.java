@@ -608,24 +608,26 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     KeyDictionary dict = dictionary(entity);
     Dictionary d = dictionaries.get(entity.name());
     synchronized (dict) { // no new key is journaled while the log is rewritten
-      long id = dict.forget(key);
-      if (id == KeyDictionary.UNKNOWN || d.log == null) {
+      if (!dict.dictionaryMode() || dict.lookup(key) == KeyDictionary.UNKNOWN) {
         return;
       }
-      List<ByteBuffer> records = new ArrayList<>();
-      records.add(ByteBuffer.allocate(2).put((byte) 'M').put((byte) 2).flip());
-      List<EntityKey> keys = dict.keysById();
-      for (int i = 0; i < keys.size(); i++) {
-        records.add(keys.get(i) == null
-            ? ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN).put((byte) 'X').putLong(i).flip()
-            : encodeKey(i, keys.get(i)));
+      if (d.log != null) { // the file first: memory forgets the key only once the disk has
+        List<ByteBuffer> records = new ArrayList<>();
+        records.add(ByteBuffer.allocate(2).put((byte) 'M').put((byte) 2).flip());
+        List<EntityKey> keys = dict.keysById();
+        for (int i = 0; i < keys.size(); i++) {
+          records.add(keys.get(i) == null || keys.get(i).equals(key)
+              ? ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN).put((byte) 'X').putLong(i).flip()
+              : encodeKey(i, keys.get(i)));
+        }
+        try {
+          d.log.replaceWith(records);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot rewrite the key log of entity '" + entity.name() + "' without the "
+              + "erased key: " + e.getMessage(), e);
+        }
       }
-      try {
-        d.log.replaceWith(records);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot rewrite the key log of entity '" + entity.name() + "' without the "
-            + "erased key: " + e.getMessage(), e);
-      }
+      dict.forget(key);
     }
   }
 

@@ -245,8 +245,9 @@ public final class ViewLog implements AutoCloseable {
         throw new StorageCorruptedException(dir.resolve(WAL), -1, "a record has schema " + s.schema() + ", expected "
             + schema);
       }
-      if (s.size() > 0) {
+      if (s.size() > 0 && s.maxSeq() >= walFloor) {
         // records are appended in sequence order under the view's lock: a jump means a lost record
+        // (records below the floor were sealed already; a batch segment may follow them in sequence)
         if (prevMaxSeq[0] != Long.MIN_VALUE && s.minSeq() != prevMaxSeq[0] + 1) {
           throw new StorageCorruptedException(dir.resolve(WAL), -1, "record " + decoded.size()
               + " starts at sequence " + s.minSeq() + " but the record before it ended at " + prevMaxSeq[0]
@@ -269,6 +270,8 @@ public final class ViewLog implements AutoCloseable {
     }
     if (replayed > 0) {
       LOG.info("view '{}': replayed {} rows from the write-ahead log", view, replayed);
+    } else if (wal.recordBytes() > 0) {
+      wal.reset(); // only records already sealed before a crash: cut them now
     }
     snapshot = new Snapshot(segs, tombs);
   }
@@ -496,7 +499,7 @@ public final class ViewLog implements AutoCloseable {
   }
 
   private SegmentFile.Segment writeSegment(SegmentFile.Source src) throws IOException {
-    String name = String.format("seg-%012d.svs", ++segCounter);
+    String name = String.format("seg-%012d.svs", nextSegmentNumber());
     if (dir == null) {
       long size = SegmentFile.size(src);
       if (size > Integer.MAX_VALUE) {
@@ -528,6 +531,10 @@ public final class ViewLog implements AutoCloseable {
     io.rename(tmp, file);
     io.syncDirectory(dir);
     return map(file, name);
+  }
+
+  private synchronized long nextSegmentNumber() {
+    return ++segCounter; // merges write segments outside the lock: numbers are handed out under it
   }
 
   /** Writes and publishes a manifest (atomically, directory synced), then the snapshot. */
@@ -647,11 +654,23 @@ public final class ViewLog implements AutoCloseable {
    * erasures. Blocks until done.
    */
   public void compact() {
-    waitForMerge();
-    synchronized (this) {
-      checkOpen();
-      sealLocked();
-      merging = true;
+    synchronized (mergeDone) { // wait for a running merge and claim the slot in one step
+      while (true) {
+        synchronized (this) {
+          if (!merging) {
+            checkOpen();
+            sealLocked();
+            merging = true;
+            break;
+          }
+        }
+        try {
+          mergeDone.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for a merge of view '" + view + "'", e);
+        }
+      }
     }
     try {
       List<SegmentFile.Segment> all = snapshot.segments;
