@@ -1060,56 +1060,6 @@ public final class SegmentFile {
     }
 
     /**
-     * This segment as a source for rewriting (a merge of one).
-     *
-     * @return the source
-     */
-    public Source asSource() {
-      Segment s = this;
-      return new Source() {
-        @Override
-        public int rows() {
-          return rows;
-        }
-
-        @Override
-        public FeatureSchema schema() {
-          return schema;
-        }
-
-        @Override
-        public long key(int column, int row) {
-          return s.key(column, row);
-        }
-
-        @Override
-        public boolean present(int row, int col) {
-          return isPresent(row, col);
-        }
-
-        @Override
-        public double number(int row, int col) {
-          return asDouble(row, col);
-        }
-
-        @Override
-        public long integral(int row, int col) {
-          return getLong(row, col);
-        }
-
-        @Override
-        public String string(int row, int col) {
-          return getString(row, col);
-        }
-
-        @Override
-        public float[] embedding(int row, int col) {
-          return getEmbedding(row, col);
-        }
-      };
-    }
-
-    /**
      * A key column value.
      *
      * @param column 0 id, 1 event, 2 created, 3 ingested, 4 seq

@@ -654,24 +654,7 @@ public final class ViewLog implements AutoCloseable {
    * erasures. Blocks until done.
    */
   public void compact() {
-    synchronized (mergeDone) { // wait for a running merge and claim the slot in one step
-      while (true) {
-        synchronized (this) {
-          if (!merging) {
-            checkOpen();
-            sealLocked();
-            merging = true;
-            break;
-          }
-        }
-        try {
-          mergeDone.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for a merge of view '" + view + "'", e);
-        }
-      }
-    }
+    awaitMergeSlot(true);
     try {
       List<SegmentFile.Segment> all = snapshot.segments;
       if (!all.isEmpty()) {
@@ -703,11 +686,20 @@ public final class ViewLog implements AutoCloseable {
     }
   }
 
-  private void waitForMerge() {
+  /**
+   * Waits until no merge runs; with {@code claim}, also seals the buffered rows and takes the merge
+   * slot in the same step, so no merge can start in between.
+   */
+  private void awaitMergeSlot(boolean claim) {
     synchronized (mergeDone) {
       while (true) {
         synchronized (this) {
           if (!merging) {
+            if (claim) {
+              checkOpen();
+              sealLocked();
+              merging = true;
+            }
             return;
           }
         }
@@ -1185,7 +1177,7 @@ public final class ViewLog implements AutoCloseable {
         return;
       }
     }
-    waitForMerge();
+    awaitMergeSlot(false);
     synchronized (this) {
       closed = true;
       try {
