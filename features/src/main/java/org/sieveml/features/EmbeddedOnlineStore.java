@@ -51,6 +51,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private static final byte CLEAR = 2;
 
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, OnlineRow>> views = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentHashMap<Object, WindowTiles>> tiles = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> marks = new ConcurrentHashMap<>();
   private final Path dir;
   private final RowCodec codec = new RowCodec();
   private final Object walLock = new Object();
@@ -353,8 +355,73 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   }
 
   @Override
+  public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
+    for (WindowTiles d : deltas) {
+      m.compute(mapKey(d.key()), (k, old) -> WindowTiles.merge(old, d, retention));
+    }
+  }
+
+  @Override
+  public void putTiles(String view, List<WindowTiles> sets) {
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
+    for (WindowTiles t : sets) {
+      if (t.size() == 0) {
+        m.remove(mapKey(t.key()));
+      } else {
+        m.put(mapKey(t.key()), t);
+      }
+    }
+  }
+
+  @Override
+  public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
+    List<WindowTiles> out = new ArrayList<>(keys.size());
+    for (EntityKey k : keys) {
+      out.add(m == null ? null : m.get(mapKey(k)));
+    }
+    return out;
+  }
+
+  /**
+   * Reads one key's tiles without allocating a list.
+   *
+   * @param view the view's name
+   * @param key the key
+   * @return the tiles or null
+   */
+  public WindowTiles readTiles(String view, EntityKey key) {
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
+    return m == null ? null : m.get(mapKey(key));
+  }
+
+  @Override
+  public void erase(String view, EntityKey key) {
+    ConcurrentHashMap<Object, OnlineRow> r = views.get(view);
+    if (r != null) {
+      r.remove(mapKey(key));
+    }
+    ConcurrentHashMap<Object, WindowTiles> t = tiles.get(view);
+    if (t != null) {
+      t.remove(mapKey(key));
+    }
+  }
+
+  @Override
+  public long readMark(String name) {
+    return marks.getOrDefault(name, Long.MIN_VALUE);
+  }
+
+  @Override
+  public void advanceMark(String name, long value) {
+    marks.merge(name, value, Math::max);
+  }
+
+  @Override
   public void clear(String view) {
     views.remove(view);
+    tiles.remove(view);
     if (dir != null) {
       log(CLEAR, view, null);
     }

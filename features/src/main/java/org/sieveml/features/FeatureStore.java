@@ -351,7 +351,7 @@ public final class FeatureStore implements AutoCloseable {
       String keyName = batch.hasLongKeys() ? v.entity().joinKeys().get(0) : null;
       for (int i = 0; i < batch.size(); i++) {
         EntityKey key = batch.hasLongKeys() ? EntityKey.of(keyName, batch.longKey(i)) : batch.key(i);
-        rows.add(new OnlineRow(key, batch.values().row(i), batch.eventTime(i), batch.createdTime(i)));
+        rows.add(new OnlineRow(key, batch.values().row(i), batch.eventTime(i), batch.createdTime(i), now, v.version()));
       }
       online.write(view, rows);
     }
@@ -760,7 +760,7 @@ public final class FeatureStore implements AutoCloseable {
         if (r + 1 < size && chunk.key(r + 1).equals(chunk.key(r))) {
           continue;
         }
-        out.add(new OnlineRow(chunk.key(r), values.row(r), chunk.eventTime(r), chunk.createdTime(r)));
+        out.add(new OnlineRow(chunk.key(r), values.row(r), chunk.eventTime(r), chunk.createdTime(r), clock.getAsLong(), v.version()));
         if (out.size() == CHUNK) {
           counts[2] += online.write(view, out);
           counts[1] += out.size();

@@ -4,16 +4,22 @@ import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureVector;
 
 /**
- * The latest values of one entity in one view, as an {@link OnlineStore} keeps them.
+ * The latest values of one entity in one feature view, as an {@link OnlineStore} keeps them: the
+ * values, the three times of the row (bitemporal: when it happened, when it was created, when the store
+ * ingested it) and the version of the view definition it was written under.
  *
  * <p>Immutable and thread-safe.
  *
  * @param key the entity key
  * @param values the view's features
  * @param eventTime the event time of the values, epoch milliseconds
- * @param createdTime when they were created (ingested), epoch milliseconds
+ * @param createdTime when they were created upstream, epoch milliseconds
+ * @param ingestedTime when the store ingested them (pushed or materialized), epoch milliseconds
+ * @param version the {@link ViewDefinition#version()} the row was written under; empty for rows of a
+ *     format that had no version (never served as live)
  */
-public record OnlineRow(EntityKey key, FeatureVector values, long eventTime, long createdTime) {
+public record OnlineRow(EntityKey key, FeatureVector values, long eventTime, long createdTime, long ingestedTime,
+    String version) {
 
   /**
    * Checks the fields.
@@ -22,22 +28,27 @@ public record OnlineRow(EntityKey key, FeatureVector values, long eventTime, lon
    * @param values the values
    * @param eventTime the event time
    * @param createdTime the created time
+   * @param ingestedTime the ingestion time
+   * @param version the definition version
    */
   public OnlineRow {
-    if (key == null || values == null) {
-      throw new IllegalArgumentException("online row needs a key and values, had key=" + key + ", values=" + values);
+    if (key == null || values == null || version == null) {
+      throw new IllegalArgumentException("online row needs a key, values and a version, had key=" + key + ", values="
+          + values + ", version=" + version);
     }
   }
 
   /**
-   * Whether this row is newer than another: a later event time, or the same event time and a later
-   * created time. Writes keep the newer row.
+   * Whether this row should replace {@code other} in a store: always when {@code other} is absent or of
+   * another definition version (the newest definition written wins, so a replaced definition's rows go
+   * away as soon as they are rewritten); within one version when it has a later event time, or the same
+   * event time and a later or equal created time. Every store applies this rule atomically per key.
    *
-   * @param other the other row, or null
+   * @param other the stored row, or null
    * @return true if this one should replace {@code other}
    */
   public boolean isNewerThan(OnlineRow other) {
-    return other == null || eventTime > other.eventTime
+    return other == null || !version.equals(other.version) || eventTime > other.eventTime
         || (eventTime == other.eventTime && createdTime >= other.createdTime);
   }
 }

@@ -4,18 +4,22 @@ import java.util.List;
 import org.sieveml.core.EntityKey;
 
 /**
- * Where served features live: the latest row per (view, entity). {@link EmbeddedOnlineStore} is the
- * in-process default; {@link CachingOnlineStore} puts a Caffeine hot tier in front of any store; other
- * implementations (e.g. a shared Redis) plug in here without changing the host's code.
+ * Where served state lives: per (view, entity) the latest {@link OnlineRow} of a feature view and the
+ * {@link WindowTiles} of an aggregation view, plus named marks (materialization high-water marks).
+ * {@link EmbeddedOnlineStore} is the in-process default; {@link CachingOnlineStore} puts a Caffeine hot
+ * tier in front of any store; {@code RedisOnlineStore} shares state between replicas. Everything the
+ * {@link FeatureStore} serves goes through this interface, so a restart or a second replica on the
+ * same store serves the same values.
  *
- * <p>Contract for implementations: thread-safe; a write never replaces a row with an older one
- * ({@link OnlineRow#isNewerThan}), atomically per key under concurrent writers; a read never returns
- * a torn row. TTL is not the store's business: the {@link FeatureStore} applies it on every read.
+ * <p>Contract for implementations: thread-safe; every write is atomic per key under concurrent
+ * writers (in any process sharing the store): rows follow {@link OnlineRow#isNewerThan}, tiles
+ * {@link WindowTiles#merge}; a read never returns a torn row or tile set. TTL, versions and statuses
+ * are not the store's business: the {@link FeatureStore} applies them on every read.
  */
 public interface OnlineStore extends AutoCloseable {
 
   /**
-   * Writes rows of one view, keeping per key whichever is newer.
+   * Writes rows of one view, keeping per key whichever is newer ({@link OnlineRow#isNewerThan}).
    *
    * @param view the view's name
    * @param rows the rows (keys may repeat: the newest wins)
@@ -33,7 +37,59 @@ public interface OnlineStore extends AutoCloseable {
   List<OnlineRow> read(String view, List<EntityKey> keys);
 
   /**
-   * Removes every row of a view (used when a view's definition is replaced).
+   * Adds partial aggregates to keys' window tiles: per delta, atomically,
+   * {@code stored = WindowTiles.merge(stored, delta, retention)}.
+   *
+   * @param view the aggregation view's name
+   * @param deltas one delta per key (keys distinct)
+   * @param retention which tiles are no longer needed
+   */
+  void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention);
+
+  /**
+   * Replaces keys' window tiles entirely (a rebuild by materialization): per set, atomically. A set
+   * without tiles removes the key's tiles.
+   *
+   * @param view the aggregation view's name
+   * @param tiles one set per key (keys distinct)
+   */
+  void putTiles(String view, List<WindowTiles> tiles);
+
+  /**
+   * Reads keys' window tiles.
+   *
+   * @param view the aggregation view's name
+   * @param keys the keys
+   * @return one entry per key, in order: its tiles, or null when it has none
+   */
+  List<WindowTiles> readTiles(String view, List<EntityKey> keys);
+
+  /**
+   * Removes one entity's row and tiles of a view (a privacy erasure).
+   *
+   * @param view the view's name
+   * @param key the entity key
+   */
+  void erase(String view, EntityKey key);
+
+  /**
+   * Reads a named mark (e.g. how far a view has been materialized).
+   *
+   * @param name the mark's name
+   * @return its value, or {@code Long.MIN_VALUE} when it was never set
+   */
+  long readMark(String name);
+
+  /**
+   * Raises a named mark: atomically {@code mark = max(mark, value)}.
+   *
+   * @param name the mark's name
+   * @param value the new value
+   */
+  void advanceMark(String name, long value);
+
+  /**
+   * Removes every row and tile of a view (used when a view's data is dropped).
    *
    * @param view the view's name
    */

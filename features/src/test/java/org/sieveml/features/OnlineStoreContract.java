@@ -56,7 +56,7 @@ abstract class OnlineStoreContract {
   static OnlineRow row(EntityKey key, long event, long created, double d) {
     FeatureVector v = FeatureVector.builder(SCHEMA).setDouble("d", d).setLong("l", event).setBoolean("b", d > 0)
         .setString("s", "v" + (long) d).setEmbedding("e", new float[] {(float) d, 1f, -2f}).build();
-    return new OnlineRow(key, v, event, created);
+    return new OnlineRow(key, v, event, created, created, "v1");
   }
 
   static EntityKey user(long id) {
@@ -67,7 +67,7 @@ abstract class OnlineStoreContract {
   void roundTripsEveryTypeAndMissingValues() {
     OnlineRow full = row(user(1), 100, 100, 3.5);
     FeatureVector sparse = FeatureVector.builder(SCHEMA).setDouble("d", -1).build();
-    OnlineRow partial = new OnlineRow(user(2), sparse, 50, 60);
+    OnlineRow partial = new OnlineRow(user(2), sparse, 50, 60, 60, "v1");
     assertEquals(2, store.write("v", List.of(full, partial)));
     List<OnlineRow> got = store.read("v", List.of(user(1), user(3), user(2)));
     assertEquals(3, got.size());

@@ -39,7 +39,7 @@ class PersistenceTest {
     if (id % 3 != 0) {
       b.setString("s", "naïve \"" + id + "\"\n");
     }
-    return new OnlineRow(EntityKey.of("user_id", id), b.build(), t, t + 1);
+    return new OnlineRow(EntityKey.of("user_id", id), b.build(), t, t + 1, t + 1, "v1");
   }
 
   @Test
@@ -52,7 +52,7 @@ class PersistenceTest {
     s.write("v", rows);
     s.write("v", List.of(row(5, 10))); // older: refused, not logged as applied
     OnlineRow composite = new OnlineRow(EntityKey.builder().put("user_id", 1L).put("item_id", "x").build(),
-        row(1, 5).values(), 5, 6);
+        row(1, 5).values(), 5, 6, 6, "v1");
     s.write("pair", List.of(composite));
     s.write("gone", List.of(row(1, 1)));
     s.clear("gone");

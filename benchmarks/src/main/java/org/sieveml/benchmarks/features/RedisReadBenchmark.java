@@ -92,7 +92,7 @@ public class RedisReadBenchmark {
       for (int f = 0; f < FEATURES; f++) {
         b.setDouble(f, r.nextGaussian());
       }
-      rows.add(new OnlineRow(EntityKey.of("user_id", (long) i), b.build(), 1_000, 1_000));
+      rows.add(new OnlineRow(EntityKey.of("user_id", (long) i), b.build(), 1_000, 1_000, 1_000, "v1"));
     }
     warm = RedisOnlineStore.builder(uri).build();
     cold = RedisOnlineStore.builder(uri).nearCache(0, java.time.Duration.ofSeconds(1)).build();

@@ -17,10 +17,37 @@ import org.sieveml.features.OnlineRow;
 
 /**
  * The binary form of one (view, online row) record: self-describing (view name, key names and typed
- * values, schema, present values), written with {@link DataOutputStream} primitives only — reading
- * never runs Java deserialization. Schemas are interned on decode. Thread-safe.
+ * values, event, created and ingestion time, definition version, schema, present values), written with
+ * {@link DataOutputStream} primitives only — reading never runs Java deserialization. Schemas are
+ * interned on decode. Thread-safe.
+ *
+ * <p>Format 2 (written): view, key, event time, created time, ingestion time, version (UTF), schema,
+ * values. Format 1 (read only, {@link #RowCodec(int)}): no ingestion time (taken as the created time)
+ * and no version (read as the empty version, which no view has: such rows are never served as live).
  */
 public final class RowCodec {
+
+  /** The format this codec writes. */
+  public static final int FORMAT = 2;
+
+  private final int readFormat;
+
+  /** A codec reading and writing format {@value #FORMAT}. */
+  public RowCodec() {
+    this(FORMAT);
+  }
+
+  /**
+   * A codec reading records of a given format (and writing the current one).
+   *
+   * @param readFormat 1 or 2
+   */
+  public RowCodec(int readFormat) {
+    if (readFormat != 1 && readFormat != FORMAT) {
+      throw new IllegalArgumentException("row format was " + readFormat + ", expected 1 or " + FORMAT);
+    }
+    this.readFormat = readFormat;
+  }
 
   private static final byte MISSING = 0;
   private static final byte LONG_KEY = 1;
@@ -55,6 +82,8 @@ public final class RowCodec {
       }
       out.writeLong(row.eventTime());
       out.writeLong(row.createdTime());
+      out.writeLong(row.ingestedTime());
+      out.writeUTF(row.version());
       FeatureVector values = row.values();
       FeatureSchema schema = values.schema();
       out.writeShort(schema.size());
@@ -148,6 +177,8 @@ public final class RowCodec {
     }
     long event = in.readLong();
     long created = in.readLong();
+    long ingested = readFormat == 1 ? created : in.readLong();
+    String version = readFormat == 1 ? "" : in.readUTF();
     FeatureSchema schema = in instanceof Bytes ? schemaOf((Bytes) in) : readSchema(in);
     int n = schema.size();
     FeatureVector.Builder b = FeatureVector.builder(schema);
@@ -177,7 +208,7 @@ public final class RowCodec {
           b.setEmbedding(i, e);
       }
     }
-    return new Decoded(view, new OnlineRow(kb.build(), b.build(), event, created));
+    return new Decoded(view, new OnlineRow(kb.build(), b.build(), event, created, ingested, version));
   }
 
   private FeatureSchema readSchema(java.io.DataInput in) throws IOException {

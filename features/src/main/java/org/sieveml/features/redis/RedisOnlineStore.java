@@ -333,6 +333,37 @@ public final class RedisOnlineStore implements OnlineStore {
   }
 
   @Override
+  public void addTiles(String view, List<org.sieveml.features.WindowTiles> deltas,
+      org.sieveml.features.WindowTiles.Retention retention) {
+    throw new UnsupportedOperationException("window tiles on Redis: in progress");
+  }
+
+  @Override
+  public void putTiles(String view, List<org.sieveml.features.WindowTiles> tiles) {
+    throw new UnsupportedOperationException("window tiles on Redis: in progress");
+  }
+
+  @Override
+  public List<org.sieveml.features.WindowTiles> readTiles(String view, List<EntityKey> keys) {
+    throw new UnsupportedOperationException("window tiles on Redis: in progress");
+  }
+
+  @Override
+  public void erase(String view, EntityKey key) {
+    throw new UnsupportedOperationException("erase on Redis: in progress");
+  }
+
+  @Override
+  public long readMark(String name) {
+    throw new UnsupportedOperationException("marks on Redis: in progress");
+  }
+
+  @Override
+  public void advanceMark(String name, long value) {
+    throw new UnsupportedOperationException("marks on Redis: in progress");
+  }
+
+  @Override
   public void clear(String view) {
     Objects.requireNonNull(view, "view");
     byte[] pattern = (prefix + ":" + escape(view) + ":*").getBytes(StandardCharsets.ISO_8859_1);

@@ -49,7 +49,7 @@ class RowCodecTest {
         }
       }
       EntityKey key = n % 2 == 0 ? EntityKey.of("user_id", r.nextLong()) : EntityKey.of("name", "k" + n + "|:");
-      OnlineRow row = new OnlineRow(key, b.build(), r.nextLong(), r.nextLong());
+      OnlineRow row = new OnlineRow(key, b.build(), r.nextLong(), r.nextLong(), r.nextLong(), "v" + r.nextInt(100));
       byte[] bytes = codec.encode("view-" + (n % 3), row);
       byte[] padded = new byte[bytes.length + 7];
       System.arraycopy(bytes, 0, padded, 3, bytes.length);

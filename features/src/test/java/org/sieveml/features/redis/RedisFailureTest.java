@@ -40,7 +40,7 @@ class RedisFailureTest {
   }
 
   static OnlineRow row(long id, long t, double x) {
-    return new OnlineRow(EntityKey.of("user_id", id), FeatureVector.builder(SCHEMA).setDouble("x", x).build(), t, t);
+    return new OnlineRow(EntityKey.of("user_id", id), FeatureVector.builder(SCHEMA).setDouble("x", x).build(), t, t, t, "v1");
   }
 
   static double x(RedisOnlineStore s, long id) {
