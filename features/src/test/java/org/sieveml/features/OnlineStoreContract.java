@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,7 +32,10 @@ import org.sieveml.core.FeatureVector;
  * Redis): round trips of every feature type, newest wins (event time, then created time, ties to the
  * later write) within a batch, across batches and under concurrent writers with concurrent readers
  * that must never see a torn row, view isolation, clear, awkward keys, bad input that leaves the
- * store unchanged, and TTL statuses through a {@link FeatureStore} on top.
+ * store unchanged, and TTL statuses through a {@link FeatureStore} on top. Window tiles: adds merge
+ * exactly as {@link WindowTiles#merge} (checked against applying it by hand), retention drops tiles,
+ * another definition version replaces rows and tiles, puts replace, erase removes one entity of one
+ * view, concurrent adds to the same keys sum exactly; marks only ever rise.
  */
 abstract class OnlineStoreContract {
 
@@ -245,5 +249,238 @@ abstract class OnlineStoreContract {
     assertEquals(FeatureStatus.NOT_FOUND, f.status(1, "score"));
     now.set(9_000_000 + Duration.ofHours(1).toMillis() + 1);
     assertEquals(FeatureStatus.EXPIRED, fs.getOnlineFeatures(List.of(user.key(1L)), service).status(0, "score"));
+  }
+
+  // ------------------------------------------------------------------ window tiles and marks
+
+  static final long MIN = 60_000L;
+  static final long HOUR = 60 * MIN;
+
+  /**
+   * Tiles of one input field from rows {@code {length, start, count, sum}} (sorted by length, start):
+   * every value present, min = max = sum / count, times derived from the start.
+   */
+  static WindowTiles tiles(EntityKey key, String version, long[]... t) {
+    int n = t.length;
+    long[] len = new long[n];
+    long[] st = new long[n];
+    long[] tm = new long[n * WindowTiles.TIMES];
+    double[] sv = new double[n * 5];
+    for (int i = 0; i < n; i++) {
+      len[i] = t[i][0];
+      st[i] = t[i][1];
+      tm[i * 3] = t[i][1] + t[i][2];
+      tm[i * 3 + 1] = t[i][1] + t[i][2] + 1;
+      tm[i * 3 + 2] = t[i][1] + t[i][2] + 2;
+      sv[i * 5] = t[i][2];
+      sv[i * 5 + 1] = t[i][2];
+      sv[i * 5 + 2] = t[i][3];
+      sv[i * 5 + 3] = t[i][2] == 0 ? Double.POSITIVE_INFINITY : (double) t[i][3] / t[i][2] - i;
+      sv[i * 5 + 4] = t[i][2] == 0 ? Double.NEGATIVE_INFINITY : (double) t[i][3] / t[i][2] + i;
+    }
+    return WindowTiles.of(key, version, 1, len, st, tm, sv);
+  }
+
+  static WindowTiles.Retention keepFrom(long minuteFrom, long hourFrom) {
+    return WindowTiles.Retention.of(new long[] {MIN, HOUR}, new long[] {minuteFrom, hourFrom});
+  }
+
+  @Test
+  void addTilesMergesExactlyLikeWindowTilesMerge() {
+    SplittableRandom r = new SplittableRandom(11);
+    List<EntityKey> keys = List.of(user(1), user(2), EntityKey.of("id", "k:3"));
+    Map<EntityKey, WindowTiles> expected = new java.util.HashMap<>();
+    for (int step = 0; step < 60; step++) {
+      List<WindowTiles> deltas = new ArrayList<>();
+      for (EntityKey k : keys) {
+        if (r.nextInt(3) == 0) {
+          continue;
+        }
+        java.util.TreeMap<Long, long[]> m = new java.util.TreeMap<>();
+        int n = 1 + r.nextInt(3);
+        for (int i = 0; i < n; i++) {
+          boolean hour = r.nextBoolean();
+          long start = hour ? HOUR * r.nextInt(4) : MIN * r.nextInt(240);
+          long len = hour ? HOUR : MIN;
+          m.put(len * 1_000_000_000L + start / MIN, new long[] {len, start, 1 + r.nextInt(3), r.nextInt(100) - 20});
+        }
+        deltas.add(tiles(k, "v1", m.values().toArray(new long[0][])));
+      }
+      WindowTiles.Retention ret = step % 7 == 6 ? keepFrom(MIN * (step * 2L), HOUR * (step / 20)) :
+          WindowTiles.Retention.ALL;
+      store.addTiles("w", deltas, ret);
+      for (WindowTiles d : deltas) {
+        WindowTiles merged = WindowTiles.merge(expected.get(d.key()), d, ret);
+        if (merged == null) {
+          expected.remove(d.key());
+        } else {
+          expected.put(d.key(), merged);
+        }
+      }
+      List<WindowTiles> got = store.readTiles("w", keys);
+      for (int i = 0; i < keys.size(); i++) {
+        assertEquals(expected.get(keys.get(i)), got.get(i), "step " + step + ", key " + keys.get(i));
+      }
+    }
+    assertNull(store.readTiles("w", List.of(user(99))).get(0), "a key without tiles");
+    assertNull(store.readTiles("other", List.of(user(1))).get(0), "a view without tiles");
+    assertNull(store.read("w", List.of(user(1))).get(0), "tiles are not rows");
+  }
+
+  @Test
+  void retentionDropsTilesAndAKeyWithoutTilesIsGone() {
+    EntityKey k = user(5);
+    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, 0, 1, 10}, new long[] {MIN, MIN, 2, 20},
+        new long[] {MIN, 2 * MIN, 3, 30}, new long[] {HOUR, 0, 6, 60})), WindowTiles.Retention.ALL);
+    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, 3 * MIN, 1, 5})), keepFrom(2 * MIN, 0));
+    assertEquals(tiles(k, "v1", new long[] {MIN, 2 * MIN, 3, 30}, new long[] {MIN, 3 * MIN, 1, 5},
+        new long[] {HOUR, 0, 6, 60}).toString(), store.readTiles("w", List.of(k)).get(0).toString());
+    WindowTiles stored = store.readTiles("w", List.of(k)).get(0);
+    assertEquals(3, stored.size());
+    assertEquals(2 * MIN, stored.start(0), "minute tiles before the bound were dropped");
+    // the delta's own tiles are subject to retention too; nothing left removes the key
+    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, 0, 1, 1})), keepFrom(10 * MIN, HOUR));
+    assertNull(store.readTiles("w", List.of(k)).get(0), "every tile dropped: the key has no tiles");
+  }
+
+  @Test
+  void anotherVersionReplacesRowsAndTiles() {
+    EntityKey k = user(3);
+    assertEquals(1, store.write("v", List.of(row(k, 500, 500, 1))));
+    OnlineRow older = new OnlineRow(k, row(k, 100, 100, 2).values(), 100, 100, 100, "v2");
+    assertEquals(1, store.write("v", List.of(older)), "a row of another version replaces, even an older one");
+    OnlineRow got = store.read("v", List.of(k)).get(0);
+    assertEquals("v2", got.version());
+    assertEquals(100, got.eventTime());
+    assertEquals(100, got.ingestedTime());
+    assertEquals(0, store.write("v", List.of(new OnlineRow(k, older.values(), 99, 500, 500, "v2"))),
+        "within a version, newest wins again");
+
+    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, 0, 4, 40}, new long[] {MIN, MIN, 1, 1})),
+        WindowTiles.Retention.ALL);
+    WindowTiles v2 = tiles(k, "v2", new long[] {MIN, MIN, 2, 7});
+    store.addTiles("w", List.of(v2), WindowTiles.Retention.ALL);
+    assertEquals(v2, store.readTiles("w", List.of(k)).get(0), "a delta of another version replaces the tiles");
+    store.addTiles("w", List.of(tiles(k, "v2", new long[] {MIN, MIN, 1, 3})), WindowTiles.Retention.ALL);
+    assertEquals(3.0, store.readTiles("w", List.of(k)).get(0).stat(0, 0), "same version adds");
+    assertEquals(10.0, store.readTiles("w", List.of(k)).get(0).stat(0, 2));
+  }
+
+  @Test
+  void putTilesReplacesAndAnEmptySetRemoves() {
+    EntityKey a = user(1);
+    EntityKey b = user(2);
+    store.addTiles("w", List.of(tiles(a, "v1", new long[] {MIN, 0, 5, 5}), tiles(b, "v1", new long[] {MIN, 0, 1, 1})),
+        WindowTiles.Retention.ALL);
+    WindowTiles put = tiles(a, "v1", new long[] {MIN, MIN, 2, 2}, new long[] {HOUR, 0, 2, 2});
+    store.putTiles("w", List.of(put, tiles(b, "v1")));
+    assertEquals(put, store.readTiles("w", List.of(a)).get(0), "replaced, not merged");
+    assertNull(store.readTiles("w", List.of(b)).get(0), "an empty set removes the key's tiles");
+    store.addTiles("w", List.of(tiles(a, "v1", new long[] {MIN, MIN, 1, 1})), WindowTiles.Retention.ALL);
+    assertEquals(3.0, store.readTiles("w", List.of(a)).get(0).stat(0, 0), "adds merge into put tiles");
+  }
+
+  @Test
+  void eraseRemovesOneEntityOfOneView() {
+    EntityKey a = user(1);
+    EntityKey b = user(2);
+    store.write("v", List.of(row(a, 1, 1, 1), row(b, 1, 1, 2)));
+    store.write("u", List.of(row(a, 1, 1, 3)));
+    store.addTiles("v", List.of(tiles(a, "v1", new long[] {MIN, 0, 1, 1}), tiles(b, "v1", new long[] {MIN, 0, 2, 2})),
+        WindowTiles.Retention.ALL);
+    store.addTiles("u", List.of(tiles(a, "v1", new long[] {MIN, 0, 3, 3})), WindowTiles.Retention.ALL);
+    store.erase("v", a);
+    assertNull(store.read("v", List.of(a)).get(0));
+    assertNull(store.readTiles("v", List.of(a)).get(0));
+    assertEquals(2.0, store.read("v", List.of(b)).get(0).values().getDouble("d"), "another key stays");
+    assertEquals(2.0, store.readTiles("v", List.of(b)).get(0).stat(0, 0));
+    assertEquals(3.0, store.read("u", List.of(a)).get(0).values().getDouble("d"), "another view stays");
+    assertEquals(3.0, store.readTiles("u", List.of(a)).get(0).stat(0, 0));
+    store.erase("v", user(77)); // nothing to erase: no error
+    assertEquals(1, store.write("v", List.of(row(a, 0, 0, 9))), "an erased key accepts any row again");
+    store.addTiles("v", List.of(tiles(a, "v1", new long[] {MIN, 0, 1, 1})), WindowTiles.Retention.ALL);
+    assertEquals(1.0, store.readTiles("v", List.of(a)).get(0).stat(0, 0), "and starts its tiles afresh");
+  }
+
+  @Test
+  void clearRemovesTilesToo() {
+    store.addTiles("a", List.of(tiles(user(1), "v1", new long[] {MIN, 0, 1, 1})), WindowTiles.Retention.ALL);
+    store.addTiles("b", List.of(tiles(user(1), "v1", new long[] {MIN, 0, 2, 2})), WindowTiles.Retention.ALL);
+    store.clear("a");
+    assertNull(store.readTiles("a", List.of(user(1))).get(0));
+    assertEquals(2.0, store.readTiles("b", List.of(user(1))).get(0).stat(0, 0));
+  }
+
+  @Test
+  void marksOnlyRise() {
+    assertEquals(Long.MIN_VALUE, store.readMark("m:view/a"), "never set");
+    store.advanceMark("m:view/a", 100);
+    assertEquals(100, store.readMark("m:view/a"));
+    store.advanceMark("m:view/a", 50);
+    assertEquals(100, store.readMark("m:view/a"), "a lower value leaves the mark");
+    store.advanceMark("m:view/a", 101);
+    assertEquals(101, store.readMark("m:view/a"));
+    store.advanceMark("m:view/b", -5);
+    assertEquals(-5, store.readMark("m:view/b"));
+    assertEquals(101, store.readMark("m:view/a"), "marks are independent");
+    store.clear("m:view/a");
+    assertEquals(101, store.readMark("m:view/a"), "clearing a view leaves marks");
+  }
+
+  @Test
+  void concurrentAddTilesToTheSameKeysSumExactly() throws Exception {
+    int threads = 4;
+    int rounds = 150;
+    List<EntityKey> keys = List.of(user(1), user(2), user(3), EntityKey.of("id", "x"), EntityKey.of("id", "y"));
+    CyclicBarrier start = new CyclicBarrier(threads);
+    ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int me = t;
+      ts.add(new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < rounds; i++) {
+            List<WindowTiles> deltas = new ArrayList<>();
+            for (EntityKey k : keys) {
+              // each add puts 1 event in one shared tile and 1 in a tile of its own thread
+              deltas.add(tiles(k, "v1", new long[] {MIN, 0, 1, me + 1}, new long[] {MIN, (me + 1) * MIN, 1, i}));
+            }
+            store.addTiles("w", deltas, WindowTiles.Retention.ALL);
+          }
+        } catch (Throwable e) {
+          problems.add(e.toString());
+        }
+      }));
+    }
+    ts.forEach(Thread::start);
+    for (Thread t : ts) {
+      t.join(60_000);
+    }
+    assertTrue(problems.isEmpty(), problems.toString());
+    long sumOfIds = threads * (threads + 1L) / 2;
+    for (WindowTiles got : store.readTiles("w", keys)) {
+      assertNotNull(got);
+      assertEquals(threads + 1, got.size(), got.toString());
+      assertEquals((double) threads * rounds, got.stat(0, 0), "events of the shared tile: no add lost");
+      assertEquals((double) rounds * sumOfIds, got.stat(0, 2), "sum of the shared tile");
+      for (int t = 1; t <= threads; t++) {
+        assertEquals(t * MIN, got.start(t));
+        assertEquals((double) rounds, got.stat(t, 0), "tile of thread " + t);
+        assertEquals(rounds * (rounds - 1) / 2.0, got.stat(t, 2), "sum of the tile of thread " + t);
+      }
+    }
+  }
+
+  @Test
+  void aBadTileBatchLeavesTheStoreUnchanged() {
+    EntityKey a = user(1);
+    WindowTiles before = tiles(a, "v1", new long[] {MIN, 0, 1, 1});
+    store.addTiles("w", List.of(before), WindowTiles.Retention.ALL);
+    List<WindowTiles> withNull = Arrays.asList(tiles(a, "v1", new long[] {MIN, 0, 1, 1}), null);
+    assertThrows(RuntimeException.class, () -> store.addTiles("w", withNull, WindowTiles.Retention.ALL));
+    assertThrows(RuntimeException.class, () -> store.putTiles("w", withNull));
+    assertThrows(RuntimeException.class, () -> store.addTiles(null, List.of(before), WindowTiles.Retention.ALL));
+    assertEquals(before, store.readTiles("w", List.of(a)).get(0), "nothing of the bad batches");
   }
 }
