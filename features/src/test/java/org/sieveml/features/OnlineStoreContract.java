@@ -477,7 +477,7 @@ abstract class OnlineStoreContract {
     EntityKey a = user(1);
     WindowTiles before = tiles(a, "v1", new long[] {MIN, 0, 1, 1});
     store.addTiles("w", List.of(before), WindowTiles.Retention.ALL);
-    List<WindowTiles> withNull = Arrays.asList(tiles(a, "v1", new long[] {MIN, 0, 1, 1}), null);
+    List<WindowTiles> withNull = Arrays.asList(tiles(a, "v1", new long[] {MIN, 0, 5, 5}), null);
     assertThrows(RuntimeException.class, () -> store.addTiles("w", withNull, WindowTiles.Retention.ALL));
     assertThrows(RuntimeException.class, () -> store.putTiles("w", withNull));
     assertThrows(RuntimeException.class, () -> store.addTiles(null, List.of(before), WindowTiles.Retention.ALL));
