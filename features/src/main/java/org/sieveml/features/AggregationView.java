@@ -8,6 +8,7 @@ import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.features.internal.Definitions;
+import org.sieveml.features.internal.WindowAggregator;
 
 /**
  * Windowed aggregations (count, sum, mean, min, max over sliding windows such as 10 min, 1 h, 1 d,
@@ -24,11 +25,32 @@ import org.sieveml.features.internal.Definitions;
  *     .build();
  * }</pre>
  *
- * <p>Events are grouped into time buckets of {@link #bucketMillis()} (default one minute) aligned to
- * the epoch, and every window is a whole number of buckets; the value at time {@code t} aggregates the
- * events with event time {@code <= t} in the window ending at {@code t}, at bucket granularity (the
- * exact edge rule is stated on the store's aggregation engine). Offline (point-in-time at any past
- * {@code t}) and online (streaming) give the same values.
+ * <p><b>Windows and tiles.</b> Events are aggregated into <em>tiles</em>: partial aggregates of the
+ * events whose event time falls in a tile. Tile lengths are the view's {@link #bucketMillis() bucket}
+ * {@code B} (default one minute), then each of one second, one minute, one hour and one day that is
+ * longer than the previous length and a multiple of it. A window {@code W} <em>hops</em> by the longest
+ * tile length {@code H} with {@code 6 * H <= W} (the bucket if none): minute tiles serve windows up to
+ * six hours, hour tiles windows from six hours to six days, day tiles longer ones.
+ *
+ * <p><b>Edge rule</b> (the same for training data at any past {@code t} and for online reads at
+ * {@code now}): the value of a window {@code W} at time {@code t} aggregates the events with event
+ * time in {@code [s, t]}, where {@code s = floor(floor(t / B) * B + B - W, H)} and {@code floor(x, H)}
+ * rounds down to a multiple of {@code H}. The window thus covers the bucket holding {@code t} and
+ * reaches back to a hop boundary: its length lies in {@code (W - B, W - B + H]} (a "sawtooth", as in
+ * Chronon and Tecton). An online read combines whole tiles — hop-length tiles up to the hop boundary
+ * before {@code t}, then shorter ones — a few dozen rather than {@code W / B}, and an entity stores
+ * only tiles that hold events. Offline and online values are equal (sums are added in tile order, so
+ * they are bit-equal when partial sums are exact, e.g. integral amounts).
+ *
+ * <p>Definitions are checked when built: every window a positive multiple of the bucket, at most ten
+ * years, and readable with at most 4,096 tiles (a one-day window over one-millisecond buckets is
+ * fine: it reads hour, minute, second and millisecond tiles; a 7-millisecond bucket under a one-day
+ * window is refused).
+ *
+ * <p><b>Statuses online:</b> NOT_FOUND when the entity has no tile (no event within the longest window),
+ * EXPIRED when its newest event is older than the view's {@link #ttlMillis() TTL}, VERSION_MISMATCH when
+ * its tiles were written under another definition; the values are then still the windows' values
+ * (0 counts for NOT_FOUND), but only PRESENT ones are live.
  *
  * <p>Output features, in declaration order: {@code count_<window>} (LONG) and
  * {@code <field>_<function>_<window>} (DOUBLE), with the window written in its largest exact unit
@@ -54,6 +76,7 @@ public final class AggregationView implements ViewDefinition {
   private final List<WindowedFeature> features;
   private final FeatureSchema schema;
   private final long bucketMillis;
+  private final long ttlMillis;
   private final boolean online;
   private final String description;
   private final String version;
@@ -69,10 +92,12 @@ public final class AggregationView implements ViewDefinition {
     }
     this.schema = FeatureSchema.of(out);
     this.bucketMillis = b.bucketMillis;
+    this.ttlMillis = b.ttlMillis;
     this.online = b.online;
     this.description = b.description;
     this.version = Definitions.hash("AggregationView|" + name + "|" + entity.name() + entity.joinKeys() + "|"
-        + inputSchema + "|" + features + "|" + bucketMillis + "|" + online + "|" + description);
+        + inputSchema + "|" + features + "|" + bucketMillis + "|" + online + "|" + description
+        + (ttlMillis == Long.MAX_VALUE ? "" : "|ttl=" + ttlMillis));
   }
 
   /**
@@ -130,6 +155,15 @@ public final class AggregationView implements ViewDefinition {
    */
   public long bucketMillis() {
     return bucketMillis;
+  }
+
+  /**
+   * The TTL: an entity whose newest event is at least this old reads EXPIRED online.
+   *
+   * @return milliseconds, {@code Long.MAX_VALUE} when the view has none (the default)
+   */
+  public long ttlMillis() {
+    return ttlMillis;
   }
 
   /**
@@ -192,6 +226,7 @@ public final class AggregationView implements ViewDefinition {
     private final List<FeatureSpec> inputs = new ArrayList<>();
     private final List<WindowedFeature> features = new ArrayList<>();
     private long bucketMillis = 60_000L;
+    private long ttlMillis = Long.MAX_VALUE;
     private boolean online = true;
     private String description = "";
 
@@ -287,6 +322,18 @@ public final class AggregationView implements ViewDefinition {
     }
 
     /**
+     * Sets the TTL: online reads of an entity whose newest event is at least this old are EXPIRED
+     * (default: none).
+     *
+     * @param ttl a positive duration
+     * @return this builder
+     */
+    public Builder ttl(Duration ttl) {
+      this.ttlMillis = Definitions.positiveMillis("ttl of aggregation view '" + name + "'", ttl);
+      return this;
+    }
+
+    /**
      * Sets whether the view is served online (default true).
      *
      * @param online true to serve it
@@ -316,7 +363,7 @@ public final class AggregationView implements ViewDefinition {
      *
      * @return the view
      * @throws IllegalStateException without an entity or an aggregation, or when a window is not a
-     *     multiple of the bucket
+     *     multiple of the bucket, longer than ten years or needs more than 4,096 tiles per read
      */
     public AggregationView build() {
       if (entity == null) {
@@ -326,9 +373,9 @@ public final class AggregationView implements ViewDefinition {
         throw new IllegalStateException("aggregation view '" + name + "' needs at least one aggregation");
       }
       for (WindowedFeature f : features) {
-        if (f.windowMillis() % bucketMillis != 0) {
-          throw new IllegalStateException("window of '" + f.name() + "' in aggregation view '" + name + "' must be a "
-              + "multiple of the bucket (" + bucketMillis + " ms), was " + f.windowMillis() + " ms");
+        String problem = WindowAggregator.check(name, bucketMillis, f.name(), f.windowMillis());
+        if (problem != null) {
+          throw new IllegalStateException(problem);
         }
       }
       return new AggregationView(this);

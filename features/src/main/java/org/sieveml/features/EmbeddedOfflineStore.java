@@ -258,10 +258,14 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   private ViewLog log(ViewDefinition v) {
     checkOpen();
     FeatureSchema schema = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
+    String storage = storageVersion(v, schema);
     ViewLog l = views.computeIfAbsent(v.name(), name -> {
       KeyDictionary dict = dictionary(v.entity());
-      ViewLog opened = ViewLog.open(name, dir == null ? null : dir.resolve("views").resolve(name), schema,
-          v.version(), new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock,
+      Path viewDir = dir == null ? null : dir.resolve("views").resolve(name);
+      // logs written before storage versions carried the full definition version: still theirs
+      String bound = viewDir != null && v.version().equals(ViewLog.storedVersion(viewDir)) ? v.version() : storage;
+      ViewLog opened = ViewLog.open(name, viewDir, schema,
+          bound, new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock,
               mergeExecutor, syncEveryWrite));
       long maxId = opened.maxEntityId();
       if (maxId != Long.MIN_VALUE && !dict.longMode() && maxId >= dict.size()) {
@@ -272,12 +276,21 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       }
       return opened;
     });
-    if (!l.version().equals(v.version())) {
-      throw new IllegalStateException("view '" + v.name() + "' was replaced (data written under version "
-          + l.version() + ", registry has " + v.version() + "): drop its data (FeatureStore.dropData(\"" + v.name()
-          + "\")) and ingest again");
+    if (!l.version().equals(storage) && !l.version().equals(v.version())) {
+      throw new IllegalStateException("view '" + v.name() + "' was replaced with another entity or event schema "
+          + "(its log holds " + l.schema() + ", the registry's definition " + v.version() + " has " + schema
+          + "): drop its data (FeatureStore.dropData(\"" + v.name() + "\")) and ingest again");
     }
     return l;
+  }
+
+  /**
+   * What binds a log to definitions: the entity and the schema of the stored rows. Definitions that
+   * change only how rows are served (TTL, windows, descriptions) share the log.
+   */
+  private static String storageVersion(ViewDefinition v, FeatureSchema schema) {
+    return "s" + org.sieveml.features.internal.Definitions.hash("storage|" + v.entity().name()
+        + v.entity().joinKeys() + "|" + schema).substring(1);
   }
 
   private KeyDictionary dictionary(Entity e) {

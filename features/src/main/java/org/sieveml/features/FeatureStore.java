@@ -1,8 +1,8 @@
 package org.sieveml.features;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,30 +15,26 @@ import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
-import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.core.drift.DriftCheck;
 import org.sieveml.core.drift.SkewCheck;
 import org.sieveml.core.drift.SkewReport;
 import org.sieveml.core.pipeline.FeatureSource;
 import org.sieveml.core.pipeline.PipelineRequest;
-import org.sieveml.features.internal.KeyDictionary;
+import org.sieveml.core.telemetry.Telemetry;
 import org.sieveml.features.internal.Values;
-import org.sieveml.features.internal.WindowAggregator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The feature store: one object that ingests events, builds point-in-time-correct training data and
- * serves the same features online, with one code path for both. The analogue of Feast's
+ * serves the same features online, with one code path per view kind for both. The analogue of Feast's
  * {@code FeatureStore}, in-process.
  *
  * <pre>{@code
  * FeatureStore store = FeatureStore.builder(registry).build();
  * store.ingest("card_stats", batch);                             // offline event log
  * TrainingData td = store.getHistoricalFeatures(entityRows, fraudV1);   // point-in-time join
- * store.materialize("card_stats", from, to);                    // offline -> online
- * store.push("card_txn", events);                                // streaming: online + offline + windows
+ * store.materialize("card_stats", from, to, null);               // offline -> online
+ * store.push("card_txn", events);                                // streaming: offline + online rows/tiles
  * OnlineFeatures f = store.getOnlineFeatures(List.of(card.key(4711L)), fraudV1);
  * }</pre>
  *
@@ -46,19 +42,33 @@ import org.slf4j.LoggerFactory;
  * the latest row of that entity with event time in {@code (t - ttl, t]}; equal event times go to the
  * later created time, then the later ingested row; no match gives the feature's default (or a missing
  * value) and is counted. An online read at {@code now} returns what that join would return at
- * {@code now} for the materialized or pushed rows, with a status per value: PRESENT, NOT_FOUND, or
- * EXPIRED when the row's event time is {@code <= now - ttl} (checked on every read). An
- * {@link AggregationView}'s windows give the same values offline and online (see
- * {@code WindowAggregator} in the internal package for the exact window rule). An
- * {@link OnDemandFeatureView}'s transform runs on the same inputs on both paths.
+ * {@code now} for the materialized or pushed rows, with a status per value: PRESENT, NOT_FOUND,
+ * EXPIRED when the row's event time is {@code <= now - ttl}, VERSION_MISMATCH when the stored row was
+ * written under another definition of the view. An {@link AggregationView}'s windows give the same
+ * values offline and online (its Javadoc states the window rule). An {@link OnDemandFeatureView}'s
+ * transform runs on the same inputs on both paths; online its outputs take the worst status of their
+ * inputs.
  *
- * <p><b>Definitions.</b> Every call checks that the feature service it is given is the registered
- * version; data ingested under a view version that has since been replaced is refused until the view
- * is cleared with {@link #dropData}, never silently served.
+ * <p><b>State.</b> Everything served online — rows and window tiles — lives in the
+ * {@link OnlineStore}, stamped with the definition version it was written under; a restart, or a
+ * second replica on the same (e.g. Redis) store, serves the same values. Replacing a definition while
+ * data is live is allowed: data of the old version is served as VERSION_MISMATCH (counted in the
+ * telemetry counter {@value #VERSION_MISMATCH_COUNTER}) until pushes or a materialization rewrite it.
+ * Offline, a view's log stays bound to its entity and event schema (a definition changing either
+ * needs {@link #dropData}).
  *
- * <p><b>Bad input</b> (unknown views or features, keys that do not fit the entity, wrong types, times
- * out of range, pushes from the future) throws an {@link IllegalArgumentException} naming the field,
- * the value and what was expected, before anything is changed.
+ * <p><b>Clocks.</b> A pushed event may be dated up to {@link Builder#futureTolerance} after the store's
+ * clock (hosts' clocks differ); a later one is refused. Such an event is served online as soon as it
+ * is pushed, while a point-in-time join sees it only from its event time on.
+ *
+ * <p><b>Bad input</b> (unknown views or features, keys that do not fit the entity, wrong types,
+ * infinite values, times beyond the tolerance) throws an {@link IllegalArgumentException} naming the
+ * field, the value and what was expected, before anything is changed.
+ *
+ * <p><b>Durability</b> is the stores': {@link #push} returns once both stores accepted the batch; what
+ * a crash can then lose is stated by each store ({@link EmbeddedOfflineStore}, {@link EmbeddedOnlineStore}).
+ * {@link #sync()} makes everything acknowledged so far durable in both. {@link #close()} closes the
+ * online store, then the offline store.
  *
  * <p>Thread-safe: reads and writes may run concurrently from any number of threads.
  */
@@ -66,37 +76,27 @@ public final class FeatureStore implements AutoCloseable {
 
   /** The name of the timestamp column of training frames. */
   public static final String TIMESTAMP_COLUMN = "event_timestamp";
-
-  private static final Logger LOG = LoggerFactory.getLogger(FeatureStore.class);
-  private static final int CHUNK = 10_000;
+  /** The telemetry counter of values served as {@link FeatureStatus#VERSION_MISMATCH}. */
+  public static final String VERSION_MISMATCH_COUNTER = "sieveml.features.version_mismatch";
   /** The longest string join key value accepted, in UTF-8 bytes. */
   public static final int MAX_KEY_BYTES = 4_096;
+  /** The default {@link Builder#futureTolerance}: one minute. */
+  public static final Duration DEFAULT_FUTURE_TOLERANCE = Duration.ofMinutes(1);
 
   private final FeatureRegistry registry;
   private final OnlineStore online;
   private final OfflineStore offline;
   private final LongSupplier clock;
-  private final ConcurrentHashMap<String, KeyDictionary> dictionaries = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ViewData> data = new ConcurrentHashMap<>();
-
-  /** The online state of one view kept by this store (windows, until they move into the online store). */
-  private static final class ViewData {
-    final String version;
-    final WindowAggregator windows;
-    final ConcurrentHashMap<Long, WindowAggregator.State> states = new ConcurrentHashMap<>();
-    volatile long materializedUntil = 0;
-
-    ViewData(ViewDefinition view) {
-      this.version = view.version();
-      this.windows = view instanceof AggregationView ? new WindowAggregator((AggregationView) view) : null;
-    }
-  }
+  private final ViewPart.Context ctx;
+  private final ConcurrentHashMap<String, ViewPart> parts = new ConcurrentHashMap<>();
 
   private FeatureStore(Builder b) {
     this.registry = b.registry;
     this.online = b.online != null ? b.online : new EmbeddedOnlineStore();
     this.offline = b.offline != null ? b.offline : EmbeddedOfflineStore.inMemory();
     this.clock = b.clock;
+    this.ctx = new ViewPart.Context(online, offline, clock, b.futureTolerance,
+        b.telemetry.counter(VERSION_MISMATCH_COUNTER));
   }
 
   /**
@@ -153,10 +153,7 @@ public final class FeatureStore implements AutoCloseable {
    * @throws IllegalArgumentException on bad input; nothing is appended then
    */
   public long ingest(String view, EventBatch batch) {
-    ViewDefinition v = storedView(view);
-    checkBatch(v, batch);
-    dataOf(v);
-    return offline.append(v, batch, OfflineStore.AT_CREATED_TIME);
+    return part(storedView(view)).ingest(batch);
   }
 
   /** The header of the event-time column of CSV files. */
@@ -181,180 +178,30 @@ public final class FeatureStore implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the file cannot be read
    */
   public int ingestCsv(String view, java.nio.file.Path file) {
-    ViewDefinition v = storedView(view);
-    FeatureSchema schema = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
-    EventBatch.Builder b = EventBatch.builder(schema);
-    try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file,
-        java.nio.charset.StandardCharsets.UTF_8)) {
-      org.sieveml.features.internal.Csv csv = new org.sieveml.features.internal.Csv(r);
-      List<String> header = csv.next();
-      if (header == null) {
-        throw new IllegalArgumentException(file + ": empty file, expected a header line");
-      }
-      List<String> keys = v.entity().joinKeys();
-      int[] keyCol = new int[keys.size()];
-      for (int k = 0; k < keyCol.length; k++) {
-        keyCol[k] = requireColumn(file, header, keys.get(k), "join key of entity '" + v.entity().name() + "'");
-      }
-      int eventCol = requireColumn(file, header, CSV_EVENT_TIME, "event time");
-      int createdCol = header.indexOf(CSV_CREATED_TIME);
-      int[] featCol = new int[schema.size()];
-      for (int f = 0; f < featCol.length; f++) {
-        featCol[f] = requireColumn(file, header, schema.get(f).name(), "feature of view '" + view + "'");
-      }
-      List<String> rec;
-      while ((rec = csv.next()) != null) {
-        String where = file.getFileName() + " line " + csv.line();
-        if (rec.size() != header.size()) {
-          throw new IllegalArgumentException(where + ": expected " + header.size() + " fields like the header, got "
-              + rec.size());
-        }
-        EntityKey.Builder kb = EntityKey.builder();
-        for (int k = 0; k < keyCol.length; k++) {
-          String raw = rec.get(keyCol[k]);
-          if (raw.isEmpty()) {
-            throw new IllegalArgumentException(where + ": column '" + keys.get(k) + "': a join key must not be empty");
-          }
-          kb.put(keys.get(k), raw.matches("-?\\d{1,18}") ? (Object) Long.parseLong(raw) : raw);
-        }
-        long event = parseTime(where, CSV_EVENT_TIME, rec.get(eventCol));
-        long created = createdCol < 0 || rec.get(createdCol).isEmpty() ? event
-            : parseTime(where, CSV_CREATED_TIME, rec.get(createdCol));
-        Object[] values = new Object[featCol.length];
-        for (int f = 0; f < featCol.length; f++) {
-          values[f] = parseValue(where, schema.get(f), rec.get(featCol[f]));
-        }
-        try {
-          b.add(kb.build(), event, created, values);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    EventBatch batch = b.build();
-    ingest(view, batch);
+    ViewPart p = part(storedView(view));
+    EventBatch batch = CsvLoader.read(p.view, view, p.eventSchema(), file);
+    p.ingest(batch);
     return batch.size();
   }
 
-  private static int requireColumn(java.nio.file.Path file, List<String> header, String name, String what) {
-    int i = header.indexOf(name);
-    if (i < 0) {
-      throw new IllegalArgumentException(file.getFileName() + " line 1: missing column '" + name + "' (" + what
-          + "); the header has " + header);
-    }
-    return i;
-  }
-
-  private static long parseTime(String where, String column, String raw) {
-    try {
-      if (raw.matches("-?\\d+")) {
-        return Long.parseLong(raw);
-      }
-      return java.time.Instant.parse(raw).toEpochMilli();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(where + ": column '" + column + "': value '" + raw
-          + "' is not epoch milliseconds or an ISO-8601 instant");
-    }
-  }
-
-  private static Object parseValue(String where, FeatureSpec spec, String raw) {
-    if (raw.isEmpty()) {
-      return null;
-    }
-    try {
-      switch (spec.type()) {
-        case DOUBLE:
-          double d = Double.parseDouble(raw);
-          if (!Double.isFinite(d)) {
-            throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw
-                + "' is not a finite DOUBLE (leave the field empty for a missing value)");
-          }
-          return d;
-        case LONG:
-          return Long.parseLong(raw);
-        case BOOLEAN:
-          if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(raw);
-          }
-          throw new IllegalArgumentException();
-        case STRING:
-          return raw;
-        default:
-          String[] parts = raw.trim().split("\\s+");
-          if (parts.length != spec.dimension()) {
-            throw new IllegalArgumentException();
-          }
-          float[] e = new float[parts.length];
-          for (int i = 0; i < parts.length; i++) {
-            e[i] = Float.parseFloat(parts[i]);
-          }
-          return e;
-      }
-    } catch (IllegalArgumentException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith(where)) {
-        throw e;
-      }
-      String expected = spec.type() == FeatureType.EMBEDDING ? spec.dimension() + " space-separated floats"
-          : spec.type() == FeatureType.BOOLEAN ? "true or false" : "a " + spec.type();
-      throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw + "' is not "
-          + expected);
-    }
-  }
-
   /**
-   * Streams a batch: appends it to the offline log and, for a feature view, writes the newest row per
-   * key to the online store; for an aggregation view, adds the events to the online windows.
+   * Streams a batch: appends it to the offline log and updates the online state — a feature view's
+   * latest row per key, an aggregation view's window tiles — through the online store, so every
+   * replica on that store serves it.
    *
    * @param view a feature view or aggregation view
    * @param batch the rows
-   * @throws IllegalArgumentException on bad input (for aggregation views also events later than the
-   *     store's clock); nothing is written then
+   * @throws IllegalArgumentException on bad input, including an event dated more than the future
+   *     tolerance after the store's clock; nothing is written then
    */
   public void push(String view, EventBatch batch) {
-    ViewDefinition v = storedView(view);
-    long now = clock.getAsLong();
-    if (v instanceof AggregationView) {
-      for (int i = 0; i < batch.size(); i++) {
-        if (batch.eventTime(i) > now) {
-          throw new IllegalArgumentException("eventTime of row " + i + " pushed to aggregation view '" + view
-              + "' must not be later than the store's clock (" + now + "), was " + batch.eventTime(i));
-        }
-      }
-    }
-    checkBatch(v, batch);
-    ViewData d = dataOf(v);
-    offline.append(v, batch, now);
-    if (v instanceof AggregationView) {
-      long[] ids = encode(v, batch);
-      FeatureFrame values = batch.values();
-      double[][] cols = new double[values.schema().size()][];
-      for (int f = 0; f < cols.length; f++) {
-        cols[f] = values.doubleColumn(values.schema().get(f).name());
-      }
-      double[] row = new double[cols.length];
-      WindowAggregator.State last = null;
-      long lastId = 0;
-      for (int i = 0; i < ids.length; i++) {
-        for (int f = 0; f < row.length; f++) {
-          row[f] = cols[f][i];
-        }
-        if (last == null || ids[i] != lastId) {
-          last = d.states.computeIfAbsent(ids[i], k -> d.windows.newState());
-          lastId = ids[i];
-        }
-        last.add(batch.eventTime(i), row);
-      }
-    } else if (((FeatureView) v).online()) {
-      List<OnlineRow> rows = new ArrayList<>(batch.size());
-      String keyName = batch.hasLongKeys() ? v.entity().joinKeys().get(0) : null;
-      for (int i = 0; i < batch.size(); i++) {
-        EntityKey key = batch.hasLongKeys() ? EntityKey.of(keyName, batch.longKey(i)) : batch.key(i);
-        rows.add(new OnlineRow(key, batch.values().row(i), batch.eventTime(i), batch.createdTime(i), now, v.version()));
-      }
-      online.write(view, rows);
-    }
+    part(storedView(view)).push(batch, clock.getAsLong());
+  }
+
+  /** Makes everything acknowledged so far durable in the online store, then in the offline store. */
+  public void sync() {
+    online.sync();
+    offline.sync();
   }
 
   // ---------------------------------------------------------------- training data
@@ -404,65 +251,20 @@ public final class FeatureStore implements AutoCloseable {
     // every read feature of every stored part, for on-demand inputs
     List<FeatureFrame> partFrames = new ArrayList<>();
     for (ResolvedService.StoredPart p : rs.stored) {
-      dataOf(p.view);
-      EntityRows viewRows = rowsFor(p.view, rows);
+      ViewPart part = part(p.view);
+      ViewPart.Historical h = part.historical(rows, p.featureIndex, visibility);
       FeatureFrame.ColumnBuilder pf = FeatureFrame.builder(n);
-      List<Values.ColumnGather> gathered = new ArrayList<>();
-      if (p.view instanceof FeatureView) {
-        FeatureView fv = (FeatureView) p.view;
-        List<String> names = new ArrayList<>();
-        for (int fi : p.featureIndex) {
-          names.add(fv.schema().get(fi).name());
+      for (int s = 0; s < p.featureIndex.length; s++) {
+        if (!rs.onDemand.isEmpty()) {
+          h.columns().get(s).addTo(pf);
         }
-        JoinedRows joined = offline.join(fv, viewRows, names, visibility);
-        FeatureFrame jv = joined.values();
-        for (int s = 0; s < p.featureIndex.length; s++) {
-          int fi = p.featureIndex[s];
-          FeatureSpec spec = fv.schema().get(fi);
-          Values.ColumnGather g = new Values.ColumnGather(spec, n);
-          Object def = fv.defaultValue(spec.name());
-          long misses = n - joined.matchCount();
-          if (spec.type() == FeatureType.DOUBLE && def == null) {
-            g.setDoubles(jv.doubleColumn(spec.name())); // unmatched rows are already missing
-          } else {
-            for (int r = 0; r < n; r++) {
-              if (!joined.matched(r)) {
-                g.setDefault(r, def);
-              } else {
-                g.set(r, jv, r, s);
-              }
-            }
-          }
-          if (!rs.onDemand.isEmpty()) {
-            g.addTo(pf);
-          }
-          gathered.add(g);
-          if (p.outputPosition[s] >= 0) {
-            unmatched[p.outputPosition[s]] = misses;
-          }
-        }
-      } else {
-        AggregationView av = (AggregationView) p.view;
-        double[][] w = offline.windows(av, viewRows, visibility);
-        for (int s = 0; s < p.featureIndex.length; s++) {
-          int fi = p.featureIndex[s];
-          Values.ColumnGather g = new Values.ColumnGather(av.schema().get(fi), n);
-          for (int r = 0; r < n; r++) {
-            g.setNumber(r, w[fi][r]);
-          }
-          if (!rs.onDemand.isEmpty()) {
-            g.addTo(pf);
-          }
-          gathered.add(g);
+        if (p.outputPosition[s] >= 0) {
+          outCols.set(p.outputPosition[s], h.columns().get(s));
+          unmatched[p.outputPosition[s]] = h.misses();
         }
       }
       // the part's own frame is needed only as on-demand input
       partFrames.add(rs.onDemand.isEmpty() ? null : pf.build());
-      for (int s = 0; s < p.featureIndex.length; s++) {
-        if (p.outputPosition[s] >= 0) {
-          outCols.set(p.outputPosition[s], gathered.get(s));
-        }
-      }
     }
     if (!rs.onDemand.isEmpty()) {
       FeatureFrame extra = rows.extra();
@@ -487,7 +289,7 @@ public final class FeatureStore implements AutoCloseable {
         FeatureVector request = req.build();
         final int row = r;
         for (ResolvedService.OnDemandPart od : rs.onDemand) {
-          FeatureVector res = runOnDemand(od, request, (part, slot, b, idx) -> Values.copy(partFrames.get(part), row,
+          FeatureVector res = OnDemandViewPart.run(od, request, (part, slot, b, idx) -> Values.copy(partFrames.get(part), row,
               slot, b, idx));
           for (int o = 0; o < od.outputPosition.length; o++) {
             if (od.outputPosition[o] >= 0) {
@@ -534,7 +336,9 @@ public final class FeatureStore implements AutoCloseable {
   }
 
   /**
-   * Online features for keys.
+   * Online features for keys: what a point-in-time join at the store's clock gives for the pushed and
+   * materialized data, with a status per value ({@link FeatureStatus}). On-demand outputs take the
+   * worst status of their stored inputs.
    *
    * @param keys the entity keys (each carrying every join key of the service's views' entities)
    * @param service the registered feature service
@@ -567,11 +371,11 @@ public final class FeatureStore implements AutoCloseable {
         }
       }
     }
+    if (rs.wholeSingleView) {
+      return ((FeatureViewPart) part(rs.stored.get(0).view)).readWhole(keys, rs, now);
+    }
     FeatureSchema out = rs.outputSchema;
     int nf = out.size();
-    if (rs.wholeSingleView) {
-      return readWholeView(keys, rs, now);
-    }
     byte[] status = new byte[n * nf];
     long[] eventTime = new long[n * nf];
     java.util.Arrays.fill(eventTime, Long.MIN_VALUE);
@@ -579,77 +383,18 @@ public final class FeatureStore implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       builders[i] = FeatureVector.builder(out);
     }
-    // per stored part, per key: the fetched values of the part's features (slot order)
-    FeatureVector[][] fetched = new FeatureVector[rs.stored.size()][n];
+    ViewPart.Fetched[] fetched = new ViewPart.Fetched[rs.stored.size()];
     for (int pi = 0; pi < rs.stored.size(); pi++) {
       ResolvedService.StoredPart p = rs.stored.get(pi);
-      ViewData d = dataOf(p.view);
-      FeatureSchema slots = slotSchema(p);
-      if (p.view instanceof FeatureView) {
-        FeatureView fv = (FeatureView) p.view;
-        List<EntityKey> viewKeys = new ArrayList<>(n);
-        for (EntityKey k : keys) {
-          viewKeys.add(project(k, fv.entity()));
-        }
-        List<OnlineRow> found = online.read(fv.name(), viewKeys);
-        long ttl = fv.ttlMillis();
-        for (int i = 0; i < n; i++) {
-          OnlineRow row = found.get(i);
-          FeatureStatus st = row == null ? FeatureStatus.NOT_FOUND
-              : (ttl != Long.MAX_VALUE && row.eventTime() <= now - ttl) ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
-          FeatureVector.Builder b = FeatureVector.builder(slots);
-          for (int s = 0; s < p.featureIndex.length; s++) {
-            int fi = p.featureIndex[s];
-            if (st == FeatureStatus.PRESENT) {
-              Values.copy(row.values(), fi, b, s);
-            } else {
-              Values.setDefault(b, s, fv.defaultValue(fv.schema().get(fi).name()));
-            }
-            int o = p.outputPosition[s];
-            if (o >= 0) {
-              status[i * nf + o] = (byte) st.ordinal();
-              eventTime[i * nf + o] = row == null ? Long.MIN_VALUE : row.eventTime();
-            }
-          }
-          fetched[pi][i] = b.build();
-        }
-      } else {
-        AggregationView av = (AggregationView) p.view;
-        KeyDictionary dict = dictionary(av.entity());
-        double[] vals = new double[av.schema().size()];
-        for (int i = 0; i < n; i++) {
-          long id = dict.lookup(project(keys.get(i), av.entity()));
-          WindowAggregator.State state = id == KeyDictionary.UNKNOWN ? null : d.states.get(id);
-          if (state == null) {
-            java.util.Arrays.fill(vals, Double.NaN);
-            for (int f = 0; f < vals.length; f++) {
-              Aggregation fn = av.features().get(f).function();
-              vals[f] = fn == Aggregation.COUNT || fn == Aggregation.SUM ? 0 : Double.NaN;
-            }
-          } else {
-            state.read(now, vals);
-          }
-          FeatureVector.Builder b = FeatureVector.builder(slots);
-          for (int s = 0; s < p.featureIndex.length; s++) {
-            double v = vals[p.featureIndex[s]];
-            if (slots.get(s).type() == FeatureType.LONG) {
-              b.setLong(s, (long) v);
-            } else if (v == v) {
-              b.setDouble(s, v);
-            }
-            int o = p.outputPosition[s];
-            if (o >= 0) {
-              status[i * nf + o] = (byte) (state == null ? FeatureStatus.NOT_FOUND : FeatureStatus.PRESENT).ordinal();
-              eventTime[i * nf + o] = now;
-            }
-          }
-          fetched[pi][i] = b.build();
-        }
-      }
+      ViewPart.Fetched f = part(p.view).online(keys, now, p.featureIndex);
+      fetched[pi] = f;
       for (int i = 0; i < n; i++) {
         for (int s = 0; s < p.featureIndex.length; s++) {
-          if (p.outputPosition[s] >= 0) {
-            Values.copy(fetched[pi][i], s, builders[i], p.outputPosition[s]);
+          int o = p.outputPosition[s];
+          if (o >= 0) {
+            Values.copy(f.vectors[i], s, builders[i], o);
+            status[i * nf + o] = (byte) f.status[i].ordinal();
+            eventTime[i * nf + o] = f.eventTime[i];
           }
         }
       }
@@ -659,13 +404,16 @@ public final class FeatureStore implements AutoCloseable {
         final int key = i;
         FeatureVector req = rs.requestSchema.specs().isEmpty() ? FeatureVector.builder(rs.requestSchema).build()
             : request.get(request.size() == 1 ? 0 : i);
-        FeatureVector res = runOnDemand(od, req, (part, slot, b, idx) -> Values.copy(fetched[part][key], slot, b, idx));
+        FeatureVector res = OnDemandViewPart.run(od, req,
+            (part, slot, b, idx) -> Values.copy(fetched[part].vectors[key], slot, b, idx));
+        FeatureStatus st = OnDemandViewPart.status(od, fetched, i);
+        long et = OnDemandViewPart.eventTime(od, fetched, i, now);
         for (int o = 0; o < od.outputPosition.length; o++) {
           int pos = od.outputPosition[o];
           if (pos >= 0) {
             Values.copy(res, o, builders[i], pos);
-            status[i * nf + pos] = (byte) FeatureStatus.PRESENT.ordinal();
-            eventTime[i * nf + pos] = now;
+            status[i * nf + pos] = (byte) st.ordinal();
+            eventTime[i * nf + pos] = et;
           }
         }
       }
@@ -677,153 +425,74 @@ public final class FeatureStore implements AutoCloseable {
     return new OnlineFeatures(out, keys, vectors, status, eventTime, now);
   }
 
-  /**
-   * The fast path for a service that is exactly one feature view's features in order: a PRESENT row's
-   * stored vector is immutable and already has the output layout, so it is returned as is.
-   */
-  private OnlineFeatures readWholeView(List<EntityKey> keys, ResolvedService rs, long now) {
-    FeatureView fv = (FeatureView) rs.stored.get(0).view;
-    dataOf(fv);
-    int n = keys.size();
-    byte[] status = new byte[n];
-    long[] eventTime = new long[n];
-    FeatureVector[] vectors = new FeatureVector[n];
-    long ttl = fv.ttlMillis();
-    List<OnlineRow> found;
-    if (n == 1 && online instanceof EmbeddedOnlineStore) {
-      found = java.util.Collections.singletonList(((EmbeddedOnlineStore) online).read(fv.name(),
-          project(keys.get(0), fv.entity())));
-    } else {
-      List<EntityKey> viewKeys = new ArrayList<>(n);
-      for (EntityKey k : keys) {
-        viewKeys.add(project(k, fv.entity()));
-      }
-      found = online.read(fv.name(), viewKeys);
-    }
-    for (int i = 0; i < n; i++) {
-      OnlineRow row = found.get(i);
-      FeatureStatus st = row == null ? FeatureStatus.NOT_FOUND
-          : (ttl != Long.MAX_VALUE && row.eventTime() <= now - ttl) ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
-      if (st == FeatureStatus.PRESENT) {
-        vectors[i] = row.values();
-      } else {
-        vectors[i] = rs.defaults();
-      }
-      status[i] = (byte) st.ordinal();
-      eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
-    }
-    return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now, true);
-  }
-
   // ---------------------------------------------------------------- materialization
 
   /**
-   * Writes the latest offline row per entity with event time in {@code [from, to)} of a feature view
-   * to the online store, in chunks of {@value #CHUNK} rows (memory stays bounded by the chunk, not the
-   * range). For an aggregation view, rebuilds its online windows from the events in the range.
+   * Makes the online state of a view agree with its offline log for the events with event time in
+   * {@code [from, to)}. A feature view: the latest row per entity in the range is written to the
+   * online store (newest wins, in chunks of 10,000 rows, memory bounded by the chunk). An aggregation
+   * view: every entity with an event in the range has its window tiles recomputed from the log and
+   * replaced, so afterwards it reads exactly what a point-in-time join at the store's clock gives,
+   * whatever was pushed or materialized before; running it again changes nothing. Only rows ingested
+   * by the store's clock and not beyond its future tolerance are materialized.
    *
    * @param view the view
    * @param fromMillis start, inclusive
    * @param toMillis end, exclusive, {@code > fromMillis}
-   * @param progress receives the number of rows written so far after every chunk, or null
+   * @param progress receives the number of rows (feature view) or keys (aggregation view) written so
+   *     far after every chunk, or null
    * @return what was done
    */
   public MaterializationResult materialize(String view, long fromMillis, long toMillis, LongConsumer progress) {
-    ViewDefinition v = storedView(view);
+    ViewPart p = part(storedView(view));
     if (toMillis <= fromMillis) {
       throw new IllegalArgumentException("materialization range of view '" + view + "' must be non-empty, was ["
           + fromMillis + ", " + toMillis + ")");
     }
-    ViewData d = dataOf(v);
-    long[] counts = new long[3]; // scanned, written, applied
-    List<OnlineRow> out = new ArrayList<>(CHUNK);
-    boolean aggregation = v instanceof AggregationView;
-    KeyDictionary dict = dictionary(v.entity());
-    offline.scan(v, fromMillis, toMillis, -1, chunk -> {
-      int size = chunk.size();
-      counts[0] += size;
-      FeatureFrame values = chunk.values();
-      if (aggregation) {
-        double[] row = new double[values.schema().size()];
-        for (int r = 0; r < size; r++) {
-          for (int f = 0; f < row.length; f++) {
-            row[f] = values.asDouble(r, f);
-          }
-          long id = dict.idOf(chunk.key(r), "materialized row");
-          d.states.computeIfAbsent(id, k -> d.windows.newState()).add(chunk.eventTime(r), row);
-        }
-        counts[1] += size;
-        return;
-      }
-      for (int r = 0; r < size; r++) {
-        // rows are sorted by key then time: the last row of a key in the chunk is its latest
-        if (r + 1 < size && chunk.key(r + 1).equals(chunk.key(r))) {
-          continue;
-        }
-        out.add(new OnlineRow(chunk.key(r), values.row(r), chunk.eventTime(r), chunk.createdTime(r), clock.getAsLong(), v.version()));
-        if (out.size() == CHUNK) {
-          counts[2] += online.write(view, out);
-          counts[1] += out.size();
-          out.clear();
-          if (progress != null) {
-            progress.accept(counts[1]);
-          }
-        }
-      }
-    });
-    if (!out.isEmpty()) {
-      counts[2] += online.write(view, out);
-      counts[1] += out.size();
-      if (progress != null) {
-        progress.accept(counts[1]);
-      }
-    }
-    long scanned = counts[0];
-    long written = counts[1];
-    long applied = counts[2];
-    d.materializedUntil = Math.max(d.materializedUntil, toMillis);
-    LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", view, fromMillis, toMillis, scanned,
-        written, applied);
-    return new MaterializationResult(view, fromMillis, toMillis, scanned, written, applied);
+    return p.materialize(fromMillis, toMillis, progress);
   }
 
   /**
-   * Materializes from where the last materialization of the view ended (or the epoch) up to
-   * {@code toMillis}.
+   * Materializes every row ingested into the view's offline log since the last incremental run,
+   * whatever its event time (late rows included), following the log's ingestion sequence. The
+   * high-water mark is kept durably in the online store (per view, definition version and log), so a
+   * restart resumes where the last run stopped; rows with event time at or after {@code toMillis} (or
+   * beyond the future tolerance, or not yet ingested by the clock) wait for a later run, and the mark
+   * stays below them. Re-running never changes the result (materialization is idempotent). Run it in
+   * one place per view: the mark counts the sequence of the offline store this store reads.
    *
    * @param view the view
-   * @param toMillis end, exclusive
+   * @param toMillis rows with event time from here on wait for a later run
    * @param progress progress receiver or null
-   * @return what was done; an empty range does nothing
+   * @return what was done ({@code fromMillis} is {@code Long.MIN_VALUE}: the range is by sequence)
    */
   public MaterializationResult materializeIncremental(String view, long toMillis, LongConsumer progress) {
-    ViewDefinition v = storedView(view);
-    long from = dataOf(v).materializedUntil;
-    if (toMillis <= from) {
-      return new MaterializationResult(view, from, toMillis, 0, 0, 0);
-    }
-    return materialize(view, from, toMillis, progress);
+    return part(storedView(view)).materializeIncremental(toMillis, progress);
   }
 
   /**
-   * Forgets a view's stored data (offline log, online rows and windows), e.g. after its definition was
-   * replaced.
+   * Forgets a view's stored data (offline log, online rows, tiles and its materialization mark).
    *
    * @param view the view's name
    */
   public void dropData(String view) {
-    data.remove(view);
-    offline.drop(view);
-    online.clear(view);
+    ViewDefinition v = registry.view(view);
+    ViewPart p = v instanceof OnDemandFeatureView ? null : part(v);
+    if (p != null) {
+      p.drop();
+    } else {
+      offline.drop(view);
+      online.clear(view);
+    }
+    parts.remove(view);
   }
 
   /**
-   * Erases one entity's history from every stored view of its entity (a privacy request): its rows
-   * are hidden from every later read of the offline store at once and physically removed at its next
-   * rewrite of the data (see {@link EmbeddedOfflineStore#compact}); the key itself is then forgotten
-   * ({@link OfflineStore#forgetKey}: it leaves the key log at once, and a later row with the same key
-   * starts a new history); its online windows are dropped. Rows the online store holds for the key
-   * are not yet removed by this call.
+   * Erases one entity from every stored view of its entity (a privacy request): its offline rows are
+   * hidden from every later read at once and physically removed at the store's next rewrite of the
+   * data (see {@link EmbeddedOfflineStore#compact}); its online rows and window tiles are removed from
+   * the online store; the key is then forgotten by the offline store ({@link OfflineStore#forgetKey}:
+   * a later row with the same key starts a new history).
    *
    * @param entity the entity's name
    * @param key the entity's key
@@ -831,22 +500,14 @@ public final class FeatureStore implements AutoCloseable {
    */
   public long erase(String entity, EntityKey key) {
     Entity e = registry.entity(entity);
+    EntityKey k = ViewPart.project(key, e);
     long erased = 0;
     for (ViewDefinition v : registry.views()) {
-      if (v instanceof OnDemandFeatureView || !v.entity().name().equals(e.name())) {
-        continue;
-      }
-      dataOf(v);
-      erased += offline.erase(v, project(key, e));
-      ViewData d = data.get(v.name());
-      if (d != null && d.states != null) {
-        long id = dictionary(e).lookup(project(key, e));
-        if (id != KeyDictionary.UNKNOWN) {
-          d.states.remove(id);
-        }
+      if (v.entity() != null && v.entity().name().equals(e.name())) {
+        erased += part(v).erase(k);
       }
     }
-    offline.forgetKey(e, project(key, e));
+    offline.forgetKey(e, k);
     return erased;
   }
 
@@ -881,13 +542,7 @@ public final class FeatureStore implements AutoCloseable {
    */
   public FeatureSource featureSource(FeatureService service, BiFunction<PipelineRequest, Candidate, EntityKey> keyOf) {
     FeatureSchema schema = registry.resolve(service).outputSchema;
-    return FeatureSource.of("features:" + service.name(), schema, (req, cands) -> {
-      List<EntityKey> keys = new ArrayList<>(cands.size());
-      for (Candidate c : cands) {
-        keys.add(keyOf.apply(req, c));
-      }
-      return getOnlineFeatures(keys, service).vectors();
-    });
+    return FeatureSource.of("features:" + service.name(), schema, new StoreFeatureSource(this, service, keyOf));
   }
 
   /** Closes the online store, then the offline store (both, even if the first fails). */
@@ -902,33 +557,6 @@ public final class FeatureStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- internals
 
-  @FunctionalInterface
-  private interface SlotCopier {
-    void copy(int part, int slot, FeatureVector.Builder b, int idx);
-  }
-
-  private static FeatureVector runOnDemand(ResolvedService.OnDemandPart od, FeatureVector request, SlotCopier copier) {
-    FeatureVector.Builder in = FeatureVector.builder(od.inputSchema);
-    for (int k = 0; k < od.requestIndex.length; k++) {
-      if (od.requestIndex[k] >= 0) {
-        Values.copy(request, od.requestIndex[k], in, k);
-      } else {
-        copier.copy(od.partIndex[k], od.partSlot[k], in, k);
-      }
-    }
-    FeatureVector.Builder outB = FeatureVector.builder(od.view.schema());
-    od.view.transform().apply(in.build(), outB);
-    return outB.build();
-  }
-
-  private static FeatureSchema slotSchema(ResolvedService.StoredPart p) {
-    List<FeatureSpec> specs = new ArrayList<>();
-    for (int fi : p.featureIndex) {
-      specs.add(p.view.schema().get(fi));
-    }
-    return FeatureSchema.of(specs);
-  }
-
   private ViewDefinition storedView(String name) {
     ViewDefinition v = registry.view(name);
     if (v instanceof OnDemandFeatureView) {
@@ -937,156 +565,14 @@ public final class FeatureStore implements AutoCloseable {
     return v;
   }
 
-  private ViewData dataOf(ViewDefinition v) {
-    ViewData d = data.computeIfAbsent(v.name(), k -> new ViewData(v));
-    if (!d.version.equals(v.version())) {
-      throw new IllegalStateException("view '" + v.name() + "' was replaced (data written under version " + d.version
-          + ", registry has " + v.version() + "): call dropData(\"" + v.name() + "\") and ingest again");
+  /** The part of a view's current definition (a replaced definition gets a new part). */
+  private ViewPart part(ViewDefinition v) {
+    ViewPart p = parts.get(v.name());
+    if (p == null || !p.view.version().equals(v.version())) {
+      p = parts.compute(v.name(), (k, old) -> old != null && old.view.version().equals(v.version()) ? old
+          : ViewPart.of(v, ctx));
     }
-    return d;
-  }
-
-  private KeyDictionary dictionary(Entity e) {
-    return dictionaries.computeIfAbsent(e.name(), k -> new KeyDictionary(e.name(), e.joinKeys()));
-  }
-
-  private static void checkBatch(ViewDefinition v, EventBatch batch) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch must not be null");
-    }
-    FeatureSchema expected = v instanceof AggregationView ? ((AggregationView) v).inputSchema() : v.schema();
-    if (!batch.schema().equals(expected)) {
-      throw new IllegalArgumentException("batch for view '" + v.name() + "' has schema " + batch.schema()
-          + ", expected " + expected);
-    }
-    Entity e = v.entity();
-    checkValues(v, batch);
-    if (batch.hasLongKeys()) {
-      if (e.joinKeys().size() != 1) {
-        throw new IllegalArgumentException("batch for view '" + v.name() + "': long keys need an entity with one join "
-            + "key; entity '" + e.name() + "' has " + e.joinKeys());
-      }
-      return;
-    }
-    for (int i = 0; i < batch.size(); i++) {
-      EntityKey k = batch.key(i);
-      if (!k.hasNames(e.joinKeys())) {
-        throw new IllegalArgumentException("row " + i + " of the batch for view '" + v.name() + "': key " + k
-            + " does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
-      }
-      for (int j = 0; j < k.size(); j++) {
-        if (k.value(j) instanceof String) {
-          String sv = (String) k.value(j);
-          int bytes = sv.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-          if (bytes == 0 || bytes > MAX_KEY_BYTES) {
-            throw new IllegalArgumentException("row " + i + " of the batch for view '" + v.name() + "': join key '"
-                + k.names().get(j) + "' has " + bytes + " UTF-8 bytes, expected 1 to " + MAX_KEY_BYTES);
-          }
-        }
-      }
-    }
-  }
-
-  /** Refuses infinite DOUBLE values and embedding components (NaN is how a value is missing). */
-  private static void checkValues(ViewDefinition v, EventBatch batch) {
-    FeatureFrame values = batch.values();
-    FeatureSchema schema = values.schema();
-    for (int c = 0; c < schema.size(); c++) {
-      FeatureSpec spec = schema.get(c);
-      if (spec.type() != FeatureType.DOUBLE && spec.type() != FeatureType.EMBEDDING) {
-        continue;
-      }
-      if (spec.type() == FeatureType.DOUBLE) {
-        double[] col = values.doubleColumn(spec.name());
-        for (int r = 0; r < col.length; r++) {
-          if (Double.isInfinite(col[r])) {
-            throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
-                + spec.name() + "' is " + col[r] + ", expected a finite DOUBLE (NaN marks a missing value)");
-          }
-        }
-        continue;
-      }
-      for (int r = 0; r < values.rowCount(); r++) {
-        if (!values.isPresent(r, c)) {
-          continue;
-        }
-        float[] emb = values.getEmbedding(r, c);
-        for (int k = 0; k < emb.length; k++) {
-          if (Float.isInfinite(emb[k])) {
-            throw new IllegalArgumentException("row " + r + " of the batch for view '" + v.name() + "': feature '"
-                + spec.name() + "' has " + emb[k] + " at position " + k + ", expected finite components");
-          }
-        }
-      }
-    }
-  }
-
-  private long[] encode(ViewDefinition v, EventBatch batch) {
-    KeyDictionary dict = dictionary(v.entity());
-    int n = batch.size();
-    long[] ids = new long[n];
-    if (batch.hasLongKeys()) {
-      dict.requireLongMode("batch for view '" + v.name() + "'");
-      for (int i = 0; i < n; i++) {
-        ids[i] = batch.longKey(i);
-      }
-      return ids;
-    }
-    for (int i = 0; i < n; i++) {
-      dict.check(batch.key(i), "row " + i + " of the batch for view '" + v.name() + "'");
-    }
-    for (int i = 0; i < n; i++) {
-      ids[i] = dict.idOf(batch.key(i), "row " + i + " of the batch for view '" + v.name() + "'");
-    }
-    return ids;
-  }
-
-  /** The entity rows with keys projected onto the view's entity (same object when nothing changes). */
-  private static EntityRows rowsFor(ViewDefinition v, EntityRows rows) {
-    if (rows.hasLongKeys()) {
-      if (v.entity().joinKeys().size() != 1) {
-        throw new IllegalArgumentException("entity rows with long ids cannot key view '" + v.name() + "' (entity '"
-            + v.entity().name() + "' has join keys " + v.entity().joinKeys() + ")");
-      }
-      return rows;
-    }
-    int n = rows.size();
-    List<EntityKey> keys = new ArrayList<>(n);
-    boolean same = true;
-    for (int i = 0; i < n; i++) {
-      EntityKey k = project(rows.key(i), v.entity());
-      same &= k == rows.key(i);
-      keys.add(k);
-    }
-    if (same) {
-      return rows;
-    }
-    long[] ts = new long[n];
-    for (int i = 0; i < n; i++) {
-      ts[i] = rows.timestamp(i);
-    }
-    return EntityRows.of(keys, ts, null);
-  }
-
-  private static EntityKey project(EntityKey key, Entity entity) {
-    if (key.hasNames(entity.joinKeys())) {
-      return key;
-    }
-    EntityKey.Builder b = EntityKey.builder();
-    for (String jk : entity.joinKeys()) {
-      Object v;
-      try {
-        v = key.value(jk);
-      } catch (IllegalArgumentException e) {
-        v = null;
-      }
-      if (v == null) {
-        throw new IllegalArgumentException("key " + key + " lacks join key '" + jk + "' of entity '" + entity.name()
-            + "'");
-      }
-      b.put(jk, v);
-    }
-    return b.build();
+    return p;
   }
 
   /** Assembles a {@link FeatureStore}. Not thread-safe. */
@@ -1095,6 +581,8 @@ public final class FeatureStore implements AutoCloseable {
     private OnlineStore online;
     private OfflineStore offline;
     private LongSupplier clock = System::currentTimeMillis;
+    private long futureTolerance = DEFAULT_FUTURE_TOLERANCE.toMillis();
+    private Telemetry telemetry = Telemetry.noop();
 
     private Builder(FeatureRegistry registry) {
       this.registry = registry;
@@ -1155,6 +643,37 @@ public final class FeatureStore implements AutoCloseable {
         throw new IllegalArgumentException("clock must not be null");
       }
       this.clock = nowMillis;
+      return this;
+    }
+
+
+    /**
+     * Sets how far after the store's clock a pushed event may be dated (default
+     * {@link FeatureStore#DEFAULT_FUTURE_TOLERANCE}); later events are refused. The same for every
+     * view kind, and materialization leaves rows beyond it offline until the clock catches up.
+     *
+     * @param tolerance zero or positive
+     * @return this builder
+     */
+    public Builder futureTolerance(Duration tolerance) {
+      if (tolerance == null || tolerance.isNegative() || tolerance.compareTo(Duration.ofDays(3650)) > 0) {
+        throw new IllegalArgumentException("future tolerance must be between 0 and 3650 days, was " + tolerance);
+      }
+      this.futureTolerance = tolerance.toMillis();
+      return this;
+    }
+
+    /**
+     * Sets where counters go (default none): {@value FeatureStore#VERSION_MISMATCH_COUNTER}.
+     *
+     * @param telemetry the telemetry
+     * @return this builder
+     */
+    public Builder telemetry(Telemetry telemetry) {
+      if (telemetry == null) {
+        throw new IllegalArgumentException("telemetry must not be null");
+      }
+      this.telemetry = telemetry;
       return this;
     }
 

@@ -13,8 +13,10 @@ import org.sieveml.core.EntityKey;
  * {@link FeatureStore.Builder#offlineStore} without changing a host's code.
  *
  * <p>Contract for implementations: {@link #append} validates the whole batch before storing any of
- * it; a view is identified by its name and bound to the definition version it was first written under
- * (another version is refused until {@link #drop}); reads see every append that returned before them.
+ * it; a view is identified by its name and bound to the entity and the schema of the rows it was
+ * first written with (a definition that changes either is refused until {@link #drop}; one that changes
+ * only how rows are served, such as a TTL or the windows of an aggregation view, shares the log); reads
+ * see every append that returned before them.
  * Implementations must be thread-safe.
  */
 public interface OfflineStore extends AutoCloseable {

@@ -68,7 +68,7 @@ class AggregationAndConcurrencyTest {
     assertFalse(td.frame().isPresent(0, td.frame().schema().indexOf("amount_max_10m")));
     assertEquals(110.0, td.frame().asDouble(0, td.frame().schema().indexOf("amount_sum_1h")), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> store.push("txn", EventBatch.builder(txn().inputSchema())
-        .add(c, 1_001 * MIN, 1_001 * MIN, 1.0).build()), "a push from the future is refused");
+        .add(c, 1_001 * MIN + 1, 1_001 * MIN, 1.0).build()), "a push beyond the future tolerance is refused");
     assertEquals(FeatureStatus.NOT_FOUND, store.getOnlineFeatures(List.of(EntityKey.of("card_id", 2L)), svc)
         .status(0, "count_10m"));
   }

@@ -62,7 +62,8 @@ class FeatureStoreTest {
     }
 
     private FeatureStore open() {
-      FeatureStore.Builder b = FeatureStore.builder(registry).clock(now::get);
+      // the reference test pushes rows dated after the clock on purpose (late and early rows)
+      FeatureStore.Builder b = FeatureStore.builder(registry).clock(now::get).futureTolerance(Duration.ofDays(30));
       if (dir != null) {
         b.offlineStore(EmbeddedOfflineStore.builder(dir).maxSegmentRows(1_000).build());
       }
@@ -275,21 +276,36 @@ class FeatureStoreTest {
   @Test
   void replacedDefinitionsAreNeverServedSilently() {
     World w = new World(Duration.ZERO);
-    w.store.ingest("profile", EventBatch.builder(w.registry.view("profile").schema())
-        .add(EntityKey.of("user_id", "a"), DAY, DAY, 1.0, 1L, "X").build());
+    EntityKey a = EntityKey.of("user_id", "a");
+    w.store.push("profile", EventBatch.builder(w.registry.view("profile").schema())
+        .add(a, 99 * DAY, 99 * DAY, 1.0, 1L, "X").build());
+    assertEquals(FeatureStatus.PRESENT, w.store.getOnlineFeatures(List.of(a), w.service).status(0, "score"));
+    // a new TTL keeps the event schema: the log is shared, the online row is of the old version
     w.registry.replace(profile(Duration.ofDays(9)));
+    OnlineFeatures stale = w.store.getOnlineFeatures(List.of(a), w.service);
+    assertEquals(FeatureStatus.VERSION_MISMATCH, stale.status(0, "score"));
+    assertEquals(-1.0, stale.vector(0).getDouble("score"), "the default, not the old row's value");
+    TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(List.of(a), new long[] {100 * DAY}, null),
+        w.service);
+    assertEquals(1.0, td.frame().asDouble(0, td.frame().schema().indexOf("score")), "offline history is kept");
+    w.store.materialize("profile", 0, 100 * DAY, null);
+    assertEquals(FeatureStatus.PRESENT, w.store.getOnlineFeatures(List.of(a), w.service).status(0, "score"),
+        "materialized under the new version");
+    // another event schema: the offline log refuses it until the data is dropped
+    w.registry.replace(FeatureView.builder("profile").entity(USER).feature(FeatureSpec.of("score", FeatureType.DOUBLE))
+        .ttl(Duration.ofDays(9)).build());
+    FeatureService scoreOnly = FeatureService.builder("svc").features("profile", "score").build();
+    w.registry.replace(scoreOnly);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.store.getHistoricalFeatures(
-        EntityRows.of(List.of(EntityKey.of("user_id", "a")), new long[] {2 * DAY}, null), w.service));
+        EntityRows.of(List.of(a), new long[] {2 * DAY}, null), scoreOnly));
     assertTrue(e.getMessage().contains("dropData"), e.getMessage());
+    assertEquals(FeatureStatus.VERSION_MISMATCH, w.store.getOnlineFeatures(List.of(a), scoreOnly).status(0, "score"));
     w.store.dropData("profile");
-    TrainingData td = w.store.getHistoricalFeatures(EntityRows.of(List.of(EntityKey.of("user_id", "a")),
-        new long[] {2 * DAY}, null), w.service);
+    td = w.store.getHistoricalFeatures(EntityRows.of(List.of(a), new long[] {2 * DAY}, null), scoreOnly);
     assertEquals(1, td.unmatched("score"));
-    FeatureService changed = FeatureService.builder("svc").features("profile", "score").build();
-    w.registry.replace(changed);
-    assertThrows(IllegalStateException.class, () -> w.store.getOnlineFeatures(List.of(EntityKey.of("user_id", "a")),
-        w.service), "the old service object is stale");
-    assertEquals(1, w.store.getOnlineFeatures(List.of(EntityKey.of("user_id", "a")), changed).schema().size());
+    assertEquals(FeatureStatus.NOT_FOUND, w.store.getOnlineFeatures(List.of(a), scoreOnly).status(0, "score"));
+    assertThrows(IllegalStateException.class, () -> w.store.getOnlineFeatures(List.of(a), w.service),
+        "the old service object is stale");
   }
 
   @Test

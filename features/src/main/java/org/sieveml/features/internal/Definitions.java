@@ -147,8 +147,10 @@ public final class Definitions {
    * @return milliseconds, at least 1
    */
   public static long positiveMillis(String field, Duration d) {
-    if (d == null || d.isNegative() || d.isZero() || d.toMillis() <= 0) {
-      throw new IllegalArgumentException(field + " must be a positive duration of at least 1 ms, was " + d);
+    if (d == null || d.isNegative() || d.isZero() || d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0
+        || d.toMillis() <= 0) {
+      throw new IllegalArgumentException(field + " must be a positive duration of 1 ms to " + Long.MAX_VALUE
+          + " ms, was " + d);
     }
     return d.toMillis();
   }

@@ -1,39 +1,56 @@
 package org.sieveml.features.internal;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.features.Aggregation;
 import org.sieveml.features.AggregationView;
+import org.sieveml.features.WindowTiles;
 
 /**
- * The windowed-aggregation engine shared by the offline (point-in-time) and online (streaming) paths.
+ * The windowed-aggregation engine shared by the offline (point-in-time) and online (tile) paths: the
+ * tiling of a view, the window rule, tile deltas for events, and reads of tiles.
  *
- * <p>Window rule, the same on both paths: with bucket {@code B} and window {@code W}, the value at
- * time {@code t} aggregates the events with event time in {@code [start, t]}, where
- * {@code start = (floor(t / B) - W / B + 1) * B}: the bucket holding {@code t} and the {@code W/B - 1}
- * buckets before it. So a window is {@code W} long up to one bucket (it grows from {@code W - B} to
- * {@code W} as {@code t} moves through its bucket). Offline this is computed from the event log at any
- * past {@code t}. Online each entity keeps one tile per bucket (count, and per input field sum, min,
- * max and the number of present values) in a ring covering the longest window; a read at {@code now}
- * combines the tiles of the window. Both agree (up to floating-point summation order) as long as no
- * pushed event is later than the read time; the store rejects pushes from the future for that reason.
- * Events older than the ring (more than the longest window before the entity's newest event) cannot
- * fall in any window at a later read time; they are ignored online and counted.
+ * <p><b>Tiling.</b> Tile lengths ("levels") are the view's bucket {@code B}, then each of one second,
+ * one minute, one hour and one day that is longer than the previous level and a multiple of it. A
+ * window {@code W} hops by the longest level {@code H} with {@code 6 * H <= W} (else {@code B}).
+ *
+ * <p><b>Window rule</b> (the same offline and online): the value of window {@code W} at time {@code t}
+ * aggregates the events with event time in {@code [s, t]}, where
+ * {@code s = floor(floor(t / B) * B + B - W, H)} ({@code floor(x, H)} rounds down to a multiple of
+ * {@code H}). So the window covers the bucket holding {@code t} and reaches back to a hop boundary: its
+ * length is between {@code W - B} (exclusive) and {@code W - B + H} (inclusive) — the "sawtooth" of
+ * Chronon and Tecton. Online, a read combines whole tiles: hop-level tiles from {@code s} to the hop
+ * boundary before {@code t}, then finer tiles down to the bucket holding {@code t}, a few dozen tiles
+ * rather than {@code W / B}. The two agree exactly while no stored event is later than the read time
+ * (pushes beyond the store's skew tolerance are refused for that reason; one inside it counts online
+ * from the moment it is pushed, offline from its event time).
  *
  * <p>Empty windows: COUNT and SUM give 0, MEAN, MIN and MAX a missing value (NaN here). Missing input
  * values count as events for COUNT and are skipped by the others.
  *
- * <p>Immutable and thread-safe; {@link State} is guarded by its own lock.
+ * <p>Immutable and thread-safe.
  */
 public final class WindowAggregator {
 
+  /** The most tiles one read of one window may combine; longer definitions are refused. */
+  public static final int MAX_TILES_PER_WINDOW = 4096;
+  /** The longest window accepted: ten years. */
+  public static final long MAX_WINDOW = 3650L * 86_400_000L;
+
+  private static final long[] COARSER = {1_000L, 60_000L, 3_600_000L, 86_400_000L};
+
+  private final String version;
   private final long bucket;
+  private final long[] levels; // tile lengths used, ascending
   private final int[] field; // input field per output (-1 for COUNT)
   private final Aggregation[] fn;
-  private final long[] windowBuckets;
+  private final long[] window;
+  private final int[] hop; // level index per output
   private final int fields;
-  private final int ringSize;
-  private final long maxWindow;
+  private final long ttl;
 
   /**
    * The engine for a view.
@@ -41,23 +58,82 @@ public final class WindowAggregator {
    * @param view the aggregation view
    */
   public WindowAggregator(AggregationView view) {
+    this.version = view.version();
     this.bucket = view.bucketMillis();
     List<AggregationView.WindowedFeature> fs = view.features();
     FeatureSchema in = view.inputSchema();
     this.field = new int[fs.size()];
     this.fn = new Aggregation[fs.size()];
-    this.windowBuckets = new long[fs.size()];
-    long max = 0;
+    this.window = new long[fs.size()];
+    this.hop = new int[fs.size()];
+    long[] all = levels(bucket);
+    int maxHop = 0;
     for (int i = 0; i < fs.size(); i++) {
       AggregationView.WindowedFeature f = fs.get(i);
       field[i] = f.field() == null ? -1 : in.indexOf(f.field());
       fn[i] = f.function();
-      windowBuckets[i] = f.windowMillis() / bucket;
-      max = Math.max(max, f.windowMillis());
+      window[i] = f.windowMillis();
+      hop[i] = hopLevel(all, window[i]);
+      maxHop = Math.max(maxHop, hop[i]);
     }
+    this.levels = Arrays.copyOf(all, maxHop + 1);
     this.fields = in.size();
-    this.maxWindow = max;
-    this.ringSize = (int) (max / bucket) + 1;
+    this.ttl = view.ttlMillis();
+  }
+
+  /**
+   * Checks a definition's windows against the bucket: every window a positive multiple of the bucket,
+   * at most {@link #MAX_WINDOW}, and readable with at most {@link #MAX_TILES_PER_WINDOW} tiles.
+   *
+   * @param view the view's name, for messages
+   * @param bucket the bucket in milliseconds
+   * @param name the window's output name, for messages
+   * @param windowMillis the window
+   * @return null when fine, else what is wrong
+   */
+  public static String check(String view, long bucket, String name, long windowMillis) {
+    if (windowMillis % bucket != 0) {
+      return "window of '" + name + "' in aggregation view '" + view + "' must be a multiple of the bucket ("
+          + bucket + " ms), was " + windowMillis + " ms";
+    }
+    if (windowMillis > MAX_WINDOW) {
+      return "window of '" + name + "' in aggregation view '" + view + "' must be at most " + MAX_WINDOW
+          + " ms (ten years), was " + windowMillis + " ms";
+    }
+    long[] lv = levels(bucket);
+    int h = hopLevel(lv, windowMillis);
+    long tiles = windowMillis / lv[h] + 1;
+    for (int l = 0; l < h; l++) {
+      tiles += lv[l + 1] / lv[l];
+    }
+    if (tiles > MAX_TILES_PER_WINDOW) {
+      return "window of '" + name + "' in aggregation view '" + view + "' (" + windowMillis + " ms) with a bucket of "
+          + bucket + " ms needs " + tiles + " tiles per read, more than " + MAX_TILES_PER_WINDOW
+          + ": use a bucket that divides one second, one minute, one hour or one day, or a coarser one";
+    }
+    return null;
+  }
+
+  private static long[] levels(long bucket) {
+    long[] out = new long[COARSER.length + 1];
+    int n = 0;
+    out[n++] = bucket;
+    for (long g : COARSER) {
+      if (g > out[n - 1] && g % out[n - 1] == 0) {
+        out[n++] = g;
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private static int hopLevel(long[] levels, long w) {
+    int h = 0;
+    for (int l = 1; l < levels.length; l++) {
+      if (levels[l] <= w / 6) {
+        h = l;
+      }
+    }
+    return h;
   }
 
   /**
@@ -70,6 +146,24 @@ public final class WindowAggregator {
   }
 
   /**
+   * The tile lengths this view stores, ascending.
+   *
+   * @return a copy
+   */
+  public long[] levels() {
+    return levels.clone();
+  }
+
+  /**
+   * The view's TTL ({@code Long.MAX_VALUE} for none).
+   *
+   * @return milliseconds
+   */
+  public long ttl() {
+    return ttl;
+  }
+
+  /**
    * The first millisecond of output {@code i}'s window at {@code t}.
    *
    * @param i the output
@@ -77,7 +171,46 @@ public final class WindowAggregator {
    * @return the window's start (inclusive)
    */
   public long windowStart(int i, long t) {
-    return (Math.floorDiv(t, bucket) - windowBuckets[i] + 1) * bucket;
+    return floor(floor(t, bucket) + bucket - window[i], levels[hop[i]]);
+  }
+
+  private static long floor(long x, long g) {
+    return Math.floorDiv(x, g) * g;
+  }
+
+  /**
+   * The earliest event time any window may need at {@code t} or later.
+   *
+   * @param t the time
+   * @return epoch milliseconds
+   */
+  public long horizon(long t) {
+    long m = Long.MAX_VALUE;
+    for (int i = 0; i < fn.length; i++) {
+      m = Math.min(m, windowStart(i, t));
+    }
+    return m;
+  }
+
+  /**
+   * Which tiles a read at {@code now} or later can still need: per level, tiles starting before the
+   * earliest window start at that level, or before the current period of the next level when the
+   * level only fills a coarser window's newest part, are dropped.
+   *
+   * @param now the store's clock
+   * @return the retention
+   */
+  public WindowTiles.Retention retention(long now) {
+    long[] keep = new long[levels.length];
+    Arrays.fill(keep, Long.MAX_VALUE);
+    for (int i = 0; i < fn.length; i++) {
+      int h = hop[i];
+      keep[h] = Math.min(keep[h], windowStart(i, now));
+      for (int l = 0; l < h; l++) {
+        keep[l] = Math.min(keep[l], floor(now, levels[l + 1]));
+      }
+    }
+    return WindowTiles.Retention.of(levels, keep);
   }
 
   /**
@@ -97,10 +230,17 @@ public final class WindowAggregator {
     ViewLog.Snapshot snap = log.snapshot();
     long floor = log.retentionFloor();
     double[] acc = new double[fn.length * 4];
+    long[] start = new long[fn.length];
     for (int q = 0; q < n; q++) {
       reset(acc);
       long t = qTime[q];
-      long earliest = Math.max(t - maxWindow, floor);
+      long earliest = floor;
+      long first = Long.MAX_VALUE;
+      for (int i = 0; i < fn.length; i++) {
+        start[i] = windowStart(i, t);
+        first = Math.min(first, start[i]);
+      }
+      earliest = Math.max(earliest, first);
       long id = qIds[q];
       for (SegmentFile.Segment s : snap.segments) {
         int lo = ViewLog.lowerBound(s, id, earliest);
@@ -110,7 +250,7 @@ public final class WindowAggregator {
             continue;
           }
           for (int i = 0; i < fn.length; i++) {
-            if (et >= windowStart(i, t)) {
+            if (et >= start[i]) {
               accumulate(acc, i, s, r);
             }
           }
@@ -165,132 +305,218 @@ public final class WindowAggregator {
   }
 
   /**
-   * New, empty online state for one entity.
+   * The values at {@code t} from an entity's tiles: {@code out[i]} per output, NaN when missing.
    *
-   * @return the state
+   * @param tiles the tiles, or null for none
+   * @param t the read time
+   * @param out receives one value per output
    */
-  public State newState() {
-    return new State();
+  public void read(WindowTiles tiles, long t, double[] out) {
+    double[] acc = new double[4];
+    long end = floor(t, bucket) + bucket;
+    for (int i = 0; i < fn.length; i++) {
+      acc[0] = 0;
+      acc[1] = 0;
+      acc[2] = Double.POSITIVE_INFINITY;
+      acc[3] = Double.NEGATIVE_INFINITY;
+      if (tiles != null) {
+        int h = hop[i];
+        long hi = h == 0 ? end : floor(t, levels[h]);
+        combine(tiles, levels[h], windowStart(i, t), hi, i, acc);
+        for (int l = h - 1; l >= 0; l--) {
+          long lo = floor(t, levels[l + 1]);
+          long top = l == 0 ? end : floor(t, levels[l]);
+          combine(tiles, levels[l], lo, top, i, acc);
+        }
+      }
+      switch (fn[i]) {
+        case COUNT:
+          out[i] = acc[0];
+          break;
+        case SUM:
+          out[i] = acc[1];
+          break;
+        case MEAN:
+          out[i] = acc[0] == 0 ? Double.NaN : acc[1] / acc[0];
+          break;
+        case MIN:
+          out[i] = acc[0] == 0 ? Double.NaN : acc[2];
+          break;
+        default:
+          out[i] = acc[0] == 0 ? Double.NaN : acc[3];
+      }
+    }
+  }
+
+  /** Adds the tiles of one length starting in [lo, hi) to output i's accumulator. */
+  private void combine(WindowTiles tiles, long length, long lo, long hi, int i, double[] acc) {
+    int n = tiles.size();
+    int a = 0;
+    int b = n;
+    while (a < b) { // first tile with (length, start) >= (length, lo)
+      int m = (a + b) >>> 1;
+      long l = tiles.length(m);
+      if (l < length || (l == length && tiles.start(m) < lo)) {
+        a = m + 1;
+      } else {
+        b = m;
+      }
+    }
+    int f = field[i];
+    for (int k = a; k < n && tiles.length(k) == length && tiles.start(k) < hi; k++) {
+      if (f < 0) {
+        acc[0] += tiles.stat(k, 0);
+        continue;
+      }
+      int base = 1 + 4 * f;
+      acc[0] += tiles.stat(k, base);
+      acc[1] += tiles.stat(k, base + 1);
+      acc[2] = Math.min(acc[2], tiles.stat(k, base + 2));
+      acc[3] = Math.max(acc[3], tiles.stat(k, base + 3));
+    }
   }
 
   /**
-   * One entity's online tiles: a ring of buckets covering the longest window. Thread-safe (one lock
-   * per entity, so different entities update in parallel).
+   * Accumulates one entity's events into tiles: one tile per level for each event.
+   * Not thread-safe.
    */
-  public final class State {
-    private final long[] bucketId = new long[ringSize];
-    private final long[] count = new long[ringSize];
-    // per bucket and field: present count, sum, min, max
-    private final double[] tiles = new double[ringSize * fields * 4];
-    private long newest = Long.MIN_VALUE;
-    private long dropped;
+  public final class TileBuilder {
+    private final EntityKey key;
+    private int n;
+    private long[] len = new long[8];
+    private long[] start = new long[8];
+    private long[] times = new long[8 * WindowTiles.TIMES];
+    private double[] stats = new double[8 * (1 + 4 * fields)];
 
-    State() {
-      java.util.Arrays.fill(bucketId, Long.MIN_VALUE);
+    TileBuilder(EntityKey key) {
+      this.key = key;
     }
 
     /**
      * Adds one event.
      *
-     * @param eventTime its time
-     * @param values its input field values (NaN = missing), one per input field
-     * @return false if it was older than the ring and ignored
+     * @param eventTime its event time
+     * @param createdTime its created time
+     * @param ingestedTime its ingestion time
+     * @param values its input values (NaN = missing), one per input field
      */
-    public synchronized boolean add(long eventTime, double[] values) {
-      long b = Math.floorDiv(eventTime, bucket);
-      if (newest != Long.MIN_VALUE && b <= newest - ringSize) {
-        dropped++;
-        return false;
-      }
-      if (b > newest) {
-        newest = b;
-      }
-      int slot = (int) Math.floorMod(b, (long) ringSize);
-      if (bucketId[slot] != b) {
-        bucketId[slot] = b;
-        count[slot] = 0;
-        int t = slot * fields * 4;
-        for (int f = 0; f < fields; f++, t += 4) {
-          tiles[t] = 0;
-          tiles[t + 1] = 0;
-          tiles[t + 2] = Double.POSITIVE_INFINITY;
-          tiles[t + 3] = Double.NEGATIVE_INFINITY;
+    public void add(long eventTime, long createdTime, long ingestedTime, double[] values) {
+      int w = 1 + 4 * fields;
+      for (long g : levels) {
+        long s = floor(eventTime, g);
+        int k = n - 1;
+        while (k >= 0 && (len[k] != g || start[k] != s)) {
+          k--;
         }
-      }
-      count[slot]++;
-      int t = slot * fields * 4;
-      for (int f = 0; f < fields; f++, t += 4) {
-        double v = values[f];
-        if (v == v) {
-          tiles[t]++;
-          tiles[t + 1] += v;
-          if (v < tiles[t + 2]) {
-            tiles[t + 2] = v;
+        if (k < 0) {
+          if (n == len.length) {
+            len = Arrays.copyOf(len, n * 2);
+            start = Arrays.copyOf(start, n * 2);
+            times = Arrays.copyOf(times, n * 2 * WindowTiles.TIMES);
+            stats = Arrays.copyOf(stats, n * 2 * w);
           }
-          if (v > tiles[t + 3]) {
-            tiles[t + 3] = v;
+          k = n++;
+          len[k] = g;
+          start[k] = s;
+          times[k * 3] = Long.MIN_VALUE;
+          times[k * 3 + 1] = Long.MIN_VALUE;
+          times[k * 3 + 2] = Long.MIN_VALUE;
+          int o = k * w;
+          stats[o] = 0;
+          for (int f = 0; f < fields; f++) {
+            stats[o + 1 + 4 * f] = 0;
+            stats[o + 2 + 4 * f] = 0;
+            stats[o + 3 + 4 * f] = Double.POSITIVE_INFINITY;
+            stats[o + 4 + 4 * f] = Double.NEGATIVE_INFINITY;
           }
         }
-      }
-      return true;
-    }
-
-    /**
-     * The values at {@code now}: {@code out[i]} per output, NaN when missing.
-     *
-     * @param now the read time
-     * @param out receives one value per output
-     */
-    public synchronized void read(long now, double[] out) {
-      long cur = Math.floorDiv(now, bucket);
-      for (int i = 0; i < fn.length; i++) {
-        long first = cur - windowBuckets[i] + 1;
-        double c = 0;
-        double s = 0;
-        double mn = Double.POSITIVE_INFINITY;
-        double mx = Double.NEGATIVE_INFINITY;
-        long from = Math.max(first, cur - ringSize + 1);
-        for (long b = from; b <= cur; b++) {
-          int slot = (int) Math.floorMod(b, (long) ringSize);
-          if (bucketId[slot] != b) {
-            continue;
+        times[k * 3] = Math.max(times[k * 3], eventTime);
+        times[k * 3 + 1] = Math.max(times[k * 3 + 1], createdTime);
+        times[k * 3 + 2] = Math.max(times[k * 3 + 2], ingestedTime);
+        int o = k * w;
+        stats[o]++;
+        for (int f = 0; f < fields; f++) {
+          double v = values[f];
+          if (v == v) {
+            int p = o + 1 + 4 * f;
+            stats[p]++;
+            stats[p + 1] += v;
+            stats[p + 2] = Math.min(stats[p + 2], v);
+            stats[p + 3] = Math.max(stats[p + 3], v);
           }
-          if (field[i] < 0) {
-            c += count[slot];
-            continue;
-          }
-          int t = (slot * fields + field[i]) * 4;
-          c += tiles[t];
-          s += tiles[t + 1];
-          mn = Math.min(mn, tiles[t + 2]);
-          mx = Math.max(mx, tiles[t + 3]);
-        }
-        switch (fn[i]) {
-          case COUNT:
-            out[i] = c;
-            break;
-          case SUM:
-            out[i] = s;
-            break;
-          case MEAN:
-            out[i] = c == 0 ? Double.NaN : s / c;
-            break;
-          case MIN:
-            out[i] = c == 0 ? Double.NaN : mn;
-            break;
-          default:
-            out[i] = c == 0 ? Double.NaN : mx;
         }
       }
     }
 
     /**
-     * Events ignored because they were older than the ring.
+     * Whether no event was added.
      *
-     * @return the count
+     * @return true when empty
      */
-    public synchronized long dropped() {
-      return dropped;
+    public boolean isEmpty() {
+      return n == 0;
     }
+
+    /**
+     * The tiles, sorted.
+     *
+     * @return the tiles (possibly without any)
+     */
+    public WindowTiles build() {
+      int w = 1 + 4 * fields;
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (x, y) -> len[x] != len[y] ? Long.compare(len[x], len[y]) : Long.compare(start[x], start[y]));
+      long[] l = new long[n];
+      long[] s = new long[n];
+      long[] tm = new long[n * WindowTiles.TIMES];
+      double[] st = new double[n * w];
+      for (int j = 0; j < n; j++) {
+        int k = order[j];
+        l[j] = len[k];
+        s[j] = start[k];
+        System.arraycopy(times, k * WindowTiles.TIMES, tm, j * WindowTiles.TIMES, WindowTiles.TIMES);
+        System.arraycopy(stats, k * w, st, j * w, w);
+      }
+      return WindowTiles.of(key, version, fields, l, s, tm, st);
+    }
+  }
+
+  /**
+   * A builder of one entity's tiles.
+   *
+   * @param key the entity key
+   * @return an empty builder
+   */
+  public TileBuilder tiles(EntityKey key) {
+    return new TileBuilder(key);
+  }
+
+  /**
+   * Tiles without any tile, for {@link org.sieveml.features.OnlineStore#putTiles} to remove a key.
+   *
+   * @param key the key
+   * @return empty tiles
+   */
+  public WindowTiles empty(EntityKey key) {
+    return WindowTiles.of(key, version, fields, new long[0], new long[0], new long[0], new double[0]);
+  }
+
+  /**
+   * Checks that a list is not empty (helper for callers that batch deltas).
+   *
+   * @param tiles tiles
+   * @return the non-empty ones
+   */
+  public static List<WindowTiles> nonEmpty(List<WindowTiles> tiles) {
+    List<WindowTiles> out = new ArrayList<>(tiles.size());
+    for (WindowTiles t : tiles) {
+      if (t != null && t.size() > 0) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 }

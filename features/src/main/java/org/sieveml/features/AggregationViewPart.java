@@ -1,0 +1,256 @@
+package org.sieveml.features;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.features.internal.Values;
+import org.sieveml.features.internal.WindowAggregator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link AggregationView}'s behaviour: offline, windows computed from the log at each entity row's
+ * time; online, window tiles in the {@link OnlineStore} (a push adds its events' tiles, a
+ * materialization rebuilds the affected keys' tiles from the log), read with the same window rule
+ * ({@link WindowAggregator}).
+ *
+ * <p>Pushes of one view run concurrently; a rebuild excludes pushes of the same view in this store
+ * while it recomputes and replaces a group of keys, so no push is lost between its scan and its write.
+ * Thread-safe.
+ */
+final class AggregationViewPart extends ViewPart {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AggregationViewPart.class);
+  /** Keys rebuilt per scan of the log's horizon. */
+  private static final int REBUILD_KEYS = 10_000;
+
+  private final AggregationView av;
+  private final WindowAggregator agg;
+  private final ReentrantReadWriteLock rebuild = new ReentrantReadWriteLock();
+
+  AggregationViewPart(AggregationView view, Context ctx) {
+    super(view, ctx);
+    this.av = view;
+    this.agg = new WindowAggregator(view);
+  }
+
+  @Override
+  FeatureSchema eventSchema() {
+    return av.inputSchema();
+  }
+
+  @Override
+  void push(EventBatch batch, long now) {
+    checkBatch(batch, now);
+    rebuild.readLock().lock();
+    try {
+      ctx.offline().append(av, batch, now);
+      if (!av.online() || batch.size() == 0) {
+        return;
+      }
+      FeatureFrame values = batch.values();
+      int nf = values.schema().size();
+      double[][] cols = new double[nf][];
+      for (int f = 0; f < nf; f++) {
+        cols[f] = values.doubleColumn(values.schema().get(f).name());
+      }
+      double[] row = new double[nf];
+      Map<EntityKey, WindowAggregator.TileBuilder> byKey = new HashMap<>();
+      List<WindowAggregator.TileBuilder> order = new ArrayList<>();
+      WindowAggregator.TileBuilder last = null;
+      EntityKey lastKey = null;
+      for (int i = 0; i < batch.size(); i++) {
+        EntityKey k = key(batch, i);
+        if (last == null || !k.equals(lastKey)) {
+          last = byKey.get(k);
+          if (last == null) {
+            last = agg.tiles(k);
+            byKey.put(k, last);
+            order.add(last);
+          }
+          lastKey = k;
+        }
+        for (int f = 0; f < nf; f++) {
+          row[f] = cols[f][i];
+        }
+        last.add(batch.eventTime(i), batch.createdTime(i), now, row);
+      }
+      List<WindowTiles> deltas = new ArrayList<>(order.size());
+      for (WindowAggregator.TileBuilder b : order) {
+        deltas.add(b.build());
+      }
+      ctx.online().addTiles(av.name(), deltas, agg.retention(now));
+    } finally {
+      rebuild.readLock().unlock();
+    }
+  }
+
+  @Override
+  Historical historical(EntityRows rows, int[] featureIndex, Visibility visibility) {
+    int n = rows.size();
+    double[][] w = ctx.offline().windows(av, rowsFor(rows), visibility);
+    List<Values.ColumnGather> cols = new ArrayList<>(featureIndex.length);
+    for (int fi : featureIndex) {
+      Values.ColumnGather g = new Values.ColumnGather(av.schema().get(fi), n);
+      for (int r = 0; r < n; r++) {
+        g.setNumber(r, w[fi][r]);
+      }
+      cols.add(g);
+    }
+    return new Historical(cols, 0);
+  }
+
+  @Override
+  Fetched online(List<EntityKey> keys, long now, int[] featureIndex) {
+    int n = keys.size();
+    List<WindowTiles> found;
+    if (n == 1 && ctx.online() instanceof EmbeddedOnlineStore e) {
+      found = Collections.singletonList(e.readTiles(av.name(), project(keys.get(0), av.entity())));
+    } else {
+      found = ctx.online().readTiles(av.name(), project(keys));
+    }
+    FeatureSchema slots = slotSchema(featureIndex);
+    double[] vals = new double[agg.outputs()];
+    Fetched out = new Fetched(n);
+    long ttl = agg.ttl();
+    for (int i = 0; i < n; i++) {
+      WindowTiles t = found.get(i);
+      FeatureStatus st;
+      if (t == null) {
+        st = FeatureStatus.NOT_FOUND;
+      } else if (!t.version().equals(av.version())) {
+        mismatch(1);
+        st = FeatureStatus.VERSION_MISMATCH;
+        t = null; // another definition's tiles are never read
+      } else if (ttl != Long.MAX_VALUE && t.eventTime() <= now - ttl) {
+        st = FeatureStatus.EXPIRED;
+      } else {
+        st = FeatureStatus.PRESENT;
+      }
+      agg.read(t, now, vals);
+      FeatureVector.Builder b = FeatureVector.builder(slots);
+      for (int s = 0; s < featureIndex.length; s++) {
+        double v = vals[featureIndex[s]];
+        if (slots.get(s).type() == FeatureType.LONG) {
+          b.setLong(s, (long) v);
+        } else if (v == v) {
+          b.setDouble(s, v);
+        }
+      }
+      out.vectors[i] = b.build();
+      out.status[i] = st;
+      out.eventTime[i] = t == null ? Long.MIN_VALUE : t.eventTime();
+    }
+    return out;
+  }
+
+  @Override
+  MaterializationResult materialize(long from, long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    long limit = futureLimit(now);
+    Set<EntityKey> affected = new LinkedHashSet<>();
+    long[] scanned = new long[1];
+    ctx.offline().scan(av, from, to, -1, chunk -> {
+      scanned[0] += chunk.size();
+      for (int r = 0; r < chunk.size(); r++) {
+        if (chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit) {
+          affected.add(chunk.key(r));
+        }
+      }
+    });
+    long[] written = rebuild(affected, now, progress);
+    LOG.debug("materialized {} [{}, {}): {} scanned, {} keys rebuilt", av.name(), from, to, scanned[0],
+        affected.size());
+    return new MaterializationResult(av.name(), from, to, scanned[0], written[0], written[1]);
+  }
+
+  @Override
+  MaterializationResult materializeIncremental(long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    long limit = futureLimit(now);
+    String mark = hwmMark();
+    long hwm = Math.max(-1, ctx.online().readMark(mark));
+    Set<EntityKey> affected = new LinkedHashSet<>();
+    long[] s = {0, hwm, Long.MAX_VALUE}; // scanned, highest eligible, lowest deferred
+    ctx.offline().scan(av, Long.MIN_VALUE, Long.MAX_VALUE, hwm, chunk -> {
+      s[0] += chunk.size();
+      for (int r = 0; r < chunk.size(); r++) {
+        if (chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit && chunk.eventTime(r) < to) {
+          affected.add(chunk.key(r));
+          s[1] = Math.max(s[1], chunk.sequence(r));
+        } else {
+          s[2] = Math.min(s[2], chunk.sequence(r));
+        }
+      }
+    });
+    long[] written = rebuild(affected, now, progress);
+    long next = Math.min(s[1], s[2] == Long.MAX_VALUE ? Long.MAX_VALUE : s[2] - 1);
+    if (next > hwm) {
+      ctx.online().advanceMark(mark, next);
+    }
+    return new MaterializationResult(av.name(), Long.MIN_VALUE, to, s[0], written[0], written[1]);
+  }
+
+  /**
+   * Recomputes the tiles of keys from every event in the log that a read at {@code now} or later can
+   * need (ingested by {@code now}), and replaces them. Returns {keys written, keys with tiles}.
+   */
+  private long[] rebuild(Set<EntityKey> keys, long now, LongConsumer progress) {
+    long[] out = new long[2];
+    if (keys.isEmpty() || !av.online()) {
+      return out;
+    }
+    List<EntityKey> all = new ArrayList<>(keys);
+    WindowTiles.Retention keep = agg.retention(now);
+    long horizon = agg.horizon(now);
+    for (int from = 0; from < all.size(); from += REBUILD_KEYS) {
+      List<EntityKey> group = all.subList(from, Math.min(all.size(), from + REBUILD_KEYS));
+      Map<EntityKey, WindowAggregator.TileBuilder> builders = new HashMap<>();
+      for (EntityKey k : group) {
+        builders.put(k, agg.tiles(k));
+      }
+      rebuild.writeLock().lock();
+      try {
+        double[] row = new double[av.inputSchema().size()];
+        ctx.offline().scan(av, horizon, Long.MAX_VALUE, -1, chunk -> {
+          FeatureFrame values = chunk.values();
+          for (int r = 0; r < chunk.size(); r++) {
+            WindowAggregator.TileBuilder b = builders.get(chunk.key(r));
+            if (b == null || chunk.ingestionTime(r) > now) {
+              continue;
+            }
+            for (int f = 0; f < row.length; f++) {
+              row[f] = values.asDouble(r, f);
+            }
+            b.add(chunk.eventTime(r), chunk.createdTime(r), chunk.ingestionTime(r), row);
+          }
+        });
+        List<WindowTiles> sets = new ArrayList<>(group.size());
+        for (EntityKey k : group) {
+          WindowTiles t = builders.get(k).build().retain(keep);
+          sets.add(t == null ? agg.empty(k) : t);
+          out[1] += t == null ? 0 : 1;
+        }
+        ctx.online().putTiles(av.name(), sets);
+        out[0] += sets.size();
+      } finally {
+        rebuild.writeLock().unlock();
+      }
+      if (progress != null) {
+        progress.accept(out[0]);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,233 @@
+package org.sieveml.features;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureSpec;
+import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
+import org.sieveml.features.internal.Values;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link FeatureView}'s behaviour: offline, the point-in-time join of its log; online, the latest
+ * row per key (pushed, or written by materialization), served PRESENT only when it is of the current
+ * definition version and younger than the TTL. Thread-safe.
+ */
+final class FeatureViewPart extends ViewPart {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureViewPart.class);
+  static final int CHUNK = 10_000;
+
+  private final FeatureView fv;
+
+  FeatureViewPart(FeatureView view, Context ctx) {
+    super(view, ctx);
+    this.fv = view;
+  }
+
+  @Override
+  FeatureSchema eventSchema() {
+    return fv.schema();
+  }
+
+  @Override
+  void push(EventBatch batch, long now) {
+    checkBatch(batch, now);
+    ctx.offline().append(fv, batch, now);
+    if (!fv.online()) {
+      return;
+    }
+    List<OnlineRow> rows = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      rows.add(new OnlineRow(key(batch, i), batch.values().row(i), batch.eventTime(i), batch.createdTime(i), now,
+          fv.version()));
+    }
+    ctx.online().write(fv.name(), rows);
+  }
+
+  @Override
+  Historical historical(EntityRows rows, int[] featureIndex, Visibility visibility) {
+    int n = rows.size();
+    List<String> names = new ArrayList<>(featureIndex.length);
+    for (int fi : featureIndex) {
+      names.add(fv.schema().get(fi).name());
+    }
+    JoinedRows joined = ctx.offline().join(fv, rowsFor(rows), names, visibility);
+    FeatureFrame jv = joined.values();
+    List<Values.ColumnGather> cols = new ArrayList<>(featureIndex.length);
+    for (int s = 0; s < featureIndex.length; s++) {
+      FeatureSpec spec = fv.schema().get(featureIndex[s]);
+      Values.ColumnGather g = new Values.ColumnGather(spec, n);
+      Object def = fv.defaultValue(spec.name());
+      if (spec.type() == FeatureType.DOUBLE && def == null) {
+        g.setDoubles(jv.doubleColumn(spec.name())); // unmatched rows are already missing
+      } else {
+        for (int r = 0; r < n; r++) {
+          if (!joined.matched(r)) {
+            g.setDefault(r, def);
+          } else {
+            g.set(r, jv, r, s);
+          }
+        }
+      }
+      cols.add(g);
+    }
+    return new Historical(cols, n - joined.matchCount());
+  }
+
+  /** The status of a stored row at {@code now}. */
+  private FeatureStatus status(OnlineRow row, long now) {
+    if (row == null) {
+      return FeatureStatus.NOT_FOUND;
+    }
+    if (!row.version().equals(fv.version())) {
+      mismatch(1);
+      return FeatureStatus.VERSION_MISMATCH;
+    }
+    long ttl = fv.ttlMillis();
+    return ttl != Long.MAX_VALUE && row.eventTime() <= now - ttl ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
+  }
+
+  @Override
+  Fetched online(List<EntityKey> keys, long now, int[] featureIndex) {
+    int n = keys.size();
+    List<OnlineRow> found = read(keys);
+    FeatureSchema slots = slotSchema(featureIndex);
+    Fetched out = new Fetched(n);
+    for (int i = 0; i < n; i++) {
+      OnlineRow row = found.get(i);
+      FeatureStatus st = status(row, now);
+      FeatureVector.Builder b = FeatureVector.builder(slots);
+      for (int s = 0; s < featureIndex.length; s++) {
+        int fi = featureIndex[s];
+        if (st == FeatureStatus.PRESENT) {
+          Values.copy(row.values(), fi, b, s);
+        } else {
+          Values.setDefault(b, s, fv.defaultValue(fv.schema().get(fi).name()));
+        }
+      }
+      out.vectors[i] = b.build();
+      out.status[i] = st;
+      out.eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
+    }
+    return out;
+  }
+
+  private List<OnlineRow> read(List<EntityKey> keys) {
+    if (keys.size() == 1 && ctx.online() instanceof EmbeddedOnlineStore e) {
+      return Collections.singletonList(e.read(fv.name(), project(keys.get(0), fv.entity())));
+    }
+    return ctx.online().read(fv.name(), project(keys));
+  }
+
+  /**
+   * The fast path for a service that is exactly this view's features in order: a PRESENT row's stored
+   * vector is immutable and already has the output layout, so it is returned as is.
+   */
+  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
+    int n = keys.size();
+    byte[] status = new byte[n];
+    long[] eventTime = new long[n];
+    FeatureVector[] vectors = new FeatureVector[n];
+    List<OnlineRow> found = read(keys);
+    for (int i = 0; i < n; i++) {
+      OnlineRow row = found.get(i);
+      FeatureStatus st = status(row, now);
+      vectors[i] = st == FeatureStatus.PRESENT ? row.values() : rs.defaults();
+      status[i] = (byte) st.ordinal();
+      eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
+    }
+    return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now, true);
+  }
+
+  @Override
+  MaterializationResult materialize(long from, long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    long[] counts = new long[3];
+    run(from, to, -1, now, progress, counts, null);
+    LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", fv.name(), from, to, counts[0],
+        counts[1], counts[2]);
+    return new MaterializationResult(fv.name(), from, to, counts[0], counts[1], counts[2]);
+  }
+
+  @Override
+  MaterializationResult materializeIncremental(long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    String mark = hwmMark();
+    long hwm = Math.max(-1, ctx.online().readMark(mark));
+    long[] counts = new long[3];
+    long[] seq = {hwm, Long.MAX_VALUE}; // highest seen, lowest deferred
+    run(Long.MIN_VALUE, Long.MAX_VALUE, hwm, now, progress, counts, new long[][] {seq, {to}});
+    long next = Math.min(seq[0], seq[1] == Long.MAX_VALUE ? Long.MAX_VALUE : seq[1] - 1);
+    if (next > hwm) {
+      ctx.online().advanceMark(mark, next);
+    }
+    return new MaterializationResult(fv.name(), Long.MIN_VALUE, to, counts[0], counts[1], counts[2]);
+  }
+
+  /**
+   * Writes the latest eligible row per key of the scanned range: ingested by {@code now} and not
+   * beyond the future tolerance (and, incrementally, with event time before {@code to}: later rows
+   * are deferred, which holds the high-water mark below them).
+   */
+  private void run(long from, long to, long afterSeq, long now, LongConsumer progress, long[] counts,
+      long[][] incremental) {
+    long limit = futureLimit(now);
+    long eventBefore = incremental == null ? Long.MAX_VALUE : incremental[1][0];
+    List<OnlineRow> out = new ArrayList<>(CHUNK);
+    ctx.offline().scan(fv, from, to, afterSeq, chunk -> {
+      int size = chunk.size();
+      counts[0] += size;
+      FeatureFrame values = chunk.values();
+      int best = -1;
+      for (int r = 0; r < size; r++) {
+        boolean eligible = chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit
+            && chunk.eventTime(r) < eventBefore;
+        if (incremental != null) {
+          long[] seq = incremental[0];
+          if (eligible) {
+            seq[0] = Math.max(seq[0], chunk.sequence(r));
+          } else {
+            seq[1] = Math.min(seq[1], chunk.sequence(r));
+          }
+        }
+        if (eligible && (best < 0 || !chunk.key(best).equals(chunk.key(r)) || newer(chunk, r, best))) {
+          best = r;
+        }
+        // rows come sorted by key: at the end of a key's run, write its latest eligible row
+        boolean last = r + 1 == size || !chunk.key(r + 1).equals(chunk.key(r));
+        if (last && best >= 0 && chunk.key(best).equals(chunk.key(r))) {
+          out.add(new OnlineRow(chunk.key(best), values.row(best), chunk.eventTime(best), chunk.createdTime(best),
+              now, fv.version()));
+          best = -1;
+          if (out.size() == CHUNK) {
+            flush(out, counts, progress);
+          }
+        }
+      }
+    });
+    if (!out.isEmpty()) {
+      flush(out, counts, progress);
+    }
+  }
+
+  private static boolean newer(LogChunk c, int r, int than) {
+    return c.eventTime(r) > c.eventTime(than)
+        || (c.eventTime(r) == c.eventTime(than) && c.createdTime(r) >= c.createdTime(than));
+  }
+
+  private void flush(List<OnlineRow> out, long[] counts, LongConsumer progress) {
+    counts[2] += ctx.online().write(fv.name(), out);
+    counts[1] += out.size();
+    out.clear();
+    if (progress != null) {
+      progress.accept(counts[1]);
+    }
+  }
+}
