@@ -2,324 +2,596 @@ package org.sieveml.features;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32C;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.sieveml.core.EntityKey;
-import org.sieveml.features.internal.RowCodec;
+import org.sieveml.features.internal.FileIo;
+import org.sieveml.features.internal.OnlineCodec;
+import org.sieveml.features.internal.OnlineCodec.AddTiles;
+import org.sieveml.features.internal.OnlineCodec.Clear;
+import org.sieveml.features.internal.OnlineCodec.End;
+import org.sieveml.features.internal.OnlineCodec.Erase;
+import org.sieveml.features.internal.OnlineCodec.Generation;
+import org.sieveml.features.internal.OnlineCodec.Mark;
+import org.sieveml.features.internal.OnlineCodec.Op;
+import org.sieveml.features.internal.OnlineCodec.PutTiles;
+import org.sieveml.features.internal.OnlineCodec.Rows;
+import org.sieveml.features.internal.RecordLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process {@link OnlineStore}: one concurrent hash map per view from entity key to its latest
- * {@link OnlineRow}. Reads take no lock (a row is an immutable object published by a volatile write);
- * writes replace a row atomically per key and only with a newer one.
+ * The in-process {@link OnlineStore}: per view, concurrent hash maps from entity key to its latest
+ * {@link OnlineRow} and to its {@link WindowTiles}, plus the named marks. Reads take no lock (rows and
+ * tiles are immutable objects published through the maps); every write is atomic per key.
  *
- * <p><b>Persistence</b> ({@link #open(Path)}): every applied write is appended to a write-ahead log in
- * the directory; {@link #sync()} makes everything written before it durable (flush and fsync), and
- * {@link #checkpoint()} writes a snapshot (to a temporary file, fsynced, then atomically renamed) and
- * starts an empty log. Both files are versioned ({@code SVMLSNP1}/{@code SVMLWAL1} headers) and every
- * record carries a CRC32C; records hold only primitives and UTF-8 text, never Java-serialized objects.
- * Reopening after a crash (even {@code kill -9} mid-write) loads the snapshot and replays the log up to
- * the first torn or corrupted record, which is cut off (and logged) — so everything acknowledged by a
- * {@code sync()} is recovered and a damaged record is never loaded. A damaged snapshot is refused with
- * an exception rather than loaded partly.
+ * <p><b>Persistence</b> ({@link #open(Path)}, {@link #builder(Path)}): everything the store holds —
+ * rows, tile adds (each delta with its retention), tile puts, erasures, clears and marks — goes through
+ * a write-ahead log ({@code online-wal.log}) and a snapshot ({@code online.snap}) in the directory,
+ * format version {@value org.sieveml.features.internal.OnlineCodec#FORMAT}: CRC32C-checked records of
+ * primitives and UTF-8 text, never Java-serialized objects (see {@code OnlineCodec}). <b>Log before
+ * memory:</b> a write is appended to the log before memory changes, in the same order for both, so
+ * replaying the log rebuilds exactly what was served. When the log is forced is the store's
+ * {@link Durability} policy (default {@link Durability#DEFAULT}: group commit every 50 ms); that class
+ * states what a process crash and a power loss can lose under each policy. In short: a
+ * {@code kill -9} loses no write whose call returned, under every policy.
  *
- * <p>Thread-safe.
+ * <p>{@link #checkpoint()} writes the whole state to {@code online.snap.tmp}, forces it, renames it over
+ * {@code online.snap}, forces the directory, and only then empties the log. The log and the snapshot
+ * carry a generation number, so a crash anywhere in between is recovered exactly: a log the snapshot
+ * already covers is skipped, never applied twice (tile adds are not idempotent). The log grows with
+ * every write until a checkpoint, and reopening replays it: hosts call {@code checkpoint()} now and
+ * then (e.g. every few minutes or after some megabytes of writes). Erased and cleared values leave the
+ * disk at the next checkpoint.
+ *
+ * <p><b>Recovery</b> on opening: the snapshot must be intact (it was forced before it got its name):
+ * any damage is refused with a {@link StorageCorruptedException} naming the file and byte. The log is
+ * replayed; a torn record at its very end (a write the crash cut, never acknowledged) is cut off with
+ * a warning; damage followed by an intact record is refused, never dropped. A refused file is left as
+ * it was. A directory of format 1 ({@code online.snapshot}, {@code online.wal}, written by earlier
+ * versions) is loaded (its rows get the empty version, which no view has, so they are not served as
+ * live until rewritten), written as a format 2 snapshot, and its format 1 files are then deleted.
+ *
+ * <p><b>I/O errors</b>: a write whose append fails throws {@link UncheckedIOException} and leaves
+ * memory unchanged; under {@link Durability#SYNC_EVERY_WRITE} so does a write whose force fails (memory
+ * changes only after the force). After any I/O error on the log (an append, a force, the background
+ * force, or a checkpoint after its rename) the store is <em>fail-stop</em>: reads keep serving memory,
+ * every later write, {@code sync} and {@code checkpoint} throws {@link UncheckedIOException} naming
+ * the first error, and the host reopens the store to recover what the disk holds. (After a failed
+ * {@code fsync} the kernel may have dropped the unwritten pages, so nothing the process believes can be
+ * trusted.) A write that threw may or may not be present after reopening; a checkpoint that fails
+ * before its rename leaves the store usable.
+ *
+ * <p><b>Thread-safety</b>: thread-safe. Writers append in one order and share forces; a checkpoint
+ * waits for writes in progress and blocks writers (not readers) while it writes the snapshot.
+ * {@link #close()}: refuses new writes, waits for writes in progress, stops the group-commit task
+ * (shutting down the store's own scheduler thread; a host's scheduler keeps running), forces the log,
+ * closes it and releases the directory lock. It does not checkpoint. Reads after close serve memory.
+ * One store per directory: a second open, in this or another process, is refused.
  */
 public final class EmbeddedOnlineStore implements OnlineStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedOnlineStore.class);
-  private static final byte[] WAL_MAGIC = "SVMLWAL1".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] SNAP_MAGIC = "SVMLSNP1".getBytes(StandardCharsets.US_ASCII);
-  private static final int FORMAT_VERSION = 1;
-  private static final byte ROW = 1;
-  private static final byte CLEAR = 2;
+  /** The write-ahead log's file name. */
+  static final String WAL = "online-wal.log";
+  /** The snapshot's file name. */
+  static final String SNAPSHOT = "online.snap";
+  static final String LEGACY_WAL = "online.wal";
+  static final String LEGACY_SNAPSHOT = "online.snapshot";
+  static final String LOCK = "online.lock";
+  private static final int SNAPSHOT_BATCH = 512;
+  private static final Set<Path> OPEN_DIRS = ConcurrentHashMap.newKeySet();
 
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, OnlineRow>> views = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, WindowTiles>> tiles = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> marks = new ConcurrentHashMap<>();
-  private final Path dir;
-  private final RowCodec codec = new RowCodec();
-  private final Object walLock = new Object();
-  private FileChannel walChannel;
-  private DataOutputStream wal;
 
-  /** Creates an empty in-memory store. */
-  public EmbeddedOnlineStore() {
-    this.dir = null;
+  private final Path dir;
+  private final FileIo io;
+  private final Durability durability;
+  private final OnlineCodec codec = new OnlineCodec();
+  /** Writes hold it shared over append, force and apply; a checkpoint and close hold it exclusively. */
+  private final ReentrantReadWriteLock cut = new ReentrantReadWriteLock();
+  /** Appends (and, unless syncing every write, applies) happen under it: log order is apply order. */
+  private final Object order = new Object();
+  /** Appended, not yet applied (SYNC_EVERY_WRITE only); guarded by {@link #order}. */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private long appendedSeq; // guarded by order
+  private final Object applyLock = new Object();
+  private long appliedSeq; // guarded by applyLock
+  private RecordLog log;
+  private long generation; // of the open log; guarded by cut (exclusive to change)
+  private volatile IOException failure;
+  private volatile boolean closed;
+  private ScheduledExecutorService ownScheduler;
+  private ScheduledFuture<?> commitTask;
+  private Path lockKey;
+  private FileChannel lockChannel;
+  private FileLock lock;
+
+  /** A write appended to the log, waiting for its force before memory changes. */
+  private static final class Pending {
+    final long seq;
+    final Op op;
+    int result;
+
+    Pending(long seq, Op op) {
+      this.seq = seq;
+      this.op = op;
+    }
   }
 
-  private EmbeddedOnlineStore(Path dir) throws IOException {
-    this.dir = dir;
-    Files.createDirectories(dir);
-    Path snap = dir.resolve("online.snapshot");
-    if (Files.exists(snap)) {
-      loadSnapshot(snap);
+  /** Creates an empty in-memory store (nothing persisted). */
+  public EmbeddedOnlineStore() {
+    this.dir = null;
+    this.io = null;
+    this.durability = Durability.MANUAL;
+  }
+
+  private EmbeddedOnlineStore(Builder b) throws IOException {
+    this.dir = b.dir;
+    this.io = b.io;
+    this.durability = b.durability;
+    io.createDirectories(dir);
+    lockDirectory();
+    try {
+      recover();
+    } catch (IOException | RuntimeException e) {
+      if (log != null) {
+        try {
+          log.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      unlockDirectory();
+      throw e;
     }
-    Path walFile = dir.resolve("online.wal");
-    long good = Files.exists(walFile) ? replayWal(walFile) : -1;
-    walChannel = FileChannel.open(walFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    if (good < 0) {
-      walChannel.truncate(0);
-      walChannel.write(ByteBuffer.wrap(header(WAL_MAGIC)));
-      walChannel.force(true);
-    } else {
-      walChannel.truncate(good);
-      walChannel.position(good);
+    if (durability.mode() == Durability.Mode.GROUP_COMMIT) {
+      ScheduledExecutorService s = b.scheduler;
+      if (s == null) {
+        ownScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "sieveml-online-commit");
+          t.setDaemon(true);
+          return t;
+        });
+        s = ownScheduler;
+      }
+      long ms = durability.interval().toMillis();
+      commitTask = s.scheduleWithFixedDelay(this::groupCommit, ms, ms, TimeUnit.MILLISECONDS);
     }
-    wal = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(walChannel), 1 << 16));
   }
 
   /**
-   * Opens (or creates) a persistent store in a directory, recovering its snapshot and log.
+   * Opens (or creates) a persistent store in a directory with the default {@link Durability}, recovering
+   * its snapshot and log.
    *
    * @param dir the directory (created if absent); one store per directory
    * @return the store
-   * @throws UncheckedIOException if the directory cannot be used or the snapshot is damaged
+   * @throws IllegalArgumentException if {@code dir} is null
+   * @throws IllegalStateException if another store has the directory open
+   * @throws StorageCorruptedException naming the file and byte if a file is damaged
+   * @throws UncheckedIOException if the directory cannot be used
    */
   public static EmbeddedOnlineStore open(Path dir) {
+    return builder(dir).build();
+  }
+
+  /**
+   * Configures a persistent store in a directory.
+   *
+   * @param dir the directory (created if absent)
+   * @return a builder
+   * @throws IllegalArgumentException if {@code dir} is null
+   */
+  public static Builder builder(Path dir) {
     if (dir == null) {
-      throw new IllegalArgumentException("directory must not be null");
+      throw new IllegalArgumentException("directory is null, expected the store's directory");
     }
+    return new Builder(dir);
+  }
+
+  // ================================================================== recovery
+
+  private void lockDirectory() throws IOException {
+    Path key = dir.toAbsolutePath().normalize();
+    if (!OPEN_DIRS.add(key)) {
+      throw new IllegalStateException("online store directory " + dir + " is already open in this process");
+    }
+    lockKey = key;
     try {
-      return new EmbeddedOnlineStore(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open online store in " + dir + ": " + e.getMessage(), e);
+      lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      lock = lockChannel.tryLock();
+      if (lock == null) {
+        throw new IllegalStateException("online store directory " + dir + " is open in another process");
+      }
+    } catch (IOException | RuntimeException e) {
+      unlockDirectory();
+      throw e;
     }
   }
 
+  private void unlockDirectory() {
+    try {
+      if (lock != null) {
+        lock.release();
+      }
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot release the lock of {}: {}", dir, e.toString());
+    } finally {
+      lock = null;
+      lockChannel = null;
+      if (lockKey != null) {
+        OPEN_DIRS.remove(lockKey);
+        lockKey = null;
+      }
+    }
+  }
+
+  private void recover() throws IOException {
+    Path snap = dir.resolve(SNAPSHOT);
+    Path walFile = dir.resolve(WAL);
+    Path legacySnap = dir.resolve(LEGACY_SNAPSHOT);
+    Path legacyWal = dir.resolve(LEGACY_WAL);
+    boolean legacy = Files.exists(legacySnap) || Files.exists(legacyWal);
+    long covered = 0;
+    if (Files.exists(snap)) {
+      covered = loadSnapshot(snap);
+      if (legacy) { // a migration stopped after its snapshot was in place: the snapshot holds them
+        LOG.warn("{}: deleting format 1 files left by an interrupted migration; {} holds their rows", dir, snap);
+        deleteLegacy(legacySnap, legacyWal);
+      }
+    } else if (legacy) {
+      if (Files.exists(walFile) && Files.size(walFile) > 16 + 12 + 9) {
+        throw new StorageCorruptedException(walFile, -1, "a format 2 log with records next to format 1 files "
+            + "and no format 2 snapshot: refusing to guess which holds the data");
+      }
+      migrate(legacySnap, legacyWal, snap);
+    }
+    List<Op> ops = new ArrayList<>();
+    long[] at = {16};
+    log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, new ArrayList<>(), r -> {
+      try {
+        ops.add(codec.decode(r));
+      } catch (IOException e) {
+        throw new StorageCorruptedException(walFile, at[0], e.getMessage());
+      }
+      at[0] += 12 + r.remaining();
+    });
+    if (ops.isEmpty()) {
+      startGeneration(covered + 1, false);
+      return;
+    }
+    if (!(ops.get(0) instanceof Generation g)) {
+      throw new StorageCorruptedException(walFile, 16, "the log does not start with its generation record");
+    }
+    if (g.generation() <= covered) {
+      LOG.info("{}: log generation {} is covered by the snapshot (a checkpoint stopped before emptying the log); "
+          + "skipping its {} records", walFile, g.generation(), ops.size() - 1);
+      startGeneration(covered + 1, true);
+      return;
+    }
+    if (g.generation() != covered + 1) {
+      throw new StorageCorruptedException(walFile, 16, "log generation " + g.generation() + " does not follow the "
+          + "snapshot, which covers generations up to " + covered + " (" + (covered == 0 ? "no snapshot" : snap)
+          + "): the records of the generations between are missing");
+    }
+    generation = g.generation();
+    for (int i = 1; i < ops.size(); i++) {
+      Op op = ops.get(i);
+      if (op instanceof Generation || op instanceof End) {
+        throw new StorageCorruptedException(walFile, -1, "record " + i + " of the log is a "
+            + op.getClass().getSimpleName() + " record, which only starts a log or ends a snapshot");
+      }
+      apply(op);
+    }
+    if (ops.size() > 1) {
+      LOG.info("{}: replayed {} records of log generation {}", walFile, ops.size() - 1, generation);
+    }
+  }
+
+  /** Empties the log (if asked) and starts it with a generation record, forced. */
+  private void startGeneration(long gen, boolean reset) throws IOException {
+    if (reset) {
+      log.reset();
+    }
+    for (byte[] p : codec.encode(new Generation(gen))) {
+      log.append(ByteBuffer.wrap(p));
+    }
+    log.force();
+    generation = gen;
+  }
+
+  /** Loads a snapshot; returns the log generation it covers. */
+  private long loadSnapshot(Path snap) throws IOException {
+    long[] covered = {-1};
+    long[] counts = new long[3];
+    boolean[] ended = {false};
+    long size;
+    try (FileChannel ch = io.open(snap, StandardOpenOption.READ);
+        InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16)) {
+      size = ch.size();
+      OnlineCodec.readStrict(in, size, snap, OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT, (offset, payload) -> {
+        Op op = codec.decode(payload);
+        if (ended[0]) {
+          throw new IOException("a record follows the end record");
+        }
+        if (covered[0] < 0) {
+          if (!(op instanceof Generation g) || g.generation() < 0) {
+            throw new IOException("the snapshot does not start with its generation record");
+          }
+          covered[0] = g.generation();
+        } else if (op instanceof End e) {
+          if (e.rows() != counts[0] || e.tileSets() != counts[1] || e.marks() != counts[2]) {
+            throw new IOException("the end record counts " + e.rows() + " rows, " + e.tileSets() + " tile sets and "
+                + e.marks() + " marks, the snapshot holds " + counts[0] + ", " + counts[1] + " and " + counts[2]);
+          }
+          ended[0] = true;
+        } else if (op instanceof Rows r) {
+          counts[0] += r.rows().size();
+          apply(op);
+        } else if (op instanceof PutTiles p) {
+          counts[1] += p.sets().size();
+          apply(op);
+        } else if (op instanceof Mark) {
+          counts[2]++;
+          apply(op);
+        } else {
+          throw new IOException("a snapshot holds no " + op.getClass().getSimpleName() + " records");
+        }
+      });
+    }
+    if (!ended[0]) {
+      throw new StorageCorruptedException(snap, size, "the snapshot has no end record (cut short)");
+    }
+    LOG.debug("{}: loaded a snapshot covering log generation {}", snap, covered[0]);
+    return covered[0];
+  }
+
+  private void migrate(Path legacySnap, Path legacyWal, Path snap) throws IOException {
+    OnlineCodec.OpSink sink = this::apply;
+    if (Files.exists(legacySnap)) {
+      OnlineCodec.readLegacySnapshot(Files.readAllBytes(legacySnap), legacySnap, sink);
+    }
+    if (Files.exists(legacyWal)) {
+      long torn = OnlineCodec.readLegacyWal(Files.readAllBytes(legacyWal), legacyWal, sink);
+      if (torn > 0) {
+        LOG.warn("{}: ignoring a torn last record of {} bytes (a write cut by a crash)", legacyWal, torn);
+      }
+    }
+    writeSnapshotInPlace(snap, 0);
+    io.delete(dir.resolve(WAL)); // an empty log of an earlier attempt: started afresh after the snapshot
+    deleteLegacy(legacySnap, legacyWal);
+    LOG.info("{}: converted format 1 files ({} rows) to format {}", dir, size(), OnlineCodec.FORMAT);
+  }
+
+  private void deleteLegacy(Path legacySnap, Path legacyWal) throws IOException {
+    io.delete(legacyWal);
+    io.delete(legacySnap);
+    io.syncDirectory(dir);
+  }
+
+  private long size() {
+    long n = 0;
+    for (ConcurrentHashMap<Object, OnlineRow> m : views.values()) {
+      n += m.size();
+    }
+    return n;
+  }
+
+  // ================================================================== writing
+
+  /** Appends an op and applies it, under the store's durability policy; returns what apply returned. */
+  private int submit(Op op) {
+    if (dir == null) {
+      return apply(op);
+    }
+    List<byte[]> payloads = codec.encode(op); // a bad name or key is refused here, before anything changes
+    cut.readLock().lock();
+    try {
+      Pending p = null;
+      long end = 0;
+      synchronized (order) {
+        checkWritable();
+        try {
+          for (byte[] b : payloads) {
+            end = log.append(ByteBuffer.wrap(b));
+          }
+        } catch (IOException e) {
+          throw fail("append to the write-ahead log", e);
+        }
+        if (durability.mode() != Durability.Mode.SYNC_EVERY_WRITE) {
+          return apply(op);
+        }
+        p = new Pending(++appendedSeq, op);
+        pending.add(p);
+      }
+      force(end);
+      synchronized (applyLock) { // in log order: whoever gets here first applies every forced record before it
+        while (appliedSeq < p.seq) {
+          Pending q;
+          synchronized (order) {
+            q = pending.poll();
+          }
+          q.result = apply(q.op);
+          appliedSeq = q.seq;
+        }
+      }
+      return p.result;
+    } finally {
+      cut.readLock().unlock();
+    }
+  }
+
+  private void checkWritable() {
+    if (closed) {
+      throw new IllegalStateException("the online store in " + dir + " is closed");
+    }
+    IOException f = failure;
+    if (f != null) {
+      throw new UncheckedIOException("the online store in " + dir + " refuses writes after an I/O error on its log ("
+          + f.getMessage() + "); reopen it to recover what the disk holds", f);
+    }
+  }
+
+  private void force(long upTo) {
+    checkWritable();
+    try {
+      log.force(upTo);
+    } catch (IOException e) {
+      throw fail("force the write-ahead log", e);
+    }
+  }
+
+  private UncheckedIOException fail(String what, IOException e) {
+    if (failure == null) {
+      failure = e;
+      LOG.error("online store in {}: cannot {}; refusing further writes until it is reopened", dir, what, e);
+    }
+    return new UncheckedIOException("cannot " + what + " of the online store in " + dir + ": " + e.getMessage(), e);
+  }
+
+  private void groupCommit() {
+    if (!cut.readLock().tryLock()) {
+      return; // a checkpoint or close holds the log; both force it themselves
+    }
+    try {
+      if (closed || failure != null || !log.dirty()) {
+        return;
+      }
+      log.force();
+    } catch (IOException e) {
+      fail("force the write-ahead log (group commit)", e);
+    } catch (RuntimeException e) { // never let the periodic task die silently
+      LOG.error("online store in {}: group commit failed", dir, e);
+    } finally {
+      cut.readLock().unlock();
+    }
+  }
+
+  /** Applies an op to memory (live writes, replay and snapshot loading share this). */
+  private int apply(Op op) {
+    if (op instanceof Rows r) {
+      ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(r.view(), v -> new ConcurrentHashMap<>());
+      int applied = 0;
+      for (OnlineRow row : r.rows()) {
+        boolean[] won = new boolean[1];
+        m.compute(mapKey(row.key()), (k, old) -> {
+          if (row.isNewerThan(old)) {
+            won[0] = true;
+            return row;
+          }
+          return old;
+        });
+        if (won[0]) {
+          applied++;
+        }
+      }
+      return applied;
+    }
+    if (op instanceof AddTiles a) {
+      ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(a.view(), v -> new ConcurrentHashMap<>());
+      for (WindowTiles d : a.deltas()) {
+        m.compute(mapKey(d.key()), (k, old) -> WindowTiles.merge(old, d, a.retention()));
+      }
+      return a.deltas().size();
+    }
+    if (op instanceof PutTiles p) {
+      ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(p.view(), v -> new ConcurrentHashMap<>());
+      for (WindowTiles t : p.sets()) {
+        if (t.size() == 0) {
+          m.remove(mapKey(t.key()));
+        } else {
+          m.put(mapKey(t.key()), t);
+        }
+      }
+      return p.sets().size();
+    }
+    if (op instanceof Erase e) {
+      ConcurrentHashMap<Object, OnlineRow> r = views.get(e.view());
+      if (r != null) {
+        r.remove(mapKey(e.key()));
+      }
+      ConcurrentHashMap<Object, WindowTiles> t = tiles.get(e.view());
+      if (t != null) {
+        t.remove(mapKey(e.key()));
+      }
+      return 1;
+    }
+    if (op instanceof Clear c) {
+      views.remove(c.view());
+      tiles.remove(c.view());
+      return 1;
+    }
+    if (op instanceof Mark m) {
+      marks.merge(m.name(), m.value(), Math::max);
+      return 1;
+    }
+    throw new IllegalStateException("not a write: " + op);
+  }
+
+  // ================================================================== the SPI
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Atomic per key; the batch is checked whole before anything is written. Thread-safe.
+   *
+   * @throws IllegalArgumentException naming the field when {@code view}, {@code rows} or a row is null
+   *     (nothing is written)
+   * @throws UncheckedIOException when the log cannot be written (see the class comment)
+   * @throws IllegalStateException after {@link #close()}
+   */
   @Override
   public int write(String view, List<OnlineRow> rows) {
-    if (view == null) {
-      throw new IllegalArgumentException("view is null, expected a view name");
+    checkName("view", view);
+    if (rows == null) {
+      throw new IllegalArgumentException("rows of view '" + view + "' is null, expected a list of rows");
     }
-    // the whole batch is checked before any row is applied
     for (int i = 0; i < rows.size(); i++) {
       if (rows.get(i) == null) {
         throw new IllegalArgumentException("rows[" + i + "] of view '" + view + "' is null, expected a row");
       }
     }
-    ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
-    int applied = 0;
-    for (OnlineRow row : rows) {
-      boolean[] won = new boolean[1];
-      m.compute(mapKey(row.key()), (k, old) -> {
-        if (row.isNewerThan(old)) {
-          won[0] = true;
-          return row;
-        }
-        return old;
-      });
-      if (won[0]) {
-        applied++;
-        if (dir != null) {
-          log(ROW, view, row);
-        }
-      }
+    if (rows.isEmpty()) {
+      return 0;
     }
-    return applied;
-  }
-
-  private void log(byte type, String view, OnlineRow row) {
-    byte[] payload = type == ROW ? codec.encode(view, row) : view.getBytes(StandardCharsets.UTF_8);
-    CRC32C crc = new CRC32C();
-    crc.update(type);
-    crc.update(payload);
-    synchronized (walLock) {
-      try {
-        wal.writeInt(payload.length + 1);
-        wal.writeInt((int) crc.getValue());
-        wal.writeByte(type);
-        wal.write(payload);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot append to the write-ahead log in " + dir + ": " + e.getMessage(), e);
-      }
-    }
-  }
-
-  /** Flushes the write-ahead log and forces it to disk: every write before this call is durable. */
-  @Override
-  public void sync() {
-    if (dir == null) {
-      return;
-    }
-    synchronized (walLock) {
-      flushAndForce("sync the write-ahead log");
-    }
+    return submit(new Rows(view, List.copyOf(rows)));
   }
 
   /**
-   * Writes a snapshot of every row and starts an empty write-ahead log (a no-op in memory).
+   * {@inheritDoc}
+   *
+   * <p>Takes no lock. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view}, {@code keys} or a key is null
    */
-  public void checkpoint() {
-    if (dir == null) {
-      return;
-    }
-    synchronized (walLock) {
-      Path tmp = dir.resolve("online.snapshot.tmp");
-      try {
-        wal.flush();
-        long count = 0;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16))) {
-          out.write(header(SNAP_MAGIC));
-          for (Map.Entry<String, ConcurrentHashMap<Object, OnlineRow>> v : views.entrySet()) {
-            for (OnlineRow row : v.getValue().values()) {
-              byte[] payload = codec.encode(v.getKey(), row);
-              CRC32C crc = new CRC32C();
-              crc.update(payload);
-              out.writeInt(payload.length);
-              out.writeInt((int) crc.getValue());
-              out.write(payload);
-              count++;
-            }
-          }
-          out.writeInt(-1);
-          out.writeLong(count);
-          out.flush();
-          ch.force(true);
-        }
-        Files.move(tmp, dir.resolve("online.snapshot"), StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
-        walChannel.truncate(0);
-        walChannel.position(0);
-        walChannel.write(ByteBuffer.wrap(header(WAL_MAGIC)));
-        walChannel.force(true);
-        LOG.debug("online store checkpoint in {}: {} rows", dir, count);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot checkpoint the online store in " + dir + ": " + e.getMessage(), e);
-      }
-    }
-  }
-
-  private static byte[] header(byte[] magic) {
-    ByteBuffer b = ByteBuffer.allocate(12);
-    b.put(magic);
-    b.putInt(FORMAT_VERSION);
-    return b.array();
-  }
-
-  private void loadSnapshot(Path snap) throws IOException {
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(snap), 1 << 16))) {
-      checkHeader(in, SNAP_MAGIC, snap);
-      long count = 0;
-      while (true) {
-        int len = in.readInt();
-        if (len == -1) {
-          long expected = in.readLong();
-          if (expected != count) {
-            throw new IOException("snapshot " + snap + " is damaged: trailer says " + expected + " rows, read " + count);
-          }
-          return;
-        }
-        if (len <= 0 || len > 256 << 20) {
-          throw new IOException("snapshot " + snap + " is damaged: bad record length " + len + " after " + count
-              + " rows");
-        }
-        int crc = in.readInt();
-        byte[] payload = new byte[len];
-        in.readFully(payload);
-        CRC32C c = new CRC32C();
-        c.update(payload);
-        if ((int) c.getValue() != crc) {
-          throw new IOException("snapshot " + snap + " is damaged: checksum mismatch in record " + count);
-        }
-        RowCodec.Decoded d = codec.decode(new DataInputStream(new java.io.ByteArrayInputStream(payload)));
-        apply(d.view(), d.row());
-        count++;
-      }
-    } catch (java.io.EOFException e) {
-      throw new IOException("snapshot " + snap + " is truncated", e);
-    }
-  }
-
-  /** Replays the log; returns the offset after the last good record, or -1 if the header is bad. */
-  private long replayWal(Path file) throws IOException {
-    long size = Files.size(file);
-    if (size < 12) {
-      return -1;
-    }
-    long good = 12;
-    long records = 0;
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-      try {
-        checkHeader(in, WAL_MAGIC, file);
-      } catch (IOException e) {
-        LOG.warn("write-ahead log {} has no valid header; starting a new one ({})", file, e.getMessage());
-        return -1;
-      }
-      while (good < size) {
-        if (size - good < 9) {
-          break;
-        }
-        int len = in.readInt();
-        int crc = in.readInt();
-        if (len <= 0 || len > size - good - 8) {
-          break;
-        }
-        byte[] body = new byte[len];
-        in.readFully(body);
-        CRC32C c = new CRC32C();
-        c.update(body);
-        if ((int) c.getValue() != crc) {
-          break;
-        }
-        byte type = body[0];
-        if (type == ROW) {
-          RowCodec.Decoded d = codec.decode(new DataInputStream(new java.io.ByteArrayInputStream(body, 1, len - 1)));
-          apply(d.view(), d.row());
-        } else if (type == CLEAR) {
-          views.remove(new String(body, 1, len - 1, StandardCharsets.UTF_8));
-        } else {
-          break;
-        }
-        good += 8 + len;
-        records++;
-      }
-    }
-    if (good < size) {
-      LOG.warn("write-ahead log {}: cut off {} bytes after {} good records (a write torn by a crash, or damage)",
-          file, size - good, records);
-    }
-    return good;
-  }
-
-  private static void checkHeader(DataInputStream in, byte[] magic, Path file) throws IOException {
-    byte[] m = new byte[8];
-    in.readFully(m);
-    if (!java.util.Arrays.equals(m, magic)) {
-      throw new IOException(file + " is not a SieveML file (expected " + new String(magic, StandardCharsets.US_ASCII)
-          + ")");
-    }
-    int v = in.readInt();
-    if (v != FORMAT_VERSION) {
-      throw new IOException(file + " has format version " + v + ", this library reads " + FORMAT_VERSION);
-    }
-  }
-
-  private void apply(String view, OnlineRow row) {
-    views.computeIfAbsent(view, v -> new ConcurrentHashMap<>()).merge(mapKey(row.key()), row,
-        (old, neu) -> neu.isNewerThan(old) ? neu : old);
-  }
-
   @Override
   public List<OnlineRow> read(String view, List<EntityKey> keys) {
+    checkKeys(view, keys);
     ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
     List<OnlineRow> out = new ArrayList<>(keys.size());
     for (EntityKey k : keys) {
@@ -329,7 +601,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   }
 
   /**
-   * Reads one key without allocating a list.
+   * Reads one key without allocating a list. Takes no lock; thread-safe.
    *
    * @param view the view's name
    * @param key the key
@@ -338,6 +610,384 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   public OnlineRow read(String view, EntityKey key) {
     ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
     return m == null ? null : m.get(mapKey(key));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Atomic per key (each delta merged in one step; concurrent adds to a key all count); the batch is
+   * checked whole first. Persisted with its retention, so replay merges exactly as the live write did.
+   * Thread-safe.
+   *
+   * @throws IllegalArgumentException naming the field when {@code view}, {@code deltas}, a delta or
+   *     {@code retention} is null (nothing is written)
+   * @throws UncheckedIOException when the log cannot be written
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
+    checkTiles(view, deltas, "deltas");
+    if (retention == null) {
+      throw new IllegalArgumentException("retention of view '" + view + "' is null, expected a retention "
+          + "(WindowTiles.Retention.ALL keeps everything)");
+    }
+    if (!deltas.isEmpty()) {
+      submit(new AddTiles(view, List.copyOf(deltas), retention));
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Atomic per key; the batch is checked whole first. Thread-safe.
+   *
+   * @throws IllegalArgumentException naming the field when {@code view}, {@code tiles} or a set is null
+   * @throws UncheckedIOException when the log cannot be written
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public void putTiles(String view, List<WindowTiles> tiles) {
+    checkTiles(view, tiles, "tiles");
+    if (!tiles.isEmpty()) {
+      submit(new PutTiles(view, List.copyOf(tiles)));
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes no lock. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view}, {@code keys} or a key is null
+   */
+  @Override
+  public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
+    checkKeys(view, keys);
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
+    List<WindowTiles> out = new ArrayList<>(keys.size());
+    for (EntityKey k : keys) {
+      out.add(m == null ? null : m.get(mapKey(k)));
+    }
+    return out;
+  }
+
+  /**
+   * Reads one key's tiles without allocating a list. Takes no lock; thread-safe.
+   *
+   * @param view the view's name
+   * @param key the key
+   * @return the tiles or null
+   */
+  public WindowTiles readTiles(String view, EntityKey key) {
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
+    return m == null ? null : m.get(mapKey(key));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The erased values stay in the log and snapshot files until the next {@link #checkpoint()}.
+   * Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view} or {@code key} is null
+   * @throws UncheckedIOException when the log cannot be written
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public void erase(String view, EntityKey key) {
+    checkName("view", view);
+    if (key == null) {
+      throw new IllegalArgumentException("key to erase from view '" + view + "' is null, expected an entity key");
+    }
+    submit(new Erase(view, key));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes no lock. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code name} is null
+   */
+  @Override
+  public long readMark(String name) {
+    checkName("mark name", name);
+    return marks.getOrDefault(name, Long.MIN_VALUE);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A value not above the mark writes nothing. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code name} is null
+   * @throws UncheckedIOException when the log cannot be written
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public void advanceMark(String name, long value) {
+    checkName("mark name", name);
+    Long current = marks.get(name);
+    if (current != null && current >= value) {
+      return; // memory never runs ahead of the log: the mark is already logged at least this high
+    }
+    submit(new Mark(name, value));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Marks are not affected. The cleared values stay in the files until the next
+   * {@link #checkpoint()}. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view} is null
+   * @throws UncheckedIOException when the log cannot be written
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public void clear(String view) {
+    checkName("view", view);
+    submit(new Clear(view));
+  }
+
+  /**
+   * Forces the write-ahead log: every write that returned before this call is durable, whatever the
+   * {@link Durability}. A no-op in memory or after {@link #close()}. Thread-safe.
+   *
+   * @throws UncheckedIOException when the log cannot be forced (the store is then fail-stop)
+   */
+  @Override
+  public void sync() {
+    if (dir == null) {
+      return;
+    }
+    cut.readLock().lock();
+    try {
+      if (closed) {
+        return; // close forced everything
+      }
+      checkWritable();
+      try {
+        log.force();
+      } catch (IOException e) {
+        throw fail("force the write-ahead log", e);
+      }
+    } finally {
+      cut.readLock().unlock();
+    }
+  }
+
+  /**
+   * Writes a snapshot of the whole state and empties the write-ahead log (a no-op in memory): the
+   * snapshot goes to a temporary file that is forced, renamed into place, and the directory is forced
+   * before the log is emptied. Everything written before is then durable. Blocks writers (not readers)
+   * while it runs. Thread-safe.
+   *
+   * @throws UncheckedIOException on an I/O error: before the rename the store stays usable (the old
+   *     snapshot and the log are untouched); after it the store is fail-stop
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public void checkpoint() {
+    if (dir == null) {
+      return;
+    }
+    cut.writeLock().lock();
+    try {
+      checkWritable();
+      Path snap = dir.resolve(SNAPSHOT);
+      Path tmp = dir.resolve(SNAPSHOT + ".tmp");
+      try {
+        writeSnapshot(tmp, generation);
+        io.rename(tmp, snap);
+      } catch (IOException e) {
+        try {
+          io.delete(tmp);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw new UncheckedIOException("cannot write a snapshot of the online store in " + dir + ": "
+            + e.getMessage(), e);
+      }
+      // the new snapshot covers this log generation: the log must now move to the next one before
+      // anything else is appended, and only after the new name is durable
+      try {
+        io.syncDirectory(dir);
+        startGeneration(generation + 1, true);
+      } catch (IOException e) {
+        throw fail("finish a checkpoint", e);
+      }
+      LOG.debug("online store checkpoint in {}: log generation {}", dir, generation);
+    } finally {
+      cut.writeLock().unlock();
+    }
+  }
+
+  /** Writes a snapshot under its final name (tmp, force, rename, directory sync). */
+  private void writeSnapshotInPlace(Path snap, long covers) throws IOException {
+    Path tmp = snap.resolveSibling(SNAPSHOT + ".tmp");
+    writeSnapshot(tmp, covers);
+    io.rename(tmp, snap);
+    io.syncDirectory(dir);
+  }
+
+  /** Writes every row, tile set and mark to a file and forces it; the caller excludes writers. */
+  private void writeSnapshot(Path file, long covers) throws IOException {
+    try (FileChannel ch = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+      out.write(OnlineCodec.header(OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT));
+      writeOp(out, new Generation(covers));
+      long rows = 0;
+      long sets = 0;
+      for (Map.Entry<String, ConcurrentHashMap<Object, OnlineRow>> v : views.entrySet()) {
+        List<OnlineRow> batch = new ArrayList<>(SNAPSHOT_BATCH);
+        for (OnlineRow r : v.getValue().values()) {
+          batch.add(r);
+          if (batch.size() == SNAPSHOT_BATCH) {
+            writeOp(out, new Rows(v.getKey(), batch));
+            rows += batch.size();
+            batch = new ArrayList<>(SNAPSHOT_BATCH);
+          }
+        }
+        if (!batch.isEmpty()) {
+          writeOp(out, new Rows(v.getKey(), batch));
+          rows += batch.size();
+        }
+      }
+      for (Map.Entry<String, ConcurrentHashMap<Object, WindowTiles>> v : tiles.entrySet()) {
+        List<WindowTiles> batch = new ArrayList<>(SNAPSHOT_BATCH);
+        for (WindowTiles t : v.getValue().values()) {
+          batch.add(t);
+          if (batch.size() == SNAPSHOT_BATCH) {
+            writeOp(out, new PutTiles(v.getKey(), batch));
+            sets += batch.size();
+            batch = new ArrayList<>(SNAPSHOT_BATCH);
+          }
+        }
+        if (!batch.isEmpty()) {
+          writeOp(out, new PutTiles(v.getKey(), batch));
+          sets += batch.size();
+        }
+      }
+      long markCount = 0;
+      for (Map.Entry<String, Long> m : marks.entrySet()) {
+        writeOp(out, new Mark(m.getKey(), m.getValue()));
+        markCount++;
+      }
+      writeOp(out, new End(rows, sets, markCount));
+      out.flush();
+      ch.force(true);
+    }
+  }
+
+  private void writeOp(OutputStream out, Op op) throws IOException {
+    for (byte[] p : codec.encode(op)) {
+      OnlineCodec.writeRecord(out, p);
+    }
+  }
+
+  /**
+   * Closes a persistent store (a no-op in memory), in this order: refuses new writes, waits for writes
+   * in progress, stops the group-commit task (shutting down the store's own scheduler; a host's
+   * scheduler keeps running), forces and closes the log, releases the directory. Idempotent;
+   * thread-safe. Reads keep serving memory afterwards.
+   *
+   * @throws UncheckedIOException when the final force fails (nothing more is written either way)
+   */
+  @Override
+  public void close() {
+    if (dir == null) {
+      return;
+    }
+    IOException error = null;
+    cut.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (commitTask != null) {
+        commitTask.cancel(false);
+      }
+      if (failure == null) {
+        try {
+          log.force();
+        } catch (IOException e) {
+          error = e;
+        }
+      }
+      try {
+        log.close();
+      } catch (IOException e) {
+        error = error == null ? e : error;
+      }
+    } finally {
+      cut.writeLock().unlock();
+    }
+    if (ownScheduler != null) {
+      ownScheduler.shutdown();
+      try {
+        ownScheduler.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    unlockDirectory();
+    if (error != null) {
+      throw new UncheckedIOException("cannot close the online store in " + dir + ": " + error.getMessage(), error);
+    }
+  }
+
+  /**
+   * The number of rows of a view. Thread-safe.
+   *
+   * @param view the view's name
+   * @return rows stored
+   */
+  public int size(String view) {
+    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
+    return m == null ? 0 : m.size();
+  }
+
+  /**
+   * The store's durability policy ({@link Durability#MANUAL} in memory, where nothing is persisted).
+   *
+   * @return the policy
+   */
+  public Durability durability() {
+    return durability;
+  }
+
+  // ================================================================== checks
+
+  private static void checkName(String field, String value) {
+    if (value == null) {
+      throw new IllegalArgumentException(field + " is null, expected a name");
+    }
+  }
+
+  private static void checkKeys(String view, List<EntityKey> keys) {
+    checkName("view", view);
+    if (keys == null) {
+      throw new IllegalArgumentException("keys of view '" + view + "' is null, expected a list of keys");
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      if (keys.get(i) == null) {
+        throw new IllegalArgumentException("keys[" + i + "] of view '" + view + "' is null, expected an entity key");
+      }
+    }
+  }
+
+  private static void checkTiles(String view, List<WindowTiles> sets, String field) {
+    checkName("view", view);
+    if (sets == null) {
+      throw new IllegalArgumentException(field + " of view '" + view + "' is null, expected a list of tile sets");
+    }
+    for (int i = 0; i < sets.size(); i++) {
+      if (sets.get(i) == null) {
+        throw new IllegalArgumentException(field + "[" + i + "] of view '" + view + "' is null, expected tiles");
+      }
+    }
   }
 
   /**
@@ -354,113 +1004,73 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     return key;
   }
 
-  @Override
-  public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
-    ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
-    for (WindowTiles d : deltas) {
-      m.compute(mapKey(d.key()), (k, old) -> WindowTiles.merge(old, d, retention));
-    }
-  }
-
-  @Override
-  public void putTiles(String view, List<WindowTiles> sets) {
-    ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(view, v -> new ConcurrentHashMap<>());
-    for (WindowTiles t : sets) {
-      if (t.size() == 0) {
-        m.remove(mapKey(t.key()));
-      } else {
-        m.put(mapKey(t.key()), t);
-      }
-    }
-  }
-
-  @Override
-  public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
-    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
-    List<WindowTiles> out = new ArrayList<>(keys.size());
-    for (EntityKey k : keys) {
-      out.add(m == null ? null : m.get(mapKey(k)));
-    }
-    return out;
-  }
-
   /**
-   * Reads one key's tiles without allocating a list.
-   *
-   * @param view the view's name
-   * @param key the key
-   * @return the tiles or null
+   * Configures a persistent {@link EmbeddedOnlineStore}. Not thread-safe; use from one thread, then
+   * {@link #build()}.
    */
-  public WindowTiles readTiles(String view, EntityKey key) {
-    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
-    return m == null ? null : m.get(mapKey(key));
-  }
+  public static final class Builder {
+    private final Path dir;
+    private Durability durability = Durability.DEFAULT;
+    private ScheduledExecutorService scheduler;
+    private FileIo io = FileIo.DEFAULT;
 
-  @Override
-  public void erase(String view, EntityKey key) {
-    ConcurrentHashMap<Object, OnlineRow> r = views.get(view);
-    if (r != null) {
-      r.remove(mapKey(key));
+    private Builder(Path dir) {
+      this.dir = dir;
     }
-    ConcurrentHashMap<Object, WindowTiles> t = tiles.get(view);
-    if (t != null) {
-      t.remove(mapKey(key));
+
+    /**
+     * When the log is forced, and so what a crash can lose (default {@link Durability#DEFAULT}, group
+     * commit every 50 ms; see {@link Durability}).
+     *
+     * @param durability the policy
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder durability(Durability durability) {
+      if (durability == null) {
+        throw new IllegalArgumentException("durability is null, expected a Durability policy");
+      }
+      this.durability = durability;
+      return this;
     }
-  }
 
-  @Override
-  public long readMark(String name) {
-    return marks.getOrDefault(name, Long.MIN_VALUE);
-  }
-
-  @Override
-  public void advanceMark(String name, long value) {
-    marks.merge(name, value, Math::max);
-  }
-
-  @Override
-  public void clear(String view) {
-    views.remove(view);
-    tiles.remove(view);
-    if (dir != null) {
-      log(CLEAR, view, null);
+    /**
+     * Where the group-commit task runs (default: a daemon thread owned by the store, stopped by
+     * {@link EmbeddedOnlineStore#close()}). The host keeps ownership of a scheduler it supplies: close
+     * cancels the store's task on it and leaves it running. Unused by other policies.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      if (scheduler == null) {
+        throw new IllegalArgumentException("scheduler is null, expected a ScheduledExecutorService");
+      }
+      this.scheduler = scheduler;
+      return this;
     }
-  }
 
-  /** Syncs and closes the log of a persistent store. */
-  @Override
-  public void close() {
-    if (dir == null) {
-      return;
+    /** File operations (tests inject faults and record their order). */
+    Builder fileIo(FileIo io) {
+      this.io = io;
+      return this;
     }
-    synchronized (walLock) {
-      flushAndForce("close the online store");
+
+    /**
+     * Opens the store, recovering its files.
+     *
+     * @return the store
+     * @throws IllegalStateException if another store has the directory open
+     * @throws StorageCorruptedException naming the file and byte if a file is damaged
+     * @throws UncheckedIOException if the directory cannot be used
+     */
+    public EmbeddedOnlineStore build() {
       try {
-        wal.close();
+        return new EmbeddedOnlineStore(this);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot close the online store in " + dir + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot open the online store in " + dir + ": " + e.getMessage(), e);
       }
     }
-  }
-
-  // caller holds walLock
-  private void flushAndForce(String what) {
-    try {
-      wal.flush();
-      walChannel.force(false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot " + what + " in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The number of rows of a view.
-   *
-   * @param view the view's name
-   * @return rows stored
-   */
-  public int size(String view) {
-    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
-    return m == null ? 0 : m.size();
   }
 }

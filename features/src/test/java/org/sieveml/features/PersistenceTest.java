@@ -1,14 +1,11 @@
 package org.sieveml.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,36 +69,46 @@ class PersistenceTest {
     c.close();
   }
 
+  /** Offsets of the records of a record log (header 16 bytes; record: marker, length, crc, payload; LE). */
+  static List<Long> recordStarts(byte[] log) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(log).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    List<Long> out = new ArrayList<>();
+    for (int p = 16; p + 12 <= log.length; p += 12 + b.getInt(p + 4)) {
+      out.add((long) p);
+    }
+    return out;
+  }
+
   @Test
-  void tornTailIsCutAndACorruptedRecordIsNeverLoaded() throws Exception {
+  void tornTailIsCutAndDamageBeforeIntactRecordsIsRefused() throws Exception {
     EmbeddedOnlineStore s = EmbeddedOnlineStore.open(dir);
     for (long i = 0; i < 10; i++) {
       s.write("v", List.of(row(i, 100 + i)));
     }
     s.close();
-    Path wal = dir.resolve("online.wal");
+    Path wal = dir.resolve(EmbeddedOnlineStore.WAL);
     long goodSize = Files.size(wal);
-    Files.write(wal, new byte[] {0, 0, 0, 40, 1, 2, 3}, StandardOpenOption.APPEND); // a torn record
+    Files.write(wal, new byte[] {0x4C, 0x52, 0x56, 0x53, 40, 0, 0}, StandardOpenOption.APPEND); // a torn record
     EmbeddedOnlineStore r = EmbeddedOnlineStore.open(dir);
     assertEquals(10, r.size("v"));
     assertEquals(goodSize, Files.size(wal), "the torn tail was cut off");
     r.write("v", List.of(row(50, 1)));
     r.close();
-    assertEquals(11, EmbeddedOnlineStore.open(dir).size("v"), "writes after recovery continue the log cleanly");
+    EmbeddedOnlineStore again = EmbeddedOnlineStore.open(dir);
+    assertEquals(11, again.size("v"), "writes after recovery continue the log cleanly");
+    again.close();
 
-    // flip one byte inside the 4th record's payload: records 0..2 load, the damaged one never does
-    long recordSize = (goodSize - 12) / 10;
-    try (RandomAccessFile f = new RandomAccessFile(wal.toFile(), "rw")) {
-      long pos = 12 + 3 * recordSize + 20;
-      f.seek(pos);
-      int b = f.read();
-      f.seek(pos);
-      f.write(b ^ 0x5A);
-    }
-    EmbeddedOnlineStore d = EmbeddedOnlineStore.open(dir);
-    assertEquals(3, d.size("v"));
-    assertNull(d.read("v", EntityKey.of("user_id", 3L)));
-    d.close();
+    // flip one byte inside the 4th row's record: intact records follow, so the log is refused, untouched
+    byte[] bytes = Files.readAllBytes(wal);
+    long at = recordStarts(bytes).get(4); // record 0 is the log's generation
+    bytes[(int) at + 12 + 20] ^= 0x5A;
+    Files.write(wal, bytes);
+    StorageCorruptedException e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertEquals(wal, e.file());
+    assertEquals(at, e.offset(), e.getMessage());
+    assertTrue(e.getMessage().contains("intact record follows"), e.getMessage());
+    assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(wal)), "a refused log is left as it was");
+    assertTrue(!Files.exists(dir.resolve("online.snap")), "nothing was written in its place");
   }
 
   @Test
@@ -110,18 +117,24 @@ class PersistenceTest {
     s.write("v", List.of(row(1, 1), row(2, 2)));
     s.checkpoint();
     s.close();
-    Path snap = dir.resolve("online.snapshot");
+    Path snap = dir.resolve(EmbeddedOnlineStore.SNAPSHOT);
     byte[] bytes = Files.readAllBytes(snap);
-    bytes[30] ^= 0x11;
-    Files.write(snap, bytes);
-    UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> EmbeddedOnlineStore.open(dir));
-    assertTrue(e.getMessage().contains("damaged") || e.getMessage().contains("bad"), e.getMessage());
+    byte[] flipped = bytes.clone();
+    flipped[60] ^= 0x11;
+    Files.write(snap, flipped);
+    StorageCorruptedException e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertTrue(e.getMessage().startsWith(snap.toString()) && e.getMessage().contains("checksum"), e.getMessage());
     Files.write(snap, "PK\u0003\u0004 not ours at all".getBytes(StandardCharsets.ISO_8859_1));
-    e = assertThrows(UncheckedIOException.class, () -> EmbeddedOnlineStore.open(dir));
-    assertTrue(e.getMessage().contains("not a SieveML file"), e.getMessage());
-    Files.write(snap, java.util.Arrays.copyOf(bytes, 20));
-    e = assertThrows(UncheckedIOException.class, () -> EmbeddedOnlineStore.open(dir));
-    assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("damaged"), e.getMessage());
+    e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertTrue(e.getMessage().contains("not a SieveML"), e.getMessage());
+    Files.write(snap, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+    e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertTrue(e.getMessage().contains("cut short") || e.getMessage().contains("left"), e.getMessage());
+    assertEquals(bytes.length - 10, Files.size(snap), "a refused snapshot is left as it was");
+    Files.write(snap, bytes);
+    EmbeddedOnlineStore r = EmbeddedOnlineStore.open(dir);
+    assertEquals(row(2, 2), r.read("v", EntityKey.of("user_id", 2L)), "the intact snapshot loads again");
+    r.close();
   }
 
   @Test
