@@ -49,8 +49,9 @@ import org.sieveml.features.internal.WindowAggregator;
  *
  * <p><b>Statuses online:</b> NOT_FOUND when the entity has no tile (no event within the longest window),
  * EXPIRED when its newest event is older than the view's {@link #ttlMillis() TTL}, VERSION_MISMATCH when
- * its tiles were written under another definition; the values are then still the windows' values
- * (0 counts for NOT_FOUND), but only PRESENT ones are live.
+ * its tiles were written under another definition. NOT_FOUND and VERSION_MISMATCH read as empty
+ * windows (count and sum 0, the others missing); EXPIRED still reads the windows' values. Only PRESENT
+ * values are live.
  *
  * <p>Output features, in declaration order: {@code count_<window>} (LONG) and
  * {@code <field>_<function>_<window>} (DOUBLE), with the window written in its largest exact unit
