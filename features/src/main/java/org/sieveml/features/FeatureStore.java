@@ -67,8 +67,11 @@ import org.sieveml.features.internal.Values;
  *
  * <p><b>Durability</b> is the stores': {@link #push} returns once both stores accepted the batch; what
  * a crash can then lose is stated by each store ({@link EmbeddedOfflineStore}, {@link EmbeddedOnlineStore}).
- * {@link #sync()} makes everything acknowledged so far durable in both. {@link #close()} closes the
- * online store, then the offline store.
+ * {@link #sync()} makes everything acknowledged so far durable in both. The offline log is the record:
+ * a push is appended to it before the online store changes, and the incremental high-water mark lives
+ * in the online store's own log after the state it covers, so after a crash that lost the online
+ * store's last writes, {@link #materializeIncremental} rebuilds every key touched since the surviving
+ * mark. {@link #close()} closes the online store, then the offline store.
  *
  * <p>Thread-safe: reads and writes may run concurrently from any number of threads.
  */

@@ -7,8 +7,9 @@ import org.sieveml.core.FeatureVector;
 
 /**
  * The answer to {@link FeatureStore#getOnlineFeatures}: per requested key, one vector of the feature
- * service's output schema, and per feature its {@link FeatureStatus} and event time. A feature that is
- * NOT_FOUND or EXPIRED holds the view's default, or a missing value.
+ * service's output schema, and per feature its {@link FeatureStatus} and event time. A feature of a
+ * feature view that is not PRESENT holds the view's default, or a missing value; an aggregation
+ * feature that is NOT_FOUND or VERSION_MISMATCH reads as an empty window (see {@link AggregationView}).
  *
  * <p>Immutable and thread-safe.
  */

@@ -1,6 +1,5 @@
 package org.sieveml.features.internal;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.sieveml.core.EntityKey;
@@ -502,21 +501,5 @@ public final class WindowAggregator {
    */
   public WindowTiles empty(EntityKey key) {
     return WindowTiles.of(key, version, fields, new long[0], new long[0], new long[0], new double[0]);
-  }
-
-  /**
-   * Checks that a list is not empty (helper for callers that batch deltas).
-   *
-   * @param tiles tiles
-   * @return the non-empty ones
-   */
-  public static List<WindowTiles> nonEmpty(List<WindowTiles> tiles) {
-    List<WindowTiles> out = new ArrayList<>(tiles.size());
-    for (WindowTiles t : tiles) {
-      if (t != null && t.size() > 0) {
-        out.add(t);
-      }
-    }
-    return out;
   }
 }
