@@ -15,6 +15,7 @@ import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.push.PushMessage;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -365,6 +366,7 @@ public final class RedisOnlineStore implements OnlineStore {
   private final java.util.concurrent.locks.ReentrantReadWriteLock cacheGate =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile boolean tracking;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private final Script writeScript;
   private final Script addTilesScript;
   private final Script putTilesScript;
@@ -389,6 +391,9 @@ public final class RedisOnlineStore implements OnlineStore {
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+          // follow failovers and resharding: refresh the slot map on MOVED/ASK and reconnects, and every minute
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+              .enablePeriodicRefresh(Duration.ofMinutes(1)).build())
           .build());
       this.client = c;
       try {
@@ -446,16 +451,23 @@ public final class RedisOnlineStore implements OnlineStore {
       close();
       throw e;
     }
-    LOG.info("Redis online store at {} (prefix '{}', near-cache {})", where(), prefix,
+    LOG.info("Redis online store at {}{} (prefix '{}', near-cache {})", cluster ? "cluster seed " : "", where(), prefix,
         nearCache == null ? "off" : b.nearCacheSize + " rows, ttl " + b.nearCacheTtl);
   }
 
   private OnlineStoreUnavailableException connectFailure(RuntimeException e) {
     StringBuilder why = new StringBuilder(String.valueOf(e.getMessage()));
     Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-      why.append(": ").append(root.getMessage());
+    for (int depth = 0; root != null && depth < 10; depth++) {
+      for (Throwable s : root.getSuppressed()) {
+        why.append(" [").append(s.getMessage()).append(']'); // the cluster client's per-node failures
+      }
+      Throwable next = root.getCause();
+      if (next == null || next == root) {
+        break;
+      }
+      why.append(": ").append(next.getMessage());
+      root = next;
     }
     String all = why.toString();
     String hint = all.contains("NOAUTH") || all.contains("WRONGPASS") || all.contains("invalid password")
@@ -891,8 +903,12 @@ public final class RedisOnlineStore implements OnlineStore {
     }
   }
 
+  /** Closes the connection and the client; idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       if (connection != null) {
         connection.close();
