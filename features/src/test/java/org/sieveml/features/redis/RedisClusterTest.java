@@ -24,6 +24,7 @@ import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.features.EmbeddedOnlineStore;
 import org.sieveml.features.OnlineRow;
+import org.sieveml.features.OnlineStoreUnavailableException;
 import org.sieveml.features.RedisServer;
 import org.sieveml.features.WindowTiles;
 
@@ -166,6 +167,30 @@ class RedisClusterTest {
       }
       assertEquals(keys.size(), a.read("other", keys).stream().filter(r -> r != null).count());
       assertEquals(190, a.readMark("mark19"), "clear leaves marks alone");
+    }
+  }
+
+  @Test
+  void credentialsReachEveryNodeOfAProtectedCluster() throws IOException {
+    try (RedisProcesses protectedCluster = new RedisProcesses()) {
+      int[] p = protectedCluster.startCluster("secret");
+      String seed = "redis://127.0.0.1:" + p[1];
+      OnlineStoreUnavailableException e = assertThrows(OnlineStoreUnavailableException.class,
+          () -> RedisOnlineStore.cluster(seed).timeout(Duration.ofSeconds(2)).build());
+      assertTrue(e.getMessage().contains("cannot connect to Redis cluster at 127.0.0.1:" + p[1]), e.getMessage());
+      assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
+      try (RedisOnlineStore s = RedisOnlineStore.cluster(seed).password("secret").timeout(Duration.ofSeconds(2))
+          .build()) {
+        List<EntityKey> keys = keys(100);
+        List<OnlineRow> rows = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          rows.add(row(keys.get(i), 5, i));
+        }
+        assertEquals(100, s.write("v", rows), "rows on all three nodes");
+        assertEquals(rows, s.read("v", keys));
+        s.advanceMark("m", 1);
+        assertEquals(1, s.readMark("m"));
+      }
     }
   }
 

@@ -92,13 +92,29 @@ final class RedisProcesses implements AutoCloseable {
    * @return the nodes' ports
    */
   int[] startCluster() throws IOException {
+    return startCluster(null);
+  }
+
+  /**
+   * Starts a three-node cluster whose nodes require a password (when not null).
+   *
+   * @return the nodes' ports
+   */
+  int[] startCluster(String password) throws IOException {
     int[] ports = new int[3];
+    List<String> auth = password == null ? List.of() : List.of("-a", password, "--no-auth-warning");
     for (int i = 0; i < 3; i++) {
       ports[i] = freePort();
-      start(ports[i], "--cluster-enabled", "yes", "--cluster-config-file",
-          dir.resolve("nodes-" + ports[i] + ".conf").toString(), "--cluster-node-timeout", "5000");
+      List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file",
+          dir.resolve("nodes-" + ports[i] + ".conf").toString(), "--cluster-node-timeout", "5000"));
+      if (password != null) {
+        args.addAll(List.of("--requirepass", password, "--masterauth", password));
+      }
+      start(ports[i], args.toArray(new String[0]));
     }
-    List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+    List<String> create = new ArrayList<>(List.of("redis-cli"));
+    create.addAll(auth);
+    create.addAll(List.of("--cluster", "create"));
     for (int p : ports) {
       create.add("127.0.0.1:" + p);
     }
@@ -108,7 +124,10 @@ final class RedisProcesses implements AutoCloseable {
     while (true) {
       boolean ok = true;
       for (int p : ports) {
-        ok &= run(List.of("redis-cli", "-p", Integer.toString(p), "cluster", "info")).contains("cluster_state:ok");
+        List<String> info = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(p)));
+        info.addAll(auth);
+        info.addAll(List.of("cluster", "info"));
+        ok &= run(info).contains("cluster_state:ok");
       }
       if (ok) {
         return ports;
