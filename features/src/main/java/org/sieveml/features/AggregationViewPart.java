@@ -66,20 +66,36 @@ final class AggregationViewPart extends ViewPart {
         cols[f] = values.doubleColumn(values.schema().get(f).name());
       }
       double[] row = new double[nf];
-      Map<EntityKey, WindowAggregator.TileBuilder> byKey = new HashMap<>();
       List<WindowAggregator.TileBuilder> order = new ArrayList<>();
+      // long-keyed batches are grouped by id: one EntityKey per distinct id, not one per event
+      Map<Long, WindowAggregator.TileBuilder> byId = batch.hasLongKeys() ? new HashMap<>() : null;
+      Map<EntityKey, WindowAggregator.TileBuilder> byKey = byId == null ? new HashMap<>() : null;
       WindowAggregator.TileBuilder last = null;
       EntityKey lastKey = null;
+      long lastId = 0;
       for (int i = 0; i < batch.size(); i++) {
-        EntityKey k = key(batch, i);
-        if (last == null || !k.equals(lastKey)) {
-          last = byKey.get(k);
-          if (last == null) {
-            last = agg.tiles(k);
-            byKey.put(k, last);
-            order.add(last);
+        if (byId != null) {
+          long id = batch.longKey(i);
+          if (last == null || id != lastId) {
+            last = byId.get(id);
+            if (last == null) {
+              last = agg.tiles(key(batch, i));
+              byId.put(id, last);
+              order.add(last);
+            }
+            lastId = id;
           }
-          lastKey = k;
+        } else {
+          EntityKey k = key(batch, i);
+          if (last == null || !k.equals(lastKey)) {
+            last = byKey.get(k);
+            if (last == null) {
+              last = agg.tiles(k);
+              byKey.put(k, last);
+              order.add(last);
+            }
+            lastKey = k;
+          }
         }
         for (int f = 0; f < nf; f++) {
           row[f] = cols[f][i];

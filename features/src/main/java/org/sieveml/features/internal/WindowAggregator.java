@@ -448,6 +448,39 @@ public final class WindowAggregator {
     }
 
     /**
+     * The tiles' indices sorted by (length, start), without boxing: per level in insertion order,
+     * sorted only when a level's starts are not already increasing (events out of time order).
+     */
+    private int[] sortedOrder() {
+      int[] order = new int[n];
+      int m = 0;
+      for (long g : levels) {
+        int from = m;
+        boolean sorted = true;
+        for (int i = 0; i < n; i++) {
+          if (len[i] == g) {
+            if (m > from && start[i] < start[order[m - 1]]) {
+              sorted = false;
+            }
+            order[m++] = i;
+          }
+        }
+        if (!sorted) { // starts are distinct within a level: place each by its rank
+          long[] s = new long[m - from];
+          for (int j = from; j < m; j++) {
+            s[j - from] = start[order[j]];
+          }
+          Arrays.sort(s);
+          int[] copy = Arrays.copyOfRange(order, from, m);
+          for (int k : copy) {
+            order[from + Arrays.binarySearch(s, start[k])] = k;
+          }
+        }
+      }
+      return order;
+    }
+
+    /**
      * Whether no event was added.
      *
      * @return true when empty
@@ -463,11 +496,7 @@ public final class WindowAggregator {
      */
     public WindowTiles build() {
       int w = 1 + 4 * fields;
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(order, (x, y) -> len[x] != len[y] ? Long.compare(len[x], len[y]) : Long.compare(start[x], start[y]));
+      int[] order = sortedOrder();
       long[] l = new long[n];
       long[] s = new long[n];
       long[] tm = new long[n * WindowTiles.TIMES];
