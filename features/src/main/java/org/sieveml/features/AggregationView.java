@@ -47,8 +47,9 @@ import org.sieveml.features.internal.WindowAggregator;
  * fine: it reads hour, minute, second and millisecond tiles; a 7-millisecond bucket under a one-day
  * window is refused).
  *
- * <p><b>Statuses online:</b> NOT_FOUND when the entity has no tile (no event within the longest window),
- * EXPIRED when its newest event is older than the view's {@link #ttlMillis() TTL}, VERSION_MISMATCH when
+ * <p><b>Statuses online:</b> NOT_FOUND when the entity has no event within the longest window (stores
+ * drop tiles no window can reach, Redis expires such keys), EXPIRED when it has, but its newest event is
+ * at least the view's {@link #ttlMillis() TTL} old, VERSION_MISMATCH when
  * its tiles were written under another definition. NOT_FOUND and VERSION_MISMATCH read as empty
  * windows (count and sum 0, the others missing); EXPIRED still reads the windows' values. Only PRESENT
  * values are live.

@@ -143,8 +143,8 @@ final class AggregationViewPart extends ViewPart {
     for (int i = 0; i < n; i++) {
       WindowTiles t = found.get(i);
       FeatureStatus st;
-      if (t == null) {
-        st = FeatureStatus.NOT_FOUND;
+      if (t == null || t.eventTime() < agg.horizon(now)) {
+        st = FeatureStatus.NOT_FOUND; // no event in any window (a store may already have dropped the tiles)
       } else if (!t.version().equals(av.version())) {
         mismatch(1);
         st = FeatureStatus.VERSION_MISMATCH;

@@ -269,6 +269,29 @@ abstract class FeatureStoreStateContract {
   }
 
   @Test
+  void aggregationStatusesFollowTtlAndTheLongestWindow() {
+    FeatureRegistry r = new FeatureRegistry();
+    r.apply(CARD);
+    r.apply(AggregationView.builder("txn").entity(CARD).input(FeatureSpec.of("amount", FeatureType.DOUBLE))
+        .count(Duration.ofHours(1)).aggregate("amount", Aggregation.SUM, Duration.ofHours(6))
+        .ttl(Duration.ofHours(2)).build());
+    r.apply(FeatureService.builder("w").features("txn").build());
+    FeatureService svc = r.featureService("w");
+    FeatureStore s = store(r, openOnline(tmp.resolve("online")), EmbeddedOfflineStore.inMemory());
+    long t = now.get();
+    s.push("txn", txns(1, t - 10 * MIN, 5));
+    assertEquals(FeatureStatus.PRESENT, s.getOnlineFeatures(cards(1), svc).status(0, "count_1h"));
+    now.set(t - 10 * MIN + 2 * HOUR); // exactly the TTL after the event
+    OnlineFeatures expired = s.getOnlineFeatures(cards(1), svc);
+    assertEquals(FeatureStatus.EXPIRED, expired.status(0, "count_1h"));
+    assertEquals(5.0, expired.vector(0).getDouble("amount_sum_6h"), "expired windows still read their values");
+    now.set(t + 7 * HOUR); // beyond the longest window: no event can count any more
+    OnlineFeatures gone = s.getOnlineFeatures(cards(1), svc);
+    assertEquals(FeatureStatus.NOT_FOUND, gone.status(0, "amount_sum_6h"));
+    assertEquals(pit(s, cards(1), svc, gone), gone.vectors());
+  }
+
+  @Test
   void badInputChangesNothing() {
     FeatureRegistry r = registry(false);
     FeatureService svc = r.featureService("fraud");
