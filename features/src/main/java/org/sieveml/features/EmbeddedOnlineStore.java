@@ -273,40 +273,45 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     }
     List<Op> ops = new ArrayList<>();
     long[] at = {16};
+    final long snapshotCovers = covered;
+    // every check runs before the log file changes (a torn tail is cut only after all records passed)
     log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, new ArrayList<>(), r -> {
+      Op op;
       try {
-        ops.add(codec.decode(r));
+        op = codec.decode(r);
       } catch (IOException e) {
         throw new StorageCorruptedException(walFile, at[0], e.getMessage());
       }
+      if (ops.isEmpty()) {
+        if (!(op instanceof Generation g)) {
+          throw new StorageCorruptedException(walFile, at[0], "the log does not start with its generation record");
+        }
+        if (g.generation() > snapshotCovers + 1) {
+          throw new StorageCorruptedException(walFile, at[0], "log generation " + g.generation() + " does not "
+              + "follow the snapshot, which covers generations up to " + snapshotCovers + " ("
+              + (snapshotCovers == 0 ? "no snapshot" : snap) + "): the records of the generations between are missing");
+        }
+      } else if (op instanceof Generation || op instanceof End) {
+        throw new StorageCorruptedException(walFile, at[0], "a " + op.getClass().getSimpleName() + " record inside "
+            + "the log, where only its first record names a generation");
+      }
+      ops.add(op);
       at[0] += 12 + r.remaining();
     });
     if (ops.isEmpty()) {
       startGeneration(covered + 1, false);
       return;
     }
-    if (!(ops.get(0) instanceof Generation g)) {
-      throw new StorageCorruptedException(walFile, 16, "the log does not start with its generation record");
-    }
+    Generation g = (Generation) ops.get(0);
     if (g.generation() <= covered) {
       LOG.info("{}: log generation {} is covered by the snapshot (a checkpoint stopped before emptying the log); "
           + "skipping its {} records", walFile, g.generation(), ops.size() - 1);
       startGeneration(covered + 1, true);
       return;
     }
-    if (g.generation() != covered + 1) {
-      throw new StorageCorruptedException(walFile, 16, "log generation " + g.generation() + " does not follow the "
-          + "snapshot, which covers generations up to " + covered + " (" + (covered == 0 ? "no snapshot" : snap)
-          + "): the records of the generations between are missing");
-    }
     generation = g.generation();
     for (int i = 1; i < ops.size(); i++) {
-      Op op = ops.get(i);
-      if (op instanceof Generation || op instanceof End) {
-        throw new StorageCorruptedException(walFile, -1, "record " + i + " of the log is a "
-            + op.getClass().getSimpleName() + " record, which only starts a log or ends a snapshot");
-      }
-      apply(op);
+      apply(ops.get(i));
     }
     if (ops.size() > 1) {
       LOG.info("{}: replayed {} records of log generation {}", walFile, ops.size() - 1, generation);

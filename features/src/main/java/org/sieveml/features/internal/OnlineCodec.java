@@ -626,9 +626,8 @@ public final class OnlineCodec {
 
   /**
    * Reads a format 1 write-ahead log (big endian: magic, version 1; records of length, CRC32C of type
-   * and payload, type 1 row or 2 clear, payload). A damaged record that reaches the end of the file (or
-   * is followed only by zeros) is a torn write and ends the log; damage followed by other bytes is
-   * refused, since intact records may follow it.
+   * and payload, type 1 row or 2 clear, payload). A damaged record with no intact record after it is a
+   * torn write and ends the log; damage followed by an intact record is refused.
    *
    * @param bytes the file's content
    * @param file its name, for messages
@@ -670,20 +669,34 @@ public final class OnlineCodec {
         }
       }
       if (problem != null) {
-        boolean reachesEnd = len <= 0 || len > bytes.length - at - 8 || at + 8 + len == bytes.length;
-        boolean zeros = true;
-        for (int i = at; i < bytes.length && zeros; i++) {
-          zeros = bytes[i] == 0;
-        }
-        if ((len > 0 && reachesEnd) || zeros || bytes.length - at < 9) {
+        int next = legacyIntactRecord(bytes, at + 1);
+        if (next < 0) {
           return bytes.length - at;
         }
-        throw new org.sieveml.features.StorageCorruptedException(file, at, problem + ", and "
-            + (bytes.length - at) + " more bytes follow: refusing to drop them");
+        throw new org.sieveml.features.StorageCorruptedException(file, at, problem + ", and an intact record "
+            + "follows at byte " + next + ": refusing to drop it");
       }
       b.position(at + 8 + len);
     }
     return 0;
+  }
+
+  /** The offset of the first intact format 1 log record at or after {@code from}, or -1. */
+  private static int legacyIntactRecord(byte[] bytes, int from) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    for (int p = from; p + 9 <= bytes.length; p++) {
+      int len = b.getInt(p);
+      byte type = bytes[p + 8];
+      if (len <= 0 || len > bytes.length - p - 8 || (type != 1 && type != 2)) {
+        continue;
+      }
+      CRC32C c = new CRC32C();
+      c.update(bytes, p + 8, len);
+      if ((int) c.getValue() == b.getInt(p + 4)) {
+        return p;
+      }
+    }
+    return -1;
   }
 
   private static Op legacyRow(RowCodec v1, byte[] bytes, int off, int len, java.nio.file.Path file, long at) {
