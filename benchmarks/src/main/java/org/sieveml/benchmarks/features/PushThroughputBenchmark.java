@@ -1,6 +1,7 @@
 package org.sieveml.benchmarks.features;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
@@ -31,7 +33,14 @@ import org.sieveml.features.FeatureStore;
  * aggregation view with three windows (count 1 h, amount sum 1 d, amount max 1 h, one-minute buckets),
  * including the offline log append, against the least any per-entity window must do: one
  * {@code ConcurrentHashMap<Long,long[]>} lookup and counter update per event? 10,000 cards, 100,000
- * events per batch with advancing times; a fresh store per iteration bounds memory.
+ * events per batch with advancing times (16 batches, about 4.4 hours of events); a fresh store per
+ * iteration bounds memory.
+ *
+ * <p>The store is the default one ({@code FeatureStore.builder(registry).build()}: in-memory
+ * {@code EmbeddedOfflineStore} and {@code EmbeddedOnlineStore}, their default policies; an in-memory
+ * store has no log to force). Its clock is fixed at the last event of the 16 batches, so every event
+ * is in the past and the windows' retention keeps what a read at that time needs (a clock far in the
+ * future would drop every tile at once and measure no window update at all).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -48,6 +57,7 @@ public class PushThroughputBenchmark {
   private FeatureStore store;
   private ConcurrentHashMap<Long, long[]> counters;
   private int next;
+  private long now;
 
   /** Builds 16 batches of events. */
   @Setup(Level.Trial)
@@ -69,6 +79,14 @@ public class PushThroughputBenchmark {
       batches[b] = EventBatch.ofLongKeys(ids, ts, ts, FeatureFrame.builder(BATCH).addDouble("amount", amount).build());
       batchIds[b] = ids;
     }
+    now = t;
+    // the pushed events must reach the online windows (a clock that retains no tile would not)
+    fresh();
+    store.push("txn", batches[15]);
+    long id = batchIds[15][BATCH - 1];
+    if (store.onlineStore().readTiles("txn", List.of(EntityKey.of("card_id", id))).get(0) == null) {
+      throw new IllegalStateException("a pushed card has no window tiles");
+    }
   }
 
   /** A fresh store and map per iteration. */
@@ -84,7 +102,8 @@ public class PushThroughputBenchmark {
     FeatureRegistry reg = new FeatureRegistry();
     reg.apply(card);
     reg.apply(txn);
-    store = FeatureStore.builder(reg).clock(() -> Long.MAX_VALUE / 2).build();
+    long clock = now;
+    store = FeatureStore.builder(reg).clock(() -> clock).build();
     counters = new ConcurrentHashMap<>();
     next = 0;
   }
