@@ -1,10 +1,15 @@
 package org.sieveml.benchmarks.features;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,6 +21,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
@@ -23,6 +29,8 @@ import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.features.Aggregation;
 import org.sieveml.features.AggregationView;
+import org.sieveml.features.EmbeddedOfflineStore;
+import org.sieveml.features.EmbeddedOnlineStore;
 import org.sieveml.features.Entity;
 import org.sieveml.features.EventBatch;
 import org.sieveml.features.FeatureRegistry;
@@ -89,9 +97,7 @@ public class PushThroughputBenchmark {
     }
   }
 
-  /** A fresh store and map per iteration. */
-  @Setup(Level.Iteration)
-  public void fresh() {
+  static FeatureRegistry registry() {
     Entity card = Entity.builder("card").joinKey("card_id").build();
     AggregationView txn = AggregationView.builder("txn").entity(card)
         .input(FeatureSpec.of("amount", FeatureType.DOUBLE))
@@ -102,10 +108,72 @@ public class PushThroughputBenchmark {
     FeatureRegistry reg = new FeatureRegistry();
     reg.apply(card);
     reg.apply(txn);
+    return reg;
+  }
+
+  /** A fresh store and map per iteration. */
+  @Setup(Level.Iteration)
+  public void fresh() {
     long clock = now;
-    store = FeatureStore.builder(reg).clock(() -> clock).build();
+    store = FeatureStore.builder(registry()).clock(() -> clock).build();
     counters = new ConcurrentHashMap<>();
     next = 0;
+  }
+
+  /**
+   * A persistent store per iteration: {@code EmbeddedOnlineStore.open} and
+   * {@code EmbeddedOfflineStore.open} in a temporary directory under their default policies (the
+   * online store's default group commit; the offline store forces each push's write-ahead record or
+   * segment before the push returns), closed and deleted after the iteration.
+   */
+  @State(Scope.Thread)
+  public static class Durable {
+    FeatureStore store;
+    Path dir;
+
+    /**
+     * Opens the stores.
+     *
+     * @param bench the batches and the clock
+     * @throws IOException when the directory cannot be created
+     */
+    @Setup(Level.Iteration)
+    public void open(PushThroughputBenchmark bench) throws IOException {
+      dir = Files.createTempDirectory("sieveml-push");
+      long clock = bench.now;
+      store = FeatureStore.builder(registry()).onlineStore(EmbeddedOnlineStore.open(dir.resolve("online")))
+          .offlineStore(EmbeddedOfflineStore.open(dir.resolve("offline"))).clock(() -> clock).build();
+      bench.next = 0;
+    }
+
+    /**
+     * Closes and deletes the stores.
+     *
+     * @throws IOException when a file cannot be deleted
+     */
+    @TearDown(Level.Iteration)
+    public void close() throws IOException {
+      store.close();
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
+
+  /**
+   * Ours under durability: one batch push into persistent stores.
+   *
+   * @param d the persistent store
+   * @return the batch index
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public int pushDurable(Durable d) {
+    int b = next++ & 15;
+    d.store.push("txn", batches[b]);
+    return b;
   }
 
   /**
