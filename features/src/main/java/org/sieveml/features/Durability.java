@@ -18,8 +18,10 @@ import java.time.Duration;
  *       loss loses at most the writes that returned in the last {@code interval} plus the duration of
  *       one force before it (typically a few milliseconds on an SSD).
  *   <li>{@link #MANUAL}: the log is forced only by {@link EmbeddedOnlineStore#sync()},
- *       {@link EmbeddedOnlineStore#checkpoint()} and {@link EmbeddedOnlineStore#close()}. A power loss
- *       loses every write that returned after the last of those.
+ *       {@link EmbeddedOnlineStore#checkpoint()} (also the automatic ones, see
+ *       {@link EmbeddedOnlineStore.Builder#checkpointAfterLogBytes(long)}) and
+ *       {@link EmbeddedOnlineStore#close()}. A power loss loses every write that returned after the
+ *       last of those.
  * </ul>
  *
  * <p>Whatever is lost is lost as a suffix of the log: the recovered state is always the state after

@@ -20,9 +20,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.sieveml.core.EntityKey;
 import org.sieveml.features.internal.FileIo;
@@ -59,10 +62,36 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #checkpoint()} writes the whole state to {@code online.snap.tmp}, forces it, renames it over
  * {@code online.snap}, forces the directory, and only then empties the log. The log and the snapshot
  * carry a generation number, so a crash anywhere in between is recovered exactly: a log the snapshot
- * already covers is skipped, never applied twice (tile adds are not idempotent). The log grows with
- * every write until a checkpoint, and reopening replays it: hosts call {@code checkpoint()} now and
- * then (e.g. every few minutes or after some megabytes of writes). Erased and cleared values leave the
- * disk at the next checkpoint.
+ * already covers is skipped, never applied twice (tile adds are not idempotent). Erased and cleared
+ * values leave the disk at the next checkpoint.
+ *
+ * <p><b>Automatic checkpoints</b> ({@link Builder#checkpointAfterLogBytes(long)}, default
+ * {@value #DEFAULT_CHECKPOINT_LOG_BYTES} bytes = 64 MiB): the write that makes the log hold at least
+ * that many bytes, and at least as many as the last snapshot, asks for a checkpoint; it runs on the
+ * store's scheduler (the one {@link Builder#scheduler} supplies, else the store's own daemon thread),
+ * never on a writer's thread, and at most one is queued or running at a time (a checkpoint runs under
+ * the exclusive lock, so never two at once, manual or automatic). The second bound keeps the cost
+ * proportional: a large state is rewritten only after about as many bytes were logged, as Redis's
+ * {@code auto-aof-rewrite-percentage 100} does. This bounds the log, and so the disk it takes and the
+ * replay on reopening, to about the larger of the threshold and the snapshot, plus the writes that
+ * arrive while a checkpoint waits for its turn. <b>What it costs:</b> every write (not the reads) waits
+ * for the exclusive lock while the whole state is written and forced ({@code online.snap.tmp}), so
+ * writes pause for about the time of writing the snapshot, at each checkpoint; on a host's scheduler
+ * the checkpoint occupies one of its threads for as long. {@code 0} turns this off (the log then
+ * grows until the host calls {@code checkpoint()}). An automatic checkpoint that fails before its
+ * rename is logged and retried once the log has grown by the threshold again; after its rename the
+ * store is fail-stop as after a manual one.
+ *
+ * <p><b>Inactive entities</b>: a key's tiles are pruned by {@link WindowTiles#merge} only when the key
+ * is written again, so an entity active once would keep its tiles forever (Redis expires such keys).
+ * The store therefore remembers, per view, the {@link WindowTiles.Retention} of the latest
+ * {@link #addTiles} (forgotten by {@link #clear}); each checkpoint leaves out of the snapshot every key
+ * of the view none of whose tiles that retention keeps (those {@link WindowTiles#retain} would turn to
+ * null), and once the snapshot has its name removes the same keys from memory, under the same
+ * exclusive lock, so memory and what reopening loads agree. Keys with some tile still kept are left as
+ * they are. The retentions are part of the state: logged with each add and written to the snapshot
+ * (as tile-add records without deltas), so a reopened store drops what the closed one would have. A
+ * checkpoint failing before its rename drops nothing.
  *
  * <p><b>Recovery</b> on opening: the snapshot must be intact (it was forced before it got its name):
  * any damage is refused with a {@link StorageCorruptedException} naming the file and byte. The log is
@@ -84,9 +113,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Thread-safety</b>: thread-safe. Writers append in one order and share forces; a checkpoint
  * waits for writes in progress and blocks writers (not readers) while it writes the snapshot.
- * {@link #close()}: refuses new writes, waits for writes in progress, stops the group-commit task
- * (shutting down the store's own scheduler thread; a host's scheduler keeps running), forces the log,
- * closes it and releases the directory lock. It does not checkpoint. Reads after close serve memory.
+ * {@link #close()}, in this order: waits for a running checkpoint to finish (it holds the exclusive
+ * lock close takes) and for writes in progress, refuses new writes, cancels the group-commit task and
+ * a queued automatic checkpoint (one already started finds the store closed under the lock and does
+ * nothing), forces the log, closes it, shuts down the store's own scheduler thread and waits for it (a
+ * host's scheduler keeps running), and releases the directory lock. It does not checkpoint. Reads
+ * after close serve memory.
  * One store per directory: a second open, in this or another process, is refused.
  */
 public final class EmbeddedOnlineStore implements OnlineStore {
@@ -99,12 +131,20 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   static final String LEGACY_WAL = "online.wal";
   static final String LEGACY_SNAPSHOT = "online.snapshot";
   static final String LOCK = "online.lock";
+  /** The default of {@link Builder#checkpointAfterLogBytes(long)}: 64 MiB. */
+  public static final long DEFAULT_CHECKPOINT_LOG_BYTES = 64L << 20;
+  /** Bytes of the log file's header, before its records. */
+  private static final long LOG_HEADER = 16;
+  /** Bytes of a log holding only its generation record (header, record header, 'G' and a long). */
+  private static final long EMPTY_LOG = LOG_HEADER + 12 + 9;
   private static final int SNAPSHOT_BATCH = 512;
   private static final Set<Path> OPEN_DIRS = ConcurrentHashMap.newKeySet();
 
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, OnlineRow>> views = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, WindowTiles>> tiles = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> marks = new ConcurrentHashMap<>();
+  /** Per view, the retention of its latest tile add (part of the state: logged and snapshotted). */
+  private final ConcurrentHashMap<String, WindowTiles.Retention> retentions = new ConcurrentHashMap<>();
 
   private final Path dir;
   private final FileIo io;
@@ -124,10 +164,26 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private volatile IOException failure;
   private volatile boolean closed;
   private ScheduledExecutorService ownScheduler;
+  /** Runs group commits and automatic checkpoints; null when neither is on. */
+  private ScheduledExecutorService scheduler;
   private ScheduledFuture<?> commitTask;
+  /** 0: no automatic checkpoints. */
+  private final long checkpointLogBytes;
+  /** The log file size at which a write asks for a checkpoint ({@code Long.MAX_VALUE}: never). */
+  private volatile long checkpointAt = Long.MAX_VALUE;
+  /** The size of the last snapshot written or loaded; guarded by cut (exclusive to change). */
+  private long snapshotBytes;
+  /** Set when the host's scheduler ran a checkpoint on a writing thread: no more automatic ones. */
+  private volatile boolean automaticOff;
+  /** An automatic checkpoint is queued or running. */
+  private final AtomicBoolean checkpointQueued = new AtomicBoolean();
+  private volatile Future<?> checkpointTask;
   private Path lockKey;
   private FileChannel lockChannel;
   private FileLock lock;
+
+  /** A key a checkpoint left out of its snapshot, to be removed from memory once the snapshot is in place. */
+  private record Dropped(ConcurrentHashMap<Object, WindowTiles> map, Object key, WindowTiles tiles) {}
 
   /** A write appended to the log, waiting for its force before memory changes. */
   private static final class Pending {
@@ -146,12 +202,14 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     this.dir = null;
     this.io = null;
     this.durability = Durability.MANUAL;
+    this.checkpointLogBytes = 0;
   }
 
   private EmbeddedOnlineStore(Builder b) throws IOException {
     this.dir = b.dir;
     this.io = b.io;
     this.durability = b.durability;
+    this.checkpointLogBytes = b.checkpointLogBytes;
     io.createDirectories(dir);
     lockDirectory();
     try {
@@ -167,18 +225,25 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       unlockDirectory();
       throw e;
     }
-    if (durability.mode() == Durability.Mode.GROUP_COMMIT) {
-      ScheduledExecutorService s = b.scheduler;
-      if (s == null) {
+    boolean groupCommit = durability.mode() == Durability.Mode.GROUP_COMMIT;
+    if (groupCommit || checkpointLogBytes > 0) {
+      scheduler = b.scheduler;
+      if (scheduler == null) {
         ownScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "sieveml-online-commit");
           t.setDaemon(true);
           return t;
         });
-        s = ownScheduler;
+        scheduler = ownScheduler;
       }
+    }
+    if (groupCommit) {
       long ms = durability.interval().toMillis();
-      commitTask = s.scheduleWithFixedDelay(this::groupCommit, ms, ms, TimeUnit.MILLISECONDS);
+      commitTask = scheduler.scheduleWithFixedDelay(this::groupCommit, ms, ms, TimeUnit.MILLISECONDS);
+    }
+    checkpointAt = checkpointDue(EMPTY_LOG);
+    if (LOG_HEADER + log.recordBytes() >= checkpointAt) { // a long log replayed: cut it soon
+      requestCheckpoint();
     }
   }
 
@@ -265,7 +330,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         deleteLegacy(legacySnap, legacyWal);
       }
     } else if (legacy) {
-      if (Files.exists(walFile) && Files.size(walFile) > 16 + 12 + 9) {
+      if (Files.exists(walFile) && Files.size(walFile) > EMPTY_LOG) {
         throw new StorageCorruptedException(walFile, -1, "a format 2 log with records next to format 1 files "
             + "and no format 2 snapshot: refusing to guess which holds the data");
       }
@@ -364,6 +429,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         } else if (op instanceof Mark) {
           counts[2]++;
           apply(op);
+        } else if (op instanceof AddTiles a && a.deltas().isEmpty()) { // a view's latest retention
+          apply(op);
         } else {
           throw new IOException("a snapshot holds no " + op.getClass().getSimpleName() + " records");
         }
@@ -372,6 +439,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     if (!ended[0]) {
       throw new StorageCorruptedException(snap, size, "the snapshot has no end record (cut short)");
     }
+    snapshotBytes = size;
     LOG.debug("{}: loaded a snapshot covering log generation {}", snap, covered[0]);
     return covered[0];
   }
@@ -427,6 +495,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           }
         } catch (IOException e) {
           throw fail("append to the write-ahead log", e);
+        }
+        if (end >= checkpointAt) {
+          requestCheckpoint();
         }
         if (durability.mode() != Durability.Mode.SYNC_EVERY_WRITE) {
           return apply(op);
@@ -518,6 +589,10 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       return applied;
     }
     if (op instanceof AddTiles a) {
+      retentions.put(a.view(), a.retention()); // in log order: replay remembers the same one
+      if (a.deltas().isEmpty()) {
+        return 0; // a snapshot's record of the retention
+      }
       ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(a.view(), v -> new ConcurrentHashMap<>());
       for (WindowTiles d : a.deltas()) {
         m.compute(mapKey(d.key()), (k, old) -> WindowTiles.merge(old, d, a.retention()));
@@ -549,6 +624,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     if (op instanceof Clear c) {
       views.remove(c.view());
       tiles.remove(c.view());
+      retentions.remove(c.view());
       return 1;
     }
     if (op instanceof Mark m) {
@@ -785,24 +861,39 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   /**
    * Writes a snapshot of the whole state and empties the write-ahead log (a no-op in memory): the
    * snapshot goes to a temporary file that is forced, renamed into place, and the directory is forced
-   * before the log is emptied. Everything written before is then durable. Blocks writers (not readers)
-   * while it runs. Thread-safe.
+   * before the log is emptied. Everything written before is then durable. Keys of a view none of whose
+   * tiles the view's latest retention keeps are left out of the snapshot and, once it is in place,
+   * removed from memory (see the class comment). Blocks writers (not readers) while it runs; never
+   * runs at the same time as another checkpoint, manual or automatic. Thread-safe.
    *
    * @throws UncheckedIOException on an I/O error: before the rename the store stays usable (the old
-   *     snapshot and the log are untouched); after it the store is fail-stop
+   *     snapshot and the log are untouched, memory drops nothing); after it the store is fail-stop
    * @throws IllegalStateException after {@link #close()}
    */
   public void checkpoint() {
     if (dir == null) {
       return;
     }
+    checkpoint(false);
+  }
+
+  /**
+   * A checkpoint; an automatic one does nothing when the store is closed or fail-stop, or when the log
+   * is below its threshold again (a checkpoint ran since it was asked for).
+   */
+  private void checkpoint(boolean automatic) {
     cut.writeLock().lock();
     try {
+      if (automatic && (closed || failure != null || LOG_HEADER + log.recordBytes() < checkpointAt)) {
+        return;
+      }
       checkWritable();
       Path snap = dir.resolve(SNAPSHOT);
       Path tmp = dir.resolve(SNAPSHOT + ".tmp");
+      List<Dropped> dropped = new ArrayList<>();
+      long bytes;
       try {
-        writeSnapshot(tmp, generation);
+        bytes = writeSnapshot(tmp, generation, dropped);
         io.rename(tmp, snap);
       } catch (IOException e) {
         try {
@@ -810,9 +901,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         } catch (IOException suppressed) {
           e.addSuppressed(suppressed);
         }
+        checkpointAt = checkpointDue(LOG_HEADER + log.recordBytes()); // retry after as many bytes again
         throw new UncheckedIOException("cannot write a snapshot of the online store in " + dir + ": "
             + e.getMessage(), e);
       }
+      // the snapshot under the name is what reopening loads: memory drops the keys it left out, before
+      // any write can touch them (writers wait for this lock), so the two agree
+      for (Dropped d : dropped) {
+        d.map().remove(d.key(), d.tiles());
+      }
+      snapshotBytes = bytes;
       // the new snapshot covers this log generation: the log must now move to the next one before
       // anything else is appended, and only after the new name is durable
       try {
@@ -821,22 +919,72 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       } catch (IOException e) {
         throw fail("finish a checkpoint", e);
       }
-      LOG.debug("online store checkpoint in {}: log generation {}", dir, generation);
+      checkpointAt = checkpointDue(EMPTY_LOG);
+      LOG.debug("online store checkpoint in {} ({}): {} snapshot bytes, {} inactive keys dropped, log generation {}",
+          dir, automatic ? "automatic" : "manual", bytes, dropped.size(), generation);
     } finally {
       cut.writeLock().unlock();
+    }
+  }
+
+  /**
+   * The log file size at which a write asks for an automatic checkpoint, for a log now {@code from}
+   * bytes long: the threshold or the last snapshot's size further, whichever is larger.
+   */
+  private long checkpointDue(long from) {
+    if (checkpointLogBytes == 0 || automaticOff) {
+      return Long.MAX_VALUE;
+    }
+    long grow = Math.max(checkpointLogBytes, snapshotBytes);
+    return grow > Long.MAX_VALUE - from ? Long.MAX_VALUE : from + grow;
+  }
+
+  /** Queues an automatic checkpoint on the scheduler unless one is queued or running already. */
+  private void requestCheckpoint() {
+    if (scheduler == null || !checkpointQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      checkpointTask = scheduler.schedule(this::automaticCheckpoint, 0, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      checkpointQueued.set(false);
+      checkpointAt = checkpointDue(checkpointAt); // do not ask again on every write
+      LOG.warn("online store in {}: the scheduler refused an automatic checkpoint ({}); the log grows until "
+          + "checkpoint() is called", dir, e.toString());
+    }
+  }
+
+  private void automaticCheckpoint() {
+    try {
+      if (cut.getReadHoldCount() > 0) { // the host's executor ran the task inline, on a writer's thread
+        automaticOff = true;
+        checkpointAt = Long.MAX_VALUE;
+        LOG.error("online store in {}: the scheduler ran an automatic checkpoint on the writing thread, which "
+            + "holds the store's shared lock; automatic checkpoints are off, call checkpoint()", dir);
+        return;
+      }
+      checkpoint(true);
+    } catch (RuntimeException e) { // never let the task die silently; the next write past the threshold asks again
+      LOG.warn("online store in {}: automatic checkpoint failed: {}", dir, e.toString(), e);
+    } finally {
+      checkpointQueued.set(false);
     }
   }
 
   /** Writes a snapshot under its final name (tmp, force, rename, directory sync). */
   private void writeSnapshotInPlace(Path snap, long covers) throws IOException {
     Path tmp = snap.resolveSibling(SNAPSHOT + ".tmp");
-    writeSnapshot(tmp, covers);
+    snapshotBytes = writeSnapshot(tmp, covers, null);
     io.rename(tmp, snap);
     io.syncDirectory(dir);
   }
 
-  /** Writes every row, tile set and mark to a file and forces it; the caller excludes writers. */
-  private void writeSnapshot(Path file, long covers) throws IOException {
+  /**
+   * Writes every row, tile set, retention and mark to a file and forces it; the caller excludes writers.
+   * With {@code dropped}, keys none of whose tiles their view's retention keeps are left out and listed
+   * there. Returns the file's size.
+   */
+  private long writeSnapshot(Path file, long covers, List<Dropped> dropped) throws IOException {
     try (FileChannel ch = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
@@ -861,7 +1009,13 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       }
       for (Map.Entry<String, ConcurrentHashMap<Object, WindowTiles>> v : tiles.entrySet()) {
         List<WindowTiles> batch = new ArrayList<>(SNAPSHOT_BATCH);
-        for (WindowTiles t : v.getValue().values()) {
+        WindowTiles.Retention keep = dropped == null ? null : retentions.get(v.getKey());
+        for (Map.Entry<Object, WindowTiles> e : v.getValue().entrySet()) {
+          WindowTiles t = e.getValue();
+          if (keep != null && !keepsAny(keep, t)) {
+            dropped.add(new Dropped(v.getValue(), e.getKey(), t));
+            continue;
+          }
           batch.add(t);
           if (batch.size() == SNAPSHOT_BATCH) {
             writeOp(out, new PutTiles(v.getKey(), batch));
@@ -874,6 +1028,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           sets += batch.size();
         }
       }
+      for (Map.Entry<String, WindowTiles.Retention> r : retentions.entrySet()) {
+        writeOp(out, new AddTiles(r.getKey(), List.of(), r.getValue()));
+      }
       long markCount = 0;
       for (Map.Entry<String, Long> m : marks.entrySet()) {
         writeOp(out, new Mark(m.getKey(), m.getValue()));
@@ -882,7 +1039,18 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       writeOp(out, new End(rows, sets, markCount));
       out.flush();
       ch.force(true);
+      return ch.size();
     }
+  }
+
+  /** Whether a retention keeps any of the tiles ({@code tiles.retain(keep) != null}, without a copy). */
+  private static boolean keepsAny(WindowTiles.Retention keep, WindowTiles tiles) {
+    for (int i = 0; i < tiles.size(); i++) {
+      if (keep.keeps(tiles.length(i), tiles.start(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void writeOp(OutputStream out, Op op) throws IOException {
@@ -892,10 +1060,12 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   }
 
   /**
-   * Closes a persistent store (a no-op in memory), in this order: refuses new writes, waits for writes
-   * in progress, stops the group-commit task (shutting down the store's own scheduler; a host's
-   * scheduler keeps running), forces and closes the log, releases the directory. Idempotent;
-   * thread-safe. Reads keep serving memory afterwards.
+   * Closes a persistent store (a no-op in memory), in this order: waits for a running checkpoint and
+   * for writes in progress, refuses new writes, cancels the group-commit task and a queued automatic
+   * checkpoint (one that already started does nothing once it gets the lock: the store is closed),
+   * forces and closes the log, shuts down the store's own scheduler and waits for it (a host's
+   * scheduler keeps running), releases the directory. Idempotent; thread-safe. Reads keep serving
+   * memory afterwards.
    *
    * @throws UncheckedIOException when the final force fails (nothing more is written either way)
    */
@@ -913,6 +1083,10 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       closed = true;
       if (commitTask != null) {
         commitTask.cancel(false);
+      }
+      Future<?> queued = checkpointTask;
+      if (queued != null) {
+        queued.cancel(false);
       }
       if (failure == null) {
         try {
@@ -961,6 +1135,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
    */
   public Durability durability() {
     return durability;
+  }
+
+  /**
+   * The log size past which a checkpoint runs by itself (see {@link Builder#checkpointAfterLogBytes});
+   * {@code 0} when only the host checkpoints, and always in memory.
+   *
+   * @return bytes, or 0
+   */
+  public long checkpointAfterLogBytes() {
+    return checkpointLogBytes;
   }
 
   // ================================================================== checks
@@ -1017,6 +1201,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     private final Path dir;
     private Durability durability = Durability.DEFAULT;
     private ScheduledExecutorService scheduler;
+    private long checkpointLogBytes = DEFAULT_CHECKPOINT_LOG_BYTES;
     private FileIo io = FileIo.DEFAULT;
 
     private Builder(Path dir) {
@@ -1040,9 +1225,34 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     }
 
     /**
-     * Where the group-commit task runs (default: a daemon thread owned by the store, stopped by
-     * {@link EmbeddedOnlineStore#close()}). The host keeps ownership of a scheduler it supplies: close
-     * cancels the store's task on it and leaves it running. Unused by other policies.
+     * When a checkpoint runs by itself: once the write-ahead log holds at least {@code logBytes} bytes
+     * and at least as many as the last snapshot (default
+     * {@link EmbeddedOnlineStore#DEFAULT_CHECKPOINT_LOG_BYTES}, 64 MiB).
+     * It runs on the {@link #scheduler(ScheduledExecutorService) scheduler}, never on a writer's thread,
+     * one at a time; writes wait while it writes the snapshot (see the class comment for what it
+     * costs). {@code 0} turns automatic checkpoints off: the log then grows until the host calls
+     * {@link EmbeddedOnlineStore#checkpoint()}.
+     *
+     * @param logBytes bytes of log records, or 0 for none
+     * @return this builder
+     * @throws IllegalArgumentException naming the value if negative
+     */
+    public Builder checkpointAfterLogBytes(long logBytes) {
+      if (logBytes < 0) {
+        throw new IllegalArgumentException("checkpointAfterLogBytes was " + logBytes + ", expected 0 (only manual "
+            + "checkpoints) or a positive number of log bytes");
+      }
+      this.checkpointLogBytes = logBytes;
+      return this;
+    }
+
+    /**
+     * Where the group-commit task and automatic checkpoints run (default: a daemon thread owned by the
+     * store, started when either is on and stopped by {@link EmbeddedOnlineStore#close()}). The host
+     * keeps ownership of a scheduler it supplies: close cancels the store's tasks on it and leaves it
+     * running. A checkpoint occupies one of its threads while it writes the snapshot; the scheduler must
+     * run tasks on its own threads (a checkpoint run on a writing thread is refused and turns automatic
+     * checkpoints off).
      *
      * @param scheduler the scheduler
      * @return this builder

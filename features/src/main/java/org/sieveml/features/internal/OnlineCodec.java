@@ -28,7 +28,8 @@ import org.sieveml.features.WindowTiles;
  * <pre>
  * 'G' generation long                         the log generation a file belongs to / a snapshot covers
  * 'R' view utf, n int, n x (len int, row)      rows of one view (RowCodec bytes, view repeated inside)
- * 'A' view utf, retention, n int, n x tiles    tile adds (retention: n int, n x (length long, keepFrom long))
+ * 'A' view utf, retention, n int, n x tiles    tile adds (retention: n int, n x (length long, keepFrom long));
+ *                                              in a snapshot only with n = 0: the view's latest retention
  * 'P' view utf, n int, n x tiles               tile puts (a set without tiles removes the key's tiles)
  * 'X' view utf, key                            erase one entity of a view
  * 'C' view utf                                 clear a view
