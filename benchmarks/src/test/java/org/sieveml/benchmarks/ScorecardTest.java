@@ -197,12 +197,16 @@ class ScorecardTest {
       assertTrue(Scorecard.AREAS.contains(c.area()), c.toString());
       assertTrue(metrics.add(c.area() + "/" + c.metric()), "duplicate metric " + c.metric());
       for (String method : List.of(c.ours(), c.anchor())) {
-        Method m = c.benchmark().getMethod(method);
         if (Scorecard.Measured.class.isAssignableFrom(c.benchmark())) {
+          Method m = c.benchmark().getMethod(method);
           // measured outside JMH: a public no-argument method returning one sample
           assertEquals(double.class, m.getReturnType(), c.benchmark().getSimpleName() + "." + method);
           assertEquals(0, m.getParameterCount(), c.benchmark().getSimpleName() + "." + method);
         } else {
+          // a JMH method may take @State parameters
+          Method m = java.util.Arrays.stream(c.benchmark().getMethods()).filter(x -> x.getName().equals(method))
+              .findFirst().orElseThrow(() -> new AssertionError("no method " + c.benchmark().getSimpleName() + "."
+                  + method));
           assertNotNull(m.getAnnotation(Benchmark.class), c.benchmark().getSimpleName() + "." + method);
         }
       }
