@@ -128,47 +128,78 @@ final class AggregationViewPart extends ViewPart {
   }
 
   @Override
-  Fetched online(List<EntityKey> keys, long now, int[] featureIndex) {
+  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part) {
     int n = keys.size();
-    List<WindowTiles> found;
-    if (n == 1 && ctx.online() instanceof EmbeddedOnlineStore e) {
-      found = Collections.singletonList(e.readTiles(av.name(), project(keys.get(0), av.entity())));
-    } else {
-      found = ctx.online().readTiles(av.name(), project(keys));
-    }
-    FeatureSchema slots = slotSchema(featureIndex);
+    List<WindowTiles> found = tiles(keys);
+    int[] featureIndex = part.featureIndex;
+    FeatureSchema slots = part.slots;
     double[] vals = new double[agg.outputs()];
     Fetched out = new Fetched(n);
-    long ttl = agg.ttl();
     for (int i = 0; i < n; i++) {
       WindowTiles t = found.get(i);
-      FeatureStatus st;
-      if (t == null || t.eventTime() < agg.horizon(now)) {
-        st = FeatureStatus.NOT_FOUND; // no event in any window (a store may already have dropped the tiles)
-      } else if (!t.version().equals(av.version())) {
-        mismatch(1);
-        st = FeatureStatus.VERSION_MISMATCH;
-        t = null; // another definition's tiles are never read
-      } else if (ttl != Long.MAX_VALUE && t.eventTime() <= now - ttl) {
-        st = FeatureStatus.EXPIRED;
-      } else {
-        st = FeatureStatus.PRESENT;
-      }
-      agg.read(t, now, vals);
+      FeatureStatus st = status(t, now, vals);
       FeatureVector.Builder b = FeatureVector.builder(slots);
       for (int s = 0; s < featureIndex.length; s++) {
-        double v = vals[featureIndex[s]];
-        if (slots.get(s).type() == FeatureType.LONG) {
-          b.setLong(s, (long) v);
-        } else if (v == v) {
-          b.setDouble(s, v);
-        }
+        set(b, s, slots.get(s).type(), vals[featureIndex[s]]);
       }
       out.vectors[i] = b.build();
       out.status[i] = st;
-      out.eventTime[i] = t == null ? Long.MIN_VALUE : t.eventTime();
+      out.eventTime[i] = t == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : t.eventTime();
     }
     return out;
+  }
+
+  @Override
+  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
+    int n = keys.size();
+    List<WindowTiles> found = tiles(keys);
+    FeatureSchema schema = rs.outputSchema;
+    double[] vals = new double[agg.outputs()];
+    byte[] status = new byte[n];
+    long[] eventTime = new long[n];
+    FeatureVector[] vectors = new FeatureVector[n];
+    for (int i = 0; i < n; i++) {
+      WindowTiles t = found.get(i);
+      FeatureStatus st = status(t, now, vals);
+      FeatureVector.Builder b = FeatureVector.builder(schema);
+      for (int s = 0; s < vals.length; s++) {
+        set(b, s, schema.get(s).type(), vals[s]);
+      }
+      vectors[i] = b.build();
+      status[i] = (byte) st.ordinal();
+      eventTime[i] = t == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : t.eventTime();
+    }
+    return new OnlineFeatures(schema, keys, vectors, status, eventTime, now, true);
+  }
+
+  private List<WindowTiles> tiles(List<EntityKey> keys) {
+    if (keys.size() == 1 && ctx.online() instanceof EmbeddedOnlineStore e) {
+      return Collections.singletonList(e.readTiles(av.name(), project(keys.get(0), av.entity())));
+    }
+    return ctx.online().readTiles(av.name(), project(keys));
+  }
+
+  /** Reads a key's windows at {@code now} into {@code vals} and returns their status. */
+  private FeatureStatus status(WindowTiles t, long now, double[] vals) {
+    if (t != null && !t.version().equals(av.version())) {
+      agg.read(null, now, vals); // another definition's tiles are never read
+      mismatch(1);
+      return FeatureStatus.VERSION_MISMATCH;
+    }
+    long horizon = agg.read(t, now, vals);
+    if (t == null || t.eventTime() < horizon) {
+      return FeatureStatus.NOT_FOUND; // no event in any window (a store may already have dropped the tiles)
+    }
+    long ttl = agg.ttl();
+    return ttl != Long.MAX_VALUE && t.eventTime() <= now - ttl ? FeatureStatus.EXPIRED : FeatureStatus.PRESENT;
+  }
+
+  private static void set(FeatureVector.Builder b, int s, FeatureType type, double v) {
+    if (type == FeatureType.LONG) {
+      b.setLong(s, (long) v);
+    } else if (v == v) {
+      b.setDouble(s, v);
+    }
   }
 
   @Override

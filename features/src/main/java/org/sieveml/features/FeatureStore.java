@@ -375,7 +375,7 @@ public final class FeatureStore implements AutoCloseable {
       }
     }
     if (rs.wholeSingleView) {
-      return ((FeatureViewPart) part(rs.stored.get(0).view)).readWhole(keys, rs, now);
+      return part(rs.stored.get(0).view).readWhole(keys, rs, now);
     }
     FeatureSchema out = rs.outputSchema;
     int nf = out.size();
@@ -389,7 +389,7 @@ public final class FeatureStore implements AutoCloseable {
     ViewPart.Fetched[] fetched = new ViewPart.Fetched[rs.stored.size()];
     for (int pi = 0; pi < rs.stored.size(); pi++) {
       ResolvedService.StoredPart p = rs.stored.get(pi);
-      ViewPart.Fetched f = part(p.view).online(keys, now, p.featureIndex);
+      ViewPart.Fetched f = part(p.view).online(keys, now, p);
       fetched[pi] = f;
       for (int i = 0; i < n; i++) {
         for (int s = 0; s < p.featureIndex.length; s++) {

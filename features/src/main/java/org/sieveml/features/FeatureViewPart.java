@@ -95,10 +95,11 @@ final class FeatureViewPart extends ViewPart {
   }
 
   @Override
-  Fetched online(List<EntityKey> keys, long now, int[] featureIndex) {
+  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part) {
     int n = keys.size();
+    int[] featureIndex = part.featureIndex;
     List<OnlineRow> found = read(keys);
-    FeatureSchema slots = slotSchema(featureIndex);
+    FeatureSchema slots = part.slots;
     Fetched out = new Fetched(n);
     for (int i = 0; i < n; i++) {
       OnlineRow row = found.get(i);
@@ -126,10 +127,8 @@ final class FeatureViewPart extends ViewPart {
     return ctx.online().read(fv.name(), project(keys));
   }
 
-  /**
-   * The fast path for a service that is exactly this view's features in order: a PRESENT row's stored
-   * vector is immutable and already has the output layout, so it is returned as is.
-   */
+  /** A PRESENT row's stored vector is immutable and already has the output layout: returned as is. */
+  @Override
   OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
     int n = keys.size();
     byte[] status = new byte[n];

@@ -23,11 +23,18 @@ final class ResolvedService {
     final int[] featureIndex;
     /** Output position of each read feature, or -1 when it is only an on-demand input. */
     final int[] outputPosition;
+    /** The schema of the read features, in slot order. */
+    final FeatureSchema slots;
 
     StoredPart(ViewDefinition view, int[] featureIndex, int[] outputPosition) {
       this.view = view;
       this.featureIndex = featureIndex;
       this.outputPosition = outputPosition;
+      List<FeatureSpec> specs = new ArrayList<>(featureIndex.length);
+      for (int fi : featureIndex) {
+        specs.add(view.schema().get(fi));
+      }
+      this.slots = FeatureSchema.of(specs);
     }
   }
 
@@ -63,7 +70,7 @@ final class ResolvedService {
   final List<OnDemandPart> onDemand;
   /** For each output column, the view and feature it comes from. */
   final List<FeatureRef> outputSource;
-  /** True when the output is exactly one feature view's schema, in order, with no on-demand views. */
+  /** True when the output is exactly one stored view's schema, in order, with no on-demand views. */
   final boolean wholeSingleView;
   private final FeatureVector defaults;
 
@@ -75,10 +82,9 @@ final class ResolvedService {
     this.stored = stored;
     this.onDemand = onDemand;
     this.outputSource = outputSource;
-    boolean whole = stored.size() == 1 && onDemand.isEmpty() && stored.get(0).view instanceof FeatureView
-        && stored.get(0).view.schema().equals(outputSchema);
+    boolean whole = stored.size() == 1 && onDemand.isEmpty() && stored.get(0).view.schema().equals(outputSchema);
     this.wholeSingleView = whole;
-    if (whole) {
+    if (whole && stored.get(0).view instanceof FeatureView) {
       FeatureView fv = (FeatureView) stored.get(0).view;
       FeatureVector.Builder b = FeatureVector.builder(outputSchema);
       for (int i = 0; i < outputSchema.size(); i++) {
@@ -90,7 +96,7 @@ final class ResolvedService {
     }
   }
 
-  /** The defaults vector of a whole single view (what NOT_FOUND and EXPIRED keys get). */
+  /** The defaults vector of a whole single feature view (what its keys that are not PRESENT get), else null. */
   FeatureVector defaults() {
     return defaults;
   }

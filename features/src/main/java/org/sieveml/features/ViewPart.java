@@ -87,8 +87,14 @@ abstract class ViewPart {
   /** Point-in-time columns of the read features. */
   abstract Historical historical(EntityRows rows, int[] featureIndex, Visibility visibility);
 
-  /** Online values of the read features at {@code now}. */
-  abstract Fetched online(List<EntityKey> keys, long now, int[] featureIndex);
+  /** Online values of the read features of a service's part at {@code now}. */
+  abstract Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part);
+
+  /**
+   * The fast path for a service that is exactly this view's features in order: one status and event
+   * time per key, vectors built straight in the output layout.
+   */
+  abstract OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now);
 
   /** Rebuilds the online state from events with event time in [from, to). */
   abstract MaterializationResult materialize(long from, long to, LongConsumer progress);
@@ -211,15 +217,6 @@ abstract class ViewPart {
   /** The key of row i of a batch. */
   EntityKey key(EventBatch batch, int i) {
     return batch.hasLongKeys() ? EntityKey.of(view.entity().joinKeys().get(0), batch.longKey(i)) : batch.key(i);
-  }
-
-  /** The schema of the read features, in slot order. */
-  FeatureSchema slotSchema(int[] featureIndex) {
-    List<FeatureSpec> specs = new ArrayList<>(featureIndex.length);
-    for (int fi : featureIndex) {
-      specs.add(view.schema().get(fi));
-    }
-    return FeatureSchema.of(specs);
   }
 
   /** The keys projected onto this view's entity. */

@@ -116,6 +116,8 @@ public final class WindowTiles {
   private final long[] starts;
   private final long[] times;
   private final double[] stats;
+  private final long eventTime;
+  private final int width;
 
   private WindowTiles(EntityKey key, String version, int fields, long[] lengths, long[] starts, long[] times,
       double[] stats) {
@@ -126,6 +128,12 @@ public final class WindowTiles {
     this.starts = starts;
     this.times = times;
     this.stats = stats;
+    long m = Long.MIN_VALUE;
+    for (int i = 0; i < lengths.length; i++) {
+      m = Math.max(m, times[i * TIMES]);
+    }
+    this.eventTime = m;
+    this.width = 1 + 4 * fields;
   }
 
   /**
@@ -216,7 +224,7 @@ public final class WindowTiles {
    * @return the width
    */
   public int width() {
-    return 1 + 4 * fields;
+    return width;
   }
 
   /**
@@ -248,7 +256,7 @@ public final class WindowTiles {
    * @return its value
    */
   public double stat(int i, int k) {
-    return stats[i * (1 + 4 * fields) + k];
+    return stats[i * width + k];
   }
 
   /**
@@ -268,11 +276,7 @@ public final class WindowTiles {
    * @return epoch milliseconds, {@code Long.MIN_VALUE} without tiles
    */
   public long eventTime() {
-    long m = Long.MIN_VALUE;
-    for (int i = 0; i < lengths.length; i++) {
-      m = Math.max(m, times[i * TIMES]);
-    }
-    return m;
+    return eventTime;
   }
 
   /**
