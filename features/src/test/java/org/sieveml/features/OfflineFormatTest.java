@@ -297,6 +297,28 @@ class OfflineFormatTest {
     }
   }
 
+  /**
+   * Logs written before a log was bound to its entity and event schema carry the full definition
+   * version in their MANIFEST (the same format v1, another value): they still open, with every row.
+   */
+  @Test
+  void aManifestBoundToTheDefinitionVersionStillOpens(@TempDir Path tmp) throws IOException, URISyntaxException {
+    Path dir = copyGolden(tmp.resolve("store"));
+    Path legacy = Path.of(OfflineFormatTest.class.getClassLoader()
+        .getResource("golden/offline-v1-definition-version/MANIFEST").toURI());
+    Files.copy(legacy, dir.resolve("views/profile/MANIFEST"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertTrue(!java.util.Arrays.equals(Files.readAllBytes(legacy),
+        Files.readAllBytes(goldenSource().resolve("views/profile/MANIFEST"))), "the two manifests differ");
+    Golden g = new Golden(dir);
+    try {
+      FeatureView view = g.registry.view("profile", FeatureView.class);
+      assertEquals(TOTAL, g.offline.storedRows(view));
+      assertEquals(TOTAL, g.offline.nextSequence(view));
+    } finally {
+      g.store.close();
+    }
+  }
+
   @Test
   void theCurrentWriterStillProducesTheGoldenBytes(@TempDir Path tmp) throws IOException {
     Path fresh = tmp.resolve("fresh");
