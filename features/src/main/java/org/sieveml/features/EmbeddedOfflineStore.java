@@ -288,7 +288,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
    * What binds a log to definitions: the entity and the schema of the stored rows. Definitions that
    * change only how rows are served (TTL, windows, descriptions) share the log.
    */
-  private static String storageVersion(ViewDefinition v, FeatureSchema schema) {
+  static String storageVersion(ViewDefinition v, FeatureSchema schema) {
     return "s" + org.sieveml.features.internal.Definitions.hash("storage|" + v.entity().name()
         + v.entity().joinKeys() + "|" + schema).substring(1);
   }

@@ -584,7 +584,8 @@ class OfflineFormatFuzzTest {
     Files.createDirectories(dir);
     Files.write(dir.resolve("wal.log"), bytes);
     FeatureView v = OfflineFormatTest.profile();
-    ViewLog log = ViewLog.open("profile", dir, v.schema(), v.version(), options());
+    ViewLog log = ViewLog.open("profile", dir, v.schema(), EmbeddedOfflineStore.storageVersion(v, v.schema()),
+        options());
     try {
       Replay r = new Replay();
       r.rows = log.rowCount();
@@ -805,7 +806,8 @@ class OfflineFormatFuzzTest {
     Files.write(dir.resolve("seg-000000000001.svs"), segment);
     Files.write(dir.resolve("wal.log"), EMPTY_WAL);
     FeatureView v = OfflineFormatTest.profile();
-    ViewLog log = ViewLog.open("profile", dir, v.schema(), v.version(), options());
+    ViewLog log = ViewLog.open("profile", dir, v.schema(), EmbeddedOfflineStore.storageVersion(v, v.schema()),
+        options());
     try {
       ViewLog.Snapshot s = log.snapshot();
       StringBuilder sb = new StringBuilder();
