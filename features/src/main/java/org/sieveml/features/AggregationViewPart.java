@@ -106,7 +106,7 @@ final class AggregationViewPart extends ViewPart {
       for (WindowAggregator.TileBuilder b : order) {
         deltas.add(b.build());
       }
-      ctx.online().addTiles(av.name(), deltas, agg.retention(now));
+      ctx.online().addTiles(av.name(), deltas, retention(now));
     } finally {
       rebuild.readLock().unlock();
     }
@@ -250,8 +250,18 @@ final class AggregationViewPart extends ViewPart {
   }
 
   /**
-   * Recomputes the tiles of keys from every event in the log that a read at {@code now} or later can
-   * need (ingested by {@code now}), and replaces them. Returns {keys written, keys with tiles}.
+   * Which tiles a store may drop after a write at {@code now}: those no read at {@code now} minus the
+   * future tolerance or later needs. The margin keeps what a replica whose clock is up to the tolerance
+   * behind (or this host after a small clock step back) still reads.
+   */
+  private WindowTiles.Retention retention(long now) {
+    return agg.retention(now - ctx.futureToleranceMillis());
+  }
+
+  /**
+   * Recomputes the tiles of keys from every event in the log that a read at the clock or later can
+   * need (ingested by the clock, not beyond the future tolerance), and replaces them. Returns {keys
+   * written, keys with tiles}.
    */
   private long[] rebuild(Set<EntityKey> keys, long now, LongConsumer progress) {
     long[] out = new long[2];
@@ -259,8 +269,6 @@ final class AggregationViewPart extends ViewPart {
       return out;
     }
     List<EntityKey> all = new ArrayList<>(keys);
-    WindowTiles.Retention keep = agg.retention(now);
-    long horizon = agg.horizon(now);
     for (int from = 0; from < all.size(); from += REBUILD_KEYS) {
       List<EntityKey> group = all.subList(from, Math.min(all.size(), from + REBUILD_KEYS));
       Map<EntityKey, WindowAggregator.TileBuilder> builders = new HashMap<>();
@@ -269,12 +277,17 @@ final class AggregationViewPart extends ViewPart {
       }
       rebuild.writeLock().lock();
       try {
+        // the clock once no push of this store is between its log append and its tile add: a push that
+        // finished after the caller read the clock is in the log and in the tiles, and must be rebuilt too
+        long at = Math.max(now, ctx.clock().getAsLong());
+        long limit = futureLimit(at);
+        WindowTiles.Retention keep = retention(at);
         double[] row = new double[av.inputSchema().size()];
-        ctx.offline().scan(av, horizon, Long.MAX_VALUE, -1, chunk -> {
+        ctx.offline().scan(av, agg.horizon(at - ctx.futureToleranceMillis()), Long.MAX_VALUE, -1, chunk -> {
           FeatureFrame values = chunk.values();
           for (int r = 0; r < chunk.size(); r++) {
             WindowAggregator.TileBuilder b = builders.get(chunk.key(r));
-            if (b == null || chunk.ingestionTime(r) > now) {
+            if (b == null || chunk.ingestionTime(r) > at || chunk.eventTime(r) > limit) {
               continue;
             }
             for (int f = 0; f < row.length; f++) {

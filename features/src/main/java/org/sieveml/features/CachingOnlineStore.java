@@ -8,14 +8,14 @@ import java.util.List;
 import org.sieveml.core.EntityKey;
 
 /**
- * A Caffeine hot tier in front of another {@link OnlineStore} (typically a remote one): reads are
- * served from a bounded in-process cache and fall through to the backing store on a miss; writes go
- * through to the backing store and then update the cache with the row the backing store kept, so
- * after a write through this tier it never serves a row older than the backing store's. Writes by
- * other processes to the backing store become visible when an entry expires (after
- * {@code expireAfterWrite}). Window tiles are cached the same way: a tile write through this tier
- * evicts the keys it touched (a read racing with it is not cached), so this replica never serves tiles
- * older than its own last write. Marks are not cached.
+ * A Caffeine hot tier in front of another {@link OnlineStore} (typically a remote one): rows and window
+ * tiles are served from bounded in-process caches and fall through to the backing store on a miss.
+ * Every write, tile update, erasure or clear goes to the backing store first and then evicts what it
+ * touched from this tier; a read that raced with any eviction is not cached (one counter, bumped under
+ * an exclusive lock, is checked under a shared one before caching), so after a write through this tier
+ * it never serves anything older than the backing store held after that write. Writes by other
+ * processes to the backing store become visible when an entry expires (after {@code expireAfterWrite}).
+ * Marks are not cached.
  *
  * <p>Thread-safe.
  */
@@ -26,17 +26,17 @@ public final class CachingOnlineStore implements OnlineStore {
   private final OnlineStore backing;
   private final Cache<CacheKey, OnlineRow> cache;
   private final Cache<CacheKey, WindowTiles> tileCache;
-  /** Tile evictions (exclusive) against "check that nothing was evicted, then cache" (shared). */
-  private final java.util.concurrent.locks.ReentrantReadWriteLock tileGate =
+  /** Evictions (exclusive) against "check that nothing was evicted, then cache" (shared). */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock gate =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
-  private long tileEvictions;
+  private long evictions;
 
   /**
    * A hot tier.
    *
    * @param backing the store behind it
-   * @param maximumSize the most rows cached, positive
-   * @param expireAfterWrite how long a cached row may be served before it is read again, positive
+   * @param maximumSize the most rows (and, separately, tile sets) cached, positive
+   * @param expireAfterWrite how long a cached entry may be served before it is read again, positive
    */
   public CachingOnlineStore(OnlineStore backing, long maximumSize, Duration expireAfterWrite) {
     if (backing == null) {
@@ -55,53 +55,22 @@ public final class CachingOnlineStore implements OnlineStore {
 
   @Override
   public int write(String view, List<OnlineRow> rows) {
-    int applied = backing.write(view, rows);
-    List<EntityKey> keys = new ArrayList<>(rows.size());
-    for (OnlineRow r : rows) {
-      keys.add(r.key());
-    }
-    // cache what the backing store kept (it may have refused an older row)
-    List<OnlineRow> kept = backing.read(view, keys);
-    for (int i = 0; i < keys.size(); i++) {
-      CacheKey ck = new CacheKey(view, keys.get(i));
-      OnlineRow k = kept.get(i);
-      if (k == null) {
-        cache.invalidate(ck);
-      } else {
-        cache.asMap().merge(ck, k, (old, neu) -> neu.isNewerThan(old) ? neu : old);
+    try {
+      return backing.write(view, rows);
+    } finally {
+      List<EntityKey> keys = new ArrayList<>(rows.size());
+      for (OnlineRow r : rows) {
+        if (r != null) {
+          keys.add(r.key());
+        }
       }
+      evict(view, keys, cache);
     }
-    return applied;
   }
 
   @Override
   public List<OnlineRow> read(String view, List<EntityKey> keys) {
-    List<OnlineRow> out = new ArrayList<>(keys.size());
-    List<Integer> missing = null;
-    List<EntityKey> missingKeys = null;
-    for (int i = 0; i < keys.size(); i++) {
-      OnlineRow r = cache.getIfPresent(new CacheKey(view, keys.get(i)));
-      out.add(r);
-      if (r == null) {
-        if (missing == null) {
-          missing = new ArrayList<>();
-          missingKeys = new ArrayList<>();
-        }
-        missing.add(i);
-        missingKeys.add(keys.get(i));
-      }
-    }
-    if (missing != null) {
-      List<OnlineRow> loaded = backing.read(view, missingKeys);
-      for (int j = 0; j < missing.size(); j++) {
-        OnlineRow r = loaded.get(j);
-        out.set(missing.get(j), r);
-        if (r != null) {
-          cache.asMap().merge(new CacheKey(view, r.key()), r, (old, neu) -> neu.isNewerThan(old) ? neu : old);
-        }
-      }
-    }
-    return out;
+    return readThrough(view, keys, cache, backing::read);
   }
 
   @Override
@@ -109,7 +78,7 @@ public final class CachingOnlineStore implements OnlineStore {
     try {
       backing.addTiles(view, deltas, retention);
     } finally {
-      evictTiles(view, deltas);
+      evict(view, keysOf(deltas), tileCache);
     }
   }
 
@@ -118,66 +87,13 @@ public final class CachingOnlineStore implements OnlineStore {
     try {
       backing.putTiles(view, sets);
     } finally {
-      evictTiles(view, sets);
-    }
-  }
-
-  private void evictTiles(String view, List<WindowTiles> written) {
-    tileGate.writeLock().lock();
-    try {
-      tileEvictions++;
-      for (WindowTiles t : written) {
-        tileCache.invalidate(new CacheKey(view, t.key()));
-      }
-    } finally {
-      tileGate.writeLock().unlock();
-    }
-  }
-
-  private long tileEvictions() {
-    tileGate.readLock().lock();
-    try {
-      return tileEvictions;
-    } finally {
-      tileGate.readLock().unlock();
+      evict(view, keysOf(sets), tileCache);
     }
   }
 
   @Override
   public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
-    List<WindowTiles> out = new ArrayList<>(keys.size());
-    List<Integer> missing = null;
-    List<EntityKey> missingKeys = null;
-    for (int i = 0; i < keys.size(); i++) {
-      WindowTiles t = tileCache.getIfPresent(new CacheKey(view, keys.get(i)));
-      out.add(t);
-      if (t == null) {
-        if (missing == null) {
-          missing = new ArrayList<>();
-          missingKeys = new ArrayList<>();
-        }
-        missing.add(i);
-        missingKeys.add(keys.get(i));
-      }
-    }
-    if (missing != null) {
-      long before = tileEvictions();
-      List<WindowTiles> loaded = backing.readTiles(view, missingKeys);
-      tileGate.readLock().lock();
-      try {
-        boolean cacheable = tileEvictions == before; // a write racing with this read may have changed them
-        for (int j = 0; j < missing.size(); j++) {
-          WindowTiles t = loaded.get(j);
-          out.set(missing.get(j), t);
-          if (t != null && cacheable) {
-            tileCache.put(new CacheKey(view, missingKeys.get(j)), t);
-          }
-        }
-      } finally {
-        tileGate.readLock().unlock();
-      }
-    }
-    return out;
+    return readThrough(view, keys, tileCache, backing::readTiles);
   }
 
   @Override
@@ -185,13 +101,13 @@ public final class CachingOnlineStore implements OnlineStore {
     try {
       backing.erase(view, key);
     } finally {
-      cache.invalidate(new CacheKey(view, key));
-      tileGate.writeLock().lock();
+      gate.writeLock().lock();
       try {
-        tileEvictions++;
+        evictions++;
+        cache.invalidate(new CacheKey(view, key));
         tileCache.invalidate(new CacheKey(view, key));
       } finally {
-        tileGate.writeLock().unlock();
+        gate.writeLock().unlock();
       }
     }
   }
@@ -208,9 +124,87 @@ public final class CachingOnlineStore implements OnlineStore {
 
   @Override
   public void clear(String view) {
-    tileCache.asMap().keySet().removeIf(k -> k.view().equals(view));
-    backing.clear(view);
-    cache.asMap().keySet().removeIf(k -> k.view().equals(view));
+    try {
+      backing.clear(view);
+    } finally {
+      gate.writeLock().lock();
+      try {
+        evictions++;
+        cache.asMap().keySet().removeIf(k -> k.view().equals(view));
+        tileCache.asMap().keySet().removeIf(k -> k.view().equals(view));
+      } finally {
+        gate.writeLock().unlock();
+      }
+    }
+  }
+
+  private static List<EntityKey> keysOf(List<WindowTiles> tiles) {
+    List<EntityKey> keys = new ArrayList<>(tiles.size());
+    for (WindowTiles t : tiles) {
+      if (t != null) {
+        keys.add(t.key());
+      }
+    }
+    return keys;
+  }
+
+  private <V> void evict(String view, List<EntityKey> keys, Cache<CacheKey, V> c) {
+    gate.writeLock().lock();
+    try {
+      evictions++;
+      for (EntityKey k : keys) {
+        c.invalidate(new CacheKey(view, k));
+      }
+    } finally {
+      gate.writeLock().unlock();
+    }
+  }
+
+  /** Serves hits from {@code c}, loads misses in one backing call, caches them unless an eviction raced. */
+  private <V> List<V> readThrough(String view, List<EntityKey> keys, Cache<CacheKey, V> c,
+      java.util.function.BiFunction<String, List<EntityKey>, List<V>> load) {
+    List<V> out = new ArrayList<>(keys.size());
+    List<Integer> missing = null;
+    List<EntityKey> missingKeys = null;
+    for (int i = 0; i < keys.size(); i++) {
+      if (keys.get(i) == null) {
+        throw new IllegalArgumentException("keys[" + i + "] of view '" + view + "' is null, expected an entity key");
+      }
+      V v = c.getIfPresent(new CacheKey(view, keys.get(i)));
+      out.add(v);
+      if (v == null) {
+        if (missing == null) {
+          missing = new ArrayList<>();
+          missingKeys = new ArrayList<>();
+        }
+        missing.add(i);
+        missingKeys.add(keys.get(i));
+      }
+    }
+    if (missing != null) {
+      long before;
+      gate.readLock().lock();
+      try {
+        before = evictions;
+      } finally {
+        gate.readLock().unlock();
+      }
+      List<V> loaded = load.apply(view, missingKeys);
+      gate.readLock().lock();
+      try {
+        boolean cacheable = evictions == before; // a write racing with this read may have changed them
+        for (int j = 0; j < missing.size(); j++) {
+          V v = loaded.get(j);
+          out.set(missing.get(j), v);
+          if (v != null && cacheable) {
+            c.put(new CacheKey(view, missingKeys.get(j)), v);
+          }
+        }
+      } finally {
+        gate.readLock().unlock();
+      }
+    }
+    return out;
   }
 
   /**

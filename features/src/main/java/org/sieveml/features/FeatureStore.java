@@ -53,13 +53,18 @@ import org.sieveml.features.internal.Values;
  * {@link OnlineStore}, stamped with the definition version it was written under; a restart, or a
  * second replica on the same (e.g. Redis) store, serves the same values. Replacing a definition while
  * data is live is allowed: data of the old version is served as VERSION_MISMATCH (counted in the
- * telemetry counter {@value #VERSION_MISMATCH_COUNTER}) until pushes or a materialization rewrite it.
- * Offline, a view's log stays bound to its entity and event schema (a definition changing either
- * needs {@link #dropData}).
+ * telemetry counter {@value #VERSION_MISMATCH_COUNTER}) until it is rewritten — a feature view's row by
+ * a newer row of the current version (pushed or materialized), an aggregation view's tiles only by a
+ * materialization (a push holds just its own events, not the key's windows, so it never turns old
+ * tiles into live ones: materialize after replacing an aggregation view). Offline, a view's log stays
+ * bound to its entity and event schema (a definition changing either needs {@link #dropData}).
  *
  * <p><b>Clocks.</b> A pushed event may be dated up to {@link Builder#futureTolerance} after the store's
  * clock (hosts' clocks differ); a later one is refused. Such an event is served online as soon as it
- * is pushed, while a point-in-time join sees it only from its event time on.
+ * is pushed (a window counts it once the bucket holding its event time has begun), while a
+ * point-in-time join sees it only from its event time on. Window tiles are kept for reads down to the
+ * tolerance before the writer's clock, so replicas whose clocks differ by less than it read the same
+ * windows.
  *
  * <p><b>Bad input</b> (unknown views or features, keys that do not fit the entity, wrong types,
  * infinite values, times beyond the tolerance) throws an {@link IllegalArgumentException} naming the

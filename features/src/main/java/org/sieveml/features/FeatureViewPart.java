@@ -115,7 +115,7 @@ final class FeatureViewPart extends ViewPart {
       }
       out.vectors[i] = b.build();
       out.status[i] = st;
-      out.eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
+      out.eventTime[i] = row == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : row.eventTime();
     }
     return out;
   }
@@ -140,7 +140,7 @@ final class FeatureViewPart extends ViewPart {
       FeatureStatus st = status(row, now);
       vectors[i] = st == FeatureStatus.PRESENT ? row.values() : rs.defaults();
       status[i] = (byte) st.ordinal();
-      eventTime[i] = row == null ? Long.MIN_VALUE : row.eventTime();
+      eventTime[i] = row == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : row.eventTime();
     }
     return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now, true);
   }
@@ -203,7 +203,7 @@ final class FeatureViewPart extends ViewPart {
         boolean last = r + 1 == size || !chunk.key(r + 1).equals(chunk.key(r));
         if (last && best >= 0 && chunk.key(best).equals(chunk.key(r))) {
           out.add(new OnlineRow(chunk.key(best), values.row(best), chunk.eventTime(best), chunk.createdTime(best),
-              now, fv.version()));
+              chunk.ingestionTime(best), fv.version()));
           best = -1;
           if (out.size() == CHUNK) {
             flush(out, counts, progress);

@@ -39,16 +39,17 @@ public record OnlineRow(EntityKey key, FeatureVector values, long eventTime, lon
   }
 
   /**
-   * Whether this row should replace {@code other} in a store: always when {@code other} is absent or of
-   * another definition version (the newest definition written wins, so a replaced definition's rows go
-   * away as soon as they are rewritten); within one version when it has a later event time, or the same
-   * event time and a later or equal created time. Every store applies this rule atomically per key.
+   * Whether this row should replace {@code other} in a store: when {@code other} is absent, or this row
+   * has a later event time, or the same event time and a later or equal created time — whatever the
+   * definition versions (a late event of a new version must not hide a newer row; the newer row, if of
+   * another version, is served as VERSION_MISMATCH until a newer row or a materialization under the
+   * current version replaces it). Every store applies this rule atomically per key.
    *
    * @param other the stored row, or null
    * @return true if this one should replace {@code other}
    */
   public boolean isNewerThan(OnlineRow other) {
-    return other == null || !version.equals(other.version) || eventTime > other.eventTime
+    return other == null || eventTime > other.eventTime
         || (eventTime == other.eventTime && createdTime >= other.createdTime);
   }
 }

@@ -16,11 +16,13 @@ import org.sieveml.core.EntityKey;
  * latest event, created and ingestion time of its events. Tiles are ordered by (length, start), each
  * pair at most once.
  *
- * <p><b>Merging</b> ({@link #merge}), the rule every store applies atomically per key: a delta of
- * another definition version than the stored tiles replaces them entirely; otherwise tiles with the
- * same (length, start) add their counts and sums, take the smaller minimum and larger maximum and
- * the later times; then tiles a {@link Retention} no longer needs are dropped, and a key left without
- * tiles is removed.
+ * <p><b>Merging</b> ({@link #merge}), the rule every store applies atomically per key: a delta for
+ * a key holding tiles of another definition version (or another number of fields) changes nothing — a
+ * delta holds only a push's events, not the key's whole state, so such tiles stay as they are (served
+ * as VERSION_MISMATCH) until a rebuild replaces them ({@link OnlineStore#putTiles}); otherwise tiles
+ * with the same (length, start) add their counts and sums, take the smaller minimum and larger maximum
+ * and the later times; then tiles a {@link Retention} no longer needs are dropped, and a key left
+ * without tiles is removed.
  *
  * <p>Immutable and thread-safe. The arrays passed to {@link #of} are owned by the new object (not
  * copied): callers must not change them afterwards.
@@ -294,11 +296,15 @@ public final class WindowTiles {
    * @param stored the stored tiles, or null
    * @param delta the delta (same key)
    * @param retention which tiles to drop afterwards
-   * @return the new tiles, or null when none remain
+   * @return the new tiles ({@code stored} itself when it is of another version), or null when none
+   *     remain
    */
   public static WindowTiles merge(WindowTiles stored, WindowTiles delta, Retention retention) {
-    if (stored == null || !stored.version.equals(delta.version) || stored.fields != delta.fields) {
+    if (stored == null) {
       return delta.retain(retention);
+    }
+    if (!stored.version.equals(delta.version) || stored.fields != delta.fields) {
+      return stored; // a delta is not the whole state: tiles of another version wait for a rebuild
     }
     int w = delta.width();
     int a = 0;

@@ -243,12 +243,20 @@ abstract class FeatureStoreStateContract {
     assertEquals(FeatureStatus.PRESENT, seenByNew.status(0, "limit"), "the plain view did not change");
     assertTrue(t2.snapshot().counter(FeatureStore.VERSION_MISMATCH_COUNTER) > 0, "counted in telemetry");
     neu.push("txn", txns(9, t - 2 * MIN, 6));
+    assertEquals(FeatureStatus.VERSION_MISMATCH,
+        neu.getOnlineFeatures(cards(9), v2.featureService("fraud")).status(0, "count_1h"),
+        "a push holds only its own events: it does not make the old version's tiles live");
+    neu.materialize("txn", t - DAY, t + 1, null);
     OnlineFeatures mine = neu.getOnlineFeatures(cards(9), v2.featureService("fraud"));
     assertEquals(FeatureStatus.PRESENT, mine.status(0, "count_1h"));
-    assertEquals(1L, mine.vector(0).getLong("count_1h"), "a new version starts from its own events");
+    assertEquals(1L, mine.vector(0).getLong("count_1h"), "rebuilt from the new replica's log");
+    assertEquals(6.0, mine.vector(0).getDouble("amount_sum_1d"));
     assertEquals(FeatureStatus.VERSION_MISMATCH,
         old.getOnlineFeatures(cards(9), v1.featureService("fraud")).status(0, "amount_sum_1d"),
         "the old replica does not serve the new version's tiles either");
+    old.push("txn", txns(9, t - 3 * MIN, 7));
+    assertEquals(mine.vectors(), neu.getOnlineFeatures(cards(9), v2.featureService("fraud")).vectors(),
+        "the old replica's push does not touch the new version's tiles");
   }
 
   @Test

@@ -344,26 +344,31 @@ abstract class OnlineStoreContract {
   }
 
   @Test
-  void anotherVersionReplacesRowsAndTiles() {
+  void versionsFollowTheMergeRulesForRowsAndTiles() {
     EntityKey k = user(3);
     assertEquals(1, store.write("v", List.of(row(k, 500, 500, 1))));
     OnlineRow older = new OnlineRow(k, row(k, 100, 100, 2).values(), 100, 100, 100, "v2");
-    assertEquals(1, store.write("v", List.of(older)), "a row of another version replaces, even an older one");
+    assertEquals(0, store.write("v", List.of(older)), "an older row does not replace a newer one, whatever the version");
+    assertEquals("v1", store.read("v", List.of(k)).get(0).version());
+    OnlineRow newer = new OnlineRow(k, older.values(), 500, 500, 700, "v2");
+    assertEquals(1, store.write("v", List.of(newer)), "a row as new (equal times) of another version replaces it");
     OnlineRow got = store.read("v", List.of(k)).get(0);
     assertEquals("v2", got.version());
-    assertEquals(100, got.eventTime());
-    assertEquals(100, got.ingestedTime());
-    assertEquals(0, store.write("v", List.of(new OnlineRow(k, older.values(), 99, 500, 500, "v2"))),
-        "within a version, newest wins again");
+    assertEquals(500, got.eventTime());
+    assertEquals(700, got.ingestedTime());
 
-    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, 0, 4, 40}, new long[] {MIN, MIN, 1, 1})),
-        WindowTiles.Retention.ALL);
-    WindowTiles v2 = tiles(k, "v2", new long[] {MIN, MIN, 2, 7});
-    store.addTiles("w", List.of(v2), WindowTiles.Retention.ALL);
-    assertEquals(v2, store.readTiles("w", List.of(k)).get(0), "a delta of another version replaces the tiles");
+    WindowTiles v1 = tiles(k, "v1", new long[] {MIN, 0, 4, 40}, new long[] {MIN, MIN, 1, 1});
+    store.addTiles("w", List.of(v1), WindowTiles.Retention.ALL);
+    store.addTiles("w", List.of(tiles(k, "v2", new long[] {MIN, MIN, 2, 7})), WindowTiles.Retention.ALL);
+    assertEquals(v1, store.readTiles("w", List.of(k)).get(0), "a delta of another version leaves the tiles as they are");
+    WindowTiles rebuilt = tiles(k, "v2", new long[] {MIN, MIN, 2, 7});
+    store.putTiles("w", List.of(rebuilt));
+    assertEquals(rebuilt, store.readTiles("w", List.of(k)).get(0), "a rebuild replaces them");
     store.addTiles("w", List.of(tiles(k, "v2", new long[] {MIN, MIN, 1, 3})), WindowTiles.Retention.ALL);
     assertEquals(3.0, store.readTiles("w", List.of(k)).get(0).stat(0, 0), "same version adds");
     assertEquals(10.0, store.readTiles("w", List.of(k)).get(0).stat(0, 2));
+    store.addTiles("w", List.of(tiles(k, "v1", new long[] {MIN, MIN, 9, 9})), WindowTiles.Retention.ALL);
+    assertEquals(3.0, store.readTiles("w", List.of(k)).get(0).stat(0, 0), "nor does an old replica's delta");
   }
 
   @Test

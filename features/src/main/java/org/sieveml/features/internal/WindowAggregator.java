@@ -25,7 +25,7 @@ import org.sieveml.features.WindowTiles;
  * boundary before {@code t}, then finer tiles down to the bucket holding {@code t}, a few dozen tiles
  * rather than {@code W / B}. The two agree exactly while no stored event is later than the read time
  * (pushes beyond the store's skew tolerance are refused for that reason; one inside it counts online
- * from the moment it is pushed, offline from its event time).
+ * once the bucket holding its event time has begun, offline from its event time).
  *
  * <p>Empty windows: COUNT and SUM give 0, MEAN, MIN and MAX a missing value (NaN here). Missing input
  * values count as events for COUNT and are skipped by the others.

@@ -160,8 +160,9 @@ public final class RedisOnlineStore implements OnlineStore {
 
   /**
    * Per key (KEYS[i]) the new value ARGV[i] = {@code "<event>,<created>,<version>;"} + row: written
-   * unless the stored value has the same version and is newer (later event time, or the same event time
-   * and a later created time). A stored value without a version field (format 1) is of another version.
+   * unless the stored value is newer (later event time, or the same event time and a later created
+   * time), whatever the versions ({@code OnlineRow.isNewerThan}). A stored value without a version
+   * field (format 1) is always replaced.
    */
   static final String WRITE_SCRIPT = LUA_CMPINT + """
       local function header(v)
@@ -173,8 +174,8 @@ public final class RedisOnlineStore implements OnlineStore {
         local cur = redis.call('GET', KEYS[i])
         local keep = false
         if cur then
-          local ce, cc, cv = header(cur)
-          if ce and cv == ver then
+          local ce, cc = header(cur)
+          if ce then
             local d = cmpint(e, ce)
             keep = d < 0 or (d == 0 and cmpint(c, cc) < 0)
           end
@@ -270,56 +271,61 @@ public final class RedisOnlineStore implements OnlineStore {
         local dn = (#d - dp + 1) / rec
         local cur = redis.call('GET', KEYS[i])
         local sn, sp = 0, 0
+        local other = false
         if cur then
           local sf, sv, p = header(cur)
           if sf == df and sv == dv and (#cur - p + 1) % rec == 0 then
             sn = (#cur - p + 1) / rec
             sp = p
+          elseif sf then
+            other = true -- tiles of another definition version: a delta never rewrites them
           end
         end
-        local out = {string.sub(d, 1, dp - 1)}
-        local a, b, kept, ttl, forever = 0, 0, 0, 0, false
-        while a < sn or b < dn do
-          local x, y, c = nil, nil, 0
-          if a < sn then x = string.sub(cur, sp + a * rec, sp + a * rec + rec - 1) end
-          if b < dn then y = string.sub(d, dp + b * rec, dp + b * rec + rec - 1) end
-          if not x then c = 1 elseif not y then c = -1 else c = cmpb(string.sub(x, 1, 16), string.sub(y, 1, 16)) end
-          local t = x
-          if c > 0 then t = y end
-          if c <= 0 then a = a + 1 end
-          if c >= 0 then b = b + 1 end
-          local len, start = string.sub(t, 1, 8), string.sub(t, 9, 16)
-          local from = nil
-          local keeps = true
-          for j = 1, nret do
-            if retL[j] == len then
-              from = retK[j]
-              keeps = cmpb(start, from) >= 0
-              break
+        if not other then
+          local out = {string.sub(d, 1, dp - 1)}
+          local a, b, kept, ttl, forever = 0, 0, 0, 0, false
+          while a < sn or b < dn do
+            local x, y, c = nil, nil, 0
+            if a < sn then x = string.sub(cur, sp + a * rec, sp + a * rec + rec - 1) end
+            if b < dn then y = string.sub(d, dp + b * rec, dp + b * rec + rec - 1) end
+            if not x then c = 1 elseif not y then c = -1 else c = cmpb(string.sub(x, 1, 16), string.sub(y, 1, 16)) end
+            local t = x
+            if c > 0 then t = y end
+            if c <= 0 then a = a + 1 end
+            if c >= 0 then b = b + 1 end
+            local len, start = string.sub(t, 1, 8), string.sub(t, 9, 16)
+            local from = nil
+            local keeps = true
+            for j = 1, nret do
+              if retL[j] == len then
+                from = retK[j]
+                keeps = cmpb(start, from) >= 0
+                break
+              end
+            end
+            if keeps then
+              if c == 0 then t = combine(x, y, df) end
+              out[#out + 1] = t
+              kept = kept + 1
+              if from then
+                local left = num(start) - num(from) + 1
+                if left > ttl then ttl = left end
+              else
+                forever = true
+              end
             end
           end
-          if keeps then
-            if c == 0 then t = combine(x, y, df) end
-            out[#out + 1] = t
-            kept = kept + 1
-            if from then
-              local left = num(start) - num(from) + 1
-              if left > ttl then ttl = left end
-            else
-              forever = true
-            end
-          end
-        end
-        if kept == 0 then
-          removed = removed + redis.call('DEL', KEYS[i])
-        else
-          local v = table.concat(out)
-          ttl = math.floor(ttl + grace)
-          if forever or grace < 0 or ttl > 1e15 then
-            redis.call('SET', KEYS[i], v)
+          if kept == 0 then
+            removed = removed + redis.call('DEL', KEYS[i])
           else
-            if ttl < 1 then ttl = 1 end
-            redis.call('SET', KEYS[i], v, 'PX', string.format('%d', ttl))
+            local v = table.concat(out)
+            ttl = math.floor(ttl + grace)
+            if forever or grace < 0 or ttl > 1e15 then
+              redis.call('SET', KEYS[i], v)
+            else
+              if ttl < 1 then ttl = 1 end
+              redis.call('SET', KEYS[i], v, 'PX', string.format('%d', ttl))
+            end
           end
         end
       end

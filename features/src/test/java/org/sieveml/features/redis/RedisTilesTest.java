@@ -123,11 +123,16 @@ class RedisTilesTest {
       assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(got.stat(last, 4)));
       assertEquals(Long.MAX_VALUE, got.time(last, 0));
     }
-    // another version replaces, a delta wholly dropped by the retention leaves no key
+    // a delta of another version leaves the tiles as they are, a put replaces them, and a delta wholly
+    // dropped by the retention leaves no key
     WindowTiles c = WindowTiles.of(k, "v2", 1, new long[] {10}, new long[] {0}, new long[] {1, 1, 1},
         new double[] {1, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY});
+    WindowTiles before = store.readTiles("agg", List.of(k)).get(0);
     store.addTiles("agg", List.of(c), WindowTiles.Retention.ALL);
+    assertEquals(before, store.readTiles("agg", List.of(k)).get(0));
+    store.putTiles("agg", List.of(c));
     assertEquals(c, store.readTiles("agg", List.of(k)).get(0));
+    store.putTiles("agg", List.of(b));
     store.addTiles("agg", List.of(b), WindowTiles.Retention.of(new long[] {10, 100}, new long[] {1000, 1000}));
     assertNull(store.readTiles("agg", List.of(k)).get(0));
     assertEquals(0, admin.sync().exists(key(store.tileKey("agg", k))), "a key without tiles is deleted");
