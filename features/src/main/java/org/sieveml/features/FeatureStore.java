@@ -442,7 +442,10 @@ public final class FeatureStore implements AutoCloseable {
    * view: every entity with an event in the range has its window tiles recomputed from the log and
    * replaced, so afterwards it reads exactly what a point-in-time join at the store's clock gives,
    * whatever was pushed or materialized before; running it again changes nothing. Only rows ingested
-   * by the store's clock and not beyond its future tolerance are materialized.
+   * by the store's clock and not beyond its future tolerance are materialized. A rebuild replaces tiles
+   * with what <em>this</em> store's offline log holds: with replicas sharing one online store, run it
+   * where the offline store holds every replica's events (a shared offline store), or it drops the
+   * other replicas' pushes from the rebuilt keys.
    *
    * @param view the view
    * @param fromMillis start, inclusive
