@@ -32,8 +32,18 @@ public final class RedisServer implements AutoCloseable {
    * @return true when it can be started
    */
   public static boolean available() {
+    return commandAvailable("redis-server");
+  }
+
+  /**
+   * Whether a command answers {@code --version} (e.g. {@code redis-cli}).
+   *
+   * @param command the command
+   * @return true when it runs
+   */
+  public static boolean commandAvailable(String command) {
     try {
-      Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(command, "--version").redirectErrorStream(true).start();
       p.getInputStream().readAllBytes();
       return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException e) {

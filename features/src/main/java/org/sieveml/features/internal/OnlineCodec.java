@@ -53,8 +53,6 @@ public final class OnlineCodec {
   /** The largest payload a live write puts in one record; a larger batch is split (per key atomic). */
   public static final int MAX_PAYLOAD = 16 << 20;
 
-  private static final byte LONG_KEY = 1;
-  private static final byte STRING_KEY = 2;
 
   private final RowCodec rows = new RowCodec();
 
@@ -272,18 +270,7 @@ public final class OnlineCodec {
   }
 
   private static void writeKey(DataOutputStream d, EntityKey key) throws IOException {
-    d.writeShort(key.size());
-    for (int i = 0; i < key.size(); i++) {
-      d.writeUTF(key.names().get(i));
-      Object v = key.value(i);
-      if (v instanceof Long || v instanceof Integer) {
-        d.writeByte(LONG_KEY);
-        d.writeLong(((Number) v).longValue());
-      } else {
-        d.writeByte(STRING_KEY);
-        d.writeUTF(String.valueOf(v));
-      }
-    }
+    RowCodec.writeKey(d, key);
   }
 
   // ================================================================== decoding
@@ -426,23 +413,7 @@ public final class OnlineCodec {
   }
 
   private static EntityKey readKey(DataInputStream in) throws IOException {
-    int n = in.readUnsignedShort();
-    if (n == 0) {
-      throw new IOException("an entity key without join keys");
-    }
-    EntityKey.Builder kb = EntityKey.builder();
-    for (int i = 0; i < n; i++) {
-      String name = in.readUTF();
-      byte tag = in.readByte();
-      if (tag == LONG_KEY) {
-        kb.put(name, in.readLong());
-      } else if (tag == STRING_KEY) {
-        kb.put(name, in.readUTF());
-      } else {
-        throw new IOException("bad key tag " + tag);
-      }
-    }
-    return kb.build();
+    return RowCodec.readKey(in);
   }
 
   // ================================================================== framing of a snapshot

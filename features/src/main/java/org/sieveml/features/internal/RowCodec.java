@@ -67,19 +67,7 @@ public final class RowCodec {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeUTF(view);
-      EntityKey key = row.key();
-      out.writeShort(key.size());
-      for (int i = 0; i < key.size(); i++) {
-        out.writeUTF(key.names().get(i));
-        Object v = key.value(i);
-        if (v instanceof Long || v instanceof Integer) {
-          out.writeByte(LONG_KEY);
-          out.writeLong(((Number) v).longValue());
-        } else {
-          out.writeByte(STRING_KEY);
-          out.writeUTF(String.valueOf(v));
-        }
-      }
+      writeKey(out, row.key());
       out.writeLong(row.eventTime());
       out.writeLong(row.createdTime());
       out.writeLong(row.ingestedTime());
@@ -157,8 +145,37 @@ public final class RowCodec {
     return decodeFrom(new Bytes(b, off, off + len));
   }
 
-  private Decoded decodeFrom(java.io.DataInput in) throws IOException {
-    String view = in.readUTF();
+  /**
+   * Writes an entity key: the number of join keys, then per key its name, a tag and a long or UTF value
+   * (also used by the online store's log records).
+   *
+   * @param out the output
+   * @param key the key
+   * @throws IOException from the output
+   */
+  static void writeKey(DataOutputStream out, EntityKey key) throws IOException {
+    out.writeShort(key.size());
+    for (int i = 0; i < key.size(); i++) {
+      out.writeUTF(key.names().get(i));
+      Object v = key.value(i);
+      if (v instanceof Long || v instanceof Integer) {
+        out.writeByte(LONG_KEY);
+        out.writeLong(((Number) v).longValue());
+      } else {
+        out.writeByte(STRING_KEY);
+        out.writeUTF(String.valueOf(v));
+      }
+    }
+  }
+
+  /**
+   * Reads an entity key as {@link #encode} writes it (also used by the online store's log records).
+   *
+   * @param in the input
+   * @return the key
+   * @throws IOException when the bytes are not a valid key
+   */
+  static EntityKey readKey(java.io.DataInput in) throws IOException {
     int keys = in.readUnsignedShort();
     if (keys == 0) {
       throw new IOException("record has an empty key");
@@ -175,6 +192,12 @@ public final class RowCodec {
         throw new IOException("bad key tag " + tag);
       }
     }
+    return kb.build();
+  }
+
+  private Decoded decodeFrom(java.io.DataInput in) throws IOException {
+    String view = in.readUTF();
+    EntityKey key = readKey(in);
     long event = in.readLong();
     long created = in.readLong();
     long ingested = readFormat == 1 ? created : in.readLong();
@@ -208,7 +231,7 @@ public final class RowCodec {
           b.setEmbedding(i, e);
       }
     }
-    return new Decoded(view, new OnlineRow(kb.build(), b.build(), event, created, ingested, version));
+    return new Decoded(view, new OnlineRow(key, b.build(), event, created, ingested, version));
   }
 
   private FeatureSchema readSchema(java.io.DataInput in) throws IOException {

@@ -28,16 +28,7 @@ final class RedisProcesses implements AutoCloseable {
 
   /** Whether redis-cli is on the PATH (needed to create a cluster). */
   static boolean cliAvailable() {
-    try {
-      Process p = new ProcessBuilder("redis-cli", "--version").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return org.sieveml.features.RedisServer.commandAvailable("redis-cli");
   }
 
   /** A free loopback port whose cluster bus port (+10000) is free too. */
