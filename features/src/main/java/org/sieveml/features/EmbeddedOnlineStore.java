@@ -96,10 +96,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Recovery</b> on opening: the snapshot must be intact (it was forced before it got its name):
  * any damage is refused with a {@link StorageCorruptedException} naming the file and byte. The log is
  * replayed; a torn record at its very end (a write the crash cut, never acknowledged) is cut off with
- * a warning; damage followed by an intact record is refused, never dropped. A refused file is left as
- * it was. A directory of format 1 ({@code online.snapshot}, {@code online.wal}, written by earlier
- * versions) is loaded (its rows get the empty version, which no view has, so they are not served as
- * live until rewritten), written as a format 2 snapshot, and its format 1 files are then deleted.
+ * a warning; damage followed by an intact record is refused, never dropped. Every record of the log
+ * (and of the snapshot) carries its number in the file, the generation record being 0 and each next
+ * record one more, and replay requires them to follow each other: a whole record cut cleanly out of
+ * the middle of the log, which no record checksum can notice, is refused naming the log and the offset
+ * of the first record after the gap (never replayed past, which would load a state that never existed).
+ * Every record is decoded and checked before a torn tail is cut, so a refused file is left as it was.
+ * A directory of format 1 ({@code online.snapshot}, {@code online.wal}, written by earlier versions)
+ * is loaded (its rows get the empty version, which no view has, so they are not served as live until
+ * rewritten), written as a format 2 snapshot, and its format 1 files are then deleted.
  *
  * <p><b>I/O errors</b>: a write whose append fails throws {@link UncheckedIOException} and leaves
  * memory unchanged; under {@link Durability#SYNC_EVERY_WRITE} so does a write whose force fails (memory
@@ -135,8 +140,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   public static final long DEFAULT_CHECKPOINT_LOG_BYTES = 64L << 20;
   /** Bytes of the log file's header, before its records. */
   private static final long LOG_HEADER = 16;
-  /** Bytes of a log holding only its generation record (header, record header, 'G' and a long). */
-  private static final long EMPTY_LOG = LOG_HEADER + 12 + 9;
+  /** Bytes of a log holding only its generation record (header, record header, number, 'G' and a long). */
+  private static final long EMPTY_LOG = LOG_HEADER + 12 + OnlineCodec.NUMBER_BYTES + 9;
   private static final int SNAPSHOT_BATCH = 512;
   private static final Set<Path> OPEN_DIRS = ConcurrentHashMap.newKeySet();
 
@@ -161,6 +166,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private long appliedSeq; // guarded by applyLock
   private RecordLog log;
   private long generation; // of the open log; guarded by cut (exclusive to change)
+  /** The number of the next record appended to the log (its generation record is 0); guarded by order. */
+  private long nextRecord;
   private volatile IOException failure;
   private volatile boolean closed;
   private ScheduledExecutorService ownScheduler;
@@ -342,7 +349,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     // every check runs before the log file changes (a torn tail is cut only after all records passed)
     log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, new ArrayList<>(), r -> {
       Op op;
+      long number;
       try {
+        number = OnlineCodec.number(r);
         op = codec.decode(r);
       } catch (IOException e) {
         throw new StorageCorruptedException(walFile, at[0], e.getMessage());
@@ -360,6 +369,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         throw new StorageCorruptedException(walFile, at[0], "a " + op.getClass().getSimpleName() + " record inside "
             + "the log, where only its first record names a generation");
       }
+      long expected = ops.size();
+      if (number != expected) {
+        // each record's checksum covers only itself: the numbers chain them, so a record cut cleanly out
+        // of the middle (or repeated) is refused here instead of replaying the records after it
+        throw new StorageCorruptedException(walFile, at[0], number > expected && expected > 0
+            ? "record number " + number + " follows record " + (expected - 1) + ": "
+                + (number - expected == 1 ? "record " + expected + " is" : "records " + expected + " to " + (number - 1)
+                + " are") + " missing from the middle of the log; refusing to replay the records after the gap"
+            : "record number " + number + " where record " + expected + " was expected (records out of order)");
+      }
       ops.add(op);
       at[0] += 12 + r.remaining();
     });
@@ -367,6 +386,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       startGeneration(covered + 1, false);
       return;
     }
+    nextRecord = ops.size();
     Generation g = (Generation) ops.get(0);
     if (g.generation() <= covered) {
       LOG.info("{}: log generation {} is covered by the snapshot (a checkpoint stopped before emptying the log); "
@@ -388,9 +408,11 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     if (reset) {
       log.reset();
     }
+    long n = 0;
     for (byte[] p : codec.encode(new Generation(gen))) {
-      log.append(ByteBuffer.wrap(p));
+      log.append(ByteBuffer.wrap(OnlineCodec.number(p, n++)));
     }
+    nextRecord = n;
     log.force();
     generation = gen;
   }
@@ -404,8 +426,15 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     try (FileChannel ch = io.open(snap, StandardOpenOption.READ);
         InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16)) {
       size = ch.size();
+      long[] records = {0};
       OnlineCodec.readStrict(in, size, snap, OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT, (offset, payload) -> {
+        long number = OnlineCodec.number(payload);
         Op op = codec.decode(payload);
+        if (number != records[0]) {
+          throw new IOException("record number " + number + " where record " + records[0] + " was expected (a record "
+              + "cut out of the snapshot or out of order)");
+        }
+        records[0]++;
         if (ended[0]) {
           throw new IOException("a record follows the end record");
         }
@@ -491,7 +520,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         checkWritable();
         try {
           for (byte[] b : payloads) {
-            end = log.append(ByteBuffer.wrap(b));
+            end = log.append(ByteBuffer.wrap(OnlineCodec.number(b, nextRecord)));
+            nextRecord++; // after the append: a failed one leaves the store fail-stop, appending nothing more
           }
         } catch (IOException e) {
           throw fail("append to the write-ahead log", e);
@@ -989,7 +1019,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         StandardOpenOption.TRUNCATE_EXISTING)) {
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       out.write(OnlineCodec.header(OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT));
-      writeOp(out, new Generation(covers));
+      long[] number = {0};
+      writeOp(out, number, new Generation(covers));
       long rows = 0;
       long sets = 0;
       for (Map.Entry<String, ConcurrentHashMap<Object, OnlineRow>> v : views.entrySet()) {
@@ -997,13 +1028,13 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         for (OnlineRow r : v.getValue().values()) {
           batch.add(r);
           if (batch.size() == SNAPSHOT_BATCH) {
-            writeOp(out, new Rows(v.getKey(), batch));
+            writeOp(out, number, new Rows(v.getKey(), batch));
             rows += batch.size();
             batch = new ArrayList<>(SNAPSHOT_BATCH);
           }
         }
         if (!batch.isEmpty()) {
-          writeOp(out, new Rows(v.getKey(), batch));
+          writeOp(out, number, new Rows(v.getKey(), batch));
           rows += batch.size();
         }
       }
@@ -1018,25 +1049,25 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           }
           batch.add(t);
           if (batch.size() == SNAPSHOT_BATCH) {
-            writeOp(out, new PutTiles(v.getKey(), batch));
+            writeOp(out, number, new PutTiles(v.getKey(), batch));
             sets += batch.size();
             batch = new ArrayList<>(SNAPSHOT_BATCH);
           }
         }
         if (!batch.isEmpty()) {
-          writeOp(out, new PutTiles(v.getKey(), batch));
+          writeOp(out, number, new PutTiles(v.getKey(), batch));
           sets += batch.size();
         }
       }
       for (Map.Entry<String, WindowTiles.Retention> r : retentions.entrySet()) {
-        writeOp(out, new AddTiles(r.getKey(), List.of(), r.getValue()));
+        writeOp(out, number, new AddTiles(r.getKey(), List.of(), r.getValue()));
       }
       long markCount = 0;
       for (Map.Entry<String, Long> m : marks.entrySet()) {
-        writeOp(out, new Mark(m.getKey(), m.getValue()));
+        writeOp(out, number, new Mark(m.getKey(), m.getValue()));
         markCount++;
       }
-      writeOp(out, new End(rows, sets, markCount));
+      writeOp(out, number, new End(rows, sets, markCount));
       out.flush();
       ch.force(true);
       return ch.size();
@@ -1053,9 +1084,10 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     return false;
   }
 
-  private void writeOp(OutputStream out, Op op) throws IOException {
+  /** Writes an op's records, numbering them from {@code number[0]} on (advanced past them). */
+  private void writeOp(OutputStream out, long[] number, Op op) throws IOException {
     for (byte[] p : codec.encode(op)) {
-      OnlineCodec.writeRecord(out, p);
+      OnlineCodec.writeRecord(out, OnlineCodec.number(p, number[0]++));
     }
   }
 

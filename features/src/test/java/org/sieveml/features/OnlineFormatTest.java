@@ -223,6 +223,30 @@ class OnlineFormatTest {
   }
 
   @Test
+  void aWholeRecordCutOutOfTheGoldenLogOrSnapshotIsRefused(@TempDir Path tmp) throws IOException {
+    for (String name : List.of(EmbeddedOnlineStore.WAL, EmbeddedOnlineStore.SNAPSHOT)) {
+      Path dir = copy(GOLDEN_V2, tmp.resolve("store-" + name));
+      Path file = dir.resolve(name);
+      byte[] good = Files.readAllBytes(file);
+      List<Long> starts = PersistenceTest.recordStarts(good);
+      assertTrue(starts.size() > 4, name + " has records to cut");
+      int k = starts.size() / 2; // a middle record, not the first nor the last
+      int from = (int) (long) starts.get(k);
+      int to = (int) (long) starts.get(k + 1);
+      byte[] cut = new byte[good.length - (to - from)];
+      System.arraycopy(good, 0, cut, 0, from);
+      System.arraycopy(good, to, cut, from, good.length - to);
+      Files.write(file, cut);
+      StorageCorruptedException e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir),
+          name);
+      assertEquals(file, e.file(), e.getMessage());
+      assertEquals(from, e.offset(), e.getMessage());
+      assertTrue(e.getMessage().contains("record number " + (k + 1)), e.getMessage());
+      assertArrayEquals(cut, Files.readAllBytes(file), name + ": a refused file is left as it was");
+    }
+  }
+
+  @Test
   void formatOneGoldenFilesLoadAndAreConverted(@TempDir Path tmp) throws IOException {
     Path dir = copy(GOLDEN_V1, tmp.resolve("store"));
     EmbeddedOnlineStore s = EmbeddedOnlineStore.open(dir);

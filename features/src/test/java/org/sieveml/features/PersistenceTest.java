@@ -112,6 +112,53 @@ class PersistenceTest {
   }
 
   @Test
+  void aWholeRecordCutOutOfTheMiddleOfTheLogIsRefusedAndATornTailStillCut() throws Exception {
+    EmbeddedOnlineStore s = EmbeddedOnlineStore.open(dir);
+    for (long i = 0; i < 6; i++) {
+      s.write("v", List.of(row(i, 100 + i)));
+    }
+    s.close();
+    Path wal = dir.resolve(EmbeddedOnlineStore.WAL);
+    byte[] good = Files.readAllBytes(wal);
+    List<Long> starts = recordStarts(good); // record 0 is the log's generation, record k the k-th write
+    assertEquals(7, starts.size());
+    // delete record 3 exactly: every record left is intact, only the chain of numbers shows the gap
+    int from = (int) (long) starts.get(3);
+    int to = (int) (long) starts.get(4);
+    byte[] cut = new byte[good.length - (to - from)];
+    System.arraycopy(good, 0, cut, 0, from);
+    System.arraycopy(good, to, cut, from, good.length - to);
+    Files.write(wal, cut);
+    StorageCorruptedException e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertEquals(wal, e.file());
+    assertEquals(from, e.offset(), "the offset of the first record after the gap: " + e.getMessage());
+    assertTrue(e.getMessage().startsWith(wal.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("record number 4 follows record 2") && e.getMessage().contains("missing"),
+        e.getMessage());
+    assertTrue(java.util.Arrays.equals(cut, Files.readAllBytes(wal)), "a refused log is left as it was");
+
+    // the same gap with a torn tail after it: still refused (intact records follow the gap), untouched
+    byte[] cutAndTorn = java.util.Arrays.copyOf(cut, cut.length - 5);
+    Files.write(wal, cutAndTorn);
+    e = assertThrows(StorageCorruptedException.class, () -> EmbeddedOnlineStore.open(dir));
+    assertEquals(from, e.offset(), e.getMessage());
+    assertTrue(java.util.Arrays.equals(cutAndTorn, Files.readAllBytes(wal)), "a refused log is left as it was");
+
+    // a torn last record alone is a crash's unacknowledged write: cut, the records before it load
+    long lastStart = starts.get(6);
+    Files.write(wal, java.util.Arrays.copyOf(good, good.length - 5));
+    EmbeddedOnlineStore r = EmbeddedOnlineStore.open(dir);
+    assertEquals(5, r.size("v"));
+    assertEquals(null, r.read("v", EntityKey.of("user_id", 5L)));
+    r.write("v", List.of(row(9, 1)));
+    r.close();
+    assertEquals(lastStart, recordStarts(Files.readAllBytes(wal)).get(6), "the torn tail was cut, the log goes on");
+    EmbeddedOnlineStore again = EmbeddedOnlineStore.open(dir);
+    assertEquals(6, again.size("v"), "the record appended after the cut continues the chain");
+    again.close();
+  }
+
+  @Test
   void damagedOrForeignSnapshotsAreRefused() throws Exception {
     EmbeddedOnlineStore s = EmbeddedOnlineStore.open(dir);
     s.write("v", List.of(row(1, 1), row(2, 2)));

@@ -38,7 +38,7 @@ class PersistentOnlineCheckpointTest {
   static final long MIN = OnlineWriterMain.MIN;
   static final long HOUR = OnlineWriterMain.HOUR;
   static final long HEADER = 16; // the log file's header
-  static final long EMPTY = HEADER + 12 + 9; // a log holding its generation record only
+  static final long EMPTY = HEADER + 12 + 8 + 9; // a log holding its generation record only (numbered)
 
   /** A scheduler that keeps the tasks it is given at once for the test to run on a thread it chooses. */
   static final class CapturingScheduler extends ScheduledThreadPoolExecutor {

@@ -19,13 +19,25 @@ import org.sieveml.features.WindowTiles;
 /**
  * The records of the embedded online store's files, format 2: the write-ahead log
  * ({@code online-wal.log}, a {@link RecordLog}) and the snapshot ({@code online.snap}, the same framing
- * written in one pass and read strictly). Each record is one {@link Op}; a snapshot is the sequence of
- * ops that rebuilds the state from nothing, between a {@link Generation} record and an {@link End}
- * record. Payloads are big endian ({@link DataOutputStream} primitives, rows as {@link RowCodec}
- * format 2); reading never runs Java deserialization, and every count and length is checked against
- * the bytes left before anything is allocated.
+ * written in one pass and read strictly). Each record is one {@link Op} (a large rows or tiles op is
+ * split into several records, between keys); a snapshot is the sequence of ops that rebuilds the state
+ * from nothing, between a {@link Generation} record and an {@link End} record. Payloads are big endian
+ * ({@link DataOutputStream} primitives, rows as {@link RowCodec} format 2); reading never runs Java
+ * deserialization, and every count and length is checked against the bytes left before anything is
+ * allocated.
+ *
+ * <p><b>Record numbers</b>: every payload starts with its record's number in its file, a long: the
+ * generation record (a file's first) is number 0 and each later record is the one before plus 1
+ * ({@link #encode} leaves 0 there, the writer stamps the number with {@link #number(byte[], long)} as
+ * it appends; {@link #number(ByteBuffer)} reads it). The checksum of each record covers only that
+ * record, so without the numbers a whole record cut cleanly out of the middle of the log would go
+ * unnoticed and replay would load the records after it, a state that never existed; with them the
+ * reader refuses any jump, naming the file and the offset of the first record after the gap, while a
+ * torn last record is still cut as a crash's unacknowledged write. (Added to format 2 before it was
+ * released: no file of format 2 without numbers was ever written by a release.)
  *
  * <pre>
+ * payload = number long, then one of:
  * 'G' generation long                         the log generation a file belongs to / a snapshot covers
  * 'R' view utf, n int, n x (len int, row)      rows of one view (RowCodec bytes, view repeated inside)
  * 'A' view utf, retention, n int, n x tiles    tile adds (retention: n int, n x (length long, keepFrom long));
@@ -44,6 +56,8 @@ import org.sieveml.features.WindowTiles;
  */
 public final class OnlineCodec {
 
+  /** Bytes of a payload's record number, before its type byte. */
+  public static final int NUMBER_BYTES = 8;
   /** The format version of the log and snapshot. */
   public static final int FORMAT = 2;
   /** Magic of the write-ahead log. */
@@ -127,7 +141,8 @@ public final class OnlineCodec {
 
   /**
    * Encodes an op into one or more payloads, each at most about {@link #MAX_PAYLOAD} bytes (only rows
-   * and tiles are split, between keys).
+   * and tiles are split, between keys). Each payload starts with record number 0: the writer stamps
+   * each with its number ({@link #number(byte[], long)}) when it knows it.
    *
    * @param op the op
    * @return the payloads
@@ -143,11 +158,13 @@ public final class OnlineCodec {
           items.add(encodeRow(r.view(), row));
         }
         chunk(out, items, h -> {
+          h.writeLong(0);
           h.writeByte('R');
           h.writeUTF(r.view());
         }, true);
       } else if (op instanceof AddTiles a) {
         chunk(out, encodeTiles(a.deltas()), h -> {
+          h.writeLong(0);
           h.writeByte('A');
           h.writeUTF(a.view());
           WindowTiles.Retention ret = a.retention();
@@ -159,12 +176,14 @@ public final class OnlineCodec {
         }, false);
       } else if (op instanceof PutTiles p) {
         chunk(out, encodeTiles(p.sets()), h -> {
+          h.writeLong(0);
           h.writeByte('P');
           h.writeUTF(p.view());
         }, false);
       } else {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         DataOutputStream d = new DataOutputStream(bytes);
+        d.writeLong(0); // the record number, stamped by the writer
         if (op instanceof Generation g) {
           d.writeByte('G');
           d.writeLong(g.generation());
@@ -195,6 +214,32 @@ public final class OnlineCodec {
       throw new AssertionError("in-memory stream", e);
     }
     return out;
+  }
+
+  /**
+   * Stamps a payload of {@link #encode} with its record number.
+   *
+   * @param payload the payload
+   * @param number its record's number in its file (0 for the generation record)
+   * @return the payload
+   */
+  public static byte[] number(byte[] payload, long number) {
+    ByteBuffer.wrap(payload).putLong(0, number); // big endian, as the rest of the payload
+    return payload;
+  }
+
+  /**
+   * The record number of a payload.
+   *
+   * @param payload the payload (position to limit; not changed)
+   * @return its number
+   * @throws IOException when the payload is too short to hold a number and a type
+   */
+  public static long number(ByteBuffer payload) throws IOException {
+    if (payload.remaining() < NUMBER_BYTES + 1) {
+      throw new IOException("record of " + payload.remaining() + " bytes, too short for its number and type");
+    }
+    return payload.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(payload.position());
   }
 
   private interface Header {
@@ -276,7 +321,7 @@ public final class OnlineCodec {
   // ================================================================== decoding
 
   /**
-   * Decodes one record.
+   * Decodes one record (its number is skipped: see {@link #number(ByteBuffer)}).
    *
    * @param payload the payload (position to limit; not changed)
    * @return the op
@@ -296,9 +341,10 @@ public final class OnlineCodec {
     }
     ByteArrayInputStream bytes = new ByteArrayInputStream(b, off, len);
     DataInputStream in = new DataInputStream(bytes);
-    if (len == 0) {
-      throw new IOException("empty record");
+    if (len < NUMBER_BYTES + 1) {
+      throw new IOException("record of " + len + " bytes, too short for its number and type");
     }
+    in.readLong(); // the record number
     byte type = in.readByte();
     Op op;
     try {
