@@ -36,9 +36,10 @@ public final class EntityKey {
    * A single-key entity with a string value.
    *
    * @param name the join key's name, e.g. {@code "user_id"}
-   * @param value the key's value; not null
+   * @param value the key's value: 1 to {@value #MAX_STRING_BYTES} UTF-8 bytes
    * @return the key
-   * @throws IllegalArgumentException if the name is not a valid identifier or the value is null
+   * @throws IllegalArgumentException if the name is not a valid identifier or the value is null, empty
+   *     or longer
    */
   public static EntityKey of(String name, String value) {
     return new EntityKey(new String[] {checkName(name)}, new Object[] {checkValue(name, value)});
@@ -200,11 +201,21 @@ public final class EntityKey {
     return name;
   }
 
+  /** The longest string value of a join key, in UTF-8 bytes (stores encode keys with length prefixes). */
+  public static final int MAX_STRING_BYTES = 4_096;
+
   private static Object checkValue(String name, Object value) {
     if (value == null) {
       throw new IllegalArgumentException("value of join key '" + name + "' must not be null");
     }
     if (value instanceof String) {
+      String sv = (String) value;
+      // the UTF-8 length only matters for long strings: at most 3 bytes per char
+      int bytes = sv.length() * 3 <= MAX_STRING_BYTES ? -1 : sv.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (sv.isEmpty() || bytes > MAX_STRING_BYTES) {
+        throw new IllegalArgumentException("value of join key '" + name + "' must be a string of 1 to "
+            + MAX_STRING_BYTES + " UTF-8 bytes, was " + (sv.isEmpty() ? "''" : bytes + " bytes long"));
+      }
       return value;
     }
     if (value instanceof Long) {

@@ -58,4 +58,19 @@ class EntityKeyTest {
     e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user_id", 1).value("item_id"));
     assertTrue(e.getMessage().contains("'item_id'"), e.getMessage());
   }
+
+  /** Empty string ids and ids longer than the stores' length prefixes are refused when the key is made. */
+  @Test
+  void stringValuesAreOneTo4096Utf8Bytes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user_id", ""));
+    assertTrue(e.getMessage().contains("'user_id'") && e.getMessage().contains("''"), e.getMessage());
+    String ok = "ü".repeat(EntityKey.MAX_STRING_BYTES / 2); // 2 bytes each: exactly the limit
+    assertEquals(ok, EntityKey.of("user_id", ok).value(0));
+    e = assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user_id", ok + "x"));
+    assertTrue(e.getMessage().contains("4097 bytes"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> EntityKey.builder().put("user_id", "x".repeat(70_000)).build());
+    assertTrue(e.getMessage().contains("70000 bytes") && e.getMessage().contains("1 to 4096"), e.getMessage());
+    assertEquals(" ", EntityKey.of("user_id", " ").value(0), "blank but not empty is an id");
+  }
 }

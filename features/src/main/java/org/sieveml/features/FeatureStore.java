@@ -87,7 +87,7 @@ public final class FeatureStore implements AutoCloseable {
   /** The telemetry counter of values served as {@link FeatureStatus#VERSION_MISMATCH}. */
   public static final String VERSION_MISMATCH_COUNTER = "sieveml.features.version_mismatch";
   /** The longest string join key value accepted, in UTF-8 bytes. */
-  public static final int MAX_KEY_BYTES = 4_096;
+  public static final int MAX_KEY_BYTES = EntityKey.MAX_STRING_BYTES;
   /** The default {@link Builder#futureTolerance}: one minute. */
   public static final Duration DEFAULT_FUTURE_TOLERANCE = Duration.ofMinutes(1);
 

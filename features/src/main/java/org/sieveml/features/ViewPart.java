@@ -1,6 +1,5 @@
 package org.sieveml.features;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -170,15 +169,7 @@ abstract class ViewPart {
         throw new IllegalArgumentException("row " + i + " of the batch for view '" + view.name() + "': key " + k
             + " does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
       }
-      for (int j = 0; j < k.size(); j++) {
-        if (k.value(j) instanceof String sv) {
-          int bytes = sv.getBytes(StandardCharsets.UTF_8).length;
-          if (bytes == 0 || bytes > FeatureStore.MAX_KEY_BYTES) {
-            throw new IllegalArgumentException("row " + i + " of the batch for view '" + view.name() + "': join key '"
-                + k.names().get(j) + "' has " + bytes + " UTF-8 bytes, expected 1 to " + FeatureStore.MAX_KEY_BYTES);
-          }
-        }
-      }
+      // string values are 1 to EntityKey.MAX_STRING_BYTES UTF-8 bytes: EntityKey refuses others
     }
   }
 

@@ -84,7 +84,7 @@ class RedisTilesTest {
     for (long i = 0; i < 14; i++) {
       keys.add(EntityKey.of("card", i));
     }
-    keys.addAll(List.of(EntityKey.of("card", "a:b}{c"), EntityKey.of("card", "ünï|=%"), EntityKey.of("card", ""),
+    keys.addAll(List.of(EntityKey.of("card", "a:b}{c"), EntityKey.of("card", "ünï|=%"), EntityKey.of("card", " "),
         EntityKey.of(Map.of("card", 1L, "shop", "x"))));
     return keys;
   }
