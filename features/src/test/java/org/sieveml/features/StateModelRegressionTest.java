@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
 
 /**
  * Edge cases of the online state model found in review (each failed before its fix): a push racing a
@@ -260,6 +262,38 @@ class StateModelRegressionTest {
     tier.readTiles("txn", List.of(K1)); // races with the clear
     assertNull(inner.readTiles("txn", List.of(K1)).get(0), "the backing store was cleared");
     assertNull(tier.readTiles("txn", List.of(K1)).get(0), "the tier still serves the cleared tiles");
+  }
+
+  /**
+   * Issue 15: the Caffeine tier re-cached a row deleted by {@code clear} ({@code dropData}) when a miss
+   * was in flight, and kept serving it. Rows now go through the same eviction gate as tiles.
+   */
+  @Test
+  void theCachingTierDoesNotResurrectARowReadJustBeforeAClearOrErase() {
+    AtomicReference<Runnable> afterBackingRead = new AtomicReference<>();
+    EmbeddedOnlineStore inner = new EmbeddedOnlineStore();
+    OnlineStore backing = new Delegating(inner) {
+      @Override
+      public List<OnlineRow> read(String view, List<EntityKey> keys) {
+        List<OnlineRow> out = inner.read(view, keys);
+        Runnable r = afterBackingRead.getAndSet(null);
+        if (r != null) {
+          r.run(); // another thread's clear() or erase() lands here
+        }
+        return out;
+      }
+    };
+    CachingOnlineStore tier = new CachingOnlineStore(backing, 1_000, Duration.ofHours(1));
+    FeatureSchema schema = FeatureSchema.of(List.of(FeatureSpec.of("score", FeatureType.DOUBLE)));
+    OnlineRow row = new OnlineRow(K1, FeatureVector.builder(schema).setDouble("score", 1).build(), T0, T0, T0, "v");
+    tier.write("profile", List.of(row));
+    afterBackingRead.set(() -> tier.clear("profile"));
+    tier.read("profile", List.of(K1)); // races with the clear
+    assertNull(tier.read("profile", List.of(K1)).get(0), "a cleared row is not served from the tier");
+    tier.write("profile", List.of(row));
+    afterBackingRead.set(() -> tier.erase("profile", K1));
+    tier.read("profile", List.of(K1)); // races with the erasure
+    assertNull(tier.read("profile", List.of(K1)).get(0), "an erased row is not served from the tier");
   }
 
   /** An OnlineStore that forwards everything. */
