@@ -326,6 +326,11 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private void recover() throws IOException {
     Path snap = dir.resolve(SNAPSHOT);
     Path walFile = dir.resolve(WAL);
+    Path orphan = dir.resolve(SNAPSHOT + ".tmp");
+    if (Files.exists(orphan)) { // a checkpoint interrupted before its rename: never the live snapshot
+      LOG.info("{}: removing {} left by an interrupted checkpoint", dir, orphan.getFileName());
+      io.delete(orphan);
+    }
     Path legacySnap = dir.resolve(LEGACY_SNAPSHOT);
     Path legacyWal = dir.resolve(LEGACY_WAL);
     boolean legacy = Files.exists(legacySnap) || Files.exists(legacyWal);
