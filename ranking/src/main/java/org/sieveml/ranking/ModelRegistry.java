@@ -69,7 +69,7 @@ public final class ModelRegistry {
   private final Path root;
 
   private ModelRegistry(Path root) {
-    this.root = root;
+    this.root = root.toAbsolutePath().normalize();
   }
 
   /**
@@ -137,7 +137,7 @@ public final class ModelRegistry {
         throw new IllegalArgumentException("metric '" + m.getKey() + "' is " + m.getValue() + "; expected finite");
       }
     }
-    Path dir = root.resolve(name);
+    Path dir = dirOf(name);
     try {
       Files.createDirectories(dir);
       int version = versionNumbers(name).stream().max(Integer::compare).orElse(0) + 1;
@@ -263,7 +263,7 @@ public final class ModelRegistry {
     synchronized (this) {
       mv = describe(name, version);
       try {
-        bytes = Files.readAllBytes(root.resolve(name).resolve("v" + version).resolve("model.bin"));
+        bytes = Files.readAllBytes(dirOf(name).resolve("v" + version).resolve("model.bin"));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read model '" + name + "' v" + version, e);
       }
@@ -296,7 +296,7 @@ public final class ModelRegistry {
   // ---------------------------------------------------------------- internals
 
   private ModelVersion describe(String name, int version) {
-    Path m = root.resolve(name).resolve("v" + version).resolve("manifest.properties");
+    Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
     Properties p = new Properties();
     try {
       p.load(new StringReader(Files.readString(m, StandardCharsets.UTF_8)));
@@ -322,7 +322,7 @@ public final class ModelRegistry {
   }
 
   private List<Integer> versionNumbers(String name) {
-    Path dir = root.resolve(name);
+    Path dir = dirOf(name);
     List<Integer> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return out;
@@ -343,7 +343,7 @@ public final class ModelRegistry {
 
   /** Production first, then archived versions, most recent first. */
   private List<Integer> stages(String name) {
-    Path f = root.resolve(name).resolve("STAGES");
+    Path f = dirOf(name).resolve("STAGES");
     if (!Files.exists(f)) {
       return List.of();
     }
@@ -379,7 +379,7 @@ public final class ModelRegistry {
     b.append('\n');
     String body = b.toString();
     String text = body + "sha256=" + sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n";
-    Path dir = root.resolve(name);
+    Path dir = dirOf(name);
     try {
       Path tmp = Files.createTempFile(dir, ".STAGES-", ".tmp");
       write(tmp, text.getBytes(StandardCharsets.UTF_8));
@@ -429,6 +429,20 @@ public final class ModelRegistry {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The directory of a model: the name is checked ({@link #checkName}) and the resolved path must stay
+   * under the registry's root, so no name reaches outside it ({@code ../x}, an absolute path).
+   */
+  private Path dirOf(String name) {
+    checkName(name);
+    Path dir = root.resolve(name).normalize();
+    if (!root.equals(dir.getParent())) {
+      throw new IllegalArgumentException("model name '" + name + "' resolves to " + dir + ", outside the registry "
+          + root);
+    }
+    return dir;
   }
 
   private static void checkName(String name) {

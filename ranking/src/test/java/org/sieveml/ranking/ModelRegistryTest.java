@@ -134,6 +134,31 @@ class ModelRegistryTest {
         () -> reg.register("m", gbdt(2).withCalibrator(Calibrator.downsampling(0.5)), Map.of(), "fs"));
   }
 
+  /**
+   * Issue 15: {@code load("../other/planted", ...)} and {@code load("/abs/path", ...)} loaded models from
+   * outside the registry's root (only {@code register} checked names). Every entry point refuses them now.
+   */
+  @Test
+  void namesNeverReachOutsideTheRoot() throws Exception {
+    Path root = dir.resolve("registry");
+    ModelRegistry reg = ModelRegistry.open(root);
+    reg.register("ctr", gbdt(2), Map.of("auc", 0.8), "fs-1");
+    // a planted model next to the registry, reachable by ../ before the fix
+    ModelRegistry other = ModelRegistry.open(dir.resolve("other"));
+    other.register("planted", gbdt(2), Map.of("auc", 0.8), "fs-1");
+    FeatureSchema schema = GbdtRankerTest.SCHEMA;
+    reg.load("ctr", 1, schema); // a good name loads
+    for (String bad : List.of("../other/planted", dir.resolve("other").resolve("planted").toString(), "..", ".",
+        "a/b", "", " ctr")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reg.load(bad, 1, schema),
+          "load " + bad);
+      assertTrue(e.getMessage().contains("model name"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> reg.versions(bad), "versions " + bad);
+      assertThrows(IllegalArgumentException.class, () -> reg.loadProduction(bad, schema), "loadProduction " + bad);
+      assertThrows(IllegalArgumentException.class, () -> reg.promote(bad, 1), "promote " + bad);
+    }
+  }
+
   @Test
   void factorizationMachinesRoundTripThroughTheRegistry() {
     ModelRegistry reg = ModelRegistry.open(dir);
