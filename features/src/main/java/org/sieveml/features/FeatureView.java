@@ -251,9 +251,10 @@ public final class FeatureView implements ViewDefinition {
      * @return this builder
      */
     public Builder ttl(Duration ttl) {
-      if (ttl == null || ttl.isNegative() || (!ttl.isZero() && ttl.toMillis() <= 0)) {
-        throw new IllegalArgumentException(
-            "ttl of feature view '" + name + "' must be zero (no expiry) or at least 1 ms, was " + ttl);
+      if (ttl == null || ttl.isNegative() || ttl.compareTo(Duration.ofDays(365L * 1000)) > 0
+          || (!ttl.isZero() && ttl.toMillis() <= 0)) {
+        throw new IllegalArgumentException("ttl of feature view '" + name + "' must be zero (no expiry) or 1 ms to "
+            + "1000 years, was " + ttl);
       }
       this.ttl = ttl;
       return this;

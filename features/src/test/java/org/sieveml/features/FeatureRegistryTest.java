@@ -97,6 +97,13 @@ class FeatureRegistryTest {
     def[0] = 9;
     assertArrayEquals(new float[] {1, 2, 3}, (float[]) v.defaultValue("e"), "defaults are copied");
     assertThrows(IllegalArgumentException.class, () -> FeatureView.builder("v").entity(CARD).ttl(Duration.ofDays(-1)));
+    // issue 15: an overflowing TTL threw ArithmeticException; it is refused naming the field and the value
+    IllegalArgumentException ttl = assertThrows(IllegalArgumentException.class,
+        () -> FeatureView.builder("v").entity(CARD).ttl(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertTrue(ttl.getMessage().contains("ttl of feature view 'v'") && ttl.getMessage().contains("PT"), ttl.getMessage());
+    IllegalArgumentException window = assertThrows(IllegalArgumentException.class,
+        () -> AggregationView.builder("w").entity(CARD).count(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertTrue(window.getMessage().contains("count window of aggregation view 'w'"), window.getMessage());
     assertThrows(IllegalStateException.class, () -> FeatureView.builder("v").entity(CARD).build());
     assertThrows(IllegalArgumentException.class, () -> FeatureView.builder("bad name"));
   }
