@@ -352,6 +352,10 @@ public final class HnswVectorIndex implements VectorIndex {
     List<SearchResult<HnswItem, Float>> raw;
     resizeLock.readLock().lock();
     try {
+      // a k or ef beyond the index's size asks for everything: hnswlib sizes its queues by them
+      int all = Math.max(1, index.size());
+      k = Math.min(k, all);
+      ef = Math.min(ef, all);
       // hnswlib searches layer 0 with max(ef, k'): passing k' = max(k, ef) is a per-query ef.
       raw = index.findNearest(q, Math.max(k, ef));
     } finally {
@@ -396,6 +400,8 @@ public final class HnswVectorIndex implements VectorIndex {
     if (n == 0) {
       return List.of();
     }
+    k = Math.min(k, n);
+    ef = Math.min(ef, n);
     double selectivity = estimateSelectivity(filter);
     if (selectivity * n <= EXACT_MAX_MATCHES) {
       return exact(q, k, filter);

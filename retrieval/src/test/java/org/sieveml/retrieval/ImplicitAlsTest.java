@@ -228,4 +228,13 @@ class ImplicitAlsTest {
     }
     return b.build();
   }
+
+  /** Issue 15: recommend with k = Integer.MAX_VALUE ran out of memory on a tiny model; it returns every item. */
+  @Test
+  void anAbsurdKRecommendsEveryItem() {
+    Interactions d = Interactions.builder().add("a", "x").add("a", "y").add("b", "y").add("b", "z").build();
+    AlsModel model = ImplicitAls.builder().factors(2).iterations(2).seed(1).threads(1).build().fit(d);
+    assertEquals(3, model.recommend("a", Integer.MAX_VALUE, false).size());
+    assertEquals(1, model.recommend("a", Integer.MAX_VALUE, true).size(), "x and y were seen");
+  }
 }

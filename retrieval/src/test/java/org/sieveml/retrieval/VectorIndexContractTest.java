@@ -222,4 +222,22 @@ abstract class VectorIndexContractTest {
     }
     return out;
   }
+
+  /**
+   * Issue 15: k = Integer.MAX_VALUE on a three-item index failed with "IllegalArgumentException: null"
+   * (filtered search) or ran out of memory; a k or ef beyond the size means "all of them".
+   */
+  @Test
+  void anAbsurdKOrEfReturnsEveryItem() {
+    VectorIndex index = create(2, VectorMetric.L2);
+    index.add("a", new float[] {0, 0});
+    index.add("b", new float[] {1, 0});
+    index.add("c", new float[] {2, 0});
+    float[] q = {0.1f, 0};
+    List<String> all = List.of("a", "b", "c");
+    assertEquals(all, ids(index.search(q, Integer.MAX_VALUE)));
+    assertEquals(all, ids(index.search(q, Integer.MAX_VALUE, Integer.MAX_VALUE)));
+    assertEquals(List.of("a", "c"), ids(index.search(q, Integer.MAX_VALUE, Integer.MAX_VALUE, id -> !id.equals("b"))));
+    assertEquals(List.of("a"), ids(index.search(q, 1, Integer.MAX_VALUE)));
+  }
 }

@@ -25,7 +25,8 @@ public final class TopK {
    */
   public TopK(int k) {
     this.k = k;
-    this.heap = new PriorityQueue<>(k + 1, FARTHEST_FIRST);
+    // the heap grows with what is offered: a huge k (e.g. Integer.MAX_VALUE for "all") allocates nothing
+    this.heap = new PriorityQueue<>(Math.min(k, 1_024) + 1, FARTHEST_FIRST);
   }
 
   /**
