@@ -52,4 +52,33 @@ class VectorMetricTest {
         () -> VectorMetric.L2.distance(new float[3], new float[4]));
     assertEquals("vectors must have the same dimension, got 3 and 4", e.getMessage());
   }
+
+  /**
+   * Issue 15: a cosine vector {1e-39f, 0} was accepted and its distances came back NaN; L2 with components
+   * of +-3e38 gave Infinity for every distance. Tiny cosine vectors normalize exactly; components whose
+   * squares would overflow are refused naming the field, the value and the limit.
+   */
+  @Test
+  void extremeComponentsGiveFiniteDistancesOrAClearRefusal() {
+    for (VectorIndex index : new VectorIndex[] {ExactVectorIndex.create(2, VectorMetric.COSINE),
+        HnswVectorIndex.builder(2, VectorMetric.COSINE).build()}) {
+      index.add("tiny", new float[] {1e-39f, 0});
+      index.add("y", new float[] {0, 1});
+      java.util.List<Neighbor> hits = index.search(new float[] {1, 0}, 2);
+      assertEquals("tiny", hits.get(0).id());
+      assertEquals(0.0f, hits.get(0).distance(), 1e-6f, "the tiny vector points along x");
+      assertEquals(1.0f, hits.get(1).distance(), 1e-6f);
+    }
+    for (VectorMetric m : new VectorMetric[] {VectorMetric.L2, VectorMetric.INNER_PRODUCT}) {
+      VectorIndex index = ExactVectorIndex.create(2, m);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> index.add("huge", new float[] {3e38f, -3e38f}));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("[0] is 3.0E38")
+          && e.getMessage().contains("at most"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> index.search(new float[] {0, 3e38f}, 1));
+      index.add("big", new float[] {1e18f, -1e18f});
+      float d = index.search(new float[] {-1e18f, 1e18f}, 1).get(0).distance();
+      org.junit.jupiter.api.Assertions.assertTrue(Float.isFinite(d), m + ": " + d);
+    }
+  }
 }

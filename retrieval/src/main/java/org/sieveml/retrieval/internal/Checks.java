@@ -50,9 +50,19 @@ public final class Checks {
       if (n == 0) {
         throw new IllegalArgumentException(field + " is a zero vector, expected a non-zero vector under COSINE");
       }
-      float inv = (float) (1 / Math.sqrt(n));
+      // divided in double precision: a tiny vector (e.g. {1e-39f, 0}) has a norm whose float inverse overflows
+      double norm = Math.sqrt(n);
       for (int i = 0; i < c.length; i++) {
-        c[i] *= inv;
+        c[i] = (float) (c[i] / norm);
+      }
+      return c;
+    }
+    // distances and dot products are summed in float: components this large would make them infinite
+    double limit = Math.sqrt(Float.MAX_VALUE / (4.0 * dimension));
+    for (int i = 0; i < c.length; i++) {
+      if (Math.abs(c[i]) > limit) {
+        throw new IllegalArgumentException(field + "[" + i + "] is " + c[i] + ", expected a magnitude of at most "
+            + (float) limit + " under " + metric + " (dimension " + dimension + "), so that distances stay finite");
       }
     }
     return c;
