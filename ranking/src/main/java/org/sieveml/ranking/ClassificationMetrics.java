@@ -123,12 +123,18 @@ public final class ClassificationMetrics {
   /**
    * Mean log loss.
    *
-   * @param probs predicted probabilities
+   * @param probs predicted probabilities, each in [0, 1]
    * @param labels 0/1 labels
    * @return the log loss (natural log)
+   * @throws IllegalArgumentException naming the first value outside [0, 1]
    */
   public static double logLoss(double[] probs, double[] labels) {
     check(probs, labels);
+    for (int i = 0; i < probs.length; i++) {
+      if (!(probs[i] >= 0 && probs[i] <= 1)) {
+        throw new IllegalArgumentException("probs[" + i + "] is " + probs[i] + "; expected a probability in [0, 1]");
+      }
+    }
     double s = 0;
     for (int i = 0; i < probs.length; i++) {
       double p = Math.min(Math.max(probs[i], 1e-15), 1 - 1e-15);

@@ -350,6 +350,9 @@ public final class GbdtRanker implements Scorer {
      * @return this trainer
      */
     public Trainer lambda(double v) {
+      if (!(v >= 0) || Double.isInfinite(v)) {
+        throw new IllegalArgumentException("lambda is " + v + "; expected finite and >= 0");
+      }
       this.lambda = v;
       return this;
     }

@@ -89,8 +89,8 @@ public final class LinearRanker implements Scorer {
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs is " + epochs + "; expected >= 1");
     }
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected > 0");
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected finite and > 0");
     }
     MutableDataset<Label> ds = new MutableDataset<>(
         new SimpleDataSourceProvenance("sieveml:" + encoder.signature(), new LabelFactory()), new LabelFactory());

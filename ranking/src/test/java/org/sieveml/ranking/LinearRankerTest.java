@@ -58,6 +58,10 @@ class LinearRankerTest {
     List<FeatureVector> train = GbdtRankerTest.synth(3000, 3, y);
     List<FeatureVector> test = GbdtRankerTest.synth(500, 4, new double[500]);
     LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 3, 0.1, 5);
+    // issue 15: an infinite learning rate trained a model that silently predicted NaN
+    IllegalArgumentException lr = assertThrows(IllegalArgumentException.class, () -> LinearRanker.train("lr", enc,
+        GbdtRankerTest.frame(train), y, null, 3, Double.POSITIVE_INFINITY, 5));
+    assertTrue(lr.getMessage().contains("learningRate is Infinity"), lr.getMessage());
     double[] fused = r.score(null, GbdtRankerTest.candidates(test.size()), test);
     String[] names = enc.columnNames().toArray(new String[0]);
     int missing = 0;

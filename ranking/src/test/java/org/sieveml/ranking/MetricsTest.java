@@ -99,4 +99,21 @@ class MetricsTest {
     assertTrue(after < before, "platt " + after + " vs raw " + before);
     assertTrue(platt.toString().contains("a=0.3"), platt.toString());
   }
+
+  /**
+   * Issue 15: logLoss with a probability of 1.5 returned about 0, GbdtRanker's lambda(NaN) failed later as
+   * "malformed JSON", and LinearRanker with an infinite learning rate silently predicted NaN. Each is
+   * refused naming the field and the value.
+   */
+  @Test
+  void outOfRangeHyperparametersAndProbabilitiesAreRefused() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ClassificationMetrics.logLoss(new double[] {0.5, 1.5}, new double[] {0, 1}));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("probs[1] is 1.5"), e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> GbdtRanker.trainer(GbdtRankerTest.encoder()).lambda(Double.NaN));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("lambda is NaN"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> GbdtRanker.trainer(GbdtRankerTest.encoder()).lambda(Double.POSITIVE_INFINITY));
+  }
 }

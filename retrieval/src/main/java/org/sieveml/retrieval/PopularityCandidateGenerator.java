@@ -33,6 +33,8 @@ public final class PopularityCandidateGenerator implements CandidateGenerator {
   private final long refreshMillis;
   private final int maxCandidates;
   private final LongSupplier clock;
+  /** How far after the clock an interaction may be dated (clocks differ between hosts). */
+  static final long MAX_AHEAD_MILLIS = 86_400_000L;
   private final ConcurrentHashMap<String, Score> scores = new ConcurrentHashMap<>();
   private volatile Ranking ranking = new Ranking(Long.MIN_VALUE, List.of());
 
@@ -79,7 +81,8 @@ public final class PopularityCandidateGenerator implements CandidateGenerator {
    * Records an interaction.
    *
    * @param itemId the item, not null
-   * @param timeMillis when it happened (may be out of order)
+   * @param timeMillis when it happened (may be out of order), epoch milliseconds from 0 to one day
+   *     after the clock
    * @param weight its weight (e.g. 1 for a view, 5 for a purchase), finite and {@code >= 0}
    */
   public void record(String itemId, long timeMillis, double weight) {
@@ -88,6 +91,12 @@ public final class PopularityCandidateGenerator implements CandidateGenerator {
     }
     if (!(weight >= 0) || Double.isInfinite(weight)) {
       throw new IllegalArgumentException("weight of item '" + itemId + "' is " + weight + ", expected finite >= 0");
+    }
+    long now = clock.getAsLong();
+    if (timeMillis < 0 || timeMillis > now + MAX_AHEAD_MILLIS) {
+      // a far-future time decays "backwards" into an unbounded score that would top the list forever
+      throw new IllegalArgumentException("timeMillis of item '" + itemId + "' is " + timeMillis + ", expected 0 to "
+          + "the clock plus one day (" + (now + MAX_AHEAD_MILLIS) + ")");
     }
     scores.compute(itemId, (k, s) -> {
       if (s == null) {

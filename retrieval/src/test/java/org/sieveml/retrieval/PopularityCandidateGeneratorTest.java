@@ -78,4 +78,24 @@ class PopularityCandidateGeneratorTest {
     c.forEach(x -> out.add(x.itemId()));
     return out;
   }
+
+  /**
+   * Issue 15: a record dated in the year 3000 or at Long.MIN_VALUE gave an infinite score that topped the
+   * list forever. Times before the epoch or more than a day after the clock are refused, and nothing
+   * changes.
+   */
+  @Test
+  void farFutureAndNegativeTimesAreRefused() {
+    AtomicLong now = new AtomicLong(100 * HOUR);
+    PopularityCandidateGenerator g = PopularityCandidateGenerator.of("trending", HOUR, 0, 100, now::get);
+    g.record("a", 100 * HOUR, 1.0);
+    long year3000 = 32_503_680_000_000L;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.record("b", year3000, 1.0));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'b'")
+        && e.getMessage().contains(Long.toString(year3000)), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> g.record("b", Long.MIN_VALUE, 1.0));
+    assertEquals(0.0, g.score("b", 100 * HOUR), "nothing recorded");
+    g.record("c", 100 * HOUR + 23 * HOUR, 1.0); // a day of clock skew is accepted
+    assertEquals(List.of("a", "c").size(), g.generate(REQ, 10).size());
+  }
 }
