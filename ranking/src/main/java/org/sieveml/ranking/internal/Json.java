@@ -7,11 +7,18 @@ import java.util.Map;
 
 /**
  * A small strict JSON reader (objects to {@link LinkedHashMap}, arrays to {@link ArrayList}, numbers to
- * {@link Double}), used to read XGBoost's model JSON. Thread-safety: stateless entry point.
+ * {@link Double}), used to read XGBoost's model JSON. Every malformed input — truncated text, bad
+ * escapes or numbers, nesting deeper than {@value #MAX_DEPTH} — ends in an {@link IllegalArgumentException}
+ * naming the offset, never another throwable (a stack overflow, an index out of bounds).
+ * Thread-safety: stateless entry point.
  */
 public final class Json {
+  /** The deepest nesting of objects and arrays accepted (XGBoost's models nest a few levels). */
+  public static final int MAX_DEPTH = 256;
+
   private final String s;
   private int i;
+  private int depth;
 
   private Json(String s) {
     this.s = s;
@@ -35,6 +42,27 @@ public final class Json {
 
   private IllegalArgumentException err(String what) {
     return new IllegalArgumentException("malformed JSON at offset " + i + ": " + what);
+  }
+
+  /** The character at the cursor, without moving it. */
+  private char peek() {
+    if (i >= s.length()) {
+      throw err("unexpected end");
+    }
+    return s.charAt(i);
+  }
+
+  /** The character at the cursor, moving past it. */
+  private char next() {
+    char c = peek();
+    i++;
+    return c;
+  }
+
+  private void enter() {
+    if (++depth > MAX_DEPTH) {
+      throw err("nesting deeper than " + MAX_DEPTH + " levels");
+    }
   }
 
   private void ws() {
@@ -78,24 +106,27 @@ public final class Json {
   }
 
   private Map<String, Object> object() {
+    enter();
     Map<String, Object> m = new LinkedHashMap<>();
     i++;
     ws();
-    if (s.charAt(i) == '}') {
+    if (peek() == '}') {
       i++;
+      depth--;
       return m;
     }
     while (true) {
       ws();
       String k = string();
       ws();
-      if (s.charAt(i++) != ':') {
+      if (next() != ':') {
         throw err("expected ':'");
       }
       m.put(k, value());
       ws();
-      char c = s.charAt(i++);
+      char c = next();
       if (c == '}') {
+        depth--;
         return m;
       }
       if (c != ',') {
@@ -105,18 +136,21 @@ public final class Json {
   }
 
   private List<Object> array() {
+    enter();
     List<Object> l = new ArrayList<>();
     i++;
     ws();
-    if (s.charAt(i) == ']') {
+    if (peek() == ']') {
       i++;
+      depth--;
       return l;
     }
     while (true) {
       l.add(value());
       ws();
-      char c = s.charAt(i++);
+      char c = next();
       if (c == ']') {
+        depth--;
         return l;
       }
       if (c != ',') {
@@ -126,18 +160,18 @@ public final class Json {
   }
 
   private String string() {
-    if (s.charAt(i) != '"') {
+    if (peek() != '"') {
       throw err("expected string");
     }
     i++;
     StringBuilder b = new StringBuilder();
     while (true) {
-      char c = s.charAt(i++);
+      char c = next();
       if (c == '"') {
         return b.toString();
       }
       if (c == '\\') {
-        char e = s.charAt(i++);
+        char e = next();
         switch (e) {
           case 'n':
             b.append('\n');
@@ -155,7 +189,14 @@ public final class Json {
             b.append('\f');
             break;
           case 'u':
-            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+            if (i + 4 > s.length()) {
+              throw err("unexpected end in a \\u escape");
+            }
+            try {
+              b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+            } catch (NumberFormatException bad) {
+              throw err("bad \\u escape '" + s.substring(i, i + 4) + "'");
+            }
             i += 4;
             break;
           default:
@@ -173,8 +214,12 @@ public final class Json {
       i++;
     }
     if (st == i) {
-      throw err("unexpected character '" + s.charAt(i) + "'");
+      throw err("unexpected character '" + peek() + "'");
     }
-    return Double.parseDouble(s.substring(st, i));
+    try {
+      return Double.parseDouble(s.substring(st, i));
+    } catch (NumberFormatException bad) {
+      throw err("bad number '" + s.substring(st, i) + "'");
+    }
   }
 }
