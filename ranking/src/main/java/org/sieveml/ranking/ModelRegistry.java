@@ -310,15 +310,38 @@ public final class ModelRegistry {
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("metric.")) {
-        metrics.put(k.substring(7), Double.parseDouble(p.getProperty(k)));
+        double v;
+        try {
+          v = Double.parseDouble(p.getProperty(k));
+        } catch (NumberFormatException e) {
+          throw new IllegalStateException("manifest " + m + ": " + k + " is '" + p.getProperty(k)
+              + "'; expected a number");
+        }
+        metrics.put(k.substring(7), v);
       }
     }
     List<Integer> s = stages(name);
     Stage stage = s.isEmpty() || !s.contains(version) ? Stage.CANDIDATE
         : s.get(0) == version ? Stage.PRODUCTION : Stage.ARCHIVED;
-    return new ModelVersion(name, version, stage, p.getProperty("kind"), p.getProperty("sha256"),
-        p.getProperty("encoder"), p.getProperty("featureServiceVersion"), p.getProperty("provenance"), metrics,
-        Instant.parse(p.getProperty("createdAt")));
+    Instant created;
+    try {
+      created = Instant.parse(required(p, m, "createdAt"));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalStateException("manifest " + m + ": createdAt is '" + p.getProperty("createdAt")
+          + "'; expected an ISO-8601 instant");
+    }
+    return new ModelVersion(name, version, stage, required(p, m, "kind"), required(p, m, "sha256"),
+        required(p, m, "encoder"), required(p, m, "featureServiceVersion"), required(p, m, "provenance"), metrics,
+        created);
+  }
+
+  /** A manifest field that must be present, or a clear refusal naming the manifest and the field. */
+  private static String required(Properties p, Path manifest, String field) {
+    String v = p.getProperty(field);
+    if (v == null) {
+      throw new IllegalStateException("manifest " + manifest + " lacks the field '" + field + "'");
+    }
+    return v;
   }
 
   private List<Integer> versionNumbers(String name) {

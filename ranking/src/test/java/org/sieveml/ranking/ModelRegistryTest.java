@@ -77,6 +77,29 @@ class ModelRegistryTest {
     assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
   }
 
+  /**
+   * Issue 15: a manifest missing a field, or with metric.auc=abc, failed with NullPointerException or
+   * NumberFormatException; both are refused naming the manifest and the field.
+   */
+  @Test
+  void damagedManifestsAreRefusedNamingTheField() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
+    Path f = dir.resolve("m/v1/manifest.properties");
+    String good = Files.readString(f);
+    Files.writeString(f, good.replaceAll("(?m)^metric\\.auc=.*$", "metric.auc=abc"));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("metric.auc is 'abc'"), e.getMessage());
+    Files.writeString(f, good.replaceAll("(?m)^featureServiceVersion=.*$\\R?", ""));
+    e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("lacks the field 'featureServiceVersion'"), e.getMessage());
+    Files.writeString(f, good.replaceAll("(?m)^createdAt=.*$", "createdAt=yesterday"));
+    e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("createdAt is 'yesterday'"), e.getMessage());
+    Files.writeString(f, good);
+    assertEquals(0.8, reg.versions("m").get(0).metrics().get("auc"));
+  }
+
   @Test
   void schemaMismatchIsRefused() {
     ModelRegistry reg = ModelRegistry.open(dir);
