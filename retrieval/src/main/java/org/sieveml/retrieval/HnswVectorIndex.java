@@ -561,6 +561,11 @@ public final class HnswVectorIndex implements VectorIndex {
   public static HnswVectorIndex load(java.nio.file.Path file) {
     byte[] all;
     try {
+      long size = java.nio.file.Files.size(file);
+      if (size > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException(file + " has " + size + " bytes, more than an index file can hold ("
+            + (Integer.MAX_VALUE - 16) + ")");
+      }
       all = java.nio.file.Files.readAllBytes(file);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -590,11 +595,23 @@ public final class HnswVectorIndex implements VectorIndex {
             + FORMAT_VERSION);
       }
       int dim = in.readInt();
-      VectorMetric metric = VectorMetric.valueOf(in.readUTF());
+      String metricName = in.readUTF();
+      VectorMetric metric;
+      try {
+        metric = VectorMetric.valueOf(metricName);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " is damaged: unknown metric '" + metricName + "'");
+      }
       int m = in.readInt();
       int efc = in.readInt();
       int ef = in.readInt();
       int count = in.readInt();
+      // every count and length is checked against what the file holds before anything is allocated
+      long left = in.available();
+      if (dim <= 0 || count < 0 || (long) count * (2 + 4L * dim) > left) {
+        throw new IllegalArgumentException(file + " is damaged: " + count + " items of dimension " + dim
+            + " cannot fit in the " + left + " bytes that follow its header");
+      }
       HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
           .initialCapacity(Math.max(16, count)).build();
       java.util.Map<String, float[]> items = new java.util.LinkedHashMap<>();
@@ -604,7 +621,13 @@ public final class HnswVectorIndex implements VectorIndex {
         for (int d = 0; d < dim; d++) {
           v[d] = in.readFloat();
         }
-        items.put(id, v);
+        if (items.put(id, v) != null) {
+          throw new IllegalArgumentException(file + " is damaged: item '" + id + "' appears twice");
+        }
+      }
+      if (in.available() != 0) {
+        throw new IllegalArgumentException(file + " is damaged: " + in.available() + " bytes follow its " + count
+            + " items");
       }
       idx.addAll(items, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
       return idx;

@@ -66,4 +66,36 @@ class PersistenceTest {
     assertTrue(e.getMessage().contains("not a SieveML HNSW index"), e.getMessage());
     assertArrayEquals(bytes, Files.readAllBytes(file), "loading never writes");
   }
+
+  /**
+   * Issue 15: a file with a correct checksum but a crafted count ran out of memory (Integer.MAX_VALUE),
+   * loaded as an empty index (-1) or ignored trailing items. Counts are checked against the bytes that
+   * follow before anything is allocated, and leftovers are refused.
+   */
+  @Test
+  void craftedCountsWithAValidChecksumAreRefused(@TempDir Path dir) throws Exception {
+    HnswVectorIndex index = HnswVectorIndex.builder(2, VectorMetric.L2).build();
+    index.add("a", new float[] {0, 0});
+    index.add("b", new float[] {1, 0});
+    index.add("c", new float[] {2, 0});
+    Path file = dir.resolve("small.hnsw");
+    index.save(file);
+    byte[] good = Files.readAllBytes(file);
+    int body = good.length - 12;
+    int countAt = body - 3 * (2 + 1 + 2 * 4) - 4; // three items "a", "b", "c" of dimension 2 end the body
+    assertEquals(3, java.nio.ByteBuffer.wrap(good, countAt, 4).getInt(), "the count field");
+    for (int count : new int[] {Integer.MAX_VALUE, 50_000_000, -1, 2}) {
+      byte[] bad = good.clone();
+      java.nio.ByteBuffer.wrap(bad, countAt, 4).putInt(count);
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(bad, 0, body);
+      java.nio.ByteBuffer.wrap(bad, body, 12).putLong(body).putInt((int) crc.getValue());
+      Path f = dir.resolve("crafted-" + count + ".hnsw");
+      Files.write(f, bad);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(f),
+          "count " + count);
+      assertTrue(e.getMessage().contains("is damaged"), e.getMessage());
+    }
+    assertEquals(3, HnswVectorIndex.load(file).size());
+  }
 }
