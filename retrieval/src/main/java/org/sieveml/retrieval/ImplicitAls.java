@@ -38,6 +38,8 @@ public final class ImplicitAls {
   private final int factors;
   private final double regularization;
   private final double alpha;
+  /** The largest {@code alpha * strength} accepted by {@link #fit}. */
+  static final double MAX_CONFIDENCE = 1e12;
   private final int iterations;
   private final long seed;
   private final int threads;
@@ -92,6 +94,18 @@ public final class ImplicitAls {
    * @return the trained vectors
    */
   public AlsModel fit(Interactions data, Listener listener) {
+    if (data == null) {
+      throw new IllegalArgumentException("interactions must not be null");
+    }
+    // confidences 1 + alpha * strength enter float solves: beyond this they overflow or swamp every other term
+    float[] strengths = data.userValues();
+    for (int k = 0; k < strengths.length; k++) {
+      if (alpha * strengths[k] > MAX_CONFIDENCE) {
+        throw new IllegalArgumentException("interaction strength " + strengths[k] + " with alpha " + alpha
+            + " gives a confidence of " + (1 + alpha * strengths[k]) + ", expected alpha * strength <= "
+            + MAX_CONFIDENCE + " (scale the strengths down, e.g. log1p)");
+      }
+    }
     int f = factors;
     int nu = data.users();
     int ni = data.items();
@@ -158,7 +172,7 @@ public final class ImplicitAls {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("ALS training was interrupted", e);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("ALS training failed", e.getCause());
+        throw new IllegalStateException("ALS training failed: " + e.getCause(), e.getCause());
       }
     }
   }

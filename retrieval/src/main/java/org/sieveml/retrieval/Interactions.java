@@ -19,6 +19,10 @@ import java.util.Objects;
  */
 public final class Interactions {
 
+  /** The largest strength of one interaction (strengths are stored as floats; 1e300 used to become infinite). */
+  public static final double MAX_STRENGTH = 1e12;
+
+
   private final List<String> userIds;
   private final List<String> itemIds;
   private final Map<String, Integer> userIndex;
@@ -303,9 +307,9 @@ public final class Interactions {
     public Builder add(String userId, String itemId, double strength) {
       checkId("userId", userId);
       checkId("itemId", itemId);
-      if (!(strength > 0) || Double.isInfinite(strength)) {
+      if (!(strength > 0) || !(strength <= MAX_STRENGTH)) {
         throw new IllegalArgumentException("strength of (" + userId + ", " + itemId + ") was " + strength
-            + ", expected a finite positive number");
+            + ", expected a positive number of at most " + MAX_STRENGTH);
       }
       int u = userIndex.computeIfAbsent(userId, k -> {
         users.add(k);

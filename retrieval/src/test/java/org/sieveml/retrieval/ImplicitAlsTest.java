@@ -237,4 +237,19 @@ class ImplicitAlsTest {
     assertEquals(3, model.recommend("a", Integer.MAX_VALUE, false).size());
     assertEquals(1, model.recommend("a", Integer.MAX_VALUE, true).size(), "x and y were seen");
   }
+
+  /**
+   * Issue 15: a strength of 1e300 ended in "ALS training failed" with no detail. Strengths above
+   * Interactions.MAX_STRENGTH, and alpha * strength above what the solves take, are refused naming them.
+   */
+  @Test
+  void hugeStrengthsAreRefusedWithTheirValue() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Interactions.builder().add("a", "x", 1e300));
+    assertTrue(e.getMessage().contains("1.0E300") && e.getMessage().contains("at most"), e.getMessage());
+    Interactions d = Interactions.builder().add("a", "x", 1e12).add("b", "y").build();
+    e = assertThrows(IllegalArgumentException.class, () -> ImplicitAls.builder().factors(2).alpha(40).iterations(1)
+        .threads(1).build().fit(d));
+    assertTrue(e.getMessage().contains("alpha 40") && e.getMessage().contains("confidence"), e.getMessage());
+  }
 }
