@@ -81,10 +81,45 @@ public final class ModelRegistry {
   public static ModelRegistry open(Path root) {
     try {
       Files.createDirectories(root);
+      removeOrphans(root);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create registry root " + root, e);
+      throw new UncheckedIOException("cannot open registry root " + root + ": " + e, e);
     }
     return new ModelRegistry(root);
+  }
+
+  /**
+   * Removes what interrupted writes left: {@code .tmp-v*} version directories and {@code .STAGES-*.tmp}
+   * files (never renamed into place, so never part of the registry). One process writes a registry.
+   */
+  private static void removeOrphans(Path root) throws IOException {
+    try (java.util.stream.Stream<Path> models = Files.list(root)) {
+      for (Path model : (Iterable<Path>) models::iterator) {
+        if (!Files.isDirectory(model)) {
+          continue;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(model)) {
+          for (Path e : (Iterable<Path>) entries::iterator) {
+            String f = e.getFileName().toString();
+            if (f.startsWith(".tmp-v") || (f.startsWith(".STAGES-") && f.endsWith(".tmp"))) {
+              LOG.info("removing {} left by an interrupted write", e);
+              deleteTree(e);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (Files.isDirectory(p)) {
+      try (java.util.stream.Stream<Path> children = Files.list(p)) {
+        for (Path c : (Iterable<Path>) children::iterator) {
+          deleteTree(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
   }
 
   /**
@@ -155,7 +190,10 @@ public final class ModelRegistry {
       p.setProperty("createdAt", Instant.now().toString());
       metrics.forEach((k, v) -> p.setProperty("metric." + k, Double.toString(v)));
       write(tmp.resolve("manifest.properties"), store(p).getBytes(StandardCharsets.UTF_8));
+      syncDirectory(tmp); // the two files' names are durable before the version is renamed into place
       move(tmp, dir.resolve("v" + version));
+      syncDirectory(dir); // ... and the rename before register returns
+      syncDirectory(root);
       LOG.info("registered {} v{} ({})", name, version, kind);
       return describe(name, version);
     } catch (IOException e) {
@@ -407,8 +445,22 @@ public final class ModelRegistry {
       Path tmp = Files.createTempFile(dir, ".STAGES-", ".tmp");
       write(tmp, text.getBytes(StandardCharsets.UTF_8));
       move(tmp, dir.resolve("STAGES"));
+      syncDirectory(dir); // a promotion or rollback is durable when it returns
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write stages of '" + name + "'", e);
+    }
+  }
+
+  /** Forces a directory's entries (renames, new files) to disk; a no-op where directories cannot be opened. */
+  private static void syncDirectory(Path dir) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(dir, StandardOpenOption.READ);
+    } catch (IOException | UnsupportedOperationException e) {
+      return; // e.g. Windows: directories cannot be opened as channels, renames there are durable on return
+    }
+    try (ch) {
+      ch.force(true);
     }
   }
 

@@ -100,6 +100,21 @@ class ModelRegistryTest {
     assertEquals(0.8, reg.versions("m").get(0).metrics().get("auc"));
   }
 
+  /** Issue 15: temp files of interrupted writes piled up; opening the registry removes them. */
+  @Test
+  void leftoversOfInterruptedWritesAreRemovedOnOpen() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
+    reg.promote("m", 1);
+    Path orphanVersion = Files.createDirectories(dir.resolve("m/.tmp-v2-123"));
+    Files.write(orphanVersion.resolve("model.bin"), new byte[] {1, 2, 3});
+    Path orphanStages = Files.write(dir.resolve("m/.STAGES-456.tmp"), new byte[] {4});
+    ModelRegistry again = ModelRegistry.open(dir);
+    assertTrue(!Files.exists(orphanVersion) && !Files.exists(orphanStages), "the leftovers are gone");
+    assertEquals(1, again.versions("m").size());
+    assertEquals(1, again.production("m").get().version(), "the promoted version stays in production");
+  }
+
   @Test
   void schemaMismatchIsRefused() {
     ModelRegistry reg = ModelRegistry.open(dir);
