@@ -197,7 +197,7 @@ public final class ModelRegistry {
       LOG.info("registered {} v{} ({})", name, version, kind);
       return describe(name, version);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot register model '" + name + "' under " + dir, e);
+      throw new UncheckedIOException("cannot register model '" + name + "' under " + dir + ": " + e, e);
     }
   }
 
@@ -303,7 +303,7 @@ public final class ModelRegistry {
       try {
         bytes = Files.readAllBytes(dirOf(name).resolve("v" + version).resolve("model.bin"));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read model '" + name + "' v" + version, e);
+        throw new UncheckedIOException("cannot read model '" + name + "' v" + version + ": " + e, e);
       }
     }
     String actual = sha256(bytes);
@@ -339,7 +339,7 @@ public final class ModelRegistry {
     try {
       p.load(new StringReader(Files.readString(m, StandardCharsets.UTF_8)));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read manifest " + m, e);
+      throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);
     }
     if (!FORMAT.equals(p.getProperty("format"))) {
       throw new IllegalStateException("manifest " + m + " has format '" + p.getProperty("format")
@@ -396,7 +396,7 @@ public final class ModelRegistry {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir, e);
+      throw new UncheckedIOException("cannot list " + dir + ": " + e, e);
     }
     out.sort(Comparator.naturalOrder());
     return out;
@@ -426,7 +426,7 @@ public final class ModelRegistry {
       }
       return out;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + f, e);
+      throw new UncheckedIOException("cannot read " + f + ": " + e, e);
     }
   }
 
@@ -447,7 +447,7 @@ public final class ModelRegistry {
       move(tmp, dir.resolve("STAGES"));
       syncDirectory(dir); // a promotion or rollback is durable when it returns
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write stages of '" + name + "'", e);
+      throw new UncheckedIOException("cannot write stages of '" + name + "': " + e, e);
     }
   }
 

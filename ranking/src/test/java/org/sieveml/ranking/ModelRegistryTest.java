@@ -115,6 +115,25 @@ class ModelRegistryTest {
     assertEquals(1, again.production("m").get().version(), "the promoted version stays in production");
   }
 
+  /** Issue 15: on a read-only directory the messages named only the path, not the cause. */
+  @Test
+  void aReadOnlyRegistryNamesTheCause() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
+    Path model = dir.resolve("m");
+    org.junit.jupiter.api.Assumptions.assumeTrue(model.toFile().setWritable(false),
+        "the file system cannot make a directory read-only");
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(model), "running as a user who writes anyway");
+      java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+          () -> reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs"));
+      assertTrue(e.getMessage().contains("AccessDenied") || e.getMessage().contains("ermission"), e.getMessage());
+      assertEquals(1, reg.versions("m").size(), "nothing changed");
+    } finally {
+      model.toFile().setWritable(true);
+    }
+  }
+
   @Test
   void schemaMismatchIsRefused() {
     ModelRegistry reg = ModelRegistry.open(dir);
