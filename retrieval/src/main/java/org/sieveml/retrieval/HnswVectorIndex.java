@@ -498,9 +498,10 @@ public final class HnswVectorIndex implements VectorIndex {
 
   /**
    * Saves the index: a versioned header, the parameters (the metric by name, never an implementation
-   * class), every live item's id and vector, and a CRC32C of all of it. Written to a temporary file
-   * and renamed atomically. Runs concurrently with searches and writes; items written meanwhile may or
-   * may not be included.
+   * class), every live item's id and vector, and a CRC32C of all of it. Written to a temporary file,
+   * forced, renamed atomically, and the directory forced: once this returns, a crash or a power loss
+   * keeps the new file; before, the old one (or none) stays intact. Runs concurrently with searches and
+   * writes; items written meanwhile may or may not be included.
    *
    * @param file the target file
    * @throws java.io.UncheckedIOException on an I/O error
@@ -542,6 +543,19 @@ public final class HnswVectorIndex implements VectorIndex {
       }
       java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      // the rename is durable before save returns: a power loss keeps the new file, not the old or none
+      java.nio.file.Path parent = file.toAbsolutePath().getParent();
+      java.nio.channels.FileChannel dir = null;
+      try {
+        dir = java.nio.channels.FileChannel.open(parent, java.nio.file.StandardOpenOption.READ);
+      } catch (java.io.IOException | UnsupportedOperationException ignored) {
+        // directories cannot be opened as channels here (e.g. Windows), where renames are durable on return
+      }
+      if (dir != null) {
+        try (java.nio.channels.FileChannel d = dir) {
+          d.force(true);
+        }
+      }
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot save the index to " + file + ": " + e.getMessage(), e);
     }
