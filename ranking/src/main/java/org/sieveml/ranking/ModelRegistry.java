@@ -54,7 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
-  private static final String FORMAT = "sieveml-model-registry-1";
+  /** The manifest format written: format 1 plus a last line {@code manifest.sha256=} over the lines before it. */
+  private static final String FORMAT = "sieveml-model-registry-2";
+  /** Manifests of format 1 (no checksum line) still load. */
+  private static final String FORMAT_1 = "sieveml-model-registry-1";
+  private static final String MANIFEST_SUM = "manifest.sha256=";
 
   /** The lifecycle stage of a model version. */
   public enum Stage {
@@ -189,7 +193,9 @@ public final class ModelRegistry {
       p.setProperty("provenance", provenance);
       p.setProperty("createdAt", Instant.now().toString());
       metrics.forEach((k, v) -> p.setProperty("metric." + k, Double.toString(v)));
-      write(tmp.resolve("manifest.properties"), store(p).getBytes(StandardCharsets.UTF_8));
+      String manifest = store(p);
+      manifest += MANIFEST_SUM + sha256(manifest.getBytes(StandardCharsets.UTF_8)) + "\n";
+      write(tmp.resolve("manifest.properties"), manifest.getBytes(StandardCharsets.UTF_8));
       syncDirectory(tmp); // the two files' names are durable before the version is renamed into place
       move(tmp, dir.resolve("v" + version));
       syncDirectory(dir); // ... and the rename before register returns
@@ -337,13 +343,22 @@ public final class ModelRegistry {
     Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
     Properties p = new Properties();
     try {
-      p.load(new StringReader(Files.readString(m, StandardCharsets.UTF_8)));
+      String text = Files.readString(m, StandardCharsets.UTF_8);
+      int sum = text.lastIndexOf("\n" + MANIFEST_SUM);
+      String body = sum < 0 ? text : text.substring(0, sum + 1);
+      p.load(new StringReader(body));
+      String format = p.getProperty("format");
+      if (FORMAT.equals(format)) {
+        if (sum < 0 || !sha256(body.getBytes(StandardCharsets.UTF_8))
+            .equals(text.substring(sum + 1 + MANIFEST_SUM.length()).trim())) {
+          throw new IllegalStateException("manifest " + m + " is corrupted (checksum mismatch)");
+        }
+      } else if (!FORMAT_1.equals(format)) {
+        throw new IllegalStateException("manifest " + m + " has format '" + format + "'; this library reads "
+            + FORMAT + " and " + FORMAT_1);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);
-    }
-    if (!FORMAT.equals(p.getProperty("format"))) {
-      throw new IllegalStateException("manifest " + m + " has format '" + p.getProperty("format")
-          + "'; expected " + FORMAT);
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (String k : p.stringPropertyNames()) {

@@ -87,13 +87,19 @@ class ModelRegistryTest {
     reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
     Path f = dir.resolve("m/v1/manifest.properties");
     String good = Files.readString(f);
-    Files.writeString(f, good.replaceAll("(?m)^metric\\.auc=.*$", "metric.auc=abc"));
+    Files.writeString(f, good.replaceAll("(?m)^metric\\.auc=.*$", "metric.auc=0.9"));
+    IllegalStateException sum = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(sum.getMessage().contains("checksum mismatch"), "the manifest is checksummed: " + sum.getMessage());
+    // the field checks, on manifests whose checksum line is recomputed
+    good = good.substring(0, good.lastIndexOf("manifest.sha256="));
+    good += "manifest.sha256=" + ModelRegistry.sha256(good.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n";
+    Files.writeString(f, reseal(good.replaceAll("(?m)^metric\\.auc=.*$", "metric.auc=abc")));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
     assertTrue(e.getMessage().contains("metric.auc is 'abc'"), e.getMessage());
-    Files.writeString(f, good.replaceAll("(?m)^featureServiceVersion=.*$\\R?", ""));
+    Files.writeString(f, reseal(good.replaceAll("(?m)^featureServiceVersion=.*$\\R?", "")));
     e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
     assertTrue(e.getMessage().contains("lacks the field 'featureServiceVersion'"), e.getMessage());
-    Files.writeString(f, good.replaceAll("(?m)^createdAt=.*$", "createdAt=yesterday"));
+    Files.writeString(f, reseal(good.replaceAll("(?m)^createdAt=.*$", "createdAt=yesterday")));
     e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
     assertTrue(e.getMessage().contains("createdAt is 'yesterday'"), e.getMessage());
     Files.writeString(f, good);
@@ -132,6 +138,30 @@ class ModelRegistryTest {
     } finally {
       model.toFile().setWritable(true);
     }
+  }
+
+  /** A manifest with its checksum line recomputed over the lines before it. */
+  private static String reseal(String manifest) {
+    String body = manifest.substring(0, manifest.lastIndexOf("manifest.sha256="));
+    return body + "manifest.sha256=" + ModelRegistry.sha256(body.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        + "\n";
+  }
+
+  /** Manifests of format 1 (before the checksum line) still load. */
+  @Test
+  void aFormatOneManifestStillLoads() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
+    Path f = dir.resolve("m/v1/manifest.properties");
+    String text = Files.readString(f);
+    String v1 = text.substring(0, text.lastIndexOf("manifest.sha256="))
+        .replace("format=sieveml-model-registry-2", "format=sieveml-model-registry-1");
+    Files.writeString(f, v1);
+    assertEquals(0.8, reg.versions("m").get(0).metrics().get("auc"));
+    assertTrue(reg.load("m", 1, GbdtRankerTest.SCHEMA) != null, "its model loads");
+    Files.writeString(f, v1.replace("sieveml-model-registry-1", "sieveml-model-registry-9"));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("has format 'sieveml-model-registry-9'"), e.getMessage());
   }
 
   @Test
