@@ -324,14 +324,30 @@ public final class ModelRegistry {
       case "xgboost-json":
         return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
       case "tribuo-linear-sgd":
-      case "tribuo-fm":
+      case "tribuo-fm": {
+        ModelProto proto;
         try {
-          Model<?> m = Model.deserialize(ModelProto.parseFrom(bytes));
-          return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
-              : LinearRanker.fromTribuo(label, encoder, m);
+          proto = ModelProto.parseFrom(bytes);
         } catch (IOException e) {
-          throw new IllegalStateException("model '" + label + "' is not a valid Tribuo protobuf", e);
+          throw new IllegalStateException("model '" + label + "' is not a valid Tribuo protobuf: " + e, e);
         }
+        // Tribuo instantiates the class named in the file: only the classes this registry writes are let through
+        String expected = mv.kind().equals("tribuo-fm")
+            ? org.tribuo.classification.sgd.fm.FMClassificationModel.class.getName()
+            : org.tribuo.classification.sgd.linear.LinearSGDModel.class.getName();
+        if (!expected.equals(proto.getClassName())) {
+          throw new IllegalStateException("model '" + label + "' of kind " + mv.kind() + " names class '"
+              + proto.getClassName() + "', expected " + expected);
+        }
+        Model<?> m;
+        try {
+          m = Model.deserialize(proto);
+        } catch (RuntimeException e) {
+          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e, e);
+        }
+        return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
+            : LinearRanker.fromTribuo(label, encoder, m);
+      }
       default:
         throw new IllegalStateException("model '" + label + "' has unknown kind '" + mv.kind() + "'");
     }

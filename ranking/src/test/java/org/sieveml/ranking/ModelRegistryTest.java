@@ -164,6 +164,25 @@ class ModelRegistryTest {
     assertTrue(e.getMessage().contains("has format 'sieveml-model-registry-9'"), e.getMessage());
   }
 
+  /**
+   * Issue 15: Tribuo's loader instantiates the class named in the file. A model whose protobuf names
+   * another class (here: a linear model's bytes under the FM kind, checksums matching) is refused before
+   * Tribuo sees it.
+   */
+  @Test
+  void tribuoModelsLoadOnlyTheClassesTheRegistryWrites() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    LinearRanker lr = LinearRanker.train("lr", GbdtRankerTest.encoder(), GbdtRankerTest.frame(data), y, null, 1, 0.1,
+        1);
+    reg.register("m", lr, Map.of(), "fs");
+    Path f = dir.resolve("m/v1/manifest.properties");
+    String text = Files.readString(f).replace("kind=tribuo-linear-sgd", "kind=tribuo-fm");
+    Files.writeString(f, reseal(text));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.load("m", 1, GbdtRankerTest.SCHEMA));
+    assertTrue(e.getMessage().contains("names class 'org.tribuo.classification.sgd.linear.LinearSGDModel'")
+        && e.getMessage().contains("expected org.tribuo.classification.sgd.fm.FMClassificationModel"), e.getMessage());
+  }
+
   @Test
   void schemaMismatchIsRefused() {
     ModelRegistry reg = ModelRegistry.open(dir);
