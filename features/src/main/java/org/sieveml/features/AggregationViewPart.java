@@ -16,8 +16,6 @@ import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.features.internal.Values;
 import org.sieveml.features.internal.WindowAggregator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An {@link AggregationView}'s behaviour: offline, windows computed from the log at each entity row's
@@ -31,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AggregationViewPart extends ViewPart {
 
-  private static final Logger LOG = LoggerFactory.getLogger(AggregationViewPart.class);
   /** Keys rebuilt per scan of the log's horizon. */
   private static final int REBUILD_KEYS = 10_000;
 
@@ -149,27 +146,15 @@ final class AggregationViewPart extends ViewPart {
     return out;
   }
 
+  /** The service is this view's features in order: the part's slots are the output layout. */
   @Override
   OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
-    int n = keys.size();
-    List<WindowTiles> found = tiles(keys);
-    FeatureSchema schema = rs.outputSchema;
-    double[] vals = new double[agg.outputs()];
-    byte[] status = new byte[n];
-    long[] eventTime = new long[n];
-    FeatureVector[] vectors = new FeatureVector[n];
-    for (int i = 0; i < n; i++) {
-      WindowTiles t = found.get(i);
-      FeatureStatus st = status(t, now, vals);
-      FeatureVector.Builder b = FeatureVector.builder(schema);
-      for (int s = 0; s < vals.length; s++) {
-        set(b, s, schema.get(s).type(), vals[s]);
-      }
-      vectors[i] = b.build();
-      status[i] = (byte) st.ordinal();
-      eventTime[i] = t == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : t.eventTime();
+    Fetched f = online(keys, now, rs.stored.get(0));
+    byte[] status = new byte[keys.size()];
+    for (int i = 0; i < status.length; i++) {
+      status[i] = (byte) f.status[i].ordinal();
     }
-    return new OnlineFeatures(schema, keys, vectors, status, eventTime, now, true);
+    return new OnlineFeatures(rs.outputSchema, keys, f.vectors, status, f.eventTime, now, true);
   }
 
   private List<WindowTiles> tiles(List<EntityKey> keys) {
@@ -202,51 +187,21 @@ final class AggregationViewPart extends ViewPart {
     }
   }
 
+  /** Rebuilds the tiles of every key with a taken row in the scan. */
   @Override
-  MaterializationResult materialize(long from, long to, LongConsumer progress) {
-    long now = ctx.clock().getAsLong();
-    long limit = futureLimit(now);
+  long[] materialize(long fromEvent, long toEvent, long afterSequence, Pass pass, LongConsumer progress) {
     Set<EntityKey> affected = new LinkedHashSet<>();
     long[] scanned = new long[1];
-    ctx.offline().scan(av, from, to, -1, chunk -> {
+    ctx.offline().scan(av, fromEvent, toEvent, afterSequence, chunk -> {
       scanned[0] += chunk.size();
       for (int r = 0; r < chunk.size(); r++) {
-        if (chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit) {
+        if (pass.take(chunk, r)) {
           affected.add(chunk.key(r));
         }
       }
     });
-    long[] written = rebuild(affected, now, progress);
-    LOG.debug("materialized {} [{}, {}): {} scanned, {} keys rebuilt", av.name(), from, to, scanned[0],
-        affected.size());
-    return new MaterializationResult(av.name(), from, to, scanned[0], written[0], written[1]);
-  }
-
-  @Override
-  MaterializationResult materializeIncremental(long to, LongConsumer progress) {
-    long now = ctx.clock().getAsLong();
-    long limit = futureLimit(now);
-    String mark = hwmMark();
-    long hwm = Math.max(-1, ctx.online().readMark(mark));
-    Set<EntityKey> affected = new LinkedHashSet<>();
-    long[] s = {0, hwm, Long.MAX_VALUE}; // scanned, highest eligible, lowest deferred
-    ctx.offline().scan(av, Long.MIN_VALUE, Long.MAX_VALUE, hwm, chunk -> {
-      s[0] += chunk.size();
-      for (int r = 0; r < chunk.size(); r++) {
-        if (chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit && chunk.eventTime(r) < to) {
-          affected.add(chunk.key(r));
-          s[1] = Math.max(s[1], chunk.sequence(r));
-        } else {
-          s[2] = Math.min(s[2], chunk.sequence(r));
-        }
-      }
-    });
-    long[] written = rebuild(affected, now, progress);
-    long next = Math.min(s[1], s[2] == Long.MAX_VALUE ? Long.MAX_VALUE : s[2] - 1);
-    if (next > hwm) {
-      ctx.online().advanceMark(mark, next);
-    }
-    return new MaterializationResult(av.name(), Long.MIN_VALUE, to, s[0], written[0], written[1]);
+    long[] written = rebuild(affected, pass.now, progress);
+    return new long[] {scanned[0], written[0], written[1]};
   }
 
   /**

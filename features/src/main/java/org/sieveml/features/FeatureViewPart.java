@@ -11,8 +11,6 @@ import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.features.internal.Values;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link FeatureView}'s behaviour: offline, the point-in-time join of its log; online, the latest
@@ -21,7 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 final class FeatureViewPart extends ViewPart {
 
-  private static final Logger LOG = LoggerFactory.getLogger(FeatureViewPart.class);
   static final int CHUNK = 10_000;
 
   private final FeatureView fv;
@@ -145,61 +142,22 @@ final class FeatureViewPart extends ViewPart {
     return new OnlineFeatures(rs.outputSchema, keys, vectors, status, eventTime, now, true);
   }
 
+  /** Writes the latest taken row per key of the scan (rows come sorted by key within a chunk). */
   @Override
-  MaterializationResult materialize(long from, long to, LongConsumer progress) {
-    long now = ctx.clock().getAsLong();
-    long[] counts = new long[3];
-    run(from, to, -1, now, progress, counts, null);
-    LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", fv.name(), from, to, counts[0],
-        counts[1], counts[2]);
-    return new MaterializationResult(fv.name(), from, to, counts[0], counts[1], counts[2]);
-  }
-
-  @Override
-  MaterializationResult materializeIncremental(long to, LongConsumer progress) {
-    long now = ctx.clock().getAsLong();
-    String mark = hwmMark();
-    long hwm = Math.max(-1, ctx.online().readMark(mark));
-    long[] counts = new long[3];
-    long[] seq = {hwm, Long.MAX_VALUE}; // highest seen, lowest deferred
-    run(Long.MIN_VALUE, Long.MAX_VALUE, hwm, now, progress, counts, new long[][] {seq, {to}});
-    long next = Math.min(seq[0], seq[1] == Long.MAX_VALUE ? Long.MAX_VALUE : seq[1] - 1);
-    if (next > hwm) {
-      ctx.online().advanceMark(mark, next);
-    }
-    return new MaterializationResult(fv.name(), Long.MIN_VALUE, to, counts[0], counts[1], counts[2]);
-  }
-
-  /**
-   * Writes the latest eligible row per key of the scanned range: ingested by {@code now} and not
-   * beyond the future tolerance (and, incrementally, with event time before {@code to}: later rows
-   * are deferred, which holds the high-water mark below them).
-   */
-  private void run(long from, long to, long afterSeq, long now, LongConsumer progress, long[] counts,
-      long[][] incremental) {
-    long limit = futureLimit(now);
-    long eventBefore = incremental == null ? Long.MAX_VALUE : incremental[1][0];
+  long[] materialize(long fromEvent, long toEvent, long afterSequence, Pass pass, LongConsumer progress) {
+    long[] counts = new long[3]; // scanned, written, applied
     List<OnlineRow> out = new ArrayList<>(CHUNK);
-    ctx.offline().scan(fv, from, to, afterSeq, chunk -> {
+    ctx.offline().scan(fv, fromEvent, toEvent, afterSequence, chunk -> {
       int size = chunk.size();
       counts[0] += size;
       FeatureFrame values = chunk.values();
       int best = -1;
       for (int r = 0; r < size; r++) {
-        boolean eligible = chunk.ingestionTime(r) <= now && chunk.eventTime(r) <= limit
-            && chunk.eventTime(r) < eventBefore;
-        if (incremental != null) {
-          long[] seq = incremental[0];
-          if (eligible) {
-            seq[0] = Math.max(seq[0], chunk.sequence(r));
-          } else {
-            seq[1] = Math.min(seq[1], chunk.sequence(r));
-          }
-        }
-        if (eligible && (best < 0 || !chunk.key(best).equals(chunk.key(r)) || newer(chunk, r, best))) {
+        boolean taken = pass.take(chunk, r);
+        if (taken && (best < 0 || !chunk.key(best).equals(chunk.key(r)) || newer(chunk, r, best))) {
           best = r;
         }
-        // rows come sorted by key: at the end of a key's run, write its latest eligible row
+        // at the end of a key's run, write its latest taken row
         boolean last = r + 1 == size || !chunk.key(r + 1).equals(chunk.key(r));
         if (last && best >= 0 && chunk.key(best).equals(chunk.key(r))) {
           out.add(new OnlineRow(chunk.key(best), values.row(best), chunk.eventTime(best), chunk.createdTime(best),
@@ -214,6 +172,7 @@ final class FeatureViewPart extends ViewPart {
     if (!out.isEmpty()) {
       flush(out, counts, progress);
     }
+    return counts;
   }
 
   private static boolean newer(LogChunk c, int r, int than) {

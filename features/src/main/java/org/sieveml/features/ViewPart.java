@@ -12,6 +12,8 @@ import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.core.telemetry.Telemetry;
 import org.sieveml.features.internal.Values;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One stored view's behaviour, offline and online together: {@link FeatureViewPart} for feature
@@ -22,6 +24,8 @@ import org.sieveml.features.internal.Values;
  * <p>Thread-safe.
  */
 abstract class ViewPart {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ViewPart.class);
 
   /** What every part shares with the facade. */
   record Context(OnlineStore online, OfflineStore offline, LongSupplier clock, long futureToleranceMillis,
@@ -95,11 +99,71 @@ abstract class ViewPart {
    */
   abstract OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now);
 
-  /** Rebuilds the online state from events with event time in [from, to). */
-  abstract MaterializationResult materialize(long from, long to, LongConsumer progress);
+  /**
+   * Which offline rows a materialization at {@code now} writes online: rows ingested by the clock and
+   * dated at most the future tolerance after it, and, for an incremental run, with event time before
+   * its {@code to}. An incremental pass remembers the highest sequence it took and the lowest it deferred,
+   * which is where the high-water mark may move. Not thread-safe (one run).
+   */
+  static final class Pass {
+    final long now;
+    private final long limit;
+    private final long before;
+    private long highest;
+    private long lowestDeferred = Long.MAX_VALUE;
 
-  /** Materializes what was ingested since the last incremental run. */
-  abstract MaterializationResult materializeIncremental(long to, LongConsumer progress);
+    Pass(long now, long limit, long before, long hwm) {
+      this.now = now;
+      this.limit = limit;
+      this.before = before;
+      this.highest = hwm;
+    }
+
+    /** Whether row {@code r} of a chunk is materialized now; every scanned row must be offered. */
+    boolean take(LogChunk c, int r) {
+      boolean ok = c.ingestionTime(r) <= now && c.eventTime(r) <= limit && c.eventTime(r) < before;
+      if (ok) {
+        highest = Math.max(highest, c.sequence(r));
+      } else {
+        lowestDeferred = Math.min(lowestDeferred, c.sequence(r));
+      }
+      return ok;
+    }
+
+    /** The high-water mark after the run: the highest sequence taken, but below every deferred row. */
+    long mark() {
+      return Math.min(highest, lowestDeferred == Long.MAX_VALUE ? Long.MAX_VALUE : lowestDeferred - 1);
+    }
+  }
+
+  /**
+   * Writes the online state for the rows of the scan that {@code pass} takes.
+   *
+   * @return {scanned, written, applied}, as {@link MaterializationResult} reports them
+   */
+  abstract long[] materialize(long fromEvent, long toEvent, long afterSequence, Pass pass, LongConsumer progress);
+
+  /** Rebuilds the online state from events with event time in [from, to). */
+  final MaterializationResult materialize(long from, long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    long[] c = materialize(from, to, -1, new Pass(now, futureLimit(now), Long.MAX_VALUE, -1), progress);
+    LOG.debug("materialized {} [{}, {}): {} scanned, {} written, {} applied", view.name(), from, to, c[0], c[1],
+        c[2]);
+    return new MaterializationResult(view.name(), from, to, c[0], c[1], c[2]);
+  }
+
+  /** Materializes what was ingested since the last incremental run, then moves the durable mark. */
+  final MaterializationResult materializeIncremental(long to, LongConsumer progress) {
+    long now = ctx.clock().getAsLong();
+    String mark = hwmMark();
+    long hwm = Math.max(-1, ctx.online().readMark(mark));
+    Pass pass = new Pass(now, futureLimit(now), to, hwm);
+    long[] c = materialize(Long.MIN_VALUE, Long.MAX_VALUE, hwm, pass, progress);
+    if (pass.mark() > hwm) {
+      ctx.online().advanceMark(mark, pass.mark());
+    }
+    return new MaterializationResult(view.name(), Long.MIN_VALUE, to, c[0], c[1], c[2]);
+  }
 
   /** Erases one entity: offline rows hidden, online state removed; returns the offline rows erased. */
   long erase(EntityKey key) {
@@ -144,8 +208,7 @@ abstract class ViewPart {
           + ", expected " + expected);
     }
     if (now != Long.MIN_VALUE) {
-      long limit = now > Long.MAX_VALUE - ctx.futureToleranceMillis() ? Long.MAX_VALUE
-          : now + ctx.futureToleranceMillis();
+      long limit = futureLimit(now);
       for (int i = 0; i < batch.size(); i++) {
         if (batch.eventTime(i) > limit) {
           throw new IllegalArgumentException("eventTime of row " + i + " pushed to view '" + view.name() + "' is "
