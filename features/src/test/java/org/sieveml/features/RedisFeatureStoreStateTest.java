@@ -1,10 +1,6 @@
 package org.sieveml.features;
 
-import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.sieveml.features.redis.RedisOnlineStore;
 
@@ -14,22 +10,12 @@ import org.sieveml.features.redis.RedisOnlineStore;
  */
 class RedisFeatureStoreStateTest extends FeatureStoreStateContract {
 
-  private static RedisServer server;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final RedisServer.PerClass REDIS = new RedisServer.PerClass();
   private static int prefixes;
   private String prefix;
 
-  @BeforeAll
-  static void startServer() throws IOException {
-    Assumptions.assumeTrue(RedisServer.available(), "redis-server is not on the PATH: Redis state tests skipped");
-    server = RedisServer.startNew();
-  }
 
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @BeforeEach
   void freshPrefix() {
@@ -38,11 +24,11 @@ class RedisFeatureStoreStateTest extends FeatureStoreStateContract {
 
   @Override
   OnlineStore openOnline(Path dir) {
-    return RedisOnlineStore.builder(server.uri()).prefix(prefix).build();
+    return RedisOnlineStore.builder(REDIS.uri()).prefix(prefix).build();
   }
 
   @Override
   OnlineStore replica(OnlineStore first, Path dir) {
-    return RedisOnlineStore.builder(server.uri()).prefix(prefix).build();
+    return RedisOnlineStore.builder(REDIS.uri()).prefix(prefix).build();
   }
 }

@@ -136,4 +136,39 @@ public final class RedisServer implements AutoCloseable {
   public void close() {
     stop();
   }
+
+  /**
+   * A JUnit 5 extension giving a test class one server for all its tests
+   * ({@code @RegisterExtension static final RedisServer.PerClass REDIS = new RedisServer.PerClass();}):
+   * started before the first test, closed after the last; the class is skipped, saying so, when
+   * {@code redis-server} is not installed.
+   */
+  public static final class PerClass implements org.junit.jupiter.api.extension.BeforeAllCallback,
+      org.junit.jupiter.api.extension.AfterAllCallback {
+    private RedisServer server;
+
+    @Override
+    public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws IOException {
+      org.junit.jupiter.api.Assumptions.assumeTrue(available(),
+          "redis-server is not installed (.ci/run installs it): Redis tests skipped");
+      server = startNew();
+    }
+
+    @Override
+    public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) {
+      if (server != null) {
+        server.close();
+        server = null;
+      }
+    }
+
+    /**
+     * The running server's URI.
+     *
+     * @return {@code redis://127.0.0.1:<port>}
+     */
+    public String uri() {
+      return server.uri();
+    }
+  }
 }

@@ -3,11 +3,7 @@ package org.sieveml.features.redis;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureSchema;
@@ -26,20 +22,10 @@ import org.sieveml.features.WindowTiles;
 class RedisTenantIsolationTest {
 
   private static final FeatureSchema SCHEMA = FeatureSchema.of(List.of(FeatureSpec.of("x", FeatureType.DOUBLE)));
-  private static RedisServer server;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final RedisServer.PerClass REDIS = new RedisServer.PerClass();
 
-  @BeforeAll
-  static void start() throws IOException {
-    Assumptions.assumeTrue(RedisServer.available(), "redis-server is not installed (.ci/run installs it)");
-    server = RedisServer.startNew();
-  }
 
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   private static void fill(RedisOnlineStore s, String view) {
     EntityKey k = EntityKey.of("user_id", 1L);
@@ -61,10 +47,10 @@ class RedisTenantIsolationTest {
 
   @Test
   void globCharactersInPrefixesAndViewNamesAreLiterals() {
-    try (RedisOnlineStore star = RedisOnlineStore.builder(server.uri()).prefix("tenant*").nearCache(0,
+    try (RedisOnlineStore star = RedisOnlineStore.builder(REDIS.uri()).prefix("tenant*").nearCache(0,
         java.time.Duration.ofSeconds(1)).build();
-        RedisOnlineStore a = RedisOnlineStore.builder(server.uri()).prefix("tenantA").build();
-        RedisOnlineStore b = RedisOnlineStore.builder(server.uri()).prefix("tenant?").build()) {
+        RedisOnlineStore a = RedisOnlineStore.builder(REDIS.uri()).prefix("tenantA").build();
+        RedisOnlineStore b = RedisOnlineStore.builder(REDIS.uri()).prefix("tenant?").build()) {
       for (RedisOnlineStore s : List.of(star, a, b)) {
         fill(s, "user_stats");
         fill(s, "other");

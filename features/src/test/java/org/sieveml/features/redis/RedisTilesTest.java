@@ -22,10 +22,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sieveml.core.EntityKey;
@@ -42,31 +39,21 @@ import org.sieveml.features.WindowTiles;
  */
 class RedisTilesTest {
   static final FeatureSchema SCHEMA = FeatureSchema.builder().addDouble("x").build();
-  static RedisServer server;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final RedisServer.PerClass REDIS = new RedisServer.PerClass();
   static int prefixes;
   RedisOnlineStore store;
   EmbeddedOnlineStore reference;
   RedisClient raw;
   StatefulRedisConnection<byte[], byte[]> admin;
 
-  @BeforeAll
-  static void startServer() throws IOException {
-    Assumptions.assumeTrue(RedisServer.available(), "redis-server is not installed (.ci/run installs it)");
-    server = RedisServer.startNew();
-  }
 
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @BeforeEach
   void open() {
-    store = RedisOnlineStore.builder(server.uri()).prefix("tiles" + (prefixes++)).batchSize(4).build();
+    store = RedisOnlineStore.builder(REDIS.uri()).prefix("tiles" + (prefixes++)).batchSize(4).build();
     reference = new EmbeddedOnlineStore();
-    raw = RedisClient.create(server.uri());
+    raw = RedisClient.create(REDIS.uri());
     admin = raw.connect(ByteArrayCodec.INSTANCE);
   }
 
@@ -164,14 +151,14 @@ class RedisTilesTest {
     want = 11 + 3_600_000;
     assertTrue(pttl <= want && pttl > want - 5_000, "PTTL after put " + pttl + ", expected about " + want);
     // a short grace really expires the key
-    try (RedisOnlineStore quick = RedisOnlineStore.builder(server.uri()).prefix("quick" + (prefixes++))
+    try (RedisOnlineStore quick = RedisOnlineStore.builder(REDIS.uri()).prefix("quick" + (prefixes++))
         .tileExpiryGrace(Duration.ofMillis(200)).build()) {
       quick.addTiles("agg", List.of(t), WindowTiles.Retention.of(new long[] {10, 100}, new long[] {50, 0}));
       assertNotNull(quick.readTiles("agg", List.of(k)).get(0));
       sleep(600);
       assertNull(quick.readTiles("agg", List.of(k)).get(0), "expired 1 + 200 ms after the write");
     }
-    try (RedisOnlineStore never = RedisOnlineStore.builder(server.uri()).prefix("never" + (prefixes++))
+    try (RedisOnlineStore never = RedisOnlineStore.builder(REDIS.uri()).prefix("never" + (prefixes++))
         .noTileExpiry().build()) {
       never.addTiles("agg", List.of(t), WindowTiles.Retention.of(new long[] {10, 100}, new long[] {50, 0}));
       assertEquals(-1, admin.sync().pttl(key(never.tileKey("agg", k))));
@@ -244,7 +231,7 @@ class RedisTilesTest {
     assertEquals(Long.MAX_VALUE, store.readMark("m:x{y}"));
     assertEquals((1L << 53) + 1, store.readMark("m"));
     // concurrent raisers from two stores (two replicas)
-    try (RedisOnlineStore other = RedisOnlineStore.builder(server.uri()).prefix(prefixOf(store)).build()) {
+    try (RedisOnlineStore other = RedisOnlineStore.builder(REDIS.uri()).prefix(prefixOf(store)).build()) {
       CountDownLatch go = new CountDownLatch(1);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
@@ -378,10 +365,10 @@ class RedisTilesTest {
     assertThrows(IllegalArgumentException.class, () -> store.erase("agg", null));
     assertThrows(IllegalArgumentException.class, () -> store.readMark(null));
     assertThrows(IllegalArgumentException.class, () -> store.advanceMark(null, 1));
-    assertThrows(IllegalArgumentException.class, () -> RedisOnlineStore.builder(server.uri()).prefix("a{b"));
+    assertThrows(IllegalArgumentException.class, () -> RedisOnlineStore.builder(REDIS.uri()).prefix("a{b"));
     assertThrows(IllegalArgumentException.class,
-        () -> RedisOnlineStore.builder(server.uri()).tileExpiryGrace(Duration.ofMillis(-1)));
-    assertThrows(IllegalArgumentException.class, () -> RedisOnlineStore.builder(server.uri()).username("u").build());
+        () -> RedisOnlineStore.builder(REDIS.uri()).tileExpiryGrace(Duration.ofMillis(-1)));
+    assertThrows(IllegalArgumentException.class, () -> RedisOnlineStore.builder(REDIS.uri()).username("u").build());
     // a foreign value under a tile key is refused, naming the format
     admin.sync().set(key(store.tileKey("agg", k)), "junk".getBytes(StandardCharsets.US_ASCII));
     IllegalStateException s = assertThrows(IllegalStateException.class,
