@@ -449,9 +449,9 @@ public final class WindowAggregator {
           k = n++;
           len[k] = g;
           start[k] = s;
-          times[k * 3] = Long.MIN_VALUE;
-          times[k * 3 + 1] = Long.MIN_VALUE;
-          times[k * 3 + 2] = Long.MIN_VALUE;
+          times[k * WindowTiles.TIMES] = Long.MIN_VALUE;
+          times[k * WindowTiles.TIMES + 1] = Long.MIN_VALUE;
+          times[k * WindowTiles.TIMES + 2] = Long.MIN_VALUE;
           int o = k * w;
           stats[o] = 0;
           for (int f = 0; f < fields; f++) {
@@ -461,9 +461,9 @@ public final class WindowAggregator {
             stats[o + 4 + 4 * f] = Double.NEGATIVE_INFINITY;
           }
         }
-        times[k * 3] = Math.max(times[k * 3], eventTime);
-        times[k * 3 + 1] = Math.max(times[k * 3 + 1], createdTime);
-        times[k * 3 + 2] = Math.max(times[k * 3 + 2], ingestedTime);
+        times[k * WindowTiles.TIMES] = Math.max(times[k * WindowTiles.TIMES], eventTime);
+        times[k * WindowTiles.TIMES + 1] = Math.max(times[k * WindowTiles.TIMES + 1], createdTime);
+        times[k * WindowTiles.TIMES + 2] = Math.max(times[k * WindowTiles.TIMES + 2], ingestedTime);
         int o = k * w;
         stats[o]++;
         for (int f = 0; f < fields; f++) {
@@ -510,15 +510,6 @@ public final class WindowAggregator {
         }
       }
       return order;
-    }
-
-    /**
-     * Whether no event was added.
-     *
-     * @return true when empty
-     */
-    public boolean isEmpty() {
-      return n == 0;
     }
 
     /**
