@@ -31,6 +31,7 @@ import org.sieveml.core.FeatureSpec;
 import org.sieveml.features.internal.FileIo;
 import org.sieveml.features.internal.KeyDictionary;
 import org.sieveml.features.internal.RecordLog;
+import org.sieveml.features.internal.Salvage;
 import org.sieveml.features.internal.SegmentFile;
 import org.sieveml.features.internal.Values;
 import org.sieveml.features.internal.ViewLog;
@@ -96,6 +97,8 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   private final boolean syncEveryWrite;
   private final LongSupplier clock;
   private final Executor mergeExecutor;
+  /** What a salvage-mode open skipped; null in the default mode. */
+  private final Salvage salvage;
   private final ExecutorService ownExecutor;
   private final ConcurrentHashMap<String, ViewLog> views = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Dictionary> dictionaries = new ConcurrentHashMap<>();
@@ -129,6 +132,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     this.retention = Map.copyOf(b.retention);
     this.maxSegmentRows = b.maxSegmentRows;
     this.syncEveryWrite = b.syncEveryWrite;
+    this.salvage = b.salvage ? new Salvage() : null;
     this.clock = b.clock;
     if (b.mergeExecutor != null) {
       this.mergeExecutor = b.mergeExecutor;
@@ -228,6 +232,16 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   }
 
   /**
+   * What opening views in salvage mode skipped so far ({@link Builder#salvage(boolean)}); a view's log
+   * is opened, and salvaged, when the view is first used.
+   *
+   * @return the report; {@link SalvageReport#CLEAN} when nothing was skipped or not in salvage mode
+   */
+  public SalvageReport salvageReport() {
+    return salvage == null ? SalvageReport.CLEAN : salvage.report();
+  }
+
+  /**
    * A builder for a durable store in a directory.
    *
    * @param dir the directory
@@ -266,7 +280,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       String bound = viewDir != null && v.version().equals(ViewLog.storedVersion(viewDir)) ? v.version() : storage;
       ViewLog opened = ViewLog.open(name, viewDir, schema,
           bound, new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock,
-              mergeExecutor, syncEveryWrite));
+              mergeExecutor, syncEveryWrite).salvage(salvage));
       long maxId = opened.maxEntityId();
       if (maxId != Long.MIN_VALUE && !dict.longMode() && maxId >= dict.size()) {
         opened.close();
@@ -756,9 +770,28 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     private boolean syncEveryWrite = true;
     private LongSupplier clock = System::currentTimeMillis;
     private Executor mergeExecutor;
+    private boolean salvage;
 
     private Builder(Path dir) {
       this.dir = dir;
+    }
+
+    /**
+     * Opens in salvage mode (default off): a view's write-ahead log damaged in the middle is not
+     * refused when the view is first used; every intact record is kept, each damaged range (and each
+     * gap in the sequence numbers) is skipped and reported in {@link
+     * EmbeddedOfflineStore#salvageReport()}, the damaged log is first copied aside byte for byte, and
+     * what was recovered is sealed into a segment at once so the next default open succeeds. Damaged
+     * segments, manifests and entity key logs are still refused (each row names its key by its
+     * position in the key log, so a lost key record cannot be skipped safely): restore them from a
+     * backup. Use it as a deliberate repair step, after reading the refusal.
+     *
+     * @param salvage whether to salvage
+     * @return this builder
+     */
+    public Builder salvage(boolean salvage) {
+      this.salvage = salvage;
+      return this;
     }
 
     /**

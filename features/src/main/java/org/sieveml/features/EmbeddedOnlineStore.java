@@ -40,6 +40,7 @@ import org.sieveml.features.internal.OnlineCodec.Op;
 import org.sieveml.features.internal.OnlineCodec.PutTiles;
 import org.sieveml.features.internal.OnlineCodec.Rows;
 import org.sieveml.features.internal.RecordLog;
+import org.sieveml.features.internal.Salvage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,6 +153,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private final ConcurrentHashMap<String, WindowTiles.Retention> retentions = new ConcurrentHashMap<>();
 
   private final Path dir;
+  /** What a salvage-mode open skipped; null in the default mode. */
+  private final Salvage salvage;
   private final FileIo io;
   private final Durability durability;
   private final OnlineCodec codec = new OnlineCodec();
@@ -207,6 +210,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   /** Creates an empty in-memory store (nothing persisted). */
   public EmbeddedOnlineStore() {
     this.dir = null;
+    this.salvage = null;
     this.io = null;
     this.durability = Durability.MANUAL;
     this.checkpointLogBytes = 0;
@@ -214,6 +218,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
 
   private EmbeddedOnlineStore(Builder b) throws IOException {
     this.dir = b.dir;
+    this.salvage = b.salvage ? new Salvage() : null;
     this.io = b.io;
     this.durability = b.durability;
     this.checkpointLogBytes = b.checkpointLogBytes;
@@ -249,9 +254,20 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       commitTask = scheduler.scheduleWithFixedDelay(this::groupCommit, ms, ms, TimeUnit.MILLISECONDS);
     }
     checkpointAt = checkpointDue(EMPTY_LOG);
-    if (LOG_HEADER + log.recordBytes() >= checkpointAt) { // a long log replayed: cut it soon
+    if (salvage != null && salvage.count() > 0) {
+      checkpoint(); // the salvaged log has gaps a default open refuses: the snapshot holds its records now
+    } else if (LOG_HEADER + log.recordBytes() >= checkpointAt) { // a long log replayed: cut it soon
       requestCheckpoint();
     }
+  }
+
+  /**
+   * What opening in salvage mode skipped ({@link Builder#salvage(boolean)}).
+   *
+   * @return the report; {@link SalvageReport#CLEAN} when nothing was skipped or not in salvage mode
+   */
+  public SalvageReport salvageReport() {
+    return salvage == null ? SalvageReport.CLEAN : salvage.report();
   }
 
   /**
@@ -350,6 +366,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     }
     List<Op> ops = new ArrayList<>();
     long[] at = {16};
+    long[] expectedNumber = {0};
     final long snapshotCovers = covered;
     // every check runs before the log file changes (a torn tail is cut only after all records passed)
     log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, new ArrayList<>(), r -> {
@@ -360,6 +377,12 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         op = codec.decode(r);
       } catch (IOException e) {
         throw new StorageCorruptedException(walFile, at[0], e.getMessage());
+      }
+      if (ops.isEmpty() && salvage != null && !(op instanceof Generation)) {
+        salvage.skip(walFile, 16, 0, "the log's generation record is lost; assuming generation "
+            + (snapshotCovers + 1) + ", the one after the snapshot");
+        ops.add(new Generation(snapshotCovers + 1));
+        expectedNumber[0] = number;
       }
       if (ops.isEmpty()) {
         if (!(op instanceof Generation g)) {
@@ -374,8 +397,11 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         throw new StorageCorruptedException(walFile, at[0], "a " + op.getClass().getSimpleName() + " record inside "
             + "the log, where only its first record names a generation");
       }
-      long expected = ops.size();
-      if (number != expected) {
+      long expected = expectedNumber[0];
+      if (number > expected && salvage != null) {
+        salvage.skip(walFile, -1, 0, (number - expected == 1 ? "record " + expected + " is"
+            : "records " + expected + " to " + (number - 1) + " are") + " missing before record " + number);
+      } else if (number != expected) {
         // each record's checksum covers only itself: the numbers chain them, so a record cut cleanly out
         // of the middle (or repeated) is refused here instead of replaying the records after it
         throw new StorageCorruptedException(walFile, at[0], number > expected && expected > 0
@@ -385,8 +411,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
             : "record number " + number + " where record " + expected + " was expected (records out of order)");
       }
       ops.add(op);
+      expectedNumber[0] = number + 1;
       at[0] += 12 + r.remaining();
-    });
+    }, salvage);
     if (ops.isEmpty()) {
       startGeneration(covered + 1, false);
       return;
@@ -1240,9 +1267,26 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     private ScheduledExecutorService scheduler;
     private long checkpointLogBytes = DEFAULT_CHECKPOINT_LOG_BYTES;
     private FileIo io = FileIo.DEFAULT;
+    private boolean salvage;
 
     private Builder(Path dir) {
       this.dir = dir;
+    }
+
+    /**
+     * Opens in salvage mode (default off): a write-ahead log damaged in the middle is not refused; every
+     * intact record is kept, each damaged range is skipped and reported in {@link
+     * EmbeddedOnlineStore#salvageReport()}, the damaged log is first copied aside byte for byte, and the
+     * recovered state is checkpointed at once so the next default open succeeds. A damaged snapshot is
+     * still refused (rebuild the online state from the offline log with {@code
+     * FeatureStore.materialize}). Use it as a deliberate repair step, after reading the refusal.
+     *
+     * @param salvage whether to salvage
+     * @return this builder
+     */
+    public Builder salvage(boolean salvage) {
+      this.salvage = salvage;
+      return this;
     }
 
     /**

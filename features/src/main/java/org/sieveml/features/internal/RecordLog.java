@@ -94,6 +94,30 @@ public final class RecordLog implements AutoCloseable {
    */
   public static RecordLog open(Path file, FileIo io, byte[] magic, int version, List<ByteBuffer> records,
       java.util.function.Consumer<ByteBuffer> check) throws IOException {
+    return open(file, io, magic, version, records, check, null);
+  }
+
+  /**
+   * Opens (or creates) a log as {@link #open(Path, FileIo, byte[], int, List, java.util.function.Consumer)}
+   * does, or, given a {@link Salvage}, in salvage mode: a damaged header, a damaged record followed by
+   * an intact one, and a record {@code check} refuses with a {@link StorageCorruptedException} are
+   * skipped and reported instead of refusing the file; when anything was skipped the file is first
+   * copied aside ({@link Salvage#preserve}) and then rewritten with only the intact records (the
+   * caller then makes them durable elsewhere and resets the log).
+   *
+   * @param file the file
+   * @param io file operations
+   * @param magic 8 bytes naming the kind of log
+   * @param version the format version
+   * @param records receives each intact (and, in salvage mode, accepted) record's payload in order
+   * @param check called with each intact record (a duplicate) in order; throws to refuse it; or null
+   * @param salvage collects what was skipped, or null for the default (refusing) mode
+   * @return the open log, positioned after the last intact record
+   * @throws IOException on an I/O error
+   * @throws StorageCorruptedException when intact data follows damage (default mode), or from {@code check}
+   */
+  public static RecordLog open(Path file, FileIo io, byte[] magic, int version, List<ByteBuffer> records,
+      java.util.function.Consumer<ByteBuffer> check, Salvage salvage) throws IOException {
     RecordLog log = new RecordLog(file, io, magic, version);
     boolean existed = Files.exists(file);
     log.channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -112,7 +136,7 @@ public final class RecordLog implements AutoCloseable {
         io.syncDirectory(file.getParent());
         log.end = HEADER;
       } else {
-        log.recover(size, records, check);
+        log.recover(size, records, check, salvage);
       }
     } catch (IOException | RuntimeException e) {
       try {
@@ -137,8 +161,10 @@ public final class RecordLog implements AutoCloseable {
     return h;
   }
 
-  private void recover(long size, List<ByteBuffer> out, java.util.function.Consumer<ByteBuffer> check)
-      throws IOException {
+  private void recover(long size, List<ByteBuffer> out, java.util.function.Consumer<ByteBuffer> check,
+      Salvage salvage) throws IOException {
+    int skippedBefore = salvage == null ? 0 : salvage.count();
+    List<long[]> spans = new ArrayList<>(); // offset and length of each intact record in out
     ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
     readFully(h, 0);
     h.flip();
@@ -151,8 +177,11 @@ public final class RecordLog implements AutoCloseable {
               StandardCharsets.US_ASCII)
           : h.getInt(8) != version ? "format version " + h.getInt(8) + ", this library reads " + version
           : "header checksum mismatch";
-      throw new StorageCorruptedException(file, 0, what + "; the file holds " + (size - HEADER)
-          + " bytes of records, refusing to reset it");
+      if (salvage == null) {
+        throw new StorageCorruptedException(file, 0, what + "; the file holds " + (size - HEADER)
+            + " bytes of records, refusing to reset it");
+      }
+      salvage.skip(file, 0, HEADER, "header: " + what);
     }
     long pos = HEADER;
     long tornAt = -1;
@@ -190,8 +219,13 @@ public final class RecordLog implements AutoCloseable {
       if (problem != null) {
         long next = findIntactRecord(pos + 1, size);
         if (next >= 0) {
-          throw new StorageCorruptedException(file, pos, problem + ", and an intact record follows at byte " + next
-              + ": refusing to drop it");
+          if (salvage == null) {
+            throw new StorageCorruptedException(file, pos, problem + ", and an intact record follows at byte " + next
+                + ": refusing to drop it");
+          }
+          salvage.skip(file, pos, next - pos, problem);
+          pos = next;
+          continue;
         }
         tornAt = pos;
         tornProblem = problem;
@@ -199,12 +233,31 @@ public final class RecordLog implements AutoCloseable {
       }
       payload.rewind();
       out.add(payload);
+      spans.add(new long[] {pos, RECORD_HEADER + payload.capacity()});
       pos += RECORD_HEADER + payload.capacity();
     }
     if (check != null) {
-      for (ByteBuffer r : out) { // the caller's checks run before anything in the file changes
-        check.accept(r.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+      List<ByteBuffer> accepted = new ArrayList<>(out.size());
+      for (int i = 0; i < out.size(); i++) { // the caller's checks run before anything in the file changes
+        ByteBuffer r = out.get(i);
+        try {
+          check.accept(r.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+          accepted.add(r);
+        } catch (StorageCorruptedException e) {
+          if (salvage == null) {
+            throw e;
+          }
+          salvage.skip(file, spans.get(i)[0], spans.get(i)[1], e.getMessage());
+        }
       }
+      out.clear();
+      out.addAll(accepted);
+    }
+    if (salvage != null && salvage.count() > skippedBefore) {
+      salvage.preserve(file, io); // every byte of the damaged file is kept before it changes
+      end = pos;
+      replaceWith(out);
+      return;
     }
     if (tornAt >= 0) {
       LOG.warn("{}: {} at byte {} ({} bytes to the end, no intact record after it): a write torn by a crash, "

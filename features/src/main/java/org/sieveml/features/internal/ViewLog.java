@@ -71,6 +71,8 @@ public final class ViewLog implements AutoCloseable {
   private final java.util.function.LongSupplier clock;
   private final Executor mergeExecutor;
   private final boolean syncEveryWrite;
+  /** Collects what a salvage-mode open of the write-ahead log skipped; null in the default mode. */
+  private final Salvage salvage;
 
   private volatile Snapshot snapshot;
   private final List<LogRows> pending = new ArrayList<>();
@@ -119,6 +121,7 @@ public final class ViewLog implements AutoCloseable {
     final java.util.function.LongSupplier clock;
     final Executor mergeExecutor;
     final boolean syncEveryWrite;
+    Salvage salvage;
 
     /**
      * Options.
@@ -140,6 +143,19 @@ public final class ViewLog implements AutoCloseable {
       this.mergeExecutor = mergeExecutor;
       this.syncEveryWrite = syncEveryWrite;
     }
+
+    /**
+     * Opens the write-ahead log in salvage mode ({@link RecordLog#open(Path, FileIo, byte[], int,
+     * List, java.util.function.Consumer, Salvage)}): damaged records and sequence gaps are skipped and
+     * reported, and what was recovered is sealed into a segment at once.
+     *
+     * @param salvage the collector, or null for the default (refusing) mode
+     * @return these options
+     */
+    public Options salvage(Salvage salvage) {
+      this.salvage = salvage;
+      return this;
+    }
   }
 
   private ViewLog(String view, Path dir, FeatureSchema schema, String version, Options o) {
@@ -153,6 +169,7 @@ public final class ViewLog implements AutoCloseable {
     this.clock = o.clock;
     this.mergeExecutor = o.mergeExecutor;
     this.syncEveryWrite = o.syncEveryWrite;
+    this.salvage = o.salvage;
   }
 
   /**
@@ -230,6 +247,7 @@ public final class ViewLog implements AutoCloseable {
     }
     List<SegmentFile.Segment> decoded = new ArrayList<>();
     long[] prevMaxSeq = {Long.MIN_VALUE};
+    int salvagedBefore = salvage == null ? 0 : salvage.count();
     // every record is decoded and checked before a torn tail is cut: a refusal changes no file
     wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, new ArrayList<>(), rec -> {
       ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
@@ -248,7 +266,11 @@ public final class ViewLog implements AutoCloseable {
       if (s.size() > 0 && s.maxSeq() >= walFloor) {
         // records are appended in sequence order under the view's lock: a jump means a lost record
         // (records below the floor were sealed already; a batch segment may follow them in sequence)
-        if (prevMaxSeq[0] != Long.MIN_VALUE && s.minSeq() != prevMaxSeq[0] + 1) {
+        if (prevMaxSeq[0] != Long.MIN_VALUE && s.minSeq() != prevMaxSeq[0] + 1 && salvage != null
+            && s.minSeq() > prevMaxSeq[0]) {
+          salvage.skip(dir.resolve(WAL), -1, 0, "sequences " + (prevMaxSeq[0] + 1) + " to " + (s.minSeq() - 1)
+              + " are missing before record " + decoded.size() + " of the log");
+        } else if (prevMaxSeq[0] != Long.MIN_VALUE && s.minSeq() != prevMaxSeq[0] + 1) {
           throw new StorageCorruptedException(dir.resolve(WAL), -1, "record " + decoded.size()
               + " starts at sequence " + s.minSeq() + " but the record before it ended at " + prevMaxSeq[0]
               + ": a record is missing");
@@ -256,7 +278,7 @@ public final class ViewLog implements AutoCloseable {
         prevMaxSeq[0] = s.maxSeq();
       }
       decoded.add(s);
-    });
+    }, salvage);
     long replayed = 0;
     for (SegmentFile.Segment s : decoded) {
       if (s.size() == 0 || s.maxSeq() < walFloor) {
@@ -274,6 +296,9 @@ public final class ViewLog implements AutoCloseable {
       wal.reset(); // only records already sealed before a crash: cut them now
     }
     snapshot = new Snapshot(segs, tombs);
+    if (salvage != null && salvage.count() > salvagedBefore) {
+      sealLocked(); // the salvaged log has gaps a default open refuses: a segment holds its rows now
+    }
   }
 
   private static LogRows toRows(SegmentFile.Segment s) {
