@@ -13,12 +13,32 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.EvaluationResult;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.net.URISyntaxException;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15: {@code internal} packages were a naming habit. No module's sources (main or test) may use
- * another module's {@code org.sieveml.<module>.internal} package — by import or fully qualified name.
- * This module depends on every other, so it sees the whole tree ({@code ..} from its base directory).
+ * Issue 15: {@code internal} packages were a naming habit; now they are enforced three ways.
+ * <ul>
+ *   <li>{@code core} and {@code features} have a {@code module-info.java} exporting only their public
+ *       packages (checked here against the compiled descriptors). {@code retrieval} and {@code ranking}
+ *       have none: {@code hnswlib-core} has no module name of its own (only one derived from its file
+ *       name, which must not be published), and {@code xgboost4j_2.12}'s file name is not a valid
+ *       module name.
+ *   <li>An ArchUnit rule over the bytecode of every library module and this one: no class of one module
+ *       depends on a class of another module's {@code org.sieveml.<module>.internal} package.
+ *   <li>A scan of every module's sources (main and test, benchmarks included): no import or fully
+ *       qualified use of another module's internal package. This module depends on every other, so it
+ *       sees the whole tree ({@code ..} from its base directory).
+ * </ul>
  */
 class ArchitectureTest {
 
@@ -66,5 +86,83 @@ class ArchitectureTest {
         + "class Bad { " + pkg + "ranking.internal.Json ok; }\n");
     assertEquals(List.of("ranking/src/main/java/org/sieveml/ranking/Bad.java: " + pkg + "features.internal"),
         violations(tmp));
+  }
+
+  private static final List<String> LIBRARIES = List.of("core", "features", "retrieval", "ranking");
+
+  /** The classes of every library module and of this one, as compiled. */
+  static JavaClasses sieveClasses() {
+    return new ClassFileImporter().importPackages("org.sieveml");
+  }
+
+  /** The ArchUnit rule: classes of {@code module} never depend on another module's internals. */
+  static EvaluationResult internalsRule(String module, JavaClasses classes) {
+    String[] others = LIBRARIES.stream().filter(m -> !m.equals(module)).map(m -> "org.sieveml." + m + ".internal..")
+        .toArray(String[]::new);
+    return ArchRuleDefinition.noClasses().that().resideInAPackage("org.sieveml." + module + "..")
+        .should().dependOnClassesThat().resideInAnyPackage(others)
+        .allowEmptyShould(false)
+        .evaluate(classes);
+  }
+
+  @Test
+  void noClassDependsOnAnotherModulesInternals() {
+    JavaClasses classes = sieveClasses();
+    for (String m : LIBRARIES) {
+      assertTrue(classes.stream().anyMatch(c -> c.getPackageName().startsWith("org.sieveml." + m + ".internal")),
+          "the import sees " + m + "'s internal package");
+    }
+    for (String m : List.of("core", "features", "retrieval", "ranking", "examples")) {
+      EvaluationResult r = internalsRule(m, classes);
+      assertEquals(List.of(), r.getFailureReport().getDetails(), m);
+    }
+  }
+
+  @Test
+  void theRuleSeesAViolation(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+    // a planted class of this module using a library's internals, compiled here so that this module's
+    // own classes stay clean (the name is split so that the source scan does not match this file)
+    String pkg = "org.sieveml.";
+    Path src = tmp.resolve("Planted.java");
+    Files.writeString(src, "package " + pkg + "examples;\nclass Planted { Object use() { return "
+        + pkg + "features.internal.Values.class; } }\n");
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    int rc = javac.run(null, null, null, "-d", tmp.toString(), "-cp", System.getProperty("java.class.path"),
+        src.toString());
+    assertEquals(0, rc, "the planted class compiles");
+    JavaClasses planted = new ClassFileImporter().importPath(tmp);
+    assertEquals(1, planted.size());
+    EvaluationResult r = internalsRule("examples", planted);
+    assertTrue(r.hasViolation(), "the planted use of features' internals is found");
+    assertTrue(r.getFailureReport().getDetails().get(0).contains("Planted"), r.getFailureReport().toString());
+  }
+
+  /** The compiled module descriptor of the library module that holds {@code type}. */
+  static ModuleDescriptor descriptor(Class<?> type) throws URISyntaxException {
+    Path where = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return ModuleFinder.of(where).findAll().iterator().next().descriptor();
+  }
+
+  /** Every package with classes under a library module's classes directory or jar. */
+  static Set<String> packages(Class<?> type) {
+    String root = type.getPackageName().split("\\.")[0] + "." + type.getPackageName().split("\\.")[1] + "."
+        + type.getPackageName().split("\\.")[2];
+    return sieveClasses().stream().map(c -> c.getPackageName()).filter(p -> p.equals(root) || p.startsWith(root + "."))
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  @Test
+  void coreAndFeaturesExportExactlyTheirPublicPackages() throws URISyntaxException {
+    for (Class<?> type : List.of(org.sieveml.core.EntityKey.class, org.sieveml.features.FeatureStore.class)) {
+      ModuleDescriptor d = descriptor(type);
+      Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source)
+          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> expected = packages(type).stream().filter(p -> !p.contains(".internal"))
+          .collect(Collectors.toCollection(TreeSet::new));
+      assertEquals(expected, exported, d.name());
+      assertTrue(d.packages().stream().anyMatch(p -> p.endsWith(".internal")), d.name() + " has internal packages");
+      assertTrue(d.exports().stream().noneMatch(e -> e.isQualified()), d.name() + " has no qualified exports");
+      assertTrue(d.opens().isEmpty() && !d.isOpen(), d.name() + " opens nothing to reflection");
+    }
   }
 }

@@ -15,6 +15,7 @@ public final class StorageCorruptedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
+  /** The byte offset of the damaged part, -1 if unknown. */
   private final long offset;
 
   /**
