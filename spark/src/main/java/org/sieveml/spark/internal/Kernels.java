@@ -1,0 +1,388 @@
+package org.sieveml.spark.internal;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.FlatMapFunction2;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
+import org.sieveml.core.FeatureSchema;
+import org.sieveml.core.FeatureSpec;
+import org.sieveml.features.AggregationView;
+import org.sieveml.features.EmbeddedOfflineStore;
+import org.sieveml.features.EntityRows;
+import org.sieveml.features.EventBatch;
+import org.sieveml.features.FeatureRegistry;
+import org.sieveml.features.FeatureStore;
+import org.sieveml.features.MaterializationResult;
+import org.sieveml.features.OfflineStore;
+import org.sieveml.features.OnlineStore;
+import org.sieveml.features.TrainingData;
+import org.sieveml.features.ViewDefinition;
+import org.sieveml.features.Visibility;
+import org.sieveml.spark.OnlineStoreFactory;
+import org.sieveml.spark.RegistrySource;
+
+/**
+ * What runs inside Spark tasks: each partition holds every feature row of the entity keys hashed to
+ * it, so the in-process kernel (an in-memory {@link EmbeddedOfflineStore} and a {@link FeatureStore}
+ * over it, built in the task from the {@link RegistrySource}) gives exactly the in-process answer for
+ * those keys. Everything here is serializable configuration; nothing refers to driver-side objects.
+ *
+ * <p>Feature rows arrive in the shared layout {@link #FEATURE_COLUMNS}: view index, the key columns,
+ * event / created / ingestion time (epoch ms), three ordering columns, the encoded values.
+ */
+public final class Kernels {
+
+  /** Columns of a feature row after the key columns. */
+  public static final int FEATURE_COLUMNS = 7;
+  /** Rows appended to the task's store per batch, at most. */
+  static final int BATCH = 65_536;
+
+  private Kernels() {}
+
+  /** Where the key and time columns of the shuffled rows are, and how to turn them into keys. */
+  public static final class Layout implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<String> joinKeys;
+    final boolean[] keyIsString;
+    final String[] views;
+    final Map<String, String> versions;
+    final boolean[] hasIngestion;
+
+    /**
+     * A layout.
+     *
+     * @param joinKeys the entity's join keys, in key column order
+     * @param keyIsString per join key, whether it holds strings (else longs)
+     * @param views the views, by view index
+     * @param versions each view's definition version on the driver
+     * @param hasIngestion per view index, whether rows carry an ingestion time column
+     */
+    public Layout(List<String> joinKeys, boolean[] keyIsString, String[] views, Map<String, String> versions,
+        boolean[] hasIngestion) {
+      this.joinKeys = List.copyOf(joinKeys);
+      this.keyIsString = keyIsString.clone();
+      this.views = views.clone();
+      this.versions = Map.copyOf(versions);
+      this.hasIngestion = hasIngestion.clone();
+    }
+
+    EntityKey key(Row r, int first) {
+      if (joinKeys.size() == 1) {
+        return keyIsString[0] ? EntityKey.of(joinKeys.get(0), r.getString(first))
+            : EntityKey.of(joinKeys.get(0), r.getLong(first));
+      }
+      EntityKey.Builder b = EntityKey.builder();
+      for (int k = 0; k < joinKeys.size(); k++) {
+        b.put(joinKeys.get(k), keyIsString[k] ? r.getString(first + k) : (Object) r.getLong(first + k));
+      }
+      return b.build();
+    }
+
+    /** The task's registry, checked against the driver's definitions. */
+    FeatureRegistry registry(RegistrySource source) {
+      FeatureRegistry reg = source.get();
+      for (Map.Entry<String, String> e : versions.entrySet()) {
+        String have = reg.view(e.getKey()).version();
+        if (!have.equals(e.getValue())) {
+          throw new IllegalStateException("view '" + e.getKey() + "' has version " + have + " in this task but "
+              + e.getValue() + " on the driver: the RegistrySource builds other definitions here (an older "
+              + "application jar on the executors?)");
+        }
+      }
+      return reg;
+    }
+
+    /**
+     * Appends feature rows in the shuffled layout (sorted by view, then ingestion order) to a store,
+     * each batch with its rows' ingestion time.
+     *
+     * @param reg the definitions
+     * @param store the store
+     * @param rows the rows
+     * @return the number of rows appended
+     */
+    public long load(FeatureRegistry reg, OfflineStore store, Iterator<Row> rows) {
+      int nk = joinKeys.size();
+      long count = 0;
+      int view = -1;
+      long ingested = Long.MIN_VALUE;
+      ViewDefinition def = null;
+      FeatureSchema schema = null;
+      EventBatch.Builder batch = null;
+      int inBatch = 0;
+      while (rows.hasNext()) {
+        Row r = rows.next();
+        int v = r.getInt(0);
+        long ing = r.isNullAt(nk + 3) ? Long.MIN_VALUE : r.getLong(nk + 3);
+        if (v != view || inBatch >= BATCH || (hasIngestion[v] && ing != ingested)) {
+          flush(store, def, batch, inBatch, view, ingested);
+          if (v != view) {
+            def = reg.view(views[v]);
+            schema = def instanceof AggregationView a ? a.inputSchema() : def.schema();
+          }
+          view = v;
+          ingested = ing;
+          batch = EventBatch.builder(schema);
+          inBatch = 0;
+        }
+        batch.add(key(r, 1), r.getLong(nk + 1), r.getLong(nk + 2), ValueCodec.decode(schema, (byte[]) r.get(nk + 7)));
+        inBatch++;
+        count++;
+      }
+      flush(store, def, batch, inBatch, view, ingested);
+      return count;
+    }
+
+    private void flush(OfflineStore store, ViewDefinition def, EventBatch.Builder batch, int n, int view, long ing) {
+      if (batch != null && n > 0) {
+        store.append(def, batch.build(), hasIngestion[view] ? ing : OfflineStore.AT_CREATED_TIME);
+      }
+    }
+  }
+
+  /**
+   * The point-in-time join of one partition: entity rows (their own columns, then the key columns and
+   * the timestamp in ms) zipped with the partition's feature rows.
+   */
+  public static final class Join implements FlatMapFunction2<Iterator<Row>, Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final RegistrySource source;
+    private final Layout layout;
+    private final String service;
+    private final Visibility visibility;
+    private final int entityColumns;
+    private final String[] requestFields;
+    private final int[] requestColumns;
+
+    /**
+     * A join.
+     *
+     * @param source the definitions
+     * @param layout the shuffled rows' layout
+     * @param service the feature service
+     * @param visibility which feature rows count
+     * @param entityColumns the entity rows' own columns (passed through), before the key columns
+     * @param requestFields on-demand request fields, read from the entity rows' own columns
+     * @param requestColumns their positions
+     */
+    public Join(RegistrySource source, Layout layout, String service, Visibility visibility, int entityColumns,
+        String[] requestFields, int[] requestColumns) {
+      this.source = source;
+      this.layout = layout;
+      this.service = service;
+      this.visibility = visibility;
+      this.entityColumns = entityColumns;
+      this.requestFields = requestFields.clone();
+      this.requestColumns = requestColumns.clone();
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> entities, Iterator<Row> features) {
+      if (!entities.hasNext()) {
+        return Collections.emptyIterator();
+      }
+      List<Row> ents = new ArrayList<>();
+      entities.forEachRemaining(ents::add);
+      FeatureRegistry reg = layout.registry(source);
+      EmbeddedOfflineStore offline = EmbeddedOfflineStore.inMemory();
+      try (FeatureStore store = FeatureStore.builder(reg).offlineStore(offline).build()) {
+        layout.load(reg, offline, features);
+        int n = ents.size();
+        List<EntityKey> keys = new ArrayList<>(n);
+        long[] ts = new long[n];
+        int nk = layout.joinKeys.size();
+        for (int i = 0; i < n; i++) {
+          Row r = ents.get(i);
+          keys.add(layout.key(r, entityColumns));
+          ts[i] = r.getLong(entityColumns + nk);
+        }
+        TrainingData td = store.getHistoricalFeatures(EntityRows.of(keys, ts, requestFrame(reg, ents)),
+            reg.featureService(service), visibility);
+        FeatureFrame f = td.frame();
+        int skip = 1 + requestFields.length; // the frame's timestamp and request columns: the entity row's own
+        int width = f.schema().size() - skip;
+        List<Row> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          Object[] vals = new Object[entityColumns + width];
+          Row r = ents.get(i);
+          for (int c = 0; c < entityColumns; c++) {
+            vals[c] = r.get(c);
+          }
+          for (int c = 0; c < width; c++) {
+            vals[entityColumns + c] = value(f, i, skip + c);
+          }
+          out.add(RowFactory.create(vals));
+        }
+        return out.iterator();
+      }
+    }
+
+    private FeatureFrame requestFrame(FeatureRegistry reg, List<Row> ents) {
+      if (requestFields.length == 0) {
+        return null;
+      }
+      int n = ents.size();
+      FeatureFrame.ColumnBuilder b = FeatureFrame.builder(n);
+      for (int q = 0; q < requestFields.length; q++) {
+        FeatureSpec spec = requestSpec(reg, requestFields[q]);
+        int c = requestColumns[q];
+        BitSet present = new BitSet(n);
+        switch (spec.type()) {
+          case DOUBLE: {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+              v[i] = ents.get(i).isNullAt(c) ? Double.NaN : ((Number) ents.get(i).get(c)).doubleValue();
+            }
+            b.addDouble(spec.name(), v);
+            break;
+          }
+          case LONG: {
+            long[] v = new long[n];
+            for (int i = 0; i < n; i++) {
+              if (!ents.get(i).isNullAt(c)) {
+                v[i] = ((Number) ents.get(i).get(c)).longValue();
+                present.set(i);
+              }
+            }
+            b.addLong(spec.name(), v, present);
+            break;
+          }
+          case BOOLEAN: {
+            boolean[] v = new boolean[n];
+            for (int i = 0; i < n; i++) {
+              if (!ents.get(i).isNullAt(c)) {
+                v[i] = ents.get(i).getBoolean(c);
+                present.set(i);
+              }
+            }
+            b.addBoolean(spec.name(), v, present);
+            break;
+          }
+          case STRING: {
+            String[] v = new String[n];
+            for (int i = 0; i < n; i++) {
+              v[i] = ents.get(i).isNullAt(c) ? null : ents.get(i).getString(c);
+            }
+            b.addString(spec.name(), v);
+            break;
+          }
+          default: {
+            float[][] v = new float[n][];
+            for (int i = 0; i < n; i++) {
+              if (!ents.get(i).isNullAt(c)) {
+                List<Object> l = ents.get(i).getList(c);
+                v[i] = new float[l.size()];
+                for (int k = 0; k < l.size(); k++) {
+                  v[i][k] = ((Number) l.get(k)).floatValue();
+                }
+              }
+            }
+            b.addEmbedding(spec.name(), spec.dimension(), v);
+          }
+        }
+      }
+      return b.build();
+    }
+  }
+
+  /** The request field's spec, from the on-demand views of the task's registry. */
+  static FeatureSpec requestSpec(FeatureRegistry reg, String field) {
+    for (ViewDefinition v : reg.views()) {
+      if (v instanceof org.sieveml.features.OnDemandFeatureView od) {
+        int i = od.requestSchema().indexOf(field);
+        if (i >= 0) {
+          return od.requestSchema().get(i);
+        }
+      }
+    }
+    throw new IllegalStateException("no on-demand view has request field '" + field + "'");
+  }
+
+  /** A training frame cell as Spark holds it; null when missing. */
+  public static Object value(FeatureFrame f, int r, int c) {
+    if (!f.isPresent(r, c)) {
+      return null;
+    }
+    FeatureSpec s = f.schema().get(c);
+    switch (s.type()) {
+      case DOUBLE:
+        return f.asDouble(r, c);
+      case LONG:
+        return f.getLong(r, c, 0);
+      case BOOLEAN:
+        return f.asDouble(r, c) != 0;
+      case STRING:
+        return f.getString(r, c);
+      default: {
+        float[] e = f.getEmbedding(r, c);
+        List<Float> l = new ArrayList<>(e.length);
+        for (float x : e) {
+          l.add(x);
+        }
+        return scala.jdk.javaapi.CollectionConverters.asScala(l); // Spark's row encoder takes Scala sequences
+      }
+    }
+  }
+
+  /**
+   * Materializes one view from one partition's feature rows into an online store opened in the task.
+   * Emits one row: rows scanned, rows written, rows applied.
+   */
+  public static final class Materialize implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final RegistrySource source;
+    private final Layout layout;
+    private final OnlineStoreFactory online;
+    private final String view;
+    private final long from;
+    private final long to;
+    private final long now;
+
+    /**
+     * A materialization.
+     *
+     * @param source the definitions
+     * @param layout the shuffled rows' layout
+     * @param online opens the online store in the task
+     * @param view the view
+     * @param from range start, inclusive
+     * @param to range end, exclusive
+     * @param now the clock of the run (the same for every task)
+     */
+    public Materialize(RegistrySource source, Layout layout, OnlineStoreFactory online, String view, long from,
+        long to, long now) {
+      this.source = source;
+      this.layout = layout;
+      this.online = online;
+      this.view = view;
+      this.from = from;
+      this.to = to;
+      this.now = now;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> features) {
+      if (!features.hasNext()) {
+        return Collections.singletonList(RowFactory.create(0L, 0L, 0L)).iterator();
+      }
+      FeatureRegistry reg = layout.registry(source);
+      OnlineStore target = online.open();
+      EmbeddedOfflineStore offline = EmbeddedOfflineStore.inMemory();
+      try (FeatureStore store = FeatureStore.builder(reg).offlineStore(offline).onlineStore(target)
+          .clock(() -> now).build()) {
+        layout.load(reg, offline, features);
+        MaterializationResult m = store.materialize(view, from, to, null);
+        return Collections.singletonList(RowFactory.create(m.rowsScanned(), m.rowsWritten(), m.rowsApplied()))
+            .iterator();
+      }
+    }
+  }
+}
