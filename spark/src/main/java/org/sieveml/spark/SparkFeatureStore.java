@@ -421,7 +421,8 @@ public final class SparkFeatureStore {
 
   /**
    * Appends a registered dataset's rows to an offline store (e.g. the embedded one), in the dataset's
-   * ingestion order, each with its own event, created and ingestion time. Rows stream through the
+   * ingestion order, each with its own event, created and ingestion time. Every row group is verified
+   * first ({@link #verify}), so a damaged file changes nothing in the store. Rows stream through the
    * driver partition by partition (the target is one machine's store).
    *
    * @param view the registered view
@@ -429,6 +430,7 @@ public final class SparkFeatureStore {
    * @return the number of rows appended
    */
   public long importInto(String view, OfflineStore to) {
+    verify(view); // a damaged row group fails here, before the first row reaches the store
     ViewDefinition v = registered(view).view;
     List<String> joinKeys = v.entity().joinKeys();
     boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
@@ -436,6 +438,65 @@ public final class SparkFeatureStore {
     Iterator<Row> rows = featureRows(List.of(v), joinKeys, keyIsString)
         .orderBy(col("__o1"), col("__o2"), col("__o3")).toLocalIterator();
     return layout.load(registry, to, rows);
+  }
+
+  /**
+   * Decodes every row group of every file of a registered dataset, as a Spark job over the files
+   * (only the row counts come back to the driver).
+   *
+   * @param view the registered view
+   * @return the number of rows in the dataset
+   * @throws LakeDatasetException naming the file and the first row group that does not decode
+   */
+  public long verify(String view) {
+    Registered r = registered(view);
+    Map<String, String> conf = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
+      conf.put(e.getKey(), e.getValue());
+    }
+    VerifyFile check = new VerifyFile(conf);
+    try {
+      return spark.createDataset(r.files, Encoders.STRING()).repartition(Math.min(r.files.size(), partitions))
+          .map(check, Encoders.LONG()).reduce((org.apache.spark.api.java.function.ReduceFunction<Long>) Long::sum);
+    } catch (Exception e) { // SparkException is a checked exception Scala throws undeclared; rethrown as is
+      LakeDatasetException l = find(e, 0);
+      if (l != null) {
+        throw l; // the task's own exception, naming file and row group
+      }
+      throw e;
+    }
+  }
+
+  /** The lake exception among a failure's causes and suppressed exceptions, or null. */
+  private static LakeDatasetException find(Throwable t, int depth) {
+    if (t == null || depth > 20) {
+      return null;
+    }
+    if (t instanceof LakeDatasetException l) {
+      return l;
+    }
+    LakeDatasetException l = find(t.getCause(), depth + 1);
+    for (Throwable s : t.getSuppressed()) {
+      l = l != null ? l : find(s, depth + 1);
+    }
+    return l;
+  }
+
+  /** Verifies one file in a task, with the driver's Hadoop settings. */
+  private static final class VerifyFile implements org.apache.spark.api.java.function.MapFunction<String, Long> {
+    private static final long serialVersionUID = 1L;
+    private final Map<String, String> conf;
+
+    VerifyFile(Map<String, String> conf) {
+      this.conf = new java.util.HashMap<>(conf);
+    }
+
+    @Override
+    public Long call(String file) {
+      Configuration c = new Configuration(false);
+      conf.forEach(c::set);
+      return ParquetCheck.verifyRowGroups(file, c);
+    }
   }
 
   // ---------------------------------------------------------------- internals
