@@ -28,7 +28,7 @@ final class CsvLoader {
     try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file,
         java.nio.charset.StandardCharsets.UTF_8)) {
       org.sieveml.features.internal.Csv csv = new org.sieveml.features.internal.Csv(r);
-      List<String> header = csv.next();
+      List<String> header = next(csv, file);
       if (header == null) {
         throw new IllegalArgumentException(file + ": empty file, expected a header line");
       }
@@ -44,7 +44,7 @@ final class CsvLoader {
         featCol[f] = requireColumn(file, header, schema.get(f).name(), "feature of view '" + view + "'");
       }
       List<String> rec;
-      while ((rec = csv.next()) != null) {
+      while ((rec = next(csv, file)) != null) {
         String where = file.getFileName() + " line " + csv.line();
         if (rec.size() != header.size()) {
           throw new IllegalArgumentException(where + ": expected " + header.size() + " fields like the header, got "
@@ -75,6 +75,52 @@ final class CsvLoader {
       throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     return b.build();
+  }
+
+  /** The next record; bad text (an unclosed quote, bytes that are not UTF-8) is refused naming the line. */
+  private static List<String> next(org.sieveml.features.internal.Csv csv, java.nio.file.Path file)
+      throws java.io.IOException {
+    try {
+      return csv.next();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file.getFileName() + " " + e.getMessage(), e);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      // the reader decodes ahead of the lines it returns: find the bytes again to name their line
+      throw new IllegalArgumentException(file.getFileName() + " " + firstBadUtf8(file) + ": bytes that are not "
+          + "UTF-8, expected a UTF-8 file", e);
+    }
+  }
+
+  /** Where a file's first bytes that are not UTF-8 are, as "line L (byte B)"; read only on that error. */
+  private static String firstBadUtf8(java.nio.file.Path file) throws java.io.IOException {
+    java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder(); // reports errors
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1 << 13);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(1 << 13);
+    long offset = 0;
+    long line = 1;
+    try (java.nio.channels.ReadableByteChannel ch = java.nio.file.Files.newByteChannel(file)) {
+      boolean end = false;
+      while (true) {
+        end = end || ch.read(in) < 0;
+        in.flip();
+        int from = in.position();
+        java.nio.charset.CoderResult r = d.decode(in, out, end);
+        for (int i = from; i < in.position(); i++) {
+          if (in.get(i) == '\n') {
+            line++;
+          }
+        }
+        offset += in.position() - from;
+        if (r.isError()) {
+          return "line " + line + " (byte " + offset + ")";
+        }
+        if (end && !in.hasRemaining()) {
+          return "line " + line + " (byte " + offset + ")"; // not found again: the file changed meanwhile
+        }
+        out.clear();
+        in.compact();
+      }
+    }
   }
 
   private static int requireColumn(java.nio.file.Path file, List<String> header, String name, String what) {

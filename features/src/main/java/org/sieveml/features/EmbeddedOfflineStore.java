@@ -288,6 +288,13 @@ public final class EmbeddedOfflineStore implements OfflineStore {
             "view '" + name + "' holds rows of entity id " + maxId + " but the key log has only " + dict.size()
                 + " keys: the key log was cut or lost; restore it");
       }
+      long minId = opened.minEntityId();
+      if (minId < 0 && !dict.longMode()) { // ids a dictionary gives are never negative: a row is damaged
+        opened.close();
+        throw new StorageCorruptedException(viewDir, -1, "view '" + name + "' holds rows of entity id " + minId
+            + ", but entity '" + v.entity().name() + "' numbers its keys from 0: a segment or the write-ahead log "
+            + "of the view is damaged");
+      }
       return opened;
     });
     if (!l.version().equals(storage) && !l.version().equals(v.version())) {

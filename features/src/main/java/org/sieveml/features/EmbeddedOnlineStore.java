@@ -388,6 +388,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         if (!(op instanceof Generation g)) {
           throw new StorageCorruptedException(walFile, at[0], "the log does not start with its generation record");
         }
+        if (g.generation() < 0) {
+          throw new StorageCorruptedException(walFile, at[0], "log generation " + g.generation() + " is negative");
+        }
         if (g.generation() > snapshotCovers + 1) {
           throw new StorageCorruptedException(walFile, at[0], "log generation " + g.generation() + " does not "
               + "follow the snapshot, which covers generations up to " + snapshotCovers + " ("
@@ -473,6 +476,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         if (covered[0] < 0) {
           if (!(op instanceof Generation g) || g.generation() < 0) {
             throw new IOException("the snapshot does not start with its generation record");
+          }
+          if (g.generation() == Long.MAX_VALUE) {
+            throw new IOException("the snapshot covers log generation " + Long.MAX_VALUE + ", which nothing can follow");
           }
           covered[0] = g.generation();
         } else if (op instanceof End e) {
@@ -950,6 +956,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         return;
       }
       checkWritable();
+      if (generation == Long.MAX_VALUE) { // never in practice; refused before a snapshot nothing could follow
+        throw new IllegalStateException("the online store in " + dir + " has used every log generation");
+      }
       Path snap = dir.resolve(SNAPSHOT);
       Path tmp = dir.resolve(SNAPSHOT + ".tmp");
       List<Dropped> dropped = new ArrayList<>();

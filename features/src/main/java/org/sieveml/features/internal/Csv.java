@@ -37,7 +37,9 @@ public final class Csv {
    * The next record.
    *
    * @return its fields, or null at the end
-   * @throws IOException on a read error or an unterminated quote
+   * @throws IOException on a read error (a {@link java.nio.charset.CharacterCodingException} for bytes
+   *     the reader's charset cannot decode)
+   * @throws IllegalArgumentException on an unterminated quote, naming its line
    */
   public List<String> next() throws IOException {
     String l = in.readLine();
@@ -60,7 +62,8 @@ public final class Csv {
         if (quoted) {
           String more = in.readLine();
           if (more == null) {
-            throw new IOException("line " + recordLine + ": unterminated quoted field");
+            throw new IllegalArgumentException("line " + recordLine + ": a quoted field is never closed, expected a "
+                + "'\"' before the end of the file");
           }
           line++;
           f.append('\n');

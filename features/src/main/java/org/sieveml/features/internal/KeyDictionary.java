@@ -56,9 +56,16 @@ public final class KeyDictionary {
    * Restores the mode from a journal.
    *
    * @param longMode true for long mode
+   * @throws IllegalStateException if the journal already set the other mode (a dictionary's mode is
+   *     decided once: switched, the ids of its rows would name other keys)
    */
   public synchronized void restoreMode(boolean longMode) {
-    mode = longMode ? 1 : 2;
+    int m = longMode ? 1 : 2;
+    if (mode != 0 && mode != m) {
+      throw new IllegalStateException("mode " + (longMode ? "long" : "dictionary") + " after mode "
+          + (mode == 1 ? "long" : "dictionary") + ": the mode is set once");
+    }
+    mode = m;
   }
 
   /**

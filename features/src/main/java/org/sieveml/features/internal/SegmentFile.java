@@ -772,6 +772,7 @@ public final class SegmentFile {
     private final LongBuffer[] presence;
     private final Object[] data; // DoubleBuffer, LongBuffer, ByteBuffer, IntBuffer (strings), FloatBuffer
     private final ByteBuffer[] strings;
+    private final long keyBlock; // where the entity ids start in the file
 
     Segment(ByteBuffer b, Path file, String name, int rows, FeatureSchema schema, long[][] blocks, long minSeq,
         long maxSeq, long minEvent, long maxEvent) {
@@ -844,6 +845,53 @@ public final class SegmentFile {
             data[c] = slice(b, blocks[bi], 4L * rows * spec.dimension(), bi++).asFloatBuffer();
         }
       }
+      // the header's ranges are what readers trust to skip a segment and to continue the sequence:
+      // they must be exactly those of the rows (a file whose checksums were recomputed can lie)
+      long lowSeq = Long.MAX_VALUE;
+      long highSeq = Long.MIN_VALUE;
+      long lowEvent = Long.MAX_VALUE;
+      long highEvent = Long.MIN_VALUE;
+      for (int r = 0; r < rows; r++) {
+        long s = seq.get(r);
+        long e = event.get(r);
+        lowSeq = Math.min(lowSeq, s);
+        highSeq = Math.max(highSeq, s);
+        lowEvent = Math.min(lowEvent, e);
+        highEvent = Math.max(highEvent, e);
+      }
+      if (lowSeq != minSeq || highSeq != maxSeq || lowEvent != minEvent || highEvent != maxEvent) {
+        throw new StorageCorruptedException(file, 24, "header says sequences " + minSeq + ".." + maxSeq
+            + " and event times " + minEvent + ".." + maxEvent + ", the " + rows + " rows hold " + lowSeq + ".."
+            + highSeq + " and " + lowEvent + ".." + highEvent);
+      }
+      keyBlock = blocks[0][0];
+    }
+
+    /**
+     * Checks that the rows are sorted by (entity id, event time, created time), as a segment file's
+     * must be (joins binary-search them; a write-ahead log record's rows are in arrival order and are
+     * not checked). Reads three key columns once.
+     *
+     * @return this segment
+     * @throws StorageCorruptedException naming the file and the first row out of order
+     */
+    public Segment requireSorted() {
+      for (int r = 1; r < rows; r++) {
+        int c = Long.compare(ids.get(r - 1), ids.get(r));
+        if (c == 0) {
+          c = Long.compare(event.get(r - 1), event.get(r));
+        }
+        if (c == 0) {
+          c = Long.compare(created.get(r - 1), created.get(r));
+        }
+        if (c > 0) {
+          throw new StorageCorruptedException(file, keyBlock + 8L * r, "row " + r + " (entity id " + ids.get(r)
+              + ", event time " + event.get(r) + ") sorts before row " + (r - 1) + " (entity id " + ids.get(r - 1)
+              + ", event time " + event.get(r - 1) + "): the rows must be sorted by entity, event time and created "
+              + "time");
+        }
+      }
+      return this;
     }
 
     private ByteBuffer slice(ByteBuffer b, long[] block, long expected, int index) {

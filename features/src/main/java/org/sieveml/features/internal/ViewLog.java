@@ -58,6 +58,8 @@ public final class ViewLog implements AutoCloseable {
   public static final int MAX_SEGMENTS = 8;
   /** Buffered streamed rows are sealed into a segment at this many. */
   public static final int SEAL_ROWS = 65_536;
+  /** The largest segment number: a segment's name ({@code seg-N.svs}) holds 12 digits. */
+  static final long MAX_SEGMENT_NUMBER = 999_999_999_999L;
   static final String MANIFEST = "MANIFEST";
   static final String WAL = "wal.log";
 
@@ -322,7 +324,7 @@ public final class ViewLog implements AutoCloseable {
         throw new StorageCorruptedException(file, -1, "segment of " + size + " bytes exceeds the 2 GiB limit");
       }
       MappedByteBuffer b = c.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      return SegmentFile.open(b, file, name);
+      return SegmentFile.open(b, file, name).requireSorted();
     }
   }
 
@@ -558,7 +560,10 @@ public final class ViewLog implements AutoCloseable {
     return map(file, name);
   }
 
-  private synchronized long nextSegmentNumber() {
+  private synchronized long nextSegmentNumber() throws IOException {
+    if (segCounter >= MAX_SEGMENT_NUMBER) { // never in practice: a name holds 12 digits
+      throw new IOException("view '" + view + "' has used every segment number up to " + MAX_SEGMENT_NUMBER);
+    }
     return ++segCounter; // merges write segments outside the lock: numbers are handed out under it
   }
 
@@ -1159,6 +1164,26 @@ public final class ViewLog implements AutoCloseable {
   }
 
   /**
+   * The smallest entity id stored (segments and buffered rows).
+   *
+   * @return the id, {@link Long#MAX_VALUE} when empty
+   */
+  public synchronized long minEntityId() {
+    long min = Long.MAX_VALUE;
+    for (SegmentFile.Segment s : snapshot.segments) {
+      if (s.size() > 0) {
+        min = Math.min(min, s.ids.get(0)); // segment files are checked sorted when opened
+      }
+    }
+    for (LogRows p : pending) {
+      for (long id : p.ids) {
+        min = Math.min(min, id);
+      }
+    }
+    return min;
+  }
+
+  /**
    * The largest entity id stored (segments and buffered rows).
    *
    * @return the id, {@link Long#MIN_VALUE} when empty
@@ -1335,12 +1360,23 @@ public final class ViewLog implements AutoCloseable {
         throw new StorageCorruptedException(file, b.position() - 4, "segment count " + nseg + " does not fit");
       }
       List<String> segs = new ArrayList<>();
+      Set<String> listed = new HashSet<>();
+      long highest = 0;
       for (int i = 0; i < nseg; i++) {
         String name = new String(bytes(b, b.getShort() & 0xffff, size - 4, file), StandardCharsets.UTF_8);
         if (!name.matches("seg-[0-9]{12}\\.svs")) {
           throw new StorageCorruptedException(file, b.position(), "segment name '" + name + "' is not seg-N.svs");
         }
+        if (!listed.add(name)) {
+          throw new StorageCorruptedException(file, b.position(), "segment " + name + " is listed twice");
+        }
         segs.add(name);
+        highest = Math.max(highest, Long.parseLong(name.substring(4, 16)));
+      }
+      // the counter names the next segment: below a listed one, the next write would replace that file
+      if (segCounter < highest || segCounter > MAX_SEGMENT_NUMBER) {
+        throw new StorageCorruptedException(file, b.position(), "segment counter " + segCounter + " outside ["
+            + highest + ", " + MAX_SEGMENT_NUMBER + "] (the highest listed segment number, the largest a name holds)");
       }
       int nt = b.getInt();
       if (nt < 0 || nt > (size - 4 - b.position()) / 16) {
