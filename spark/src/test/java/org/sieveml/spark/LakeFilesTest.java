@@ -76,7 +76,7 @@ class LakeFilesTest {
 
   /** Writes rows as one Parquet file, in order. */
   static String write(List<Row> rows, StructType schema, Path dir) {
-    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toString());
+    TestSpark.session().createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toString());
     return dir.toString();
   }
 
