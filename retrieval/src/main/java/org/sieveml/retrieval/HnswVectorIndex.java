@@ -621,10 +621,16 @@ public final class HnswVectorIndex implements VectorIndex {
       int ef = in.readInt();
       int count = in.readInt();
       // every count and length is checked against what the file holds before anything is allocated
+      // (divided, not multiplied: count * (2 + 4 * dim) can overflow a long)
       long left = in.available();
-      if (dim <= 0 || count < 0 || (long) count * (2 + 4L * dim) > left) {
+      if (dim <= 0 || count < 0 || (count > 0 && count > left / (2 + 4L * dim))) {
         throw new IllegalArgumentException(file + " is damaged: " + count + " items of dimension " + dim
             + " cannot fit in the " + left + " bytes that follow its header");
+      }
+      // the parameters are checked here, naming the file, as the builder would check them
+      if (m < 2 || m > 512 || efc <= 0 || ef <= 0) {
+        throw new IllegalArgumentException(file + " is damaged: its parameters M " + m + ", efConstruction " + efc
+            + ", ef " + ef + " are out of range (expected M in 2..512, efConstruction and ef > 0)");
       }
       HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
           .initialCapacity(Math.max(16, count)).build();
@@ -643,7 +649,12 @@ public final class HnswVectorIndex implements VectorIndex {
         throw new IllegalArgumentException(file + " is damaged: " + in.available() + " bytes follow its " + count
             + " items");
       }
-      idx.addAll(items, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
+      try {
+        // validates every vector (finite; non-zero under COSINE; within range) before inserting any
+        idx.addAll(items, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
+      }
       return idx;
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);

@@ -98,4 +98,49 @@ class PersistenceTest {
     }
     assertEquals(3, HnswVectorIndex.load(file).size());
   }
+
+  /**
+   * Issue 15 (found by IndexFileFuzzTest): a checksummed file with a NaN component, M out of the
+   * builder's range or a count and dimension whose product overflows a long was refused by exceptions
+   * from deeper down that did not name the file (or not at all: the overflow passed the size check).
+   * Each is refused naming the file and what is wrong.
+   */
+  @Test
+  void craftedFieldsWithAValidChecksumAreRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+    HnswVectorIndex index = HnswVectorIndex.builder(2, VectorMetric.L2).m(6).build();
+    index.add("a", new float[] {0, 0});
+    Path file = dir.resolve("one.hnsw");
+    index.save(file);
+    byte[] good = Files.readAllBytes(file);
+    int body = good.length - 12;
+    int vectorAt = body - 2 * 4;
+    int countAt = vectorAt - (2 + 1) - 4;
+    int mAt = countAt - 3 * 4;
+    int dimAt = 8 + 4;
+    assertEquals(6, java.nio.ByteBuffer.wrap(good, mAt, 4).getInt(), "the M field");
+    String[][] cases = {{"nan", "[1] is NaN"}, {"m", "M 1"}, {"overflow", "cannot fit"}};
+    for (String[] c : cases) {
+      byte[] bad = good.clone();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bad);
+      switch (c[0]) {
+        case "nan":
+          b.putFloat(vectorAt + 4, Float.NaN);
+          break;
+        case "m":
+          b.putInt(mAt, 1);
+          break;
+        default: // 2^31 - 1 items of dimension 2^31 - 1: count * (2 + 4 * dim) wraps to a negative long
+          b.putInt(countAt, Integer.MAX_VALUE);
+          b.putInt(dimAt, Integer.MAX_VALUE);
+          break;
+      }
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(bad, 0, body);
+      b.putLong(body, body).putInt(body + 8, (int) crc.getValue());
+      Path f = dir.resolve(c[0] + ".hnsw");
+      Files.write(f, bad);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(f), c[0]);
+      assertTrue(e.getMessage().startsWith(f + " is damaged") && e.getMessage().contains(c[1]), e.getMessage());
+    }
+  }
 }
