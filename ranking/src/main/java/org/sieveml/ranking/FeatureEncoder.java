@@ -40,12 +40,16 @@ import org.sieveml.core.FeatureVector;
  * <p>Thread-safety: immutable and safe for concurrent use.
  */
 public final class FeatureEncoder {
+  /** The most columns an encoder's rows may have (every column is a slot of a Java array). */
+  static final int MAX_WIDTH = Integer.MAX_VALUE - 8;
+  private static final java.util.regex.Pattern COUNT = java.util.regex.Pattern.compile("[1-9][0-9]{0,9}");
 
   private final FeatureSchema schema;
   private final int[] buckets; // 0 = numeric/embedding, >0 = hashed block size
   private final int[] offsets;
   private final int width;
-  private final List<String> columnNames;
+  /** Built on first use: a model that never asks for them (tree models) pays nothing for wide encoders. */
+  private volatile List<String> columnNames;
   private final String signature;
   private final boolean scalarOnly;
   private volatile Mapping lastMapping;
@@ -54,32 +58,27 @@ public final class FeatureEncoder {
     this.schema = schema;
     this.buckets = buckets;
     this.offsets = new int[schema.size()];
-    List<String> names = new ArrayList<>();
     StringBuilder sig = new StringBuilder("sieveml-encoder-v1");
-    int w = 0;
+    long w = 0;
     for (int i = 0; i < schema.size(); i++) {
       FeatureSpec spec = schema.get(i);
-      offsets[i] = w;
+      offsets[i] = (int) Math.min(w, Integer.MAX_VALUE);
       sig.append('|').append(spec.name()).append(':').append(spec.type());
       if (buckets[i] > 0) {
         sig.append(":hash").append(buckets[i]);
-        for (int b = 0; b < buckets[i]; b++) {
-          names.add(spec.name() + "#" + b);
-        }
         w += buckets[i];
       } else if (spec.type() == FeatureType.EMBEDDING) {
         sig.append(':').append(spec.dimension());
-        for (int d = 0; d < spec.dimension(); d++) {
-          names.add(spec.name() + "[" + d + "]");
-        }
         w += spec.dimension();
       } else {
-        names.add(spec.name());
         w += 1;
       }
     }
-    this.width = w;
-    this.columnNames = Collections.unmodifiableList(names);
+    if (w > MAX_WIDTH) {
+      throw new IllegalArgumentException("the encoder's rows would have " + w + " columns; expected at most "
+          + MAX_WIDTH + " (fewer hashed buckets or smaller embeddings)");
+    }
+    this.width = (int) w;
     this.signature = sig.toString();
     boolean scalar = width == schema.size();
     for (int i = 0; i < schema.size() && scalar; i++) {
@@ -123,7 +122,27 @@ public final class FeatureEncoder {
    * @return an unmodifiable list of {@link #width()} names
    */
   public List<String> columnNames() {
-    return columnNames;
+    List<String> names = columnNames;
+    if (names == null) {
+      List<String> n = new ArrayList<>(width);
+      for (int i = 0; i < schema.size(); i++) {
+        FeatureSpec spec = schema.get(i);
+        if (buckets[i] > 0) {
+          for (int b = 0; b < buckets[i]; b++) {
+            n.add(spec.name() + "#" + b);
+          }
+        } else if (spec.type() == FeatureType.EMBEDDING) {
+          for (int d = 0; d < spec.dimension(); d++) {
+            n.add(spec.name() + "[" + d + "]");
+          }
+        } else {
+          n.add(spec.name());
+        }
+      }
+      names = Collections.unmodifiableList(n);
+      columnNames = names; // a race builds equal lists; either is kept
+    }
+    return names;
   }
 
   /**
@@ -143,27 +162,41 @@ public final class FeatureEncoder {
    * @throws IllegalArgumentException if the text is not a signature this version understands
    */
   public static FeatureEncoder fromSignature(String signature) {
-    String[] parts = signature.split("\\|");
+    if (signature == null) {
+      throw new IllegalArgumentException("encoder signature is null");
+    }
+    String[] parts = signature.split("\\|", -1);
     if (parts.length < 2 || !parts[0].equals("sieveml-encoder-v1")) {
       throw new IllegalArgumentException("encoder signature '" + signature + "' is not sieveml-encoder-v1");
     }
     List<FeatureSpec> specs = new ArrayList<>();
     Map<String, Integer> hashed = new LinkedHashMap<>();
     for (int i = 1; i < parts.length; i++) {
-      String[] t = parts[i].split(":");
+      String[] t = parts[i].split(":", -1);
       if (t.length < 2 || t.length > 3) {
         throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' is malformed");
       }
-      FeatureType type = FeatureType.valueOf(t[1]);
+      FeatureType type;
+      try {
+        type = FeatureType.valueOf(t[1]);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' has the unknown type '" + t[1]
+            + "'");
+      }
       if (type == FeatureType.EMBEDDING) {
-        specs.add(FeatureSpec.embedding(t[0], Integer.parseInt(t[2])));
+        if (t.length != 3) {
+          throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' lacks the dimension");
+        }
+        specs.add(FeatureSpec.embedding(t[0], positive(t[2], parts[i])));
       } else {
         specs.add(FeatureSpec.of(t[0], type));
         if (t.length == 3) {
           if (!t[2].startsWith("hash")) {
             throw new IllegalArgumentException("encoder signature part '" + parts[i] + "' is malformed");
           }
-          hashed.put(t[0], Integer.parseInt(t[2].substring(4)));
+          if (hashed.put(t[0], positive(t[2].substring(4), parts[i])) != null) {
+            throw new IllegalArgumentException("encoder signature names '" + t[0] + "' twice");
+          }
         }
       }
     }
@@ -174,6 +207,21 @@ public final class FeatureEncoder {
       throw new IllegalArgumentException("encoder signature '" + signature + "' does not round-trip");
     }
     return e;
+  }
+
+  /** A positive decimal count of a signature part (a dimension or a bucket count). */
+  private static int positive(String digits, String part) {
+    int v;
+    try {
+      v = COUNT.matcher(digits).matches() ? Integer.parseInt(digits) : -1;
+    } catch (NumberFormatException e) {
+      v = -1;
+    }
+    if (v <= 0) {
+      throw new IllegalArgumentException("encoder signature part '" + part + "' has the count '" + digits
+          + "'; expected a positive integer");
+    }
+    return v;
   }
 
   /**
@@ -546,7 +594,8 @@ public final class FeatureEncoder {
      * Builds the encoder.
      *
      * @return the encoder
-     * @throws IllegalArgumentException if a STRING feature was not declared hashed
+     * @throws IllegalArgumentException if a STRING feature was not declared hashed, or the encoded rows would
+     *     have more columns than a Java array holds ({@code Integer.MAX_VALUE - 8})
      */
     public FeatureEncoder build() {
       int[] b = new int[schema.size()];

@@ -59,6 +59,7 @@ public final class ModelRegistry {
   /** Manifests of format 1 (no checksum line) still load. */
   private static final String FORMAT_1 = "sieveml-model-registry-1";
   private static final String MANIFEST_SUM = "manifest.sha256=";
+  private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,9}");
 
   /** The lifecycle stage of a model version. */
   public enum Stage {
@@ -231,7 +232,14 @@ public final class ModelRegistry {
   public synchronized Optional<ModelVersion> production(String name) {
     checkName(name);
     List<Integer> s = stages(name);
-    return s.isEmpty() ? Optional.empty() : Optional.of(describe(name, s.get(0)));
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!versionNumbers(name).contains(s.get(0))) {
+      throw new IllegalStateException("stage file " + dirOf(name).resolve("STAGES") + " is damaged: it names v"
+          + s.get(0) + " of model '" + name + "' as production, which does not exist");
+    }
+    return Optional.of(describe(name, s.get(0)));
   }
 
   /**
@@ -298,8 +306,10 @@ public final class ModelRegistry {
    * @param version the version
    * @param featureService the feature service's schema
    * @return the ranker ({@link GbdtRanker}, {@link LinearRanker} or {@link FmRanker})
-   * @throws IllegalStateException if the file is corrupted
-   * @throws IllegalArgumentException if the schemas do not match
+   * @throws IllegalStateException if a file is corrupted or cannot be decoded (its checksum, its format, a
+   *     field of its manifest, the model itself); the message names the model and version or the file
+   * @throws IllegalArgumentException if the model needs a feature the feature service does not provide as
+   *     the model expects it
    */
   public Scorer load(String name, int version, FeatureSchema featureService) {
     ModelVersion mv;
@@ -317,12 +327,26 @@ public final class ModelRegistry {
       throw new IllegalStateException("model '" + name + "' v" + version + " is corrupted: sha256 " + actual
           + ", manifest says " + mv.sha256());
     }
-    FeatureEncoder encoder = FeatureEncoder.fromSignature(mv.encoderSignature());
-    encoder.checkProvidedBy(featureService);
     String label = name + "@v" + version;
+    FeatureEncoder encoder;
+    try {
+      encoder = FeatureEncoder.fromSignature(mv.encoderSignature());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("model '" + label + "' has a damaged manifest: " + e.getMessage(), e);
+    }
+    try {
+      encoder.checkProvidedBy(featureService);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("model '" + label + "' does not fit the feature service: " + e.getMessage(),
+          e);
+    }
     switch (mv.kind()) {
       case "xgboost-json":
-        return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
+        try {
+          return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e.getMessage(), e);
+        }
       case "tribuo-linear-sgd":
       case "tribuo-fm": {
         ModelProto proto;
@@ -345,8 +369,12 @@ public final class ModelRegistry {
         } catch (RuntimeException e) {
           throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e, e);
         }
-        return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
-            : LinearRanker.fromTribuo(label, encoder, m);
+        try {
+          return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
+              : LinearRanker.fromTribuo(label, encoder, m);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e.getMessage(), e);
+        }
       }
       default:
         throw new IllegalStateException("model '" + label + "' has unknown kind '" + mv.kind() + "'");
@@ -359,10 +387,10 @@ public final class ModelRegistry {
     Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
     Properties p = new Properties();
     try {
-      String text = Files.readString(m, StandardCharsets.UTF_8);
+      String text = readText(m, "manifest");
       int sum = text.lastIndexOf("\n" + MANIFEST_SUM);
       String body = sum < 0 ? text : text.substring(0, sum + 1);
-      p.load(new StringReader(body));
+      loadProperties(p, body, m, "manifest");
       String format = p.getProperty("format");
       if (FORMAT.equals(format)) {
         if (sum < 0 || !sha256(body.getBytes(StandardCharsets.UTF_8))
@@ -383,8 +411,11 @@ public final class ModelRegistry {
         try {
           v = Double.parseDouble(p.getProperty(k));
         } catch (NumberFormatException e) {
+          v = Double.NaN;
+        }
+        if (!Double.isFinite(v)) { // register refuses non-finite metrics: a stored one is damage
           throw new IllegalStateException("manifest " + m + ": " + k + " is '" + p.getProperty(k)
-              + "'; expected a number");
+              + "'; expected a finite number");
         }
         metrics.put(k.substring(7), v);
       }
@@ -413,6 +444,25 @@ public final class ModelRegistry {
     return v;
   }
 
+  /** A registry text file, which must be UTF-8: other bytes are damage, not an I/O error. */
+  private static String readText(Path f, String what) throws IOException {
+    byte[] bytes = Files.readAllBytes(f);
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalStateException(what + " " + f + " is corrupted (not UTF-8 text: " + e + ")", e);
+    }
+  }
+
+  /** Reads properties; a malformed escape is damage of the file, named. */
+  private static void loadProperties(Properties p, String text, Path f, String what) throws IOException {
+    try {
+      p.load(new StringReader(text));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(what + " " + f + " is corrupted (" + e.getMessage() + ")", e);
+    }
+  }
+
   private List<Integer> versionNumbers(String name) {
     Path dir = dirOf(name);
     List<Integer> out = new ArrayList<>();
@@ -422,8 +472,12 @@ public final class ModelRegistry {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "v*")) {
       for (Path p : ds) {
         String f = p.getFileName().toString();
-        if (f.matches("v[0-9]+") && Files.isRegularFile(p.resolve("manifest.properties"))) {
-          out.add(Integer.parseInt(f.substring(1)));
+        if (f.startsWith("v") && VERSION.matcher(f.substring(1)).matches()
+            && Files.isRegularFile(p.resolve("manifest.properties"))) {
+          long v = Long.parseLong(f.substring(1));
+          if (v <= Integer.MAX_VALUE) { // a larger number is no version this registry wrote
+            out.add((int) v);
+          }
         }
       }
     } catch (IOException e) {
@@ -440,20 +494,31 @@ public final class ModelRegistry {
       return List.of();
     }
     try {
-      String text = Files.readString(f, StandardCharsets.UTF_8);
+      String text = readText(f, "stage file");
       int nl = text.lastIndexOf("\nsha256=");
       if (nl < 0 || !sha256(text.substring(0, nl + 1).getBytes(StandardCharsets.UTF_8))
           .equals(text.substring(nl + 8).trim())) {
         throw new IllegalStateException("stage file " + f + " is corrupted (checksum mismatch)");
       }
       Properties p = new Properties();
-      p.load(new StringReader(text.substring(0, nl + 1)));
+      loadProperties(p, text.substring(0, nl + 1), f, "stage file");
       String order = p.getProperty("order", "");
       List<Integer> out = new ArrayList<>();
-      for (String s : order.split(",")) {
-        if (!s.isEmpty()) {
-          out.add(Integer.parseInt(s));
+      for (String s : order.split(",", -1)) {
+        if (s.isEmpty() && order.isEmpty()) {
+          break;
         }
+        int v;
+        try {
+          v = VERSION.matcher(s).matches() ? Integer.parseInt(s) : -1;
+        } catch (NumberFormatException e) {
+          v = -1;
+        }
+        if (v <= 0 || out.contains(v)) {
+          throw new IllegalStateException("stage file " + f + " is damaged: order is '" + order
+              + "'; expected distinct version numbers separated by commas");
+        }
+        out.add(v);
       }
       return out;
     } catch (IOException e) {

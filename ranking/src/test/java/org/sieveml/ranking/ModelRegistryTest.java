@@ -276,4 +276,63 @@ class ModelRegistryTest {
     assertTrue(back instanceof FmRanker, back.toString());
     assertArrayEquals(scores(fm), scores(back), 0.0);
   }
+
+  /**
+   * Issue 15 (RegistryFuzzTest): files damaged behind a valid checksum were refused with exceptions from
+   * deeper down that named neither the model nor the file, or with the wrong kind of exception: a stage
+   * order of "x" (NumberFormatException), a production version that does not exist (UncheckedIOException:
+   * NoSuchFileException), a manifest that is not UTF-8 (UncheckedIOException: MalformedInputException) or
+   * has a malformed escape (IllegalArgumentException: Malformed \\uxxxx encoding), an encoder signature
+   * without an embedding's dimension (ArrayIndexOutOfBoundsException), malformed model JSON (an
+   * IllegalArgumentException naming only an offset). Each is an IllegalStateException naming the file or
+   * the model now.
+   */
+  @Test
+  void filesDamagedBehindAValidChecksumAreRefusedNamingTheFileOrModel() throws Exception {
+    ModelRegistry reg = ModelRegistry.open(dir);
+    reg.register("m", gbdt(2), Map.of("auc", 0.8), "fs");
+    reg.promote("m", 1);
+    Path stages = dir.resolve("m/STAGES");
+    String goodStages = Files.readString(stages);
+    for (String order : List.of("x", "-1", "1,1", "1,,1", "99999999999")) {
+      String body = "format=sieveml-model-registry-2\norder=" + order + "\n";
+      Files.writeString(stages, body + "sha256=" + ModelRegistry.sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n");
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.production("m"), order);
+      assertTrue(e.getMessage().contains("stage file " + stages) && e.getMessage().contains("order is '" + order + "'"),
+          e.getMessage());
+    }
+    String body = "format=sieveml-model-registry-2\norder=9\n";
+    Files.writeString(stages, body + "sha256=" + ModelRegistry.sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> reg.production("m"));
+    assertTrue(e.getMessage().contains("names v9 of model 'm' as production, which does not exist"), e.getMessage());
+    Files.writeString(stages, goodStages);
+
+    Path f = dir.resolve("m/v1/manifest.properties");
+    String good = Files.readString(f);
+    byte[] notUtf8 = good.replace("format=sieveml-model-registry-2", "format=sieveml-model-registry-1")
+        .substring(0, good.lastIndexOf("manifest.sha256=")).getBytes(StandardCharsets.UTF_8);
+    notUtf8[notUtf8.length - 3] = (byte) 0xff;
+    Files.write(f, notUtf8);
+    e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("manifest " + f + " is corrupted (not UTF-8 text"), e.getMessage());
+    Files.writeString(f, reseal(good.replaceAll("(?m)^featureServiceVersion=.*$", "featureServiceVersion=\\\\uZZZZ")));
+    e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("manifest " + f + " is corrupted (Malformed"), e.getMessage());
+    Files.writeString(f, reseal(good.replaceAll("(?m)^metric\\.auc=.*$", "metric.auc=NaN")));
+    e = assertThrows(IllegalStateException.class, () -> reg.versions("m"));
+    assertTrue(e.getMessage().contains("metric.auc is 'NaN'; expected a finite number"), e.getMessage());
+    Files.writeString(f, reseal(good.replaceAll("(?m)^encoder=.*$", "encoder=sieveml-encoder-v1|e\\\\:EMBEDDING")));
+    e = assertThrows(IllegalStateException.class, () -> reg.load("m", 1, GbdtRankerTest.SCHEMA));
+    assertTrue(e.getMessage().contains("model 'm@v1' has a damaged manifest: encoder signature part 'e:EMBEDDING'"
+        + " lacks the dimension"), e.getMessage());
+    Files.writeString(f, good);
+
+    Path model = dir.resolve("m/v1/model.bin");
+    byte[] json = Files.readAllBytes(model);
+    byte[] broken = java.util.Arrays.copyOf(json, json.length / 2);
+    Files.write(model, broken);
+    Files.writeString(f, reseal(good.replaceAll("(?m)^sha256=.*$", "sha256=" + ModelRegistry.sha256(broken))));
+    e = assertThrows(IllegalStateException.class, () -> reg.load("m", 1, GbdtRankerTest.SCHEMA));
+    assertTrue(e.getMessage().startsWith("model 'm@v1' cannot be loaded: malformed JSON at offset"), e.getMessage());
+  }
 }

@@ -27,6 +27,8 @@ public final class TreeEnsemble {
   /** Split condition of an inner node, leaf value of a leaf. */
   private final float[] value;
   private final int[] roots;
+  /** The most input features a model may have: a split feature is packed into 31 bits with a flag. */
+  public static final int MAX_FEATURES = 1 << 30;
 
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
@@ -83,31 +85,41 @@ public final class TreeEnsemble {
   /**
    * Compiles XGBoost's model JSON ({@code Booster.toByteArray("json")} / {@code save_model("*.json")}).
    *
+   * <p>Everything read is checked before it is used: the JSON itself ({@link Json}), the type of every
+   * field, that each tree's five node arrays have one entry per node, that every child index is a node of
+   * the tree and every node is reached at most once from the root (no cycles, no shared subtrees: a
+   * traversal always ends at a leaf), that every split feature is below {@code num_feature}, and that
+   * numbers are finite and counts integral. A malformed model is refused with an
+   * {@link IllegalArgumentException} naming the field (its path in the JSON) and the value.
+   *
    * @param modelJson the JSON text
    * @return the evaluator
-   * @throws IllegalArgumentException if the JSON is not a gbtree model with a supported objective
+   * @throws IllegalArgumentException if the JSON is malformed or is not a gbtree model with a supported
+   *     objective
    */
-  @SuppressWarnings("unchecked")
   public static TreeEnsemble fromModelJson(String modelJson) {
-    Map<String, Object> root = (Map<String, Object>) Json.parse(modelJson);
-    Map<String, Object> learner = (Map<String, Object>) root.get("learner");
-    if (learner == null) {
-      throw new IllegalArgumentException("model JSON has no 'learner'");
+    Map<String, Object> root = object(Json.parse(modelJson), "the model JSON");
+    Map<String, Object> learner = object(root.get("learner"), "learner");
+    Map<String, Object> mp = object(learner.get("learner_model_param"), "learner.learner_model_param");
+    float baseScore = floatText(mp.get("base_score"), "learner.learner_model_param.base_score");
+    int numFeature = intText(mp.get("num_feature"), "learner.learner_model_param.num_feature");
+    if (numFeature < 0 || numFeature > MAX_FEATURES) {
+      throw new IllegalArgumentException("model JSON: learner.learner_model_param.num_feature is " + numFeature
+          + "; expected 0.." + MAX_FEATURES);
     }
-    Map<String, Object> mp = (Map<String, Object>) learner.get("learner_model_param");
-    float baseScore = Float.parseFloat((String) mp.get("base_score"));
-    int numFeature = Integer.parseInt((String) mp.get("num_feature"));
-    String numClass = (String) mp.getOrDefault("num_class", "0");
-    if (Integer.parseInt(numClass) > 1) {
+    Object numClassField = mp.get("num_class");
+    int numClass = numClassField == null ? 0 : intText(numClassField, "learner.learner_model_param.num_class");
+    if (numClass > 1) {
       throw new IllegalArgumentException("num_class is " + numClass + "; expected a single-output model");
     }
-    String objective = (String) ((Map<String, Object>) learner.get("objective")).get("name");
-    Map<String, Object> gb = (Map<String, Object>) learner.get("gradient_booster");
+    String objective = text(object(learner.get("objective"), "learner.objective").get("name"),
+        "learner.objective.name");
+    Map<String, Object> gb = object(learner.get("gradient_booster"), "learner.gradient_booster");
     if (!"gbtree".equals(gb.get("name"))) {
       throw new IllegalArgumentException("booster is " + gb.get("name") + "; expected gbtree");
     }
-    Map<String, Object> model = (Map<String, Object>) gb.get("model");
-    List<Object> trees = (List<Object>) model.get("trees");
+    String at = "learner.gradient_booster.model.trees";
+    List<Object> trees = list(object(gb.get("model"), "learner.gradient_booster.model").get("trees"), at);
     int n = trees.size();
     int[][] l = new int[n][];
     int[][] r = new int[n][];
@@ -115,34 +127,52 @@ public final class TreeEnsemble {
     float[][] c = new float[n][];
     boolean[][] d = new boolean[n][];
     for (int t = 0; t < n; t++) {
-      Map<String, Object> tree = (Map<String, Object>) trees.get(t);
-      List<Object> cats = (List<Object>) tree.get("split_type");
-      if (cats != null) {
-        for (Object o : cats) {
-          if (((Number) o).intValue() != 0) {
+      String tp = at + "[" + t + "]";
+      Map<String, Object> tree = object(trees.get(t), tp);
+      Object catsField = tree.get("split_type");
+      if (catsField != null) {
+        List<Object> cats = list(catsField, tp + ".split_type");
+        for (int k = 0; k < cats.size(); k++) {
+          if (integer(cats.get(k), tp + ".split_type[" + k + "]") != 0) {
             throw new IllegalArgumentException("tree " + t + " has categorical splits; not supported");
           }
         }
       }
-      l[t] = ints((List<Object>) tree.get("left_children"));
-      r[t] = ints((List<Object>) tree.get("right_children"));
-      f[t] = ints((List<Object>) tree.get("split_indices"));
-      List<Object> sc = (List<Object>) tree.get("split_conditions");
-      c[t] = new float[sc.size()];
-      for (int k = 0; k < c[t].length; k++) {
-        c[t][k] = (float) ((Number) sc.get(k)).doubleValue();
+      l[t] = ints(tree.get("left_children"), tp + ".left_children");
+      int nodes = l[t].length;
+      if (nodes == 0) {
+        throw new IllegalArgumentException(tp + ".left_children is empty; expected at least the root");
       }
-      List<Object> dl = (List<Object>) tree.get("default_left");
-      d[t] = new boolean[dl.size()];
-      for (int k = 0; k < d[t].length; k++) {
+      r[t] = ints(tree.get("right_children"), tp + ".right_children");
+      f[t] = ints(tree.get("split_indices"), tp + ".split_indices");
+      List<Object> sc = list(tree.get("split_conditions"), tp + ".split_conditions");
+      List<Object> dl = list(tree.get("default_left"), tp + ".default_left");
+      sameLength(r[t].length, nodes, tp + ".right_children");
+      sameLength(f[t].length, nodes, tp + ".split_indices");
+      sameLength(sc.size(), nodes, tp + ".split_conditions");
+      sameLength(dl.size(), nodes, tp + ".default_left");
+      c[t] = new float[nodes];
+      d[t] = new boolean[nodes];
+      for (int k = 0; k < nodes; k++) {
+        String np = tp + ".split_conditions[" + k + "]";
+        double v = number(sc.get(k), np);
+        if (!Float.isFinite((float) v)) {
+          throw new IllegalArgumentException(np + " is " + v + "; expected a finite float");
+        }
+        c[t][k] = (float) v;
         Object o = dl.get(k);
-        d[t][k] = o instanceof Boolean ? (Boolean) o : ((Number) o).intValue() != 0;
+        d[t][k] = o instanceof Boolean ? (Boolean) o : integer(o, tp + ".default_left[" + k + "]") != 0;
       }
+      checkTree(l[t], r[t], f[t], numFeature, tp);
     }
     float margin;
     switch (objective) {
       case "binary:logistic":
       case "reg:logistic":
+        if (!(baseScore > 0 && baseScore < 1)) {
+          throw new IllegalArgumentException("learner.learner_model_param.base_score is " + baseScore
+              + "; expected a probability in (0, 1) under " + objective);
+        }
         margin = (float) -Math.log(1.0 / baseScore - 1.0);
         break;
       case "reg:squarederror":
@@ -158,10 +188,133 @@ public final class TreeEnsemble {
     return new TreeEnsemble(l, r, f, c, d, margin, objective, numFeature);
   }
 
-  private static int[] ints(List<Object> l) {
+  /**
+   * Checks one tree's structure: an inner node has two children that are nodes of the tree and a split
+   * feature in {@code [0, numFeature)}; a leaf has {@code -1} for both children; no node is reached twice
+   * from the root (which also rules out cycles), so every traversal ends at a leaf.
+   */
+  private static void checkTree(int[] left, int[] right, int[] feature, int numFeature, String path) {
+    int nodes = left.length;
+    boolean[] reached = new boolean[nodes];
+    int[] stack = new int[nodes];
+    int top = 0;
+    stack[top++] = 0;
+    reached[0] = true;
+    while (top > 0) {
+      int node = stack[--top];
+      int a = left[node];
+      int b = right[node];
+      if (a == -1 || b == -1) {
+        if (a != b) {
+          throw new IllegalArgumentException(path + " node " + node + " has children " + a + " and " + b
+              + "; expected two nodes, or -1 and -1 for a leaf");
+        }
+        continue;
+      }
+      if (feature[node] < 0 || feature[node] >= numFeature) {
+        throw new IllegalArgumentException(path + ".split_indices[" + node + "] is " + feature[node]
+            + "; expected a feature in [0, " + numFeature + ")");
+      }
+      for (int child : new int[] {a, b}) {
+        if (child < 0 || child >= nodes) {
+          throw new IllegalArgumentException(path + " node " + node + " has the child " + child
+              + "; expected a node in [0, " + nodes + ")");
+        }
+        if (reached[child]) {
+          throw new IllegalArgumentException(path + " node " + child + " is reached twice (a cycle or a shared"
+              + " subtree); expected a tree");
+        }
+        reached[child] = true;
+        stack[top++] = child;
+      }
+    }
+  }
+
+  private static void sameLength(int length, int nodes, String path) {
+    if (length != nodes) {
+      throw new IllegalArgumentException(path + " has " + length + " entries; expected one per node (" + nodes
+          + ")");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(Object o, String path) {
+    if (!(o instanceof Map)) {
+      throw new IllegalArgumentException("model JSON: " + path + " is " + describe(o) + "; expected an object");
+    }
+    return (Map<String, Object>) o;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object o, String path) {
+    if (!(o instanceof List)) {
+      throw new IllegalArgumentException("model JSON: " + path + " is " + describe(o) + "; expected an array");
+    }
+    return (List<Object>) o;
+  }
+
+  private static String text(Object o, String path) {
+    if (!(o instanceof String)) {
+      throw new IllegalArgumentException("model JSON: " + path + " is " + describe(o) + "; expected a string");
+    }
+    return (String) o;
+  }
+
+  private static double number(Object o, String path) {
+    if (!(o instanceof Number)) {
+      throw new IllegalArgumentException("model JSON: " + path + " is " + describe(o) + "; expected a number");
+    }
+    return ((Number) o).doubleValue();
+  }
+
+  /** A JSON number that is an integer in the int range. */
+  private static int integer(Object o, String path) {
+    double v = number(o, path);
+    if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("model JSON: " + path + " is " + v + "; expected an integer");
+    }
+    return (int) v;
+  }
+
+  /** An integer written as a string, as XGBoost writes its model parameters. */
+  private static int intText(Object o, String path) {
+    String s = text(o, path);
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("model JSON: " + path + " is '" + s + "'; expected an integer");
+    }
+  }
+
+  /** A finite float written as a string (XGBoost writes base_score so, e.g. "5E-1"). */
+  private static float floatText(Object o, String path) {
+    String s = text(o, path);
+    float v;
+    try {
+      v = Float.parseFloat(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("model JSON: " + path + " is '" + s + "'; expected a number");
+    }
+    if (!Float.isFinite(v)) {
+      throw new IllegalArgumentException("model JSON: " + path + " is '" + s + "'; expected a finite number");
+    }
+    return v;
+  }
+
+  private static String describe(Object o) {
+    if (o == null) {
+      return "missing (or null)";
+    }
+    String s = o instanceof String ? "'" + o + "'" : o instanceof Map ? "an object" : o instanceof List
+        ? "an array" : String.valueOf(o);
+    return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+  }
+
+  private static int[] ints(Object o, String path) {
+    List<Object> l = list(o, path);
     int[] a = new int[l.size()];
     for (int i = 0; i < a.length; i++) {
-      a[i] = ((Number) l.get(i)).intValue();
+      a[i] = integer(l.get(i), path + "[" + i + "]");
     }
     return a;
   }
