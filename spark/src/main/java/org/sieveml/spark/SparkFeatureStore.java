@@ -33,6 +33,7 @@ import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
+import org.sieveml.core.FeatureVector;
 import org.sieveml.features.AggregationView;
 import org.sieveml.features.EmbeddedOfflineStore;
 import org.sieveml.features.EntityRows;
@@ -496,6 +497,190 @@ public final class SparkFeatureStore {
       Configuration c = new Configuration(false);
       conf.forEach(c::set);
       return ParquetCheck.verifyRowGroups(file, c);
+    }
+  }
+
+  // ---------------------------------------------------------------- the offline-store contract
+
+  /**
+   * The lake as the offline side of an in-process {@link FeatureStore}
+   * ({@code FeatureStore.builder(registry).offlineStore(lake.offlineStore())}): its join and window
+   * reads run as Spark jobs over the registered datasets, and its scans (which the feature store's
+   * {@code materialize} and {@code materializeIncremental} use) stream the rows through the driver in
+   * sequence order. The contract returns in-memory results, so these results come back to the driver:
+   * for training data larger than the driver, use {@link #historicalFeatures} (a DataFrame) instead.
+   *
+   * <p>The lake is written by its own pipelines (or {@link #export}): {@code append}, {@code erase} and
+   * {@code drop} are refused with an {@link UnsupportedOperationException} saying so — erasure in a lake
+   * is the table format's business (a Delta or Iceberg {@code DELETE}). {@code scan} and {@code
+   * nextSequence} need a sequence column. Thread-safe.
+   *
+   * @return the store; closing it does nothing (the Spark session is the host's)
+   */
+  public OfflineStore offlineStore() {
+    return new LakeOffline();
+  }
+
+  /** See {@link #offlineStore()}. */
+  private final class LakeOffline implements OfflineStore {
+
+    @Override
+    public long append(ViewDefinition view, EventBatch batch, long ingestedAt) {
+      throw new UnsupportedOperationException("view '" + view.name() + "': the lake is written by its own pipelines "
+          + "(or SparkFeatureStore.export), not through the feature store; push to an embedded offline store instead");
+    }
+
+    @Override
+    public org.sieveml.features.JoinedRows join(org.sieveml.features.FeatureView view, EntityRows rows,
+        List<String> features, Visibility visibility) {
+      FeatureSchema schema = view.schema();
+      List<FeatureSpec> specs = new ArrayList<>();
+      for (String f : features) {
+        specs.add(schema.get(schema.indexOf(f)));
+      }
+      List<Row> got = spi(view, rows, features.toArray(new String[0]), visibility, false);
+      int n = rows.size();
+      java.util.BitSet matched = new java.util.BitSet(n);
+      FeatureVector[] vectors = new FeatureVector[n];
+      FeatureSchema out = FeatureSchema.of(specs);
+      for (Row r : got) {
+        int i = (int) r.getLong(0);
+        if (r.getBoolean(1)) {
+          matched.set(i);
+        }
+        FeatureVector.Builder b = FeatureVector.builder(out);
+        for (int c = 0; c < specs.size(); c++) {
+          if (!r.isNullAt(2 + c)) {
+            Object v = r.get(2 + c);
+            if (specs.get(c).type() == org.sieveml.core.FeatureType.EMBEDDING) {
+              List<Object> l = r.getList(2 + c);
+              float[] e = new float[l.size()];
+              for (int k = 0; k < e.length; k++) {
+                e[k] = ((Number) l.get(k)).floatValue();
+              }
+              v = e;
+            }
+            b.set(specs.get(c).name(), v);
+          }
+        }
+        vectors[i] = b.build();
+      }
+      FeatureFrame.RowBuilder fb = FeatureFrame.rowBuilder(out);
+      for (FeatureVector v : vectors) {
+        fb.add(v);
+      }
+      return new org.sieveml.features.JoinedRows(fb.build(), matched);
+    }
+
+    @Override
+    public double[][] windows(AggregationView view, EntityRows rows, Visibility visibility) {
+      List<Row> got = spi(view, rows, new String[0], visibility, true);
+      int nf = view.schema().size();
+      double[][] out = new double[nf][rows.size()];
+      for (Row r : got) {
+        int i = (int) r.getLong(0);
+        for (int f = 0; f < nf; f++) {
+          out[f][i] = r.getDouble(2 + f);
+        }
+      }
+      return out;
+    }
+
+    private List<Row> spi(ViewDefinition v, EntityRows rows, String[] features, Visibility visibility,
+        boolean windows) {
+      List<String> joinKeys = v.entity().joinKeys();
+      boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
+      List<StructField> f = new ArrayList<>();
+      f.add(DataTypes.createStructField("__rid", DataTypes.LongType, false));
+      for (int k = 0; k < joinKeys.size(); k++) {
+        f.add(DataTypes.createStructField("__k" + k, keyIsString[k] ? DataTypes.StringType : DataTypes.LongType,
+            false));
+      }
+      f.add(DataTypes.createStructField("__ts", DataTypes.LongType, false));
+      List<Row> local = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        EntityKey key = rows.key(i);
+        Object[] r = new Object[joinKeys.size() + 2];
+        r[0] = (long) i;
+        for (int k = 0; k < joinKeys.size(); k++) {
+          Object kv = key.value(joinKeys.get(k));
+          if (kv == null || (kv instanceof String) != keyIsString[k]) {
+            throw new IllegalArgumentException("entity row " + i + ": key " + key + " has no " + (keyIsString[k]
+                ? "string" : "integer") + " value for join key '" + joinKeys.get(k) + "' (as the lake holds it)");
+          }
+          r[1 + k] = kv;
+        }
+        r[joinKeys.size() + 1] = rows.timestamp(i);
+        local.add(RowFactory.create(r));
+      }
+      Column[] keyCols = keyColumns(joinKeys.size());
+      Dataset<Row> entities = spark.createDataFrame(local, DataTypes.createStructType(f))
+          .repartition(partitions, keyCols);
+      Dataset<Row> feats = featureRows(List.of(v), joinKeys, keyIsString).repartition(partitions, keyCols)
+          .sortWithinPartitions(col("__view"), col("__o1"), col("__o2"), col("__o3"));
+      List<StructField> of = new ArrayList<>();
+      of.add(DataTypes.createStructField("__rid", DataTypes.LongType, false));
+      of.add(DataTypes.createStructField("__matched", DataTypes.BooleanType, false));
+      if (windows) {
+        for (FeatureSpec s : v.schema().specs()) {
+          of.add(DataTypes.createStructField(s.name(), DataTypes.DoubleType, false));
+        }
+      } else {
+        for (String name : features) {
+          of.add(DataTypes.createStructField(name, sparkType(v.schema().get(v.schema().indexOf(name))), true));
+        }
+      }
+      JavaRDD<Row> out = entities.javaRDD().zipPartitions(feats.javaRDD(), new Kernels.Spi(source,
+          layout(List.of(v), joinKeys, keyIsString), v.name(), features, visibility, windows));
+      return spark.createDataFrame(out, DataTypes.createStructType(of)).collectAsList();
+    }
+
+    @Override
+    public void scan(ViewDefinition view, long fromEventTime, long toEventTime, long afterSequence,
+        java.util.function.Consumer<LogChunk> sink) {
+      Registered r = sequenced(view);
+      List<String> joinKeys = view.entity().joinKeys();
+      boolean[] keyIsString = keyTypes(List.of(view), joinKeys);
+      Kernels.Layout layout = layout(List.of(view), joinKeys, keyIsString);
+      Iterator<Row> rows = featureRows(List.of(view), joinKeys, keyIsString)
+          .filter(col("__event").geq(fromEventTime).and(col("__event").lt(toEventTime))
+              .and(col("__o1").gt(afterSequence)))
+          .orderBy(col("__o1")).toLocalIterator();
+      layout.chunks(r.fields, rows, 4_096, sink);
+    }
+
+    @Override
+    public long erase(ViewDefinition view, EntityKey key) {
+      throw new UnsupportedOperationException("view '" + view.name() + "': erasure in a lake is the table format's "
+          + "(e.g. a Delta or Iceberg DELETE), not the feature store's");
+    }
+
+    @Override
+    public long nextSequence(ViewDefinition view) {
+      Registered r = sequenced(view);
+      Row max = spark.read().parquet(r.files.toArray(new String[0]))
+          .agg(org.apache.spark.sql.functions.max(col(quote(r.dataset.sequence())))).first();
+      return max.isNullAt(0) ? 0 : ((Number) max.get(0)).longValue() + 1;
+    }
+
+    @Override
+    public void drop(String view) {
+      throw new UnsupportedOperationException("view '" + view + "': the lake's datasets are not the feature "
+          + "store's to drop");
+    }
+
+    @Override
+    public void close() {
+      // the Spark session is the host's
+    }
+
+    private Registered sequenced(ViewDefinition view) {
+      Registered r = registered(view.name());
+      if (r.dataset.sequence() == null) {
+        throw new UnsupportedOperationException("view '" + view.name() + "': the dataset has no sequence column, "
+            + "which scans (materialization) follow; map one with LakeDataset.Builder.sequence");
+      }
+      return r;
     }
   }
 

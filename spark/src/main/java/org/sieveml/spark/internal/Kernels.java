@@ -141,6 +141,48 @@ public final class Kernels {
       return count;
     }
 
+    /**
+     * Turns feature rows in the shuffled layout (one view, in sequence order) into log chunks, as a
+     * scan of the embedded store hands them out (sequence numbers from the rows' sequence column).
+     *
+     * @param fields the view's stored fields
+     * @param rows the rows
+     * @param chunk rows per chunk
+     * @param sink receives the chunks
+     */
+    public void chunks(FeatureSchema fields, Iterator<Row> rows, int chunk,
+        java.util.function.Consumer<org.sieveml.features.LogChunk> sink) {
+      int nk = joinKeys.size();
+      List<Row> buf = new ArrayList<>(chunk);
+      java.util.Comparator<Row> order = java.util.Comparator.<Row, String>comparing(r -> key(r, 1).toString())
+          .thenComparingLong(r -> r.getLong(nk + 1)).thenComparingLong(r -> r.getLong(nk + 2))
+          .thenComparingLong(r -> r.getLong(nk + 4));
+      while (rows.hasNext()) {
+        buf.add(rows.next());
+        if (buf.size() == chunk || !rows.hasNext()) {
+          buf.sort(order); // as the embedded store's chunks: a key's rows together, by event, created, sequence
+          int n = buf.size();
+          EntityKey[] keys = new EntityKey[n];
+          long[] ev = new long[n];
+          long[] cr = new long[n];
+          long[] in = new long[n];
+          long[] seq = new long[n];
+          FeatureFrame.RowBuilder fb = FeatureFrame.rowBuilder(fields);
+          for (int i = 0; i < n; i++) {
+            Row r = buf.get(i);
+            keys[i] = key(r, 1);
+            ev[i] = r.getLong(nk + 1);
+            cr[i] = r.getLong(nk + 2);
+            in[i] = r.isNullAt(nk + 3) ? cr[i] : r.getLong(nk + 3);
+            seq[i] = r.getLong(nk + 4);
+            fb.add(ValueCodec.decode(fields, (byte[]) r.get(nk + 7)));
+          }
+          sink.accept(new org.sieveml.features.LogChunk(keys, ev, cr, in, seq, fb.build()));
+          buf.clear();
+        }
+      }
+    }
+
     private void flush(OfflineStore store, ViewDefinition def, EventBatch.Builder batch, int n, int view, long ing) {
       if (batch != null && n > 0) {
         store.append(def, batch.build(), hasIngestion[view] ? ing : OfflineStore.AT_CREATED_TIME);
@@ -382,6 +424,91 @@ public final class Kernels {
         MaterializationResult m = store.materialize(view, from, to, null);
         return Collections.singletonList(RowFactory.create(m.rowsScanned(), m.rowsWritten(), m.rowsApplied()))
             .iterator();
+      }
+    }
+  }
+
+  /**
+   * The offline-store contract's join or windows for one view and one partition: entity rows (row id,
+   * key columns, timestamp ms) zipped with the partition's feature rows. Emits the row id, whether a
+   * feature row matched (join), and the values (join: the features' cells; windows: doubles, NaN where
+   * missing).
+   */
+  public static final class Spi implements FlatMapFunction2<Iterator<Row>, Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final RegistrySource source;
+    private final Layout layout;
+    private final String view;
+    private final String[] features;
+    private final Visibility visibility;
+    private final boolean windows;
+
+    /**
+     * A join ({@code windows} false) or window computation.
+     *
+     * @param source the definitions
+     * @param layout the shuffled rows' layout
+     * @param view the view
+     * @param features the features (join only)
+     * @param visibility which rows count
+     * @param windows whether to compute windows of an aggregation view
+     */
+    public Spi(RegistrySource source, Layout layout, String view, String[] features, Visibility visibility,
+        boolean windows) {
+      this.source = source;
+      this.layout = layout;
+      this.view = view;
+      this.features = features.clone();
+      this.visibility = visibility;
+      this.windows = windows;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> entities, Iterator<Row> featureRows) {
+      if (!entities.hasNext()) {
+        return Collections.emptyIterator();
+      }
+      List<Row> ents = new ArrayList<>();
+      entities.forEachRemaining(ents::add);
+      FeatureRegistry reg = layout.registry(source);
+      int nk = layout.joinKeys.size();
+      try (EmbeddedOfflineStore offline = EmbeddedOfflineStore.inMemory()) {
+        layout.load(reg, offline, featureRows);
+        int n = ents.size();
+        List<EntityKey> keys = new ArrayList<>(n);
+        long[] ts = new long[n];
+        for (int i = 0; i < n; i++) {
+          keys.add(layout.key(ents.get(i), 1));
+          ts[i] = ents.get(i).getLong(1 + nk);
+        }
+        EntityRows rows = EntityRows.of(keys, ts, null);
+        List<Row> out = new ArrayList<>(n);
+        if (windows) {
+          double[][] w = offline.windows((AggregationView) reg.view(view), rows, visibility);
+          for (int i = 0; i < n; i++) {
+            Object[] v = new Object[2 + w.length];
+            v[0] = ents.get(i).getLong(0);
+            v[1] = true;
+            for (int f = 0; f < w.length; f++) {
+              v[2 + f] = w[f][i];
+            }
+            out.add(RowFactory.create(v));
+          }
+        } else {
+          org.sieveml.features.JoinedRows j = offline.join((org.sieveml.features.FeatureView) reg.view(view), rows,
+              List.of(features), visibility);
+          FeatureFrame f = j.values();
+          for (int i = 0; i < n; i++) {
+            Object[] v = new Object[2 + features.length];
+            v[0] = ents.get(i).getLong(0);
+            v[1] = j.matched(i);
+            for (int c = 0; c < features.length; c++) {
+              v[2 + c] = value(f, i, c);
+            }
+            out.add(RowFactory.create(v));
+          }
+        }
+        return out.iterator();
       }
     }
   }
