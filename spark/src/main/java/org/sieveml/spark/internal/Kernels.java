@@ -75,6 +75,13 @@ public final class Kernels {
     }
 
     EntityKey key(Row r, int first) {
+      for (int k = 0; k < joinKeys.size(); k++) {
+        if (r.isNullAt(first + k)) {
+          throw new IllegalArgumentException((r.length() > first + joinKeys.size() + 2 && !r.isNullAt(0)
+              && r.get(0) instanceof Integer v && v >= 0 && v < views.length ? "view '" + views[v] + "': a lake row"
+              : "an entity row") + " has a null value for join key '" + joinKeys.get(k) + "': " + r);
+        }
+      }
       if (joinKeys.size() == 1) {
         return keyIsString[0] ? EntityKey.of(joinKeys.get(0), r.getString(first))
             : EntityKey.of(joinKeys.get(0), r.getLong(first));
