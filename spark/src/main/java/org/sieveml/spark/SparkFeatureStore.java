@@ -379,8 +379,9 @@ public final class SparkFeatureStore {
     if (rows.isEmpty() && written[0]) {
       return;
     }
-    spark.createDataFrame(rows, schema).write().mode(written[0] ? SaveMode.Append : SaveMode.ErrorIfExists)
-        .partitionBy("event_date").parquet(path);
+    // one task per event date: one file per date and chunk, not one per date and slice of the chunk
+    spark.createDataFrame(rows, schema).repartition(col("event_date")).write()
+        .mode(written[0] ? SaveMode.Append : SaveMode.ErrorIfExists).partitionBy("event_date").parquet(path);
     written[0] = true;
     rows.clear();
   }

@@ -65,7 +65,11 @@ class LakeJoinBench {
     }
     EntityRows er = EntityRows.of(keys, ts, null);
 
-    SparkSession spark = TestSpark.session();
+    // this JVM's session, made before the tests' one: a result-size limit for 1M rows of write tasks
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("sieveml-bench")
+        .config("spark.driver.maxResultSize", "256m").config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
     SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry)
         .dataset(SparkFeatureStore.export(spark, offline, reg.view("profile"), tmp.resolve("profile").toString()))
         .partitions(8).build();

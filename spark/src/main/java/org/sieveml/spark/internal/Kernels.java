@@ -128,7 +128,9 @@ public final class Kernels {
       while (rows.hasNext()) {
         Row r = rows.next();
         int v = r.getInt(0);
-        long ing = r.isNullAt(nk + 3) ? Long.MIN_VALUE : r.getLong(nk + 3);
+        // rows ingested at their created time (a batch load of history) share one batch whatever their times
+        long ing = r.isNullAt(nk + 3) || r.getLong(nk + 3) == r.getLong(nk + 2) ? OfflineStore.AT_CREATED_TIME
+            : r.getLong(nk + 3);
         if (v != view || inBatch >= BATCH || (hasIngestion[v] && ing != ingested)) {
           flush(store, def, batch, inBatch, view, ingested);
           if (v != view) {
@@ -192,7 +194,7 @@ public final class Kernels {
 
     private void flush(OfflineStore store, ViewDefinition def, EventBatch.Builder batch, int n, int view, long ing) {
       if (batch != null && n > 0) {
-        store.append(def, batch.build(), hasIngestion[view] ? ing : OfflineStore.AT_CREATED_TIME);
+        store.append(def, batch.build(), ing);
       }
     }
   }
