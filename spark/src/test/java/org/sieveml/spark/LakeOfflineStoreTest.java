@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -60,15 +59,7 @@ class LakeOfflineStoreTest {
         FeatureStore local = FeatureStore.builder(h.registry).offlineStore(h.offline).onlineStore(localOnline)
             .clock(() -> now).build()) {
       List<Row> ents = SparkJoinPropertyTest.entityRows(rnd, h, 300);
-      List<EntityKey> keys = new ArrayList<>();
-      long[] ts = new long[ents.size()];
-      double[] boost = new double[ents.size()];
-      for (int i = 0; i < ents.size(); i++) {
-        keys.add(EntityKey.of("user_id", ents.get(i).getLong(1)));
-        ts[i] = ((Instant) ents.get(i).get(2)).toEpochMilli();
-        boost[i] = ents.get(i).getDouble(3);
-      }
-      EntityRows rows = EntityRows.of(keys, ts, FeatureFrame.builder(ents.size()).addDouble("boost", boost).build());
+      EntityRows rows = SparkJoinPropertyTest.entityRows(ents);
       for (Visibility vis : Visibility.values()) {
         assertFrames(local.getHistoricalFeatures(rows, h.registry.featureService("all"), vis).frame(),
             overLake.getHistoricalFeatures(rows, h.registry.featureService("all"), vis).frame(), vis.toString());

@@ -123,6 +123,11 @@ class SparkJoinPropertyTest {
 
   /** The in-process training data for the same entity rows. */
   static TrainingData inProcess(History h, List<Row> ents, String service, Visibility vis) {
+    return h.store.getHistoricalFeatures(entityRows(ents), h.registry.featureService(service), vis);
+  }
+
+  /** Spark entity rows ({@link #ENTITY_SCHEMA}) as the in-process join takes them, boost as request column. */
+  static EntityRows entityRows(List<Row> ents) {
     List<EntityKey> keys = new ArrayList<>();
     long[] ts = new long[ents.size()];
     double[] boost = new double[ents.size()];
@@ -131,8 +136,7 @@ class SparkJoinPropertyTest {
       ts[i] = ((Instant) ents.get(i).get(2)).toEpochMilli();
       boost[i] = ents.get(i).getDouble(3);
     }
-    FeatureFrame extra = FeatureFrame.builder(ents.size()).addDouble("boost", boost).build();
-    return h.store.getHistoricalFeatures(EntityRows.of(keys, ts, extra), h.registry.featureService(service), vis);
+    return EntityRows.of(keys, ts, FeatureFrame.builder(ents.size()).addDouble("boost", boost).build());
   }
 
   /** Compares Spark's rows (found by rid) with the in-process frame, cell by cell. */
