@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 
+import org.apache.spark.sql.functions;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,7 +26,9 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -62,7 +66,7 @@ import org.sieveml.spark.internal.ValueCodec;
  * SparkFeatureStore lake = SparkFeatureStore.builder(spark, MyFeatures::registry)
  *     .dataset(LakeDataset.builder("user_stats").path("s3a://lake/user_stats").eventTime("ts").build())
  *     .build();
- * Dataset<Row> training = lake.historicalFeatures(labels, "ranker_v3");   // lazy, distributed
+ * Dataset<Row> training = lake.historicalFeatures(labels, "ranker_v3");   // distributed
  * lake.materialize("user_stats", from, to, System.currentTimeMillis(),
  *     OnlineStoreFactory.redis("redis://feature-cache:6379", "sieveml"));
  * }</pre>
@@ -78,7 +82,8 @@ import org.sieveml.spark.internal.ValueCodec;
  *
  * <p>Definitions come from a {@link RegistrySource}, run on the driver and in every task; a task whose
  * definitions differ from the driver's fails naming the view. Thread-safe once built (Spark sessions
- * are); the returned datasets are lazy, as Spark's are.
+ * are). {@link #historicalFeatures} shuffles both sides when it is called (Spark's adaptive execution
+ * plans the shuffles then); the join itself runs when the returned dataset is used.
  */
 public final class SparkFeatureStore {
 
@@ -104,9 +109,18 @@ public final class SparkFeatureStore {
     this.source = b.source;
     this.registry = b.registry;
     this.datasets = Map.copyOf(b.datasets);
-    this.partitions = b.partitions > 0 ? b.partitions
-        : Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions", "200"));
+    this.partitions = b.partitions > 0 ? b.partitions : defaultPartitions(spark);
     this.timestampColumn = b.timestampColumn;
+  }
+
+  /** {@code spark.sql.shuffle.partitions} when it is a number (it may be {@code auto}), else the default parallelism. */
+  private static int defaultPartitions(SparkSession spark) {
+    String p = spark.conf().get("spark.sql.shuffle.partitions", "200");
+    try {
+      return Math.max(1, Integer.parseInt(p.trim()));
+    } catch (NumberFormatException e) {
+      return Math.max(1, spark.sparkContext().defaultParallelism());
+    }
   }
 
   /**
@@ -206,6 +220,14 @@ public final class SparkFeatureStore {
         throw new IllegalArgumentException("entity rows have no column '" + jk + "' (a join key of entity '"
             + stored.get(0).entity().name() + "'); they have " + List.of(in.fieldNames()));
       }
+      DataType kt = in.apply(jk).dataType();
+      boolean integral = kt instanceof LongType || kt instanceof IntegerType || kt instanceof ShortType
+          || kt instanceof ByteType;
+      if (keyIsString[k] ? !(kt instanceof StringType) : !integral) {
+        throw new IllegalArgumentException("entity rows' column '" + jk + "' is " + kt.simpleString() + ", but the lake "
+            + "holds join key '" + jk + "' as " + (keyIsString[k] ? "strings" : "integers") + "; cast it (a string key "
+            + "never matches an integer one)");
+      }
       cols.add(col(quote(jk)).cast(keyIsString[k] ? DataTypes.StringType : DataTypes.LongType).as("__k" + k));
     }
     if (!has(in, timestampColumn)) {
@@ -225,8 +247,7 @@ public final class SparkFeatureStore {
     Column[] keyCols = keyColumns(joinKeys.size());
     Dataset<Row> entities = entityRows.select(cols.toArray(new Column[0])).repartition(partitions, keyCols);
     Kernels.Layout layout = layout(stored, joinKeys, keyIsString);
-    Dataset<Row> features = featureRows(stored, joinKeys, keyIsString).repartition(partitions, keyCols)
-        .sortWithinPartitions(col("__view"), col("__o1"), col("__o2"), col("__o3"));
+    Dataset<Row> features = featureRows(stored, joinKeys, keyIsString).repartition(partitions, keyCols);
 
     // the in-process frame: the timestamp, the request (extra) columns, then the features
     FeatureSchema frame = outputSchema(svc, request);
@@ -304,8 +325,7 @@ public final class SparkFeatureStore {
     List<String> joinKeys = v.entity().joinKeys();
     boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
     Dataset<Row> features = featureRows(List.of(v), joinKeys, keyIsString)
-        .repartition(partitions, keyColumns(joinKeys.size()))
-        .sortWithinPartitions(col("__view"), col("__o1"), col("__o2"), col("__o3"));
+        .repartition(partitions, keyColumns(joinKeys.size()));
     StructType counts = DataTypes.createStructType(List.of(
         DataTypes.createStructField("scanned", DataTypes.LongType, false),
         DataTypes.createStructField("written", DataTypes.LongType, false),
@@ -542,8 +562,9 @@ public final class SparkFeatureStore {
       List<Row> got = spi(view, rows, features.toArray(new String[0]), visibility, false);
       int n = rows.size();
       java.util.BitSet matched = new java.util.BitSet(n);
-      FeatureVector[] vectors = new FeatureVector[n];
       FeatureSchema out = FeatureSchema.of(specs);
+      FeatureVector[] vectors = new FeatureVector[n];
+      java.util.Arrays.fill(vectors, FeatureVector.builder(out).build()); // rows no task answered: unmatched
       for (Row r : got) {
         int i = (int) r.getLong(0);
         if (r.getBoolean(1)) {
@@ -578,6 +599,9 @@ public final class SparkFeatureStore {
       List<Row> got = spi(view, rows, new String[0], visibility, true);
       int nf = view.schema().size();
       double[][] out = new double[nf][rows.size()];
+      for (double[] column : out) {
+        java.util.Arrays.fill(column, Double.NaN); // rows no task answered: missing
+      }
       for (Row r : got) {
         int i = (int) r.getLong(0);
         for (int f = 0; f < nf; f++) {
@@ -599,17 +623,24 @@ public final class SparkFeatureStore {
       }
       f.add(DataTypes.createStructField("__ts", DataTypes.LongType, false));
       List<Row> local = new ArrayList<>(rows.size());
+      rowLoop:
       for (int i = 0; i < rows.size(); i++) {
-        EntityKey key = rows.key(i);
         Object[] r = new Object[joinKeys.size() + 2];
         r[0] = (long) i;
-        for (int k = 0; k < joinKeys.size(); k++) {
-          Object kv = key.value(joinKeys.get(k));
-          if (kv == null || (kv instanceof String) != keyIsString[k]) {
-            throw new IllegalArgumentException("entity row " + i + ": key " + key + " has no " + (keyIsString[k]
-                ? "string" : "integer") + " value for join key '" + joinKeys.get(k) + "' (as the lake holds it)");
+        if (rows.hasLongKeys()) {
+          if (joinKeys.size() != 1 || keyIsString[0]) {
+            continue; // an integer key never matches string or composite keys: unmatched, as in process
           }
-          r[1 + k] = kv;
+          r[1] = rows.longKey(i);
+        } else {
+          EntityKey key = rows.key(i);
+          for (int k = 0; k < joinKeys.size(); k++) {
+            Object kv = key.value(joinKeys.get(k));
+            if (kv == null || (kv instanceof String) != keyIsString[k]) {
+              continue rowLoop; // a key of another type never matches: unmatched, as in process
+            }
+            r[1 + k] = kv;
+          }
         }
         r[joinKeys.size() + 1] = rows.timestamp(i);
         local.add(RowFactory.create(r));
@@ -617,8 +648,7 @@ public final class SparkFeatureStore {
       Column[] keyCols = keyColumns(joinKeys.size());
       Dataset<Row> entities = spark.createDataFrame(local, DataTypes.createStructType(f))
           .repartition(partitions, keyCols);
-      Dataset<Row> feats = featureRows(List.of(v), joinKeys, keyIsString).repartition(partitions, keyCols)
-          .sortWithinPartitions(col("__view"), col("__o1"), col("__o2"), col("__o3"));
+      Dataset<Row> feats = featureRows(List.of(v), joinKeys, keyIsString).repartition(partitions, keyCols);
       List<StructField> of = new ArrayList<>();
       of.add(DataTypes.createStructField("__rid", DataTypes.LongType, false));
       of.add(DataTypes.createStructField("__matched", DataTypes.BooleanType, false));
@@ -750,15 +780,12 @@ public final class SparkFeatureStore {
       cols.add(event.as("__event"));
       cols.add(created.as("__created"));
       cols.add(ingested.as("__ingested"));
-      if (ds.sequence() != null) {
-        cols.add(col(quote(ds.sequence())).cast(DataTypes.LongType).as("__o1"));
-        cols.add(lit("").as("__o2"));
-        cols.add(lit(0L).as("__o3"));
-      } else {
-        cols.add((ds.ingestionTime() != null ? ingested : created).as("__o1"));
-        cols.add(col("_metadata.file_path").as("__o2"));
-        cols.add(col("_metadata.row_index").cast(DataTypes.LongType).as("__o3"));
-      }
+      // ingestion order: the sequence, else the ingestion time (the created time where it is null); then
+      // file and row position, so that equal keys still order the same way in every run
+      cols.add((ds.sequence() != null ? col(quote(ds.sequence())).cast(DataTypes.LongType)
+          : functions.coalesce(ingested, created)).as("__o1"));
+      cols.add(col("_metadata.file_path").as("__o2"));
+      cols.add(col("_metadata.row_index").cast(DataTypes.LongType).as("__o3"));
       int first = cols.size();
       for (FeatureSpec f : r.fields.specs()) {
         cols.add(col(quote(ds.fieldColumn(f.name()))).as("__f_" + f.name()));

@@ -246,4 +246,66 @@ class LakeFilesTest {
     assertArrayEquals(mine.toArray(), duck.toArray());
     h.store.close();
   }
+
+  @Test
+  void theEdgesOfRealLakes(@TempDir Path tmp) throws IOException {
+    // an empty dataset (files without rows): every feature missing, as in process; no crash under AQE
+    String empty = write(List.of(), RAW, tmp.resolve("empty"));
+    SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry).dataset(raw(empty).build())
+        .partitions(3).build();
+    List<Row> ents = List.of(RowFactory.create(0L, 1L, Instant.ofEpochMilli(SparkJoinPropertyTest.T0), 1.0),
+        RowFactory.create(1L, 2L, Instant.ofEpochMilli(SparkJoinPropertyTest.T0), 1.0));
+    List<Row> got = lake.historicalFeatures(spark.createDataFrame(ents, SparkJoinPropertyTest.ENTITY_SCHEMA), "plain")
+        .collectAsList();
+    assertEquals(2, got.size());
+    for (Row r : got) {
+      assertTrue(r.isNullAt(4) && r.isNullAt(5), r.toString());
+    }
+
+    // NaN in a DOUBLE column is missing, as in process
+    List<Row> nan = new ArrayList<>();
+    for (Row r : rawRows(new Random(2), 20)) {
+      nan.add(RowFactory.create(1L, SparkJoinPropertyTest.T0, Double.NaN, r.get(3), r.get(4), r.get(5), r.get(6)));
+    }
+    SparkFeatureStore withNan = SparkFeatureStore.builder(spark, TestSpark::registry)
+        .dataset(raw(write(nan, RAW, tmp.resolve("nan"))).build()).build();
+    Row one = withNan.historicalFeatures(spark.createDataFrame(ents, SparkJoinPropertyTest.ENTITY_SCHEMA), "plain")
+        .filter("user_id = 1").first();
+    assertTrue(one.isNullAt(4) && !one.isNullAt(5), "score missing, visits present: " + one);
+
+    // entity key columns of another type than the lake's are refused on the driver, naming the column
+    StructType stringKeys = DataTypes.createStructType(List.of(SparkJoinPropertyTest.ENTITY_SCHEMA.fields()[0],
+        DataTypes.createStructField("user_id", DataTypes.StringType, false),
+        SparkJoinPropertyTest.ENTITY_SCHEMA.fields()[2], SparkJoinPropertyTest.ENTITY_SCHEMA.fields()[3]));
+    IllegalArgumentException typed = assertThrows(IllegalArgumentException.class, () -> lake.historicalFeatures(
+        spark.createDataFrame(List.of(RowFactory.create(0L, "1", Instant.ofEpochMilli(SparkJoinPropertyTest.T0),
+            1.0)), stringKeys), "plain"));
+    assertTrue(typed.getMessage().contains("'user_id' is string"), typed.getMessage());
+
+    // a Delta table's directory holds files the table deleted: refused
+    Path delta = tmp.resolve("delta");
+    Files.createDirectories(delta.resolve("_delta_log"));
+    Files.copy(onlyFile(Path.of(empty)), delta.resolve("part-0.parquet"));
+    LakeDatasetException d = assertThrows(LakeDatasetException.class, () -> SparkFeatureStore.builder(spark,
+        TestSpark::registry).dataset(raw(delta.toString()).build()));
+    assertTrue(d.getMessage().contains("Delta table"), d.getMessage());
+
+    // overlapping paths would count rows twice
+    LakeDatasetException twice = assertThrows(LakeDatasetException.class, () -> SparkFeatureStore.builder(spark,
+        TestSpark::registry).dataset(raw(empty).path(onlyFile(Path.of(empty)).toUri().toString()).build()));
+    assertTrue(twice.getMessage().contains("named twice"), twice.getMessage());
+
+    // 32-bit times are not epoch milliseconds
+    StructType int32 = DataTypes.createStructType(List.of(RAW.fields()[0],
+        DataTypes.createStructField("ts_ms", DataTypes.IntegerType, false), RAW.fields()[2], RAW.fields()[3],
+        RAW.fields()[4], RAW.fields()[5], RAW.fields()[6]));
+    List<Row> secs = new ArrayList<>();
+    for (Row r : rawRows(new Random(4), 3)) {
+      secs.add(RowFactory.create(r.get(0), 1_700_000_000, r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)));
+    }
+    String seconds = write(secs, int32, tmp.resolve("seconds"));
+    LakeDatasetException s32 = assertThrows(LakeDatasetException.class, () -> SparkFeatureStore.builder(spark,
+        TestSpark::registry).dataset(raw(seconds).build()));
+    assertEquals("ts_ms", s32.column());
+  }
 }

@@ -65,7 +65,7 @@ class OutgrowOneMachineTest {
             .keyColumn("user_id", "uid").eventTime("ts_ms").fieldColumn("score", "the_score").build())
         .build();
 
-    // 3. point-in-time training data as a DataFrame: lazy, distributed, nothing collected to the driver
+    // 3. point-in-time training data as a DataFrame: distributed, nothing collected to the driver
     Dataset<Row> training = lake.historicalFeatures(labels, "all");
     training.write().parquet(lakeDir + "/training/v1");
 

@@ -116,8 +116,25 @@ public final class Kernels {
      * @param rows the rows
      * @return the number of rows appended
      */
-    public long load(FeatureRegistry reg, OfflineStore store, Iterator<Row> rows) {
+    public long load(FeatureRegistry reg, OfflineStore store, Iterator<Row> unsorted) {
       int nk = joinKeys.size();
+      // sorted here, not by the plan: a sort over an empty shuffle can be planned with no partitions at
+      // all, and zipPartitions needs both sides to have the same number
+      List<Row> all = new ArrayList<>();
+      while (unsorted.hasNext()) {
+        Row r = unsorted.next();
+        for (int c : new int[] {nk + 1, nk + 2, nk + 4}) {
+          if (r.isNullAt(c)) {
+            throw new IllegalArgumentException("view '" + views[r.getInt(0)] + "': a lake row in " + r.get(nk + 5)
+                + " (row " + r.get(nk + 6) + ") has no " + (c == nk + 1 ? "event time" : c == nk + 2 ? "created time"
+                : "sequence") + ", expected a value");
+          }
+        }
+        all.add(r);
+      }
+      all.sort(java.util.Comparator.<Row>comparingInt(r -> r.getInt(0)).thenComparingLong(r -> r.getLong(nk + 4))
+          .thenComparing(r -> r.getString(nk + 5)).thenComparingLong(r -> r.getLong(nk + 6)));
+      Iterator<Row> rows = all.iterator();
       long count = 0;
       int view = -1;
       long ingested = Long.MIN_VALUE;
@@ -163,13 +180,21 @@ public final class Kernels {
         java.util.function.Consumer<org.sieveml.features.LogChunk> sink) {
       int nk = joinKeys.size();
       List<Row> buf = new ArrayList<>(chunk);
-      java.util.Comparator<Row> order = java.util.Comparator.<Row, String>comparing(r -> key(r, 1).toString())
-          .thenComparingLong(r -> r.getLong(nk + 1)).thenComparingLong(r -> r.getLong(nk + 2))
-          .thenComparingLong(r -> r.getLong(nk + 4));
+      java.util.Comparator<Row> order = java.util.Comparator.<Row>comparingLong(r -> r.getLong(nk + 1))
+          .thenComparingLong(r -> r.getLong(nk + 2)).thenComparingLong(r -> r.getLong(nk + 4));
       while (rows.hasNext()) {
         buf.add(rows.next());
         if (buf.size() == chunk || !rows.hasNext()) {
-          buf.sort(order); // as the embedded store's chunks: a key's rows together, by event, created, sequence
+          // as the embedded store's chunks: a key's rows together, by event, created time and sequence
+          java.util.Map<EntityKey, List<Row>> byKey = new java.util.LinkedHashMap<>();
+          for (Row r : buf) {
+            byKey.computeIfAbsent(key(r, 1), k -> new ArrayList<>()).add(r);
+          }
+          buf.clear();
+          for (List<Row> group : byKey.values()) {
+            group.sort(order);
+            buf.addAll(group);
+          }
           int n = buf.size();
           EntityKey[] keys = new EntityKey[n];
           long[] ev = new long[n];
@@ -427,8 +452,18 @@ public final class Kernels {
       FeatureRegistry reg = layout.registry(source);
       OnlineStore target = online.open();
       EmbeddedOfflineStore offline = EmbeddedOfflineStore.inMemory();
-      try (FeatureStore store = FeatureStore.builder(reg).offlineStore(offline).onlineStore(target)
-          .clock(() -> now).build()) {
+      FeatureStore built;
+      try {
+        built = FeatureStore.builder(reg).offlineStore(offline).onlineStore(target).clock(() -> now).build();
+      } catch (RuntimeException e) {
+        try {
+          target.close();
+        } finally {
+          offline.close();
+        }
+        throw e;
+      }
+      try (FeatureStore store = built) {
         layout.load(reg, offline, features);
         MaterializationResult m = store.materialize(view, from, to, null);
         return Collections.singletonList(RowFactory.create(m.rowsScanned(), m.rowsWritten(), m.rowsApplied()))

@@ -77,6 +77,14 @@ public final class ParquetCheck {
           out.add(st.getPath().toString());
           continue;
         }
+        for (String table : new String[] {"_delta_log", "metadata"}) {
+          if (fs.exists(new Path(path, table)) && (table.equals("_delta_log")
+              || fs.globStatus(new Path(new Path(path, table), "*.metadata.json")).length > 0)) {
+            throw new LakeDatasetException(p, null, "is a " + (table.equals("_delta_log") ? "Delta" : "Iceberg")
+                + " table: its files include rows the table has deleted or rewritten; register the table's current "
+                + "files (e.g. from its snapshot), not the directory", null);
+          }
+        }
         List<String> found = new ArrayList<>();
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
         while (it.hasNext()) {
@@ -93,6 +101,11 @@ public final class ParquetCheck {
       } catch (IOException e) {
         throw new LakeDatasetException(p, null, "cannot be listed: " + e, e);
       }
+    }
+    List<String> unique = new ArrayList<>(new java.util.LinkedHashSet<>(out));
+    if (unique.size() != out.size()) {
+      throw new LakeDatasetException(ds.paths().toString(), null, "the paths overlap: " + (out.size() - unique.size())
+          + " files are named twice, and their rows would count twice", null);
     }
     return out;
   }
@@ -121,6 +134,7 @@ public final class ParquetCheck {
   public static Map<String, Kind> check(LakeDataset ds, List<String> joinKeys, FeatureSchema fields,
       List<String> files, Configuration conf) {
     Map<String, Kind> agreed = new LinkedHashMap<>();
+    Map<String, String> shapes = new LinkedHashMap<>();
     for (String file : files) {
       MessageType schema;
       try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
@@ -134,10 +148,15 @@ public final class ParquetCheck {
         kinds.put(ds.keyColumn(k), need(file, schema, ds.keyColumn(k), "entity key '" + k + "'",
             Kind.INTEGER, Kind.STRING));
       }
-      kinds.put(ds.eventTime(), need(file, schema, ds.eventTime(), "event time", Kind.TIMESTAMP, Kind.INTEGER));
-      for (String t : new String[] {ds.createdTime(), ds.ingestionTime()}) {
+      for (String t : new String[] {ds.eventTime(), ds.createdTime(), ds.ingestionTime()}) {
         if (t != null) {
-          kinds.put(t, need(file, schema, t, "time", Kind.TIMESTAMP, Kind.INTEGER));
+          kinds.put(t, need(file, schema, t, t.equals(ds.eventTime()) ? "event time" : "time", Kind.TIMESTAMP,
+              Kind.INTEGER));
+          Type tt = schema.getType(t);
+          if (tt.asPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT32) {
+            throw new LakeDatasetException(file, t, "is a 32-bit integer, expected epoch milliseconds as a 64-bit "
+                + "integer or a timestamp (32-bit milliseconds end in January 1970: seconds?)", null);
+          }
         }
       }
       if (ds.sequence() != null) {
@@ -164,9 +183,12 @@ public final class ParquetCheck {
       }
       for (Map.Entry<String, Kind> e : kinds.entrySet()) {
         Kind first = agreed.putIfAbsent(e.getKey(), e.getValue());
-        if (first != null && first != e.getValue()) {
-          throw new LakeDatasetException(file, e.getKey(), "holds " + e.getValue() + " where the dataset's first file "
-              + files.get(0) + " holds " + first + "; every file must agree", null);
+        String shape = describe(schema.getType(e.getKey())).replaceFirst("^(optional|required) ", "");
+        String firstShape = shapes.putIfAbsent(e.getKey(), shape);
+        if ((first != null && first != e.getValue()) || (firstShape != null && !firstShape.equals(shape))) {
+          throw new LakeDatasetException(file, e.getKey(), "is " + shape + " where the dataset's first file "
+              + files.get(0) + " has " + firstShape + "; every file must store a column alike (Spark reads all "
+              + "with the first file's schema)", null);
         }
       }
     }
@@ -212,10 +234,12 @@ public final class ParquetCheck {
         return null;
       }
       Type leaf = t;
+      int depth = 0;
       while (!leaf.isPrimitive()) {
         GroupType g = leaf.asGroupType();
-        if (g.getFieldCount() != 1) {
-          return null;
+        if (g.getFieldCount() != 1 || ++depth > 2
+            || (depth > 1 && g.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation)) {
+          return null; // a list of lists, or not the list layout
         }
         leaf = g.getType(0);
       }
@@ -226,7 +250,8 @@ public final class ParquetCheck {
     switch (p.getPrimitiveTypeName()) {
       case INT64:
         if (a instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts) {
-          return ts.isAdjustedToUTC() ? Kind.TIMESTAMP : null; // Spark reads the other as TIMESTAMP_NTZ
+          // Spark reads a local timestamp as TIMESTAMP_NTZ, and refuses nanoseconds
+          return ts.isAdjustedToUTC() && ts.getUnit() != LogicalTypeAnnotation.TimeUnit.NANOS ? Kind.TIMESTAMP : null;
         }
         return a == null || a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation ? Kind.INTEGER : null;
       case INT32:

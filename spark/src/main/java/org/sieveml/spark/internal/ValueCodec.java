@@ -39,7 +39,7 @@ public final class ValueCodec {
     for (int f = 0; f < schema.size(); f++) {
       FeatureSpec spec = schema.get(f);
       int c = columns[f];
-      if (row.isNullAt(c)) {
+      if (missing(spec, row, c)) {
         b.put((byte) 0);
         continue;
       }
@@ -50,7 +50,7 @@ public final class ValueCodec {
           double d = ((Number) v).doubleValue();
           if (!Double.isFinite(d)) {
             throw new IllegalArgumentException("view '" + view + "', field '" + spec.name() + "': value " + d
-                + ", expected a finite number or null");
+                + ", expected a finite number, NaN or null");
           }
           b.putDouble(d);
           break;
@@ -83,8 +83,14 @@ public final class ValueCodec {
     return b.array();
   }
 
+  /** Null, or NaN in a DOUBLE field: missing, as in process. */
+  private static boolean missing(FeatureSpec spec, Row row, int c) {
+    return row.isNullAt(c) || (spec.type() == org.sieveml.core.FeatureType.DOUBLE
+        && Double.isNaN(((Number) row.get(c)).doubleValue()));
+  }
+
   private static int sizeOf(FeatureSpec spec, Row row, int c) {
-    if (row.isNullAt(c)) {
+    if (missing(spec, row, c)) {
       return 0;
     }
     switch (spec.type()) {
