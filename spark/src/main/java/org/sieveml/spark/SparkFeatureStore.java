@@ -246,7 +246,13 @@ public final class SparkFeatureStore {
     }
     Column[] keyCols = keyColumns(joinKeys.size());
     Dataset<Row> entities = entityRows.select(cols.toArray(new Column[0])).repartition(partitions, keyCols);
-    Kernels.Layout layout = layout(stored, joinKeys, keyIsString);
+    List<ViewDefinition> onDemand = new ArrayList<>();
+    for (FeatureService.Selection sel : svc.selections()) {
+      if (registry.view(sel.view()) instanceof OnDemandFeatureView od) {
+        onDemand.add(od);
+      }
+    }
+    Kernels.Layout layout = layout(stored, joinKeys, keyIsString, onDemand);
     Dataset<Row> features = featureRows(stored, joinKeys, keyIsString).repartition(partitions, keyCols);
 
     // the in-process frame: the timestamp, the request (extra) columns, then the features
@@ -261,8 +267,16 @@ public final class SparkFeatureStore {
       }
       fields.add(DataTypes.createStructField(s.name(), sparkType(s), true));
     }
+    String[] expected = new String[frame.size()];
+    for (int c = 0; c < expected.length; c++) {
+      expected[c] = frame.get(c).toString();
+    }
+    String[] requestTypes = new String[requestFields.length];
+    for (int q = 0; q < requestTypes.length; q++) {
+      requestTypes[q] = request.get(requestFields[q]).toString();
+    }
     JavaRDD<Row> joined = entities.javaRDD().zipPartitions(features.javaRDD(), new Kernels.Join(source, layout,
-        service, visibility, in.size(), requestFields, requestColumns));
+        service, visibility, in.size(), requestFields, requestColumns, expected, requestTypes));
     return spark.createDataFrame(joined, DataTypes.createStructType(fields));
   }
 
@@ -364,7 +378,7 @@ public final class SparkFeatureStore {
     }
     org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(path);
     try {
-      if (target.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(target)) {
+      if (target.getFileSystem(spark.sessionState().newHadoopConf()).exists(target)) {
         throw new IllegalArgumentException("export target " + path + " exists; expected a new directory (one writer "
             + "per dataset)");
       }
@@ -473,7 +487,7 @@ public final class SparkFeatureStore {
   public long verify(String view) {
     Registered r = registered(view);
     Map<String, String> conf = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
+    for (Map.Entry<String, String> e : spark.sessionState().newHadoopConf()) {
       conf.put(e.getKey(), e.getValue());
     }
     VerifyFile check = new VerifyFile(conf);
@@ -746,8 +760,17 @@ public final class SparkFeatureStore {
   }
 
   private Kernels.Layout layout(List<ViewDefinition> views, List<String> joinKeys, boolean[] keyIsString) {
+    return layout(views, joinKeys, keyIsString, List.of());
+  }
+
+  /** A layout whose tasks also check the versions of {@code alsoChecked} (e.g. on-demand views). */
+  private Kernels.Layout layout(List<ViewDefinition> views, List<String> joinKeys, boolean[] keyIsString,
+      List<ViewDefinition> alsoChecked) {
     String[] names = new String[views.size()];
     Map<String, String> versions = new LinkedHashMap<>();
+    for (ViewDefinition v : alsoChecked) {
+      versions.put(v.name(), v.version());
+    }
     boolean[] ingestion = new boolean[views.size()];
     for (int i = 0; i < names.length; i++) {
       names[i] = views.get(i).name();
@@ -938,7 +961,7 @@ public final class SparkFeatureStore {
     public Builder dataset(LakeDataset dataset) {
       ViewDefinition v = registry.view(dataset.view());
       FeatureSchema fields = storedSchema(v);
-      Configuration conf = spark.sparkContext().hadoopConfiguration();
+      Configuration conf = spark.sessionState().newHadoopConf();
       List<String> files = ParquetCheck.files(dataset, conf);
       Map<String, Kind> kinds = ParquetCheck.check(dataset, v.entity().joinKeys(), fields, files, conf);
       datasets.put(v.name(), new Registered(dataset, v, fields, kinds, files));

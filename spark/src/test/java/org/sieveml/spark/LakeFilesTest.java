@@ -308,4 +308,32 @@ class LakeFilesTest {
         TestSpark::registry).dataset(raw(seconds).build()));
     assertEquals("ts_ms", s32.column());
   }
+
+  /** The definitions, with another on-demand transform version inside Spark tasks (a stale executor jar). */
+  static FeatureRegistry staleInTasks() {
+    if (org.apache.spark.TaskContext.get() == null) {
+      return TestSpark.registry();
+    }
+    FeatureRegistry r = TestSpark.registry();
+    r.replace(org.sieveml.features.OnDemandFeatureView.builder("combo")
+        .request(org.sieveml.core.FeatureSpec.of("boost", org.sieveml.core.FeatureType.DOUBLE))
+        .input("profile", "score").input("txn", "amount_sum_2h")
+        .output(org.sieveml.core.FeatureSpec.of("combo", org.sieveml.core.FeatureType.DOUBLE))
+        .transform((in, out) -> { }, "v2").build());
+    return r;
+  }
+
+  @Test
+  void tasksWithOtherDefinitionsFailNamingTheView(@TempDir Path tmp) {
+    SparkJoinPropertyTest.History h = new SparkJoinPropertyTest.History(new Random(8), 5, 50, 50);
+    SparkFeatureStore lake = SparkFeatureStore.builder(spark, LakeFilesTest::staleInTasks)
+        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"), tmp.resolve("p").toString()))
+        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), tmp.resolve("t").toString()))
+        .build();
+    Exception e = assertThrows(Exception.class, () -> lake.historicalFeatures(spark.createDataFrame(
+        SparkJoinPropertyTest.entityRows(new Random(1), h, 5), SparkJoinPropertyTest.ENTITY_SCHEMA), "all")
+        .collectAsList());
+    assertTrue(String.valueOf(e.getMessage()).contains("view 'combo' has version"), String.valueOf(e.getMessage()));
+    h.store.close();
+  }
 }

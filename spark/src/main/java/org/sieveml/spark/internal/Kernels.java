@@ -237,6 +237,8 @@ public final class Kernels {
     private final int entityColumns;
     private final String[] requestFields;
     private final int[] requestColumns;
+    private final String[] frame;
+    private final String[] requestSpecs;
 
     /**
      * A join.
@@ -248,9 +250,13 @@ public final class Kernels {
      * @param entityColumns the entity rows' own columns (passed through), before the key columns
      * @param requestFields on-demand request fields, read from the entity rows' own columns
      * @param requestColumns their positions
+     * @param frame the training frame's columns on the driver ({@code FeatureSpec.toString()}), checked in the task
+     * @param requestSpecs the request fields' specs on the driver, likewise
      */
     public Join(RegistrySource source, Layout layout, String service, Visibility visibility, int entityColumns,
-        String[] requestFields, int[] requestColumns) {
+        String[] requestFields, int[] requestColumns, String[] frame, String[] requestSpecs) {
+      this.frame = frame.clone();
+      this.requestSpecs = requestSpecs.clone();
       this.source = source;
       this.layout = layout;
       this.service = service;
@@ -283,6 +289,15 @@ public final class Kernels {
         TrainingData td = store.getHistoricalFeatures(EntityRows.of(keys, ts, requestFrame(reg, ents)),
             reg.featureService(service), visibility);
         FeatureFrame f = td.frame();
+        List<String> have = new ArrayList<>();
+        for (FeatureSpec spec : f.schema().specs()) {
+          have.add(spec.toString());
+        }
+        if (!have.equals(List.of(frame))) { // e.g. another on-demand transform or selection in this task's jar
+          throw new IllegalStateException("feature service '" + service + "' gives the columns " + have
+              + " in this task but " + List.of(frame) + " on the driver: the RegistrySource builds other definitions "
+              + "here (an older application jar on the executors?)");
+        }
         int skip = 1 + requestFields.length; // the frame's timestamp and request columns: the entity row's own
         int width = f.schema().size() - skip;
         List<Row> out = new ArrayList<>(n);
@@ -308,7 +323,11 @@ public final class Kernels {
       int n = ents.size();
       FeatureFrame.ColumnBuilder b = FeatureFrame.builder(n);
       for (int q = 0; q < requestFields.length; q++) {
-        FeatureSpec spec = requestSpec(reg, requestFields[q]);
+        FeatureSpec spec = requestSpec(reg, service, requestFields[q]);
+        if (!spec.toString().equals(requestSpecs[q])) {
+          throw new IllegalStateException("request field '" + requestFields[q] + "' is " + spec + " in this task but "
+              + requestSpecs[q] + " on the driver");
+        }
         int c = requestColumns[q];
         BitSet present = new BitSet(n);
         switch (spec.type()) {
@@ -369,17 +388,18 @@ public final class Kernels {
     }
   }
 
-  /** The request field's spec, from the on-demand views of the task's registry. */
-  static FeatureSpec requestSpec(FeatureRegistry reg, String field) {
-    for (ViewDefinition v : reg.views()) {
-      if (v instanceof org.sieveml.features.OnDemandFeatureView od) {
+  /** The request field's spec, from the service's on-demand views in the task's registry. */
+  static FeatureSpec requestSpec(FeatureRegistry reg, String service, String field) {
+    for (org.sieveml.features.FeatureService.Selection sel : reg.featureService(service).selections()) {
+      if (reg.view(sel.view()) instanceof org.sieveml.features.OnDemandFeatureView od) {
         int i = od.requestSchema().indexOf(field);
         if (i >= 0) {
           return od.requestSchema().get(i);
         }
       }
     }
-    throw new IllegalStateException("no on-demand view has request field '" + field + "'");
+    throw new IllegalStateException("no on-demand view of feature service '" + service + "' has request field '"
+        + field + "'");
   }
 
   /** A training frame cell as Spark holds it; null when missing. */
