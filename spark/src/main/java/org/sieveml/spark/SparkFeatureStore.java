@@ -458,8 +458,9 @@ public final class SparkFeatureStore {
   /**
    * Appends a registered dataset's rows to an offline store (e.g. the embedded one), in the dataset's
    * ingestion order, each with its own event, created and ingestion time. Every row group is verified
-   * first ({@link #verify}), so a damaged file changes nothing in the store. Rows stream through the
-   * driver partition by partition (the target is one machine's store).
+   * first ({@link #verify}) and every value encoded and every row's times checked by a Spark job, so a
+   * damaged file or a bad value changes nothing in the store. Rows then stream through the driver
+   * partition by partition (the target is one machine's store).
    *
    * @param view the registered view
    * @param to the store
@@ -471,9 +472,16 @@ public final class SparkFeatureStore {
     List<String> joinKeys = v.entity().joinKeys();
     boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
     Kernels.Layout layout = layout(List.of(v), joinKeys, keyIsString);
-    Iterator<Row> rows = featureRows(List.of(v), joinKeys, keyIsString)
-        .orderBy(col("__o1"), col("__o2"), col("__o3")).toLocalIterator();
-    return layout.load(registry, to, rows);
+    Dataset<Row> all = featureRows(List.of(v), joinKeys, keyIsString);
+    // every value is encoded (and checked) and every row's times are present before the first append: a
+    // bad value or a missing time fails here, as a Spark job, and the store is unchanged
+    long missing = all.filter(col("__event").isNull().or(col("__created").isNull()).or(col("__o1").isNull())).count();
+    if (missing > 0) {
+      throw new LakeDatasetException(registered(view).dataset.paths().toString(), null, missing + " rows have no event "
+          + "time, created time or sequence; nothing was imported", null);
+    }
+    Iterator<Row> rows = all.orderBy(col("__o1"), col("__o2"), col("__o3")).toLocalIterator();
+    return layout.loadSorted(registry, to, rows); // streamed: the dataset may not fit the driver
   }
 
   /**

@@ -336,4 +336,18 @@ class LakeFilesTest {
     assertTrue(String.valueOf(e.getMessage()).contains("view 'combo' has version"), String.valueOf(e.getMessage()));
     h.store.close();
   }
+
+  @Test
+  void anImportWithABadValueChangesNothing(@TempDir Path tmp) {
+    List<Row> rows = new ArrayList<>(rawRows(new Random(12), 500));
+    Row r = rows.get(400);
+    rows.set(400, RowFactory.create(r.get(0), r.get(1), Double.POSITIVE_INFINITY, r.get(3), r.get(4), r.get(5), r.get(6)));
+    SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry)
+        .dataset(raw(write(rows, RAW, tmp.resolve("inf"))).build()).build();
+    EmbeddedOfflineStore target = EmbeddedOfflineStore.inMemory();
+    Exception e = assertThrows(Exception.class, () -> lake.importInto("profile", target));
+    assertTrue(String.valueOf(e.getMessage()).contains("expected a finite number"), String.valueOf(e.getMessage()));
+    assertEquals(0, target.storedRows(TestSpark.registry().view("profile")), "nothing was appended");
+    target.close();
+  }
 }

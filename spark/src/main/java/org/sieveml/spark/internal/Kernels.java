@@ -123,18 +123,37 @@ public final class Kernels {
       List<Row> all = new ArrayList<>();
       while (unsorted.hasNext()) {
         Row r = unsorted.next();
-        for (int c : new int[] {nk + 1, nk + 2, nk + 4}) {
-          if (r.isNullAt(c)) {
-            throw new IllegalArgumentException("view '" + views[r.getInt(0)] + "': a lake row in " + r.get(nk + 5)
-                + " (row " + r.get(nk + 6) + ") has no " + (c == nk + 1 ? "event time" : c == nk + 2 ? "created time"
-                : "sequence") + ", expected a value");
-          }
-        }
+        check(r);
         all.add(r);
       }
       all.sort(java.util.Comparator.<Row>comparingInt(r -> r.getInt(0)).thenComparingLong(r -> r.getLong(nk + 4))
           .thenComparing(r -> r.getString(nk + 5)).thenComparingLong(r -> r.getLong(nk + 6)));
-      Iterator<Row> rows = all.iterator();
+      return loadSorted(reg, store, all.iterator());
+    }
+
+    /** Refuses a row without event time, created time or ingestion order, naming its file and row. */
+    void check(Row r) {
+      int nk = joinKeys.size();
+      for (int c : new int[] {nk + 1, nk + 2, nk + 4}) {
+        if (r.isNullAt(c)) {
+          throw new IllegalArgumentException("view '" + views[r.getInt(0)] + "': a lake row in " + r.get(nk + 5)
+              + " (row " + r.get(nk + 6) + ") has no " + (c == nk + 1 ? "event time" : c == nk + 2 ? "created time"
+              : "sequence") + ", expected a value");
+        }
+      }
+    }
+
+    /**
+     * Appends feature rows already in view and ingestion order (e.g. a globally sorted dataset streamed
+     * through the driver), without buffering them.
+     *
+     * @param reg the definitions
+     * @param store the store
+     * @param rows the rows, sorted
+     * @return the number of rows appended
+     */
+    public long loadSorted(FeatureRegistry reg, OfflineStore store, Iterator<Row> rows) {
+      int nk = joinKeys.size();
       long count = 0;
       int view = -1;
       long ingested = Long.MIN_VALUE;
@@ -144,6 +163,7 @@ public final class Kernels {
       int inBatch = 0;
       while (rows.hasNext()) {
         Row r = rows.next();
+        check(r);
         int v = r.getInt(0);
         // rows ingested at their created time (a batch load of history) share one batch whatever their times
         long ing = r.isNullAt(nk + 3) || r.getLong(nk + 3) == r.getLong(nk + 2) ? OfflineStore.AT_CREATED_TIME
