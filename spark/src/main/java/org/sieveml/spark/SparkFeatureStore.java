@@ -336,16 +336,13 @@ public final class SparkFeatureStore {
           + fromMillis + ", " + toMillis + ")");
     }
     ViewDefinition v = registered(view).view;
-    List<String> joinKeys = v.entity().joinKeys();
-    boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
-    Dataset<Row> features = featureRows(List.of(v), joinKeys, keyIsString)
-        .repartition(partitions, keyColumns(joinKeys.size()));
+    Dataset<Row> features = featureRows(v).repartition(partitions, keyColumns(v.entity().joinKeys().size()));
     StructType counts = DataTypes.createStructType(List.of(
         DataTypes.createStructField("scanned", DataTypes.LongType, false),
         DataTypes.createStructField("written", DataTypes.LongType, false),
         DataTypes.createStructField("applied", DataTypes.LongType, false)));
-    Row total = features.mapPartitions(new Kernels.Materialize(source, layout(List.of(v), joinKeys, keyIsString),
-        online, view, fromMillis, toMillis, nowMillis), Encoders.row(counts))
+    Row total = features.mapPartitions(new Kernels.Materialize(source, layout(v), online, view, fromMillis, toMillis,
+        nowMillis), Encoders.row(counts))
         .agg(expr("sum(scanned)"), expr("sum(written)"), expr("sum(applied)")).first();
     return new MaterializationResult(view, fromMillis, toMillis, total.isNullAt(0) ? 0 : total.getLong(0),
         total.isNullAt(1) ? 0 : total.getLong(1), total.isNullAt(2) ? 0 : total.getLong(2));
@@ -469,10 +466,7 @@ public final class SparkFeatureStore {
   public long importInto(String view, OfflineStore to) {
     verify(view); // a damaged row group fails here, before the first row reaches the store
     ViewDefinition v = registered(view).view;
-    List<String> joinKeys = v.entity().joinKeys();
-    boolean[] keyIsString = keyTypes(List.of(v), joinKeys);
-    Kernels.Layout layout = layout(List.of(v), joinKeys, keyIsString);
-    Dataset<Row> all = featureRows(List.of(v), joinKeys, keyIsString);
+    Dataset<Row> all = featureRows(v);
     // every value is encoded (and checked) and every row's times are present before the first append: a
     // bad value or a missing time fails here, as a Spark job, and the store is unchanged
     long missing = all.filter(col("__event").isNull().or(col("__created").isNull()).or(col("__o1").isNull())).count();
@@ -481,7 +475,7 @@ public final class SparkFeatureStore {
           + "time, created time or sequence; nothing was imported", null);
     }
     Iterator<Row> rows = all.orderBy(col("__o1"), col("__o2"), col("__o3")).toLocalIterator();
-    return layout.loadSorted(registry, to, rows); // streamed: the dataset may not fit the driver
+    return layout(v).loadSorted(registry, to, rows); // streamed: the dataset may not fit the driver
   }
 
   /**
@@ -670,7 +664,7 @@ public final class SparkFeatureStore {
       Column[] keyCols = keyColumns(joinKeys.size());
       Dataset<Row> entities = spark.createDataFrame(local, DataTypes.createStructType(f))
           .repartition(partitions, keyCols);
-      Dataset<Row> feats = featureRows(List.of(v), joinKeys, keyIsString).repartition(partitions, keyCols);
+      Dataset<Row> feats = featureRows(v).repartition(partitions, keyCols);
       List<StructField> of = new ArrayList<>();
       of.add(DataTypes.createStructField("__rid", DataTypes.LongType, false));
       of.add(DataTypes.createStructField("__matched", DataTypes.BooleanType, false));
@@ -684,7 +678,7 @@ public final class SparkFeatureStore {
         }
       }
       JavaRDD<Row> out = entities.javaRDD().zipPartitions(feats.javaRDD(), new Kernels.Spi(source,
-          layout(List.of(v), joinKeys, keyIsString), v.name(), features, visibility, windows));
+          layout(v), v.name(), features, visibility, windows));
       return spark.createDataFrame(out, DataTypes.createStructType(of)).collectAsList();
     }
 
@@ -692,14 +686,11 @@ public final class SparkFeatureStore {
     public void scan(ViewDefinition view, long fromEventTime, long toEventTime, long afterSequence,
         java.util.function.Consumer<LogChunk> sink) {
       Registered r = sequenced(view);
-      List<String> joinKeys = view.entity().joinKeys();
-      boolean[] keyIsString = keyTypes(List.of(view), joinKeys);
-      Kernels.Layout layout = layout(List.of(view), joinKeys, keyIsString);
-      Iterator<Row> rows = featureRows(List.of(view), joinKeys, keyIsString)
+      Iterator<Row> rows = featureRows(view)
           .filter(col("__event").geq(fromEventTime).and(col("__event").lt(toEventTime))
               .and(col("__o1").gt(afterSequence)))
           .orderBy(col("__o1")).toLocalIterator();
-      layout.chunks(r.fields, rows, 4_096, sink);
+      layout(view).chunks(r.fields, rows, 4_096, sink);
     }
 
     @Override
@@ -786,6 +777,18 @@ public final class SparkFeatureStore {
       ingestion[i] = registered(names[i]).dataset.ingestionTime() != null;
     }
     return new Kernels.Layout(joinKeys, keyIsString, names, versions, ingestion);
+  }
+
+  /** One view's feature rows in the shuffled layout, keyed as its datasets hold the keys. */
+  private Dataset<Row> featureRows(ViewDefinition v) {
+    List<String> joinKeys = v.entity().joinKeys();
+    return featureRows(List.of(v), joinKeys, keyTypes(List.of(v), joinKeys));
+  }
+
+  /** One view's layout, keyed as its datasets hold the keys. */
+  private Kernels.Layout layout(ViewDefinition v) {
+    List<String> joinKeys = v.entity().joinKeys();
+    return layout(List.of(v), joinKeys, keyTypes(List.of(v), joinKeys));
   }
 
   /** The feature rows of the views in the shuffled layout (see {@link Kernels}). */

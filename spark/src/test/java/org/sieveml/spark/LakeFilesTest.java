@@ -326,10 +326,7 @@ class LakeFilesTest {
   @Test
   void tasksWithOtherDefinitionsFailNamingTheView(@TempDir Path tmp) {
     SparkJoinPropertyTest.History h = new SparkJoinPropertyTest.History(new Random(8), 5, 50, 50);
-    SparkFeatureStore lake = SparkFeatureStore.builder(spark, LakeFilesTest::staleInTasks)
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"), tmp.resolve("p").toString()))
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), tmp.resolve("t").toString()))
-        .build();
+    SparkFeatureStore lake = SparkJoinPropertyTest.exported(h, tmp, LakeFilesTest::staleInTasks).build();
     Exception e = assertThrows(Exception.class, () -> lake.historicalFeatures(spark.createDataFrame(
         SparkJoinPropertyTest.entityRows(new Random(1), h, 5), SparkJoinPropertyTest.ENTITY_SCHEMA), "all")
         .collectAsList());

@@ -47,10 +47,7 @@ class LakeOfflineStoreTest {
   void aFeatureStoreOverTheLakeAnswersAsOverTheEmbeddedStore(@TempDir Path tmp) {
     Random rnd = new Random(31);
     SparkJoinPropertyTest.History h = new SparkJoinPropertyTest.History(rnd, 30, 1_000, 2_000);
-    SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry)
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"), tmp.resolve("p").toString()))
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), tmp.resolve("t").toString()))
-        .partitions(3).build();
+    SparkFeatureStore lake = SparkJoinPropertyTest.exported(h, tmp, TestSpark::registry).partitions(3).build();
     long now = SparkJoinPropertyTest.T0 + 3 * TestSpark.DAY;
     EmbeddedOnlineStore lakeOnline = new EmbeddedOnlineStore();
     EmbeddedOnlineStore localOnline = new EmbeddedOnlineStore();

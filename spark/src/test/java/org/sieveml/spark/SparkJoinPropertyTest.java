@@ -91,6 +91,14 @@ class SparkJoinPropertyTest {
     }
   }
 
+  /** A store builder over both views of a history, exported into {@code dir} (profile/, txn/). */
+  static SparkFeatureStore.Builder exported(History h, Path dir, RegistrySource source) {
+    SparkSession spark = TestSpark.session();
+    return SparkFeatureStore.builder(spark, source)
+        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"), dir.resolve("profile").toString()))
+        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), dir.resolve("txn").toString()));
+  }
+
   /** Entity rows: random times, exact event times, TTL edges, a user without data. */
   static List<Row> entityRows(Random rnd, History h, int n) {
     List<Row> out = new ArrayList<>();
@@ -195,12 +203,7 @@ class SparkJoinPropertyTest {
     for (int seed = 1; seed <= 3; seed++) {
       Random rnd = new Random(seed);
       History h = new History(rnd, 40, 1_500, 3_000);
-      LakeDataset profile = SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"),
-          tmp.resolve("s" + seed).resolve("profile").toString());
-      LakeDataset txn = SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"),
-          tmp.resolve("s" + seed).resolve("txn").toString());
-      SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry).dataset(profile).dataset(txn)
-          .partitions(2 + seed).build();
+      SparkFeatureStore lake = exported(h, tmp.resolve("s" + seed), TestSpark::registry).partitions(2 + seed).build();
       assertTrue(lake.files("profile").size() > 1, "partitioned by event date into several files");
       List<Row> ents = entityRows(rnd, h, 600);
       Dataset<Row> entities = spark.createDataFrame(ents, ENTITY_SCHEMA);

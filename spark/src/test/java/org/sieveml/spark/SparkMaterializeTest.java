@@ -71,12 +71,9 @@ class SparkMaterializeTest {
   void sparkMaterializationWritesWhatTheInProcessOneWrites(@TempDir Path tmp) {
     Random rnd = new Random(17);
     SparkJoinPropertyTest.History h = new SparkJoinPropertyTest.History(rnd, 60, 2_000, 4_000);
-    LakeDataset profile = SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"),
-        tmp.resolve("profile").toString());
-    LakeDataset txn = SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), tmp.resolve("txn").toString());
-    int before = BUILT.get();
-    SparkFeatureStore lake = SparkFeatureStore.builder(spark, SparkMaterializeTest::countedRegistry).dataset(profile)
-        .dataset(txn).partitions(4).build();
+    SparkFeatureStore.Builder builder = SparkJoinPropertyTest.exported(h, tmp, SparkMaterializeTest::countedRegistry);
+    int before = BUILT.get(); // after the driver built its registry: what follows is the tasks'
+    SparkFeatureStore lake = builder.partitions(4).build();
 
     long now = SparkJoinPropertyTest.T0 + 3 * TestSpark.DAY + 7 * TestSpark.HOUR;
     long from = SparkJoinPropertyTest.T0 + TestSpark.DAY;

@@ -53,10 +53,7 @@ class TrainingHandoffTest {
   void sparkMlTrainsTheSameModelOnBothFrames(@TempDir Path tmp) {
     Random rnd = new Random(99);
     SparkJoinPropertyTest.History h = new SparkJoinPropertyTest.History(rnd, 40, 1_500, 3_000);
-    SparkFeatureStore lake = SparkFeatureStore.builder(spark, TestSpark::registry)
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("profile"), tmp.resolve("p").toString()))
-        .dataset(SparkFeatureStore.export(spark, h.offline, h.registry.view("txn"), tmp.resolve("t").toString()))
-        .partitions(3).build();
+    SparkFeatureStore lake = SparkJoinPropertyTest.exported(h, tmp, TestSpark::registry).partitions(3).build();
     List<Row> ents = SparkJoinPropertyTest.entityRows(rnd, h, 800);
     List<Row> labelled = new ArrayList<>();
     for (Row r : ents) {
