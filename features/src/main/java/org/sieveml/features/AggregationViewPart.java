@@ -56,6 +56,27 @@ final class AggregationViewPart extends ViewPart {
       if (!av.online() || batch.size() == 0) {
         return;
       }
+      ctx.online().addTiles(av.name(), deltas(batch, now), retention(now));
+    } finally {
+      rebuild.readLock().unlock();
+    }
+  }
+
+  @Override
+  java.util.concurrent.locks.Lock pushLock() {
+    return rebuild.readLock();
+  }
+
+  @Override
+  void stage(EventBatch batch, long now, OnlineCommit.Builder commit) {
+    if (av.online() && batch.size() > 0) {
+      commit.addTiles(av.name(), deltas(batch, now), retention(now));
+    }
+  }
+
+  /** One tile delta per key of the batch, in order of first appearance. */
+  private List<WindowTiles> deltas(EventBatch batch, long now) {
+    {
       FeatureFrame values = batch.values();
       int nf = values.schema().size();
       double[][] cols = new double[nf][];
@@ -103,9 +124,7 @@ final class AggregationViewPart extends ViewPart {
       for (WindowAggregator.TileBuilder b : order) {
         deltas.add(b.build());
       }
-      ctx.online().addTiles(av.name(), deltas, retention(now));
-    } finally {
-      rebuild.readLock().unlock();
+      return deltas;
     }
   }
 

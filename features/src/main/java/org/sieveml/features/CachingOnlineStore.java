@@ -112,6 +112,27 @@ public final class CachingOnlineStore implements OnlineStore {
     }
   }
 
+  /** Commits through the backing store, then evicts every key the commit touched (also when it failed). */
+  @Override
+  public boolean commit(OnlineCommit commit) {
+    try {
+      return backing.commit(commit);
+    } finally {
+      if (commit != null) {
+        for (OnlineCommit.RowWrite w : commit.rows()) {
+          List<EntityKey> keys = new ArrayList<>(w.rows().size());
+          for (OnlineRow r : w.rows()) {
+            keys.add(r.key());
+          }
+          evict(w.view(), keys, cache);
+        }
+        for (OnlineCommit.TileAdd a : commit.tiles()) {
+          evict(a.view(), keysOf(a.deltas()), tileCache);
+        }
+      }
+    }
+  }
+
   @Override
   public long readMark(String name) {
     return backing.readMark(name);

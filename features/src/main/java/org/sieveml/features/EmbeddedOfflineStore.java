@@ -460,6 +460,49 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   @Override
   public long append(ViewDefinition view, EventBatch batch, long ingestedAt) {
     ViewLog log = log(view);
+    Columns c = columns(view, batch, ingestedAt);
+    if (batch.size() >= SEGMENT_BATCH) {
+      return log.appendBatch(c.ids, c.event, c.created, c.ingested, batch.values());
+    }
+    return log.appendLive(c.ids, c.event, c.created, c.ingested, batch.values());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The source's position is kept per view in the same write-ahead log record as the rows (or, for a
+   * batch of at least {@value #SEGMENT_BATCH} new rows, the same manifest as their segment), so a crash
+   * keeps both or neither; durability as for {@link #append}.
+   */
+  @Override
+  public int appendFrom(ViewDefinition view, EventBatch batch, long ingestedAt, String source, long[] offsets) {
+    OfflineStore.checkSource(view, batch, source, offsets);
+    ViewLog log = log(view);
+    long pos = log.sourcePosition(source);
+    if (offsets.length == 0 || offsets[offsets.length - 1] < pos) {
+      return 0; // every row is stored already
+    }
+    Columns c = columns(view, batch, ingestedAt);
+    int fresh = 0;
+    for (long o : offsets) {
+      fresh += o >= pos ? 1 : 0;
+    }
+    return log.appendFrom(c.ids, c.event, c.created, c.ingested, batch.values(), source, offsets,
+        fresh >= SEGMENT_BATCH);
+  }
+
+  @Override
+  public long sourcePosition(ViewDefinition view, String source) {
+    if (source == null) {
+      throw new IllegalArgumentException("source must not be null");
+    }
+    return log(view).sourcePosition(source);
+  }
+
+  private record Columns(long[] ids, long[] event, long[] created, long[] ingested) {}
+
+  /** A batch's entity ids (new keys forced to the key log first) and time columns. */
+  private Columns columns(ViewDefinition view, EventBatch batch, long ingestedAt) {
     KeyDictionary dict = dictionary(view.entity());
     int n = batch.size();
     long[] ids = new long[n];
@@ -496,10 +539,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       ingested = new long[n];
       java.util.Arrays.fill(ingested, ingestedAt);
     }
-    if (n >= SEGMENT_BATCH) {
-      return log.appendBatch(ids, event, created, ingested, batch.values());
-    }
-    return log.appendLive(ids, event, created, ingested, batch.values());
+    return new Columns(ids, event, created, ingested);
   }
 
   private long[] queryIds(Entity e, EntityRows rows) {

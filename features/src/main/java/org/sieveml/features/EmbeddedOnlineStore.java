@@ -32,6 +32,7 @@ import org.sieveml.features.internal.FileIo;
 import org.sieveml.features.internal.OnlineCodec;
 import org.sieveml.features.internal.OnlineCodec.AddTiles;
 import org.sieveml.features.internal.OnlineCodec.Clear;
+import org.sieveml.features.internal.OnlineCodec.Commit;
 import org.sieveml.features.internal.OnlineCodec.End;
 import org.sieveml.features.internal.OnlineCodec.Erase;
 import org.sieveml.features.internal.OnlineCodec.Generation;
@@ -166,6 +167,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private long appendedSeq; // guarded by order
   private final Object applyLock = new Object();
+  /** Serializes commits: the compare-and-set of their marks, their log record and their apply. */
+  private final Object commitLock = new Object();
   private long appliedSeq; // guarded by applyLock
   private RecordLog log;
   private long generation; // of the open log; guarded by cut (exclusive to change)
@@ -699,6 +702,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       marks.merge(m.name(), m.value(), Math::max);
       return 1;
     }
+    if (op instanceof Commit t) {
+      int applied = 0;
+      for (Op w : t.writes()) {
+        applied += apply(w);
+      }
+      for (Mark m : t.marks()) {
+        marks.put(m.name(), m.value()); // the compare-and-set was checked before the record was logged
+      }
+      return applied;
+    }
     throw new IllegalStateException("not a write: " + op);
   }
 
@@ -881,6 +894,53 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       return; // memory never runs ahead of the log: the mark is already logged at least this high
     }
     submit(new Mark(name, value));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One record of the write-ahead log holds the whole commit (at most
+   * {@value org.sieveml.features.internal.OnlineCodec#COMMIT_LIMIT} bytes), so a crash keeps all of it
+   * or none: a torn last record is a write that never returned. Commits run one at a time (checking
+   * the marks, logging, applying); plain writes run alongside. Thread-safe.
+   *
+   * @throws IllegalArgumentException when the commit is null, names a view or mark that cannot be
+   *     encoded, or is too large (nothing is written)
+   * @throws UncheckedIOException when the log cannot be written (see the class comment)
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public boolean commit(OnlineCommit commit) {
+    if (commit == null) {
+      throw new IllegalArgumentException("commit must not be null");
+    }
+    List<Op> writes = new ArrayList<>();
+    for (OnlineCommit.RowWrite w : commit.rows()) {
+      checkName("view", w.view());
+      writes.add(new Rows(w.view(), w.rows()));
+    }
+    for (OnlineCommit.TileAdd a : commit.tiles()) {
+      checkName("view", a.view());
+      checkTiles(a.view(), a.deltas(), "deltas");
+      writes.add(new AddTiles(a.view(), a.deltas(), a.retention()));
+    }
+    List<Mark> set = new ArrayList<>(commit.marks().size());
+    for (OnlineCommit.MarkUpdate m : commit.marks()) {
+      checkName("mark name", m.name());
+      set.add(new Mark(m.name(), m.value()));
+    }
+    synchronized (commitLock) {
+      for (OnlineCommit.MarkUpdate m : commit.marks()) {
+        if (marks.getOrDefault(m.name(), Long.MIN_VALUE) != m.expected()) {
+          return false;
+        }
+      }
+      if (writes.isEmpty() && set.isEmpty()) {
+        return true;
+      }
+      submit(new Commit(writes, set));
+      return true;
+    }
   }
 
   /**

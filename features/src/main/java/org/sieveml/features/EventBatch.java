@@ -193,6 +193,22 @@ public final class EventBatch {
     }
   }
 
+  /** The rows from {@code from} on (this batch when {@code from} is 0). */
+  EventBatch tail(int from) {
+    if (from == 0) {
+      return this;
+    }
+    int n = size();
+    int[] idx = new int[n - from];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = from + i;
+    }
+    return new EventBatch(keys == null ? null : java.util.Arrays.copyOfRange(keys, from, n),
+        longKeys == null ? null : java.util.Arrays.copyOfRange(longKeys, from, n),
+        java.util.Arrays.copyOfRange(eventTimes, from, n), java.util.Arrays.copyOfRange(createdTimes, from, n),
+        values.rows(idx));
+  }
+
   /** Collects rows of an {@link EventBatch}. Not thread-safe. */
   public static final class Builder {
     private final FeatureSchema schema;

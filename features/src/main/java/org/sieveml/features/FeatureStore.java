@@ -206,6 +206,120 @@ public final class FeatureStore implements AutoCloseable {
     part(storedView(view)).push(batch, clock.getAsLong());
   }
 
+  // ---------------------------------------------------------------- streams, exactly once
+
+  /**
+   * The name of the online mark holding a view's position in a stream source.
+   *
+   * @param view the view
+   * @param source the source, e.g. {@code "txns/0"}
+   * @return the mark's name
+   */
+  public static String positionMark(String view, String source) {
+    return "stream:" + view + ":" + source;
+  }
+
+  /**
+   * A view's stored position in a stream source: the offset after the last event of the source its
+   * online state holds ({@link #pushFrom}), read from the online store, where every replica sees it. A
+   * consumer resumes there.
+   *
+   * @param view a feature view or aggregation view
+   * @param source the source's name
+   * @return the position, or {@code Long.MIN_VALUE} when no event of the source was pushed
+   */
+  public long streamPosition(String view, String source) {
+    storedView(view);
+    if (source == null) {
+      throw new IllegalArgumentException("source must not be null");
+    }
+    return online.readMark(positionMark(view, source));
+  }
+
+  /**
+   * Checks one event as a push would, without storing it: a stream consumer sorts out bad records
+   * (wrong key, wrong schema, infinite values, a time out of range or beyond the future tolerance
+   * after the store's clock) one by one before it builds a {@link StreamBatch}.
+   *
+   * @param view a feature view or aggregation view
+   * @param key the entity key
+   * @param eventTime event time, epoch milliseconds
+   * @param createdTime created time, epoch milliseconds
+   * @param values the values, of the view's event schema (an aggregation view's input schema)
+   * @throws IllegalArgumentException naming the field, the value and what was expected
+   */
+  public void checkEvent(String view, EntityKey key, long eventTime, long createdTime, FeatureVector values) {
+    part(storedView(view)).checkEvent(key, eventTime, createdTime, values, clock.getAsLong());
+  }
+
+  /**
+   * Pushes events read from a stream, exactly once in effect. For each part (one view, one source):
+   * the offline log appends the rows it does not hold yet ({@link OfflineStore#appendFrom}, which
+   * skips rows below the source's position stored with them) and is made durable; then one
+   * {@link OnlineStore#commit} applies the online rows or window tiles of every part's rows at or above
+   * its {@code expected} position (those below were applied before) and moves each part's position
+   * from {@code expected} to {@code next} by compare-and-set. So a consumer that resumes from
+   * {@link #streamPosition} after a crash at any moment neither loses an event nor counts one twice,
+   * offline or online; and one that lost its source to another writer (whose commits moved the
+   * position) gets {@code false} instead of applying again.
+   *
+   * @param batch the events
+   * @return true when applied; false when some part's stored position was not its {@code expected} (the
+   *     online state did not change; the offline log may have appended rows it lacked, which is what
+   *     the other writer appends too)
+   * @throws IllegalArgumentException on bad input (as {@link #push}); nothing is written then
+   * @throws UnsupportedOperationException when the online store cannot commit atomically or the
+   *     offline store cannot append exactly once
+   */
+  public boolean pushFrom(StreamBatch batch) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch must not be null");
+    }
+    long now = clock.getAsLong();
+    List<ViewPart> ps = new ArrayList<>(batch.parts().size());
+    for (StreamBatch.Part p : batch.parts()) {
+      ViewPart part = part(storedView(p.view()));
+      part.checkBatch(p.rows(), now);
+      ps.add(part);
+    }
+    List<java.util.concurrent.locks.Lock> locks = new ArrayList<>();
+    java.util.TreeMap<String, java.util.concurrent.locks.Lock> ordered = new java.util.TreeMap<>();
+    for (ViewPart part : ps) {
+      java.util.concurrent.locks.Lock l = part.pushLock();
+      if (l != null) {
+        ordered.put(part.view.name(), l);
+      }
+    }
+    locks.addAll(ordered.values()); // one order for every caller: no deadlock between pushes
+    for (java.util.concurrent.locks.Lock l : locks) {
+      l.lock();
+    }
+    try {
+      for (int i = 0; i < ps.size(); i++) {
+        StreamBatch.Part p = batch.parts().get(i);
+        offline.appendFrom(ps.get(i).view, p.rows(), now, p.source(), p.offsets());
+      }
+      offline.sync(); // the log never falls behind the online position (a consumer resumes from the latter)
+      OnlineCommit.Builder commit = OnlineCommit.builder();
+      for (int i = 0; i < ps.size(); i++) {
+        StreamBatch.Part p = batch.parts().get(i);
+        int from = 0;
+        if (p.expected() != Long.MIN_VALUE) {
+          while (from < p.size() && p.offset(from) < p.expected()) {
+            from++; // applied online before (the offline log was behind, so the consumer resumed earlier)
+          }
+        }
+        ps.get(i).stage(p.rows().tail(from), now, commit);
+        commit.mark(positionMark(p.view(), p.source()), p.expected(), p.next());
+      }
+      return online.commit(commit.build());
+    } finally {
+      for (int i = locks.size() - 1; i >= 0; i--) {
+        locks.get(i).unlock();
+      }
+    }
+  }
+
   /** Makes everything acknowledged so far durable in the online store, then in the offline store. */
   public void sync() {
     online.sync();

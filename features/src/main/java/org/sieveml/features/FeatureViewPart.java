@@ -40,12 +40,23 @@ final class FeatureViewPart extends ViewPart {
     if (!fv.online()) {
       return;
     }
+    ctx.online().write(fv.name(), onlineRows(batch, now));
+  }
+
+  @Override
+  void stage(EventBatch batch, long now, OnlineCommit.Builder commit) {
+    if (fv.online() && batch.size() > 0) {
+      commit.rows(fv.name(), onlineRows(batch, now));
+    }
+  }
+
+  private List<OnlineRow> onlineRows(EventBatch batch, long now) {
     List<OnlineRow> rows = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       rows.add(new OnlineRow(key(batch, i), batch.values().row(i), batch.eventTime(i), batch.createdTime(i), now,
           fv.version()));
     }
-    ctx.online().write(fv.name(), rows);
+    return rows;
   }
 
   @Override

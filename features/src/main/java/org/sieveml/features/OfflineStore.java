@@ -35,6 +35,63 @@ public interface OfflineStore extends AutoCloseable {
   long append(ViewDefinition view, EventBatch batch, long ingestedAt);
 
   /**
+   * Appends the rows of a stream source (e.g. one Kafka topic partition) exactly once: rows whose
+   * offset is below the source's stored position ({@link #sourcePosition}) are already in the log and
+   * are skipped; the others are appended and the position becomes the last offset plus one, in the same
+   * atomic write as the rows, so appending a record already stored is a no-op whatever crashed before.
+   *
+   * @param view a feature view or aggregation view
+   * @param batch rows of the view's schema, already validated
+   * @param ingestedAt the ingestion time of every row, or {@link #AT_CREATED_TIME}
+   * @param source the source's name, e.g. {@code "card_txns/3"}
+   * @param offsets each row's offset in the source, strictly increasing, one per row
+   * @return the number of rows appended
+   * @throws IllegalArgumentException when the offsets are not one per row or not strictly increasing
+   * @throws UnsupportedOperationException when the store cannot (the default)
+   */
+  default int appendFrom(ViewDefinition view, EventBatch batch, long ingestedAt, String source, long[] offsets) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot append stream rows exactly once");
+  }
+
+  /**
+   * The stored position of a stream source in a view's log: the offset after the last row appended
+   * from it by {@link #appendFrom}.
+   *
+   * @param view the view
+   * @param source the source's name
+   * @return the position, or {@code Long.MIN_VALUE} when no row of the source was appended
+   */
+  default long sourcePosition(ViewDefinition view, String source) {
+    return Long.MIN_VALUE;
+  }
+
+  /**
+   * Checks the arguments of {@link #appendFrom}, for implementations.
+   *
+   * @param view the view
+   * @param batch the rows
+   * @param source the source's name
+   * @param offsets the offsets
+   * @throws IllegalArgumentException naming the field, the value and what was expected
+   */
+  static void checkSource(ViewDefinition view, EventBatch batch, String source, long[] offsets) {
+    if (source == null || source.isEmpty()) {
+      throw new IllegalArgumentException("source of the rows for view '" + view.name() + "' is " + (source == null
+          ? "null" : "empty") + ", expected a name such as topic/partition");
+    }
+    if (offsets == null || offsets.length != batch.size()) {
+      throw new IllegalArgumentException("offsets for view '" + view.name() + "' from '" + source + "': "
+          + (offsets == null ? "null" : offsets.length) + ", expected one per row (" + batch.size() + ")");
+    }
+    for (int i = 1; i < offsets.length; i++) {
+      if (offsets[i] <= offsets[i - 1]) {
+        throw new IllegalArgumentException("offset of row " + i + " for view '" + view.name() + "' from '" + source
+            + "' is " + offsets[i] + " after " + offsets[i - 1] + ", expected strictly increasing offsets");
+      }
+    }
+  }
+
+  /**
    * The point-in-time join: for each entity row at time {@code t}, the latest row of its entity with
    * event time in {@code (t - ttl, t]} visible under {@code visibility}; equal event times go to the
    * later created time, then the later sequence number.

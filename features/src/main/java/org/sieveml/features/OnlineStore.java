@@ -95,6 +95,24 @@ public interface OnlineStore extends AutoCloseable {
    */
   void clear(String view);
 
+  /**
+   * Applies a commit's rows, tile deltas and marks together, or nothing: if every mark of the commit
+   * holds its expected value, all rows are written (as {@link #write}), all deltas merged (as
+   * {@link #addTiles}) and every mark set to its new value, atomically with respect to other commits
+   * and to a crash (after a crash either all of it is there or none). Otherwise nothing changes.
+   * Readers may see a commit's keys change one by one (each key stays atomic).
+   *
+   * <p>This is how a stream's consumed position is stored with the state it produced; a writer whose
+   * compare-and-set fails has been fenced off by another.
+   *
+   * @param commit the writes
+   * @return true when applied; false when a mark did not hold its expected value (nothing changed)
+   * @throws UnsupportedOperationException when the store cannot commit atomically (the default)
+   */
+  default boolean commit(OnlineCommit commit) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot apply rows, tiles and marks atomically");
+  }
+
   /** Makes every acknowledged write durable, for stores that persist; a no-op otherwise. */
   default void sync() {}
 

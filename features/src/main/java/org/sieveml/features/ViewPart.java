@@ -87,6 +87,55 @@ abstract class ViewPart {
   /** Appends to the offline log and updates the online state (checks first). */
   abstract void push(EventBatch batch, long now);
 
+  /** Adds the online writes a push of a checked batch makes (rows or tile deltas) to a commit. */
+  abstract void stage(EventBatch batch, long now, OnlineCommit.Builder commit);
+
+  /** A lock a push holds from its offline append to its online write, or null (aggregation views: rebuilds). */
+  java.util.concurrent.locks.Lock pushLock() {
+    return null;
+  }
+
+  /**
+   * Checks one event as {@link #checkBatch} checks a batch's rows, for a stream consumer that sorts out
+   * bad records one by one.
+   */
+  void checkEvent(EntityKey key, long eventTime, long createdTime, FeatureVector values, long now) {
+    if (values == null || !values.schema().equals(eventSchema())) {
+      throw new IllegalArgumentException("values for view '" + view.name() + "' have schema "
+          + (values == null ? "null" : values.schema()) + ", expected " + eventSchema());
+    }
+    checkEventTime("eventTime", eventTime);
+    checkEventTime("createdTime", createdTime);
+    long limit = futureLimit(now);
+    if (eventTime > limit) {
+      throw new IllegalArgumentException("eventTime of an event for view '" + view.name() + "' is " + eventTime
+          + ", more than the future tolerance of " + ctx.futureToleranceMillis() + " ms after the store's clock ("
+          + now + "); expected at most " + limit);
+    }
+    Entity e = view.entity();
+    if (key == null || !key.hasNames(e.joinKeys())) {
+      throw new IllegalArgumentException("key " + key + " of an event for view '" + view.name()
+          + "' does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
+    }
+    FeatureSchema schema = values.schema();
+    for (int c = 0; c < schema.size(); c++) {
+      FeatureSpec spec = schema.get(c);
+      if (spec.type() == FeatureType.DOUBLE && values.isPresent(c) && Double.isInfinite(values.asDouble(c))) {
+        throw new IllegalArgumentException("feature '" + spec.name() + "' of an event for view '" + view.name()
+            + "' is " + values.asDouble(c) + ", expected a finite DOUBLE (NaN marks a missing value)");
+      }
+      if (spec.type() == FeatureType.EMBEDDING && values.isPresent(c)) {
+        float[] emb = values.getEmbedding(c);
+        for (int k = 0; k < emb.length; k++) {
+          if (Float.isInfinite(emb[k])) {
+            throw new IllegalArgumentException("feature '" + spec.name() + "' of an event for view '" + view.name()
+                + "' has " + emb[k] + " at position " + k + ", expected finite components");
+          }
+        }
+      }
+    }
+  }
+
   /** Point-in-time columns of the read features. */
   abstract Historical historical(EntityRows rows, int[] featureIndex, Visibility visibility);
 
@@ -233,6 +282,13 @@ abstract class ViewPart {
             + " does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
       }
       // string values are 1 to EntityKey.MAX_STRING_BYTES UTF-8 bytes: EntityKey refuses others
+    }
+  }
+
+  private void checkEventTime(String field, long t) {
+    if (t < 0 || t > EventBatch.MAX_TIME) {
+      throw new IllegalArgumentException(field + " of an event for view '" + view.name() + "' is " + t
+          + ", expected epoch milliseconds in [0, " + EventBatch.MAX_TIME + "]");
     }
   }
 

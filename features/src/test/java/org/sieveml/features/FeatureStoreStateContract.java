@@ -1,6 +1,7 @@
 package org.sieveml.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -326,5 +327,133 @@ abstract class FeatureStoreStateContract {
     assertEquals(1L, td.frame().getLong(0, td.frame().schema().indexOf("count_1h"), -1),
         "the offline log is unchanged");
     assertNotEquals(FeatureStatus.PRESENT, s.getOnlineFeatures(cards(2), svc).status(0, "count_1h"));
+  }
+
+  // ---------------------------------------------------------------- streams, exactly once
+
+  /** Events 0..n-1 of a seeded stream: (card, event time, amount), one per offset. */
+  static long[][] stream(int n, long t, long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    long[][] out = new long[n][];
+    for (int i = 0; i < n; i++) {
+      out[i] = new long[] {rnd.nextInt(5), t - rnd.nextInt(36) * 20 * MIN - rnd.nextInt(1000), rnd.nextInt(100)};
+    }
+    return out;
+  }
+
+  static EventBatch txnRows(long[][] ev, int from, int to) {
+    EventBatch.Builder b = EventBatch.builder(txn(false).inputSchema());
+    for (int i = from; i < to; i++) {
+      b.add(EntityKey.of("card_id", ev[i][0]), ev[i][1], ev[i][1], (double) ev[i][2]);
+    }
+    return b.build();
+  }
+
+  static long[] offsets(int from, int to) {
+    long[] o = new long[to - from];
+    for (int i = from; i < to; i++) {
+      o[i - from] = i;
+    }
+    return o;
+  }
+
+  @Test
+  void aStreamIsAppliedExactlyOnceAcrossRedeliveryAndRestart() {
+    FeatureRegistry r = registry(false);
+    FeatureService svc = r.featureService("fraud");
+    long t = now.get();
+    long[][] ev = stream(300, t, 7);
+    FeatureStore reference = store(r, new EmbeddedOnlineStore(), EmbeddedOfflineStore.inMemory());
+    reference.push("txn", txnRows(ev, 0, 300));
+    OnlineStore online = openOnline(tmp.resolve("online"));
+    EmbeddedOfflineStore offline = EmbeddedOfflineStore.open(tmp.resolve("offline"));
+    FeatureStore s = store(r, online, offline);
+    assertEquals(Long.MIN_VALUE, s.streamPosition("txn", "txns/0"));
+    assertTrue(s.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 0, 100), offsets(0, 100),
+        Long.MIN_VALUE, 100).build()));
+    assertEquals(100, s.streamPosition("txn", "txns/0"));
+    // a crash after the offline append of 100..179 and before the online commit: the log holds them
+    assertEquals(80, offline.appendFrom(txn(false), txnRows(ev, 100, 180), t, "txns/0", offsets(100, 180)));
+    assertEquals(180, offline.sourcePosition(txn(false), "txns/0"));
+    // the consumer resumes at the online position (100): 100..179 arrive again, with 180..199
+    assertTrue(s.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 100, 200), offsets(100, 200), 100,
+        200).build()));
+    assertEquals(200, offline.sourcePosition(txn(false), "txns/0"));
+    // a delivery from before the stored position (a resumed consumer that read an old position) is refused
+    assertFalse(s.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 150, 250), offsets(150, 250), 150,
+        250).build()), "fenced: the position is 200, not 150");
+    assertEquals(200, s.streamPosition("txn", "txns/0"));
+    s.close();
+    // restart: resume from the stored position
+    FeatureStore again = store(r, openOnline(tmp.resolve("online")), EmbeddedOfflineStore.open(tmp.resolve("offline")));
+    long from = again.streamPosition("txn", "txns/0");
+    assertEquals(200, from);
+    assertTrue(again.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 200, 300), offsets(200, 300),
+        from, 300).build()));
+    List<EntityKey> keys = cards(0, 1, 2, 3, 4, 5);
+    OnlineFeatures got = again.getOnlineFeatures(keys, svc);
+    OnlineFeatures want = reference.getOnlineFeatures(keys, svc);
+    assertEquals(want.vectors(), got.vectors(), "every event counted once online");
+    assertTrue(got.vector(0).getLong("count_1h") + got.vector(1).getLong("count_1h") > 0);
+    long[] ts = new long[keys.size() * 3];
+    List<EntityKey> rowsKeys = new ArrayList<>();
+    for (int i = 0; i < ts.length; i++) {
+      rowsKeys.add(keys.get(i % keys.size()));
+      ts[i] = t - (i / keys.size()) * 5 * HOUR;
+    }
+    EntityRows er = EntityRows.of(rowsKeys, ts, null);
+    assertEquals(reference.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK).frame().select(List.of("count_1h",
+        "amount_sum_1d")).toString(), again.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK).frame()
+        .select(List.of("count_1h", "amount_sum_1d")).toString(), "every event stored once offline");
+  }
+
+  @Test
+  void aFencedWriterChangesNothingOnlineAndPositionsArePerViewAndSource() {
+    FeatureRegistry r = registry(false);
+    FeatureService svc = r.featureService("fraud");
+    long t = now.get();
+    long[][] ev = stream(40, t, 11);
+    OnlineStore first = openOnline(tmp.resolve("online"));
+    FeatureStore a = store(r, first, EmbeddedOfflineStore.inMemory());
+    FeatureStore b = store(r, replica(first, tmp.resolve("online")), EmbeddedOfflineStore.inMemory());
+    long readByA = a.streamPosition("txn", "txns/1");
+    // b took the partition over and applied 0..19
+    assertTrue(b.pushFrom(StreamBatch.builder().add("txn", "txns/1", txnRows(ev, 0, 20), offsets(0, 20),
+        b.streamPosition("txn", "txns/1"), 20).build()));
+    OnlineFeatures before = b.getOnlineFeatures(cards(0, 1, 2, 3, 4), svc);
+    // a resumes with the position it read before b took over: refused, nothing applied
+    assertFalse(a.pushFrom(StreamBatch.builder().add("txn", "txns/1", txnRows(ev, 0, 30), offsets(0, 30), readByA, 30)
+        .build()));
+    assertEquals(before.vectors(), a.getOnlineFeatures(cards(0, 1, 2, 3, 4), svc).vectors());
+    assertEquals(20, a.streamPosition("txn", "txns/1"));
+    assertEquals(Long.MIN_VALUE, a.streamPosition("txn", "txns/0"), "another source has its own position");
+    assertEquals(Long.MIN_VALUE, a.streamPosition("profile", "txns/1"), "another view has its own position");
+    // an empty part still moves the position (records that held no events for the view)
+    assertTrue(a.pushFrom(StreamBatch.builder().add("txn", "txns/1", txnRows(ev, 0, 0), new long[0], 20, 25)
+        .build()));
+    assertEquals(25, b.streamPosition("txn", "txns/1"));
+  }
+
+  @Test
+  void aBadStreamBatchChangesNothing() {
+    FeatureRegistry r = registry(false);
+    long t = now.get();
+    FeatureStore s = store(r, openOnline(tmp.resolve("online")), EmbeddedOfflineStore.inMemory());
+    EventBatch future = txns(1, t + DAY, 5);
+    StreamBatch bad = StreamBatch.builder()
+        .add("txn", "txns/0", txns(1, t - MIN, 5), new long[] {0}, Long.MIN_VALUE, 1)
+        .add("txn", "txns/1", future, new long[] {0}, Long.MIN_VALUE, 1).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.pushFrom(bad));
+    assertTrue(e.getMessage().contains("future tolerance"), e.getMessage());
+    assertEquals(Long.MIN_VALUE, s.streamPosition("txn", "txns/0"), "the good part was not applied either");
+    assertEquals(0L, s.offlineStore().nextSequence(txn(false)));
+    assertThrows(IllegalArgumentException.class, () -> StreamBatch.builder().add("txn", "s", txns(1, t, 1, t + 1, 2),
+        new long[] {5, 5}, Long.MIN_VALUE, 6), "offsets must increase");
+    assertThrows(IllegalArgumentException.class, () -> StreamBatch.builder().add("txn", "s", txns(1, t, 1),
+        new long[] {5}, Long.MIN_VALUE, 5), "next must be above the last offset");
+    IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> s.checkEvent("txn",
+        EntityKey.of("user_id", 1L), t, t, FeatureVector.builder(txn(false).inputSchema()).setDouble("amount", 1)
+            .build()));
+    assertTrue(k.getMessage().contains("card_id"), k.getMessage());
   }
 }

@@ -46,6 +46,9 @@ import org.sieveml.features.WindowTiles;
  * 'X' view utf, key                            erase one entity of a view
  * 'C' view utf                                 clear a view
  * 'M' name utf, value long                     raise a mark
+ * 'T' n int, n x (len int, payload), m int,    an atomic commit (log only; format 2 files written before it
+ *     m x (name utf, value long)                have none): each payload an 'R' or 'A' record without
+ *                                              splitting (number 0), then marks set to their values
  * 'E' rows long, tile sets long, marks long    the end of a snapshot and what it held
  * key   = count short, per join key: name utf, tag byte (1 long, 2 string), value (long | utf)
  * tiles = key, version utf, fields int, n int, per tile: length long, start long, 3 times long,
@@ -66,12 +69,14 @@ public final class OnlineCodec {
   public static final byte[] SNAP_MAGIC = "SVMLONSP".getBytes(StandardCharsets.US_ASCII);
   /** The largest payload a live write puts in one record; a larger batch is split (per key atomic). */
   public static final int MAX_PAYLOAD = 16 << 20;
+  /** The largest commit record: a commit is one record (never split), so it is bounded. */
+  public static final int COMMIT_LIMIT = 256 << 20;
 
 
   private final RowCodec rows = new RowCodec();
 
   /** One record. */
-  public sealed interface Op permits Generation, Rows, AddTiles, PutTiles, Erase, Clear, Mark, End {}
+  public sealed interface Op permits Generation, Rows, AddTiles, PutTiles, Erase, Clear, Mark, End, Commit {}
 
   /**
    * The log generation a log belongs to (its first record) or a snapshot covers.
@@ -129,6 +134,15 @@ public final class OnlineCodec {
   public record Mark(String name, long value) implements Op {}
 
   /**
+   * An atomic commit (one record, in the log only): rows and tile adds, then marks set to their values
+   * (the compare-and-set was checked before the record was written).
+   *
+   * @param writes rows and tile-add ops, in order
+   * @param marks the marks' new values
+   */
+  public record Commit(List<Op> writes, List<Mark> marks) implements Op {}
+
+  /**
    * The end of a snapshot.
    *
    * @param rows rows it held
@@ -163,17 +177,48 @@ public final class OnlineCodec {
           h.writeUTF(r.view());
         }, true);
       } else if (op instanceof AddTiles a) {
-        chunk(out, encodeTiles(a.deltas()), h -> {
-          h.writeLong(0);
-          h.writeByte('A');
-          h.writeUTF(a.view());
-          WindowTiles.Retention ret = a.retention();
-          h.writeInt(ret.size());
-          for (int i = 0; i < ret.size(); i++) {
-            h.writeLong(ret.length(i));
-            h.writeLong(ret.keepFrom(i));
+        chunk(out, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false);
+      } else if (op instanceof Commit t) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        DataOutputStream d = new DataOutputStream(bytes);
+        d.writeLong(0);
+        d.writeByte('T');
+        d.writeInt(t.writes().size());
+        long size = 0;
+        for (Op w : t.writes()) {
+          if (!(w instanceof Rows) && !(w instanceof AddTiles)) {
+            throw new IllegalArgumentException("a commit holds rows and tile adds, not " + w.getClass().getSimpleName());
           }
-        }, false);
+          List<byte[]> one = new ArrayList<>(1);
+          if (w instanceof Rows r) {
+            List<byte[]> items = new ArrayList<>(r.rows().size());
+            for (OnlineRow row : r.rows()) {
+              items.add(encodeRow(r.view(), row));
+            }
+            chunk(one, items, h -> {
+              h.writeLong(0);
+              h.writeByte('R');
+              h.writeUTF(r.view());
+            }, true, Long.MAX_VALUE);
+          } else {
+            AddTiles a = (AddTiles) w;
+            chunk(one, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false, Long.MAX_VALUE);
+          }
+          byte[] p = one.get(0);
+          size += p.length + 4L;
+          if (size > COMMIT_LIMIT) {
+            throw new IllegalArgumentException("a commit of " + t.writes().size() + " writes takes more than "
+                + COMMIT_LIMIT + " bytes; commit fewer rows at a time");
+          }
+          d.writeInt(p.length);
+          d.write(p);
+        }
+        d.writeInt(t.marks().size());
+        for (Mark m : t.marks()) {
+          d.writeUTF(m.name());
+          d.writeLong(m.value());
+        }
+        out.add(bytes.toByteArray());
       } else if (op instanceof PutTiles p) {
         chunk(out, encodeTiles(p.sets()), h -> {
           h.writeLong(0);
@@ -246,8 +291,25 @@ public final class OnlineCodec {
     void write(DataOutputStream d) throws IOException;
   }
 
-  /** Puts items into payloads: header, count, items (each length-prefixed when {@code prefixed}). */
+  private static void addTilesHeader(DataOutputStream h, AddTiles a) throws IOException {
+    h.writeLong(0);
+    h.writeByte('A');
+    h.writeUTF(a.view());
+    WindowTiles.Retention ret = a.retention();
+    h.writeInt(ret.size());
+    for (int i = 0; i < ret.size(); i++) {
+      h.writeLong(ret.length(i));
+      h.writeLong(ret.keepFrom(i));
+    }
+  }
+
   private static void chunk(List<byte[]> out, List<byte[]> items, Header header, boolean prefixed)
+      throws IOException {
+    chunk(out, items, header, prefixed, MAX_PAYLOAD);
+  }
+
+  /** Puts items into payloads: header, count, items (each length-prefixed when {@code prefixed}). */
+  private static void chunk(List<byte[]> out, List<byte[]> items, Header header, boolean prefixed, long limit)
       throws IOException {
     int i = 0;
     do {
@@ -256,7 +318,7 @@ public final class OnlineCodec {
       header.write(d);
       int from = i;
       long size = 0;
-      while (i < items.size() && (i == from || size + items.get(i).length + 4 <= MAX_PAYLOAD)) {
+      while (i < items.size() && (i == from || size + items.get(i).length + 4 <= limit)) {
         size += items.get(i).length + 4;
         i++;
       }
@@ -403,6 +465,31 @@ public final class OnlineCodec {
         case 'E':
           op = new End(in.readLong(), in.readLong(), in.readLong());
           break;
+        case 'T': {
+          int n = count(in, bytes, 4 + NUMBER_BYTES + 1, "commit writes");
+          List<Op> writes = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            int wl = in.readInt();
+            if (wl < NUMBER_BYTES + 1 || wl > bytes.available()) {
+              throw new IOException("write " + i + " of a commit has length " + wl + ", " + bytes.available()
+                  + " bytes left");
+            }
+            int at = off + len - bytes.available();
+            byte kind = b[at + NUMBER_BYTES];
+            if (kind != 'R' && kind != 'A') {
+              throw new IOException("write " + i + " of a commit has type " + (kind & 0xff) + ", expected rows or tiles");
+            }
+            writes.add(decode(ByteBuffer.wrap(b, at, wl)));
+            in.skipNBytes(wl);
+          }
+          int m = count(in, bytes, 10, "commit marks");
+          List<Mark> marks = new ArrayList<>(m);
+          for (int i = 0; i < m; i++) {
+            marks.add(new Mark(in.readUTF(), in.readLong()));
+          }
+          op = new Commit(writes, marks);
+          break;
+        }
         default:
           throw new IOException("unknown record type " + (type & 0xff));
       }

@@ -52,7 +52,14 @@ public final class ViewLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ViewLog.class);
   static final byte[] WAL_MAGIC = "SVMLOWL1".getBytes(StandardCharsets.US_ASCII);
   static final byte[] MANIFEST_MAGIC = "SVMLMAN1".getBytes(StandardCharsets.US_ASCII);
+  /** Manifests without stream positions are written as version 1 (what earlier releases read). */
   static final int MANIFEST_VERSION = 1;
+  /** Version 2 adds, after the erasures, the stream sources' positions. */
+  static final int MANIFEST_VERSION_SOURCES = 2;
+  /** A write-ahead log record that starts with this carries stream positions before its rows. */
+  static final byte[] SOURCE_MAGIC = "SVMLSRC1".getBytes(StandardCharsets.US_ASCII);
+  /** The longest stream source name, in UTF-8 bytes. */
+  public static final int MAX_SOURCE_BYTES = 1024;
   static final int WAL_VERSION = 1;
   /** Merges start above this many segments. */
   public static final int MAX_SEGMENTS = 8;
@@ -77,6 +84,11 @@ public final class ViewLog implements AutoCloseable {
   private final Salvage salvage;
 
   private volatile Snapshot snapshot;
+  /**
+   * Per stream source (e.g. a Kafka topic partition), the position after the last row appended from it:
+   * rows of that source below it are already in the log ({@link #appendFrom}).
+   */
+  private final Map<String, Long> sources = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<LogRows> pending = new ArrayList<>();
   private int pendingRows;
   private volatile long nextSeq;
@@ -236,6 +248,7 @@ public final class ViewLog implements AutoCloseable {
         live.add(name);
       }
       tombs.putAll(m.tombstones);
+      sources.putAll(m.sources);
     }
     // files of interrupted writes or merges are not in the manifest: their rows are elsewhere
     try (var files = Files.list(dir)) {
@@ -251,7 +264,11 @@ public final class ViewLog implements AutoCloseable {
     long[] prevMaxSeq = {Long.MIN_VALUE};
     int salvagedBefore = salvage == null ? 0 : salvage.count();
     // every record is decoded and checked before a torn tail is cut: a refusal changes no file
+    Map<String, Long> logged = new HashMap<>();
     wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, new ArrayList<>(), rec -> {
+      if (startsWith(rec, SOURCE_MAGIC)) {
+        readSources(rec, dir.resolve(WAL), logged);
+      }
       ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
       d.put(rec).flip();
       SegmentFile.Segment s;
@@ -281,6 +298,7 @@ public final class ViewLog implements AutoCloseable {
       }
       decoded.add(s);
     }, salvage);
+    logged.forEach((k, v) -> sources.merge(k, v, Math::max));
     long replayed = 0;
     for (SegmentFile.Segment s : decoded) {
       if (s.size() == 0 || s.maxSeq() < walFloor) {
@@ -465,6 +483,168 @@ public final class ViewLog implements AutoCloseable {
   }
 
   /**
+   * The position after the last row appended from a stream source ({@link #appendFrom}).
+   *
+   * @param source the source's name
+   * @return the position, or {@code Long.MIN_VALUE} when no row of the source was appended
+   */
+  public long sourcePosition(String source) {
+    return sources.getOrDefault(source, Long.MIN_VALUE);
+  }
+
+  /**
+   * Appends the rows of a stream source that the log does not hold yet, exactly once: rows whose
+   * offset is below the source's position are skipped, and the new position (the last appended
+   * offset plus one) is stored in the same write-ahead log record (or, for a batch written as a
+   * segment, the same manifest) as the rows, so a crash keeps both or neither.
+   *
+   * @param ids entity ids
+   * @param event event times
+   * @param created created times
+   * @param ingested ingestion times
+   * @param values the values
+   * @param source the source's name (at most {@value #MAX_SOURCE_BYTES} UTF-8 bytes)
+   * @param offsets each row's offset in its source, strictly increasing
+   * @param asSegment whether the new rows are written as one segment rather than a log record
+   * @return the number of rows appended
+   */
+  public int appendFrom(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values,
+      String source, long[] offsets, boolean asSegment) {
+    byte[] name = source.getBytes(StandardCharsets.UTF_8);
+    if (name.length > MAX_SOURCE_BYTES) {
+      throw new IllegalArgumentException("stream source name of " + name.length + " UTF-8 bytes, expected at most "
+          + MAX_SOURCE_BYTES);
+    }
+    long end = 0;
+    int kept;
+    synchronized (this) {
+      checkOpen();
+      long pos = sources.getOrDefault(source, Long.MIN_VALUE);
+      int from = 0;
+      while (from < offsets.length && offsets[from] < pos) {
+        from++;
+      }
+      kept = offsets.length - from;
+      if (kept == 0) {
+        return 0;
+      }
+      long next = offsets[offsets.length - 1] + 1;
+      if (from > 0) {
+        int[] idx = new int[kept];
+        for (int i = 0; i < kept; i++) {
+          idx[i] = from + i;
+        }
+        ids = Arrays.copyOfRange(ids, from, ids.length);
+        event = Arrays.copyOfRange(event, from, event.length);
+        created = created == event ? event : Arrays.copyOfRange(created, from, created.length);
+        ingested = Arrays.copyOfRange(ingested, from, ingested.length);
+        values = values.rows(idx);
+      }
+      if (asSegment) {
+        Long before = sources.put(source, next);
+        try {
+          appendBatchLocked(ids, event, created, ingested, values);
+        } catch (RuntimeException e) {
+          if (before == null) { // the manifest naming the new position was not published
+            sources.remove(source);
+          } else {
+            sources.put(source, before);
+          }
+          throw e;
+        }
+      } else {
+        end = appendSourcedLocked(ids, event, created, ingested, values, name, next);
+        sources.put(source, next); // log before memory: the record is written
+        if (pendingRows >= SEAL_ROWS) {
+          sealLocked();
+        }
+      }
+    }
+    if (asSegment) {
+      maybeMerge();
+      return kept;
+    }
+    if (wal != null && syncEveryWrite) {
+      try {
+        wal.force(end);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+    if (snapshot.segments.size() > MAX_SEGMENTS) {
+      maybeMerge();
+    }
+    return kept;
+  }
+
+  /**
+   * Appends one log record of rows carrying a source's new position, then buffers the rows; returns the
+   * log's end after the record (0 in memory). Called under the lock.
+   */
+  private long appendSourcedLocked(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values,
+      byte[] source, long next) {
+    long first = nextSeq;
+    LogRows rows = new LogRows(ids, event, created, ingested, assignSeq(ids.length), values);
+    long end = 0;
+    if (wal != null) {
+      ByteBuffer body = encode(rows);
+      ByteBuffer rec = ByteBuffer.allocate(SOURCE_MAGIC.length + 4 + 2 + source.length + 8 + body.remaining())
+          .order(ByteOrder.LITTLE_ENDIAN);
+      rec.put(SOURCE_MAGIC).putInt(1).putShort((short) source.length).put(source).putLong(next).put(body).flip();
+      try {
+        end = wal.append(rec);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot append to the write-ahead log of view '" + view + "': "
+            + e.getMessage(), e);
+      }
+    }
+    nextSeq = first + ids.length;
+    pending.add(rows);
+    pendingRows += rows.size();
+    return end;
+  }
+
+  private static boolean startsWith(ByteBuffer b, byte[] magic) {
+    if (b.remaining() < magic.length) {
+      return false;
+    }
+    for (int i = 0; i < magic.length; i++) {
+      if (b.get(b.position() + i) != magic[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Reads a record's stream positions into {@code into} (max per source) and moves past them. */
+  private static void readSources(ByteBuffer rec, Path file, Map<String, Long> into) {
+    ByteBuffer b = rec.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    b.position(b.position() + SOURCE_MAGIC.length);
+    if (b.remaining() < 4) {
+      throw new StorageCorruptedException(file, -1, "a record's stream positions end early");
+    }
+    int n = b.getInt();
+    if (n < 1 || n > b.remaining() / 10) {
+      throw new StorageCorruptedException(file, -1, "a record names " + n + " stream sources, expected 1 to "
+          + b.remaining() / 10);
+    }
+    for (int i = 0; i < n; i++) {
+      if (b.remaining() < 2) {
+        throw new StorageCorruptedException(file, -1, "a record's stream positions end early");
+      }
+      int len = b.getShort() & 0xffff;
+      if (len > MAX_SOURCE_BYTES || len + 8 > b.remaining()) {
+        throw new StorageCorruptedException(file, -1, "a record's stream source name of " + len + " bytes does not fit"
+            + " (at most " + MAX_SOURCE_BYTES + ")");
+      }
+      byte[] name = new byte[len];
+      b.get(name);
+      into.merge(new String(name, StandardCharsets.UTF_8), b.getLong(), Math::max);
+    }
+    rec.position(b.position());
+  }
+
+  /**
    * Forces every streamed row appended so far to stable storage.
    */
   public void sync() {
@@ -570,7 +750,7 @@ public final class ViewLog implements AutoCloseable {
   /** Writes and publishes a manifest (atomically, directory synced), then the snapshot. */
   private void publish(List<SegmentFile.Segment> segs, Map<Long, Long> tombs, long floor) throws IOException {
     if (dir != null) {
-      Manifest m = new Manifest(version, schema, nextSeq, floor, segCounter, names(segs), tombs);
+      Manifest m = new Manifest(version, schema, nextSeq, floor, segCounter, names(segs), tombs, new HashMap<>(sources));
       io.writeAtomically(dir.resolve(MANIFEST), m.encode());
       walFloor = floor;
     }
@@ -1270,9 +1450,11 @@ public final class ViewLog implements AutoCloseable {
     final long segCounter;
     final List<String> segments;
     final Map<Long, Long> tombstones;
+    final Map<String, Long> sources;
 
     Manifest(String version, FeatureSchema schema, long nextSeq, long walFloor, long segCounter, List<String> segments,
-        Map<Long, Long> tombstones) {
+        Map<Long, Long> tombstones, Map<String, Long> sources) {
+      this.sources = sources;
       this.version = version;
       this.schema = schema;
       this.nextSeq = nextSeq;
@@ -1286,6 +1468,16 @@ public final class ViewLog implements AutoCloseable {
       byte[] v = version.getBytes(StandardCharsets.UTF_8);
       byte[] sc = SegmentFile.encodeSchema(schema);
       int size = 8 + 4 + 2 + v.length + 4 + 4 + sc.length + 24 + 4 + 4 + 16 * tombstones.size() + 4;
+      List<Map.Entry<byte[], Long>> srcs = new ArrayList<>();
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(sources).entrySet()) {
+        srcs.add(Map.entry(e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
+      }
+      if (!srcs.isEmpty()) {
+        size += 4;
+        for (Map.Entry<byte[], Long> e : srcs) {
+          size += 2 + e.getKey().length + 8;
+        }
+      }
       List<byte[]> names = new ArrayList<>();
       for (String s : segments) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
@@ -1293,7 +1485,8 @@ public final class ViewLog implements AutoCloseable {
         size += 2 + b.length;
       }
       ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-      b.put(MANIFEST_MAGIC).putInt(MANIFEST_VERSION).putShort((short) v.length).put(v);
+      b.put(MANIFEST_MAGIC).putInt(srcs.isEmpty() ? MANIFEST_VERSION : MANIFEST_VERSION_SOURCES)
+          .putShort((short) v.length).put(v);
       b.putInt(schema.size()).putInt(sc.length).put(sc);
       b.putLong(nextSeq).putLong(walFloor).putLong(segCounter);
       b.putInt(names.size());
@@ -1303,6 +1496,12 @@ public final class ViewLog implements AutoCloseable {
       b.putInt(tombstones.size());
       tombstones.entrySet().stream().sorted(Map.Entry.comparingByKey())
           .forEach(e -> b.putLong(e.getKey()).putLong(e.getValue()));
+      if (!srcs.isEmpty()) {
+        b.putInt(srcs.size());
+        for (Map.Entry<byte[], Long> e : srcs) {
+          b.putShort((short) e.getKey().length).put(e.getKey()).putLong(e.getValue());
+        }
+      }
       CRC32C c = new CRC32C();
       c.update(b.array(), 0, b.position());
       b.putInt((int) c.getValue());
@@ -1337,9 +1536,9 @@ public final class ViewLog implements AutoCloseable {
       throw new StorageCorruptedException(file, 0, "expected magic SVMLMAN1");
     }
     int ver = b.getInt();
-    if (ver != MANIFEST_VERSION) {
+    if (ver != MANIFEST_VERSION && ver != MANIFEST_VERSION_SOURCES) {
       throw new StorageCorruptedException(file, 8, "format version " + ver + ", this library reads "
-          + MANIFEST_VERSION);
+          + MANIFEST_VERSION + " and " + MANIFEST_VERSION_SOURCES);
     }
     try {
       String version = new String(bytes(b, b.getShort() & 0xffff, size - 4, file), StandardCharsets.UTF_8);
@@ -1386,11 +1585,29 @@ public final class ViewLog implements AutoCloseable {
       for (int i = 0; i < nt; i++) {
         tombs.put(b.getLong(), b.getLong());
       }
+      Map<String, Long> srcs = new HashMap<>();
+      if (ver == MANIFEST_VERSION_SOURCES) {
+        int ns = b.getInt();
+        if (ns < 0 || ns > (size - 4 - b.position()) / 10) {
+          throw new StorageCorruptedException(file, b.position() - 4, "stream source count " + ns + " does not fit");
+        }
+        for (int i = 0; i < ns; i++) {
+          int len = b.getShort() & 0xffff;
+          if (len > MAX_SOURCE_BYTES) {
+            throw new StorageCorruptedException(file, b.position() - 2, "stream source name of " + len
+                + " bytes, at most " + MAX_SOURCE_BYTES);
+          }
+          String name = new String(bytes(b, len, size - 4, file), StandardCharsets.UTF_8);
+          if (srcs.put(name, b.getLong()) != null) {
+            throw new StorageCorruptedException(file, b.position(), "stream source '" + name + "' is listed twice");
+          }
+        }
+      }
       if (b.position() != size - 4) {
         throw new StorageCorruptedException(file, b.position(), "manifest has " + (size - 4 - b.position())
             + " unexpected trailing bytes");
       }
-      return new Manifest(version, schema, nextSeq, walFloor, segCounter, segs, tombs);
+      return new Manifest(version, schema, nextSeq, walFloor, segCounter, segs, tombs, srcs);
     } catch (java.nio.BufferUnderflowException e) {
       throw new StorageCorruptedException(file, b.position(), "manifest ends early");
     }

@@ -42,6 +42,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import org.sieveml.core.EntityKey;
+import org.sieveml.features.OnlineCommit;
 import org.sieveml.features.OnlineRow;
 import org.sieveml.features.OnlineStore;
 import org.sieveml.features.OnlineStoreUnavailableException;
@@ -158,20 +159,16 @@ public final class RedisOnlineStore implements OnlineStore {
       end
       """;
 
-  /**
-   * Per key (KEYS[i]) the new value ARGV[i] = {@code "<event>,<created>,<version>;"} + row: written
-   * unless the stored value is newer (later event time, or the same event time and a later created
-   * time), whatever the versions ({@code OnlineRow.isNewerThan}). A stored value without a version
-   * field (format 1) is always replaced.
-   */
-  static final String WRITE_SCRIPT = LUA_CMPINT + """
+  /** Lua: {@code writeRows(K, ko, n, V, vo)}, {@link #WRITE_SCRIPT} over K[ko+1..ko+n] and V[vo+1..vo+n]. */
+  private static final String LUA_WRITE_ROWS = LUA_CMPINT + """
       local function header(v)
         return string.match(v, '^(%-?%d+),(%-?%d+),([^;,]*);')
       end
+      local function writeRows(K, ko, n, V, vo)
       local applied = 0
-      for i = 1, #KEYS do
-        local e, c, ver = header(ARGV[i])
-        local cur = redis.call('GET', KEYS[i])
+      for i = 1, n do
+        local e, c, ver = header(V[vo + i])
+        local cur = redis.call('GET', K[ko + i])
         local keep = false
         if cur then
           local ce, cc = header(cur)
@@ -181,11 +178,22 @@ public final class RedisOnlineStore implements OnlineStore {
           end
         end
         if not keep then
-          redis.call('SET', KEYS[i], ARGV[i])
+          redis.call('SET', K[ko + i], V[vo + i])
           applied = applied + 1
         end
       end
       return applied
+      end
+      """;
+
+  /**
+   * Per key (KEYS[i]) the new value ARGV[i] = {@code "<event>,<created>,<version>;"} + row: written
+   * unless the stored value is newer (later event time, or the same event time and a later created
+   * time), whatever the versions ({@code OnlineRow.isNewerThan}). A stored value without a version
+   * field (format 1) is always replaced.
+   */
+  static final String WRITE_SCRIPT = LUA_WRITE_ROWS + """
+      return writeRows(KEYS, 0, #KEYS, ARGV, 0)
       """;
 
   /** KEYS[1] the mark, ARGV[1] a decimal value: mark = max(mark, value). */
@@ -198,13 +206,9 @@ public final class RedisOnlineStore implements OnlineStore {
       return 0
       """;
 
-  /**
-   * WindowTiles.merge per key: ARGV[1] the retention (16 bytes per tile length: sortable length, sortable
-   * keepFrom), ARGV[2] the expiry grace in ms (negative: no expiry), ARGV[2 + i] the delta of KEYS[i].
-   */
-  static final String ADD_TILES_SCRIPT = """
-      local R = ARGV[1]
-      local grace = tonumber(ARGV[2])
+  /** Lua: {@code addTiles(K, ko, n, V, vo, R, grace)}, the body of {@link #ADD_TILES_SCRIPT}. */
+  private static final String LUA_ADD_TILES = """
+      local function addTiles(K, ko, n, V, vo, R, grace)
       local nret = #R / 16
       local retL, retK = {}, {}
       for j = 1, nret do
@@ -264,12 +268,12 @@ public final class RedisOnlineStore implements OnlineStore {
         return table.concat(out)
       end
       local removed = 0
-      for i = 1, #KEYS do
-        local d = ARGV[i + 2]
+      for i = 1, n do
+        local d = V[vo + i]
         local df, dv, dp = header(d)
         local rec = 48 + 32 * df
         local dn = (#d - dp + 1) / rec
-        local cur = redis.call('GET', KEYS[i])
+        local cur = redis.call('GET', K[ko + i])
         local sn, sp = 0, 0
         local other = false
         if cur then
@@ -316,20 +320,60 @@ public final class RedisOnlineStore implements OnlineStore {
             end
           end
           if kept == 0 then
-            removed = removed + redis.call('DEL', KEYS[i])
+            removed = removed + redis.call('DEL', K[ko + i])
           else
             local v = table.concat(out)
             ttl = math.floor(ttl + grace)
             if forever or grace < 0 or ttl > 1e15 then
-              redis.call('SET', KEYS[i], v)
+              redis.call('SET', K[ko + i], v)
             else
               if ttl < 1 then ttl = 1 end
-              redis.call('SET', KEYS[i], v, 'PX', string.format('%d', ttl))
+              redis.call('SET', K[ko + i], v, 'PX', string.format('%d', ttl))
             end
           end
         end
       end
       return removed
+      end
+      """;
+
+  /**
+   * WindowTiles.merge per key: ARGV[1] the retention (16 bytes per tile length: sortable length, sortable
+   * keepFrom), ARGV[2] the expiry grace in ms (negative: no expiry), ARGV[2 + i] the delta of KEYS[i].
+   */
+  static final String ADD_TILES_SCRIPT = LUA_ADD_TILES + """
+      return addTiles(KEYS, 0, #KEYS, ARGV, 2, ARGV[1], tonumber(ARGV[2]))
+      """;
+
+  /**
+   * An atomic commit: KEYS = marks (ARGV[1] of them), row keys (ARGV[2]), then tile keys of ARGV[3]
+   * groups. ARGV after the three counts: per mark its expected value (empty: never set) and new value;
+   * per row key its value; per tile group its key count, retention, expiry grace and one delta per key.
+   * Returns -1 (nothing written) when a mark does not hold its expected value, else 1.
+   */
+  static final String COMMIT_SCRIPT = LUA_WRITE_ROWS + LUA_ADD_TILES + """
+      local nm, nr, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+      for i = 1, nm do
+        local cur = redis.call('GET', KEYS[i])
+        local want = ARGV[3 + 2 * i - 1]
+        if want == '' then
+          if cur then return -1 end
+        elseif cur ~= want then
+          return -1
+        end
+      end
+      local ko, vo = nm, 3 + 2 * nm
+      writeRows(KEYS, ko, nr, ARGV, vo)
+      ko, vo = ko + nr, vo + nr
+      for g = 1, ng do
+        local n = tonumber(ARGV[vo + 1])
+        addTiles(KEYS, ko, n, ARGV, vo + 3, ARGV[vo + 2], tonumber(ARGV[vo + 3]))
+        ko, vo = ko + n, vo + 3 + n
+      end
+      for i = 1, nm do
+        redis.call('SET', KEYS[i], ARGV[3 + 2 * i])
+      end
+      return 1
       """;
 
   /** Per key KEYS[i]: ARGV[2i-1] the new value (empty: delete), ARGV[2i] its expiry in ms (0: none). */
@@ -377,6 +421,7 @@ public final class RedisOnlineStore implements OnlineStore {
   private final Script addTilesScript;
   private final Script putTilesScript;
   private final Script markScript;
+  private final Script commitScript;
 
   private RedisOnlineStore(Builder b) {
     this.uri = b.redisUri();
@@ -453,6 +498,7 @@ public final class RedisOnlineStore implements OnlineStore {
       this.addTilesScript = load("add tiles", ADD_TILES_SCRIPT);
       this.putTilesScript = load("put tiles", PUT_TILES_SCRIPT);
       this.markScript = load("advance a mark", MARK_SCRIPT);
+      this.commitScript = load("commit", COMMIT_SCRIPT);
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -841,6 +887,80 @@ public final class RedisOnlineStore implements OnlineStore {
     byte[] k = markKey(name);
     runScript("advance mark '" + name + "'", markScript, new byte[][] {k}, new byte[0][], 1,
         new byte[][] {ascii(Long.toString(value))});
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One Lua script checks every mark, writes the rows (as {@link #write}), merges the deltas (as
+   * {@link #addTiles}, with the same expiry) and sets the marks: Redis runs a script alone, so the commit
+   * is atomic with respect to every other client, and it persists as the server's own persistence
+   * ({@code appendonly}) persists a script's writes. Not on a Redis Cluster: one script cannot span
+   * slots.
+   *
+   * @throws UnsupportedOperationException on a cluster
+   * @throws IllegalArgumentException when the commit is null or holds a version longer than 65,535 UTF-8
+   *     bytes; nothing is written then
+   */
+  @Override
+  public boolean commit(OnlineCommit commit) {
+    if (commit == null) {
+      throw new IllegalArgumentException("commit must not be null");
+    }
+    if (cluster) {
+      throw new UnsupportedOperationException("atomic commits need a single Redis server: on a cluster one script "
+          + "cannot write keys of several slots");
+    }
+    List<byte[]> keys = new ArrayList<>();
+    List<byte[]> args = new ArrayList<>();
+    int rowKeys = 0;
+    for (OnlineCommit.RowWrite w : commit.rows()) {
+      rowKeys += w.rows().size();
+    }
+    args.add(ascii(Integer.toString(commit.marks().size())));
+    args.add(ascii(Integer.toString(rowKeys)));
+    args.add(ascii(Integer.toString(commit.tiles().size())));
+    for (OnlineCommit.MarkUpdate m : commit.marks()) {
+      keys.add(markKey(m.name()));
+      args.add(m.expected() == Long.MIN_VALUE ? new byte[0] : ascii(Long.toString(m.expected())));
+      args.add(ascii(Long.toString(m.value())));
+    }
+    List<String> cacheKeys = new ArrayList<>(rowKeys);
+    for (OnlineCommit.RowWrite w : commit.rows()) {
+      for (OnlineRow row : w.rows()) {
+        String k = redisKey(w.view(), row.key());
+        cacheKeys.add(k);
+        keys.add(latin1(k));
+        args.add(encode(w.view(), row));
+      }
+    }
+    for (OnlineCommit.TileAdd a : commit.tiles()) {
+      WindowTiles.Retention retention = a.retention();
+      ByteBuffer r = ByteBuffer.allocate(16 * retention.size());
+      for (int i = 0; i < retention.size(); i++) {
+        r.putLong(retention.length(i) ^ SIGN).putLong(retention.keepFrom(i) ^ SIGN);
+      }
+      args.add(ascii(Integer.toString(a.deltas().size())));
+      args.add(r.array());
+      args.add(ascii(Long.toString(tileGraceMillis)));
+      for (WindowTiles d : a.deltas()) {
+        keys.add(latin1(tileKey(a.view(), d.key())));
+        args.add(encodeTiles(a.view(), d));
+      }
+      retentions.put(a.view(), retention);
+    }
+    byte[][] k = keys.toArray(new byte[0][]);
+    byte[][] v = args.toArray(new byte[0][]);
+    String what = "commit " + commit;
+    try {
+      Long result = retryWithoutScriptCache(what, async.evalsha(commitScript.sha(), ScriptOutputType.INTEGER, k, v),
+          commitScript, k, v);
+      return result != null && result > 0;
+    } finally {
+      if (nearCache != null && !cacheKeys.isEmpty()) {
+        invalidate(cacheKeys);
+      }
+    }
   }
 
   private byte[] markKey(String name) {
