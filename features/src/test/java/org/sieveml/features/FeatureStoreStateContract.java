@@ -402,9 +402,14 @@ abstract class FeatureStoreStateContract {
       ts[i] = t - (i / keys.size()) * 5 * HOUR;
     }
     EntityRows er = EntityRows.of(rowsKeys, ts, null);
-    assertEquals(reference.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK).frame().select(List.of("count_1h",
-        "amount_sum_1d")).toString(), again.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK).frame()
-        .select(List.of("count_1h", "amount_sum_1d")).toString(), "every event stored once offline");
+    org.sieveml.core.FeatureFrame want2 = reference.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK)
+        .frame();
+    org.sieveml.core.FeatureFrame got2 = again.getHistoricalFeatures(er, svc, Visibility.EVENT_TIME_MAY_LEAK).frame();
+    assertEquals(want2.rowCount(), got2.rowCount());
+    for (int i = 0; i < want2.rowCount(); i++) {
+      assertEquals(want2.row(i), got2.row(i), "every event stored once offline: row " + i);
+    }
+    assertTrue(got2.row(0).getLong("count_1h") + got2.row(1).getLong("count_1h") > 0);
   }
 
   @Test

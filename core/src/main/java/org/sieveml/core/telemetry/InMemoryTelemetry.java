@@ -20,6 +20,7 @@ public final class InMemoryTelemetry implements Telemetry {
 
   private final ConcurrentHashMap<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> gauges = new ConcurrentHashMap<>();
 
   /** Creates an empty telemetry. */
   public InMemoryTelemetry() {}
@@ -32,6 +33,31 @@ public final class InMemoryTelemetry implements Telemetry {
   @Override
   public Counter counter(String name) {
     return counters.computeIfAbsent(checkName(name), n -> new LongAdder())::add;
+  }
+
+  @Override
+  public Gauge gauge(String name) {
+    return gauges.computeIfAbsent(checkName(name), n -> new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE))::set;
+  }
+
+  /**
+   * The latest value of a gauge.
+   *
+   * @param name the gauge's name
+   * @return its value, or {@code Long.MIN_VALUE} when it was never set
+   */
+  public long gaugeValue(String name) {
+    java.util.concurrent.atomic.AtomicLong g = gauges.get(name);
+    return g == null ? Long.MIN_VALUE : g.get();
+  }
+
+  /**
+   * The names of every gauge created so far.
+   *
+   * @return the names, sorted
+   */
+  public java.util.SortedSet<String> gaugeNames() {
+    return new java.util.TreeSet<>(gauges.keySet());
   }
 
   /**

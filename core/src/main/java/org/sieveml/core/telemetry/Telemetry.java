@@ -31,6 +31,17 @@ public interface Telemetry {
   Counter counter(String name);
 
   /**
+   * Returns the gauge {@code name}: a value that goes up and down (a consumer's lag, the event time
+   * last applied). The default discards what is set, for implementations written before gauges.
+   *
+   * @param name a dot-separated metric name, e.g. {@code sieveml.kafka.lag.txns.0}
+   * @return a thread-safe gauge
+   */
+  default Gauge gauge(String name) {
+    return value -> {};
+  }
+
+  /**
    * A telemetry that records nothing.
    *
    * @return the shared no-op instance
@@ -48,6 +59,17 @@ public interface Telemetry {
      * @param nanos the latency in nanoseconds; negative values are recorded as 0
      */
     void record(long nanos);
+  }
+
+  /** The latest value of a quantity. Thread-safe. */
+  @FunctionalInterface
+  interface Gauge {
+    /**
+     * Sets the value.
+     *
+     * @param value the current value
+     */
+    void set(long value);
   }
 
   /** A monotonically increasing count. Thread-safe. */

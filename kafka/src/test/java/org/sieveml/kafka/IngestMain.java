@@ -1,0 +1,165 @@
+package org.sieveml.kafka;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.sieveml.core.EntityKey;
+import org.sieveml.core.telemetry.InMemoryTelemetry;
+import org.sieveml.features.EmbeddedOfflineStore;
+import org.sieveml.features.EmbeddedOnlineStore;
+import org.sieveml.features.FeatureRegistry;
+import org.sieveml.features.FeatureStore;
+import org.sieveml.features.OnlineCommit;
+import org.sieveml.features.OnlineRow;
+import org.sieveml.features.OnlineStore;
+import org.sieveml.features.WindowTiles;
+import org.sieveml.features.redis.RedisOnlineStore;
+
+/**
+ * The ingesting process of the crash and fencing tests: a {@link KafkaIngestion} of {@link TxnStream}'s
+ * topic into durable stores, run until a stop file appears (then closed gracefully) or until killed.
+ * It prints {@code BEGIN} when a batch's commit starts (the offline log has appended it, the online
+ * commit has not run: the batch is polled but not stored) and {@code END} when it returned, and holds
+ * each commit for a moment in between so a test can kill it there.
+ *
+ * <p>Arguments: bootstrap servers, group, topic, online ({@code dir:<path>} or {@code redis:<uri>}),
+ * offline directory, stop file, commit delay ms, dead-letter topic.
+ */
+public final class IngestMain {
+
+  private IngestMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String group = args[1];
+    String topic = args[2];
+    String onlineSpec = args[3];
+    Path offlineDir = Path.of(args[4]);
+    Path stop = Path.of(args[5]);
+    long delay = Long.parseLong(args[6]);
+    String dlq = args[7];
+    OnlineStore backing = onlineSpec.startsWith("dir:") ? EmbeddedOnlineStore.open(Path.of(onlineSpec.substring(4)))
+        : RedisOnlineStore.builder(onlineSpec.substring(6)).build();
+    FeatureRegistry r = TxnStream.registry();
+    InMemoryTelemetry telemetry = new InMemoryTelemetry();
+    FeatureStore store = FeatureStore.builder(r).clock(() -> TxnStream.NOW)
+        .onlineStore(new Announcing(backing, delay)).offlineStore(EmbeddedOfflineStore.open(offlineDir))
+        .telemetry(telemetry).build();
+    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, bootstrap, group), r, topic)
+        .deadLetterTopic(dlq)
+        .telemetry(telemetry)
+        .consumerProperty("max.poll.records", 150)
+        .consumerProperty("session.timeout.ms", 6000)
+        .consumerProperty("heartbeat.interval.ms", 1000)
+        .pollTimeout(Duration.ofMillis(50))
+        .retryBackoff(Duration.ofMillis(200))
+        .build();
+    ingestion.start();
+    System.out.println("READY " + ProcessHandle.current().pid());
+    long fenced = 0;
+    for (int tick = 0; !Files.exists(stop); tick++) {
+      Thread.sleep(50);
+      long f = telemetry.snapshot().counters().getOrDefault("sieveml.kafka.fenced", 0L);
+      if (f != fenced) {
+        fenced = f;
+        System.out.println("FENCED " + f);
+      }
+      if (tick % 5 != 0) {
+        continue;
+      }
+      long lagSum = 0;
+      long records = 0;
+      for (PartitionStatus s : ingestion.status()) {
+        lagSum += s.lag() < 0 ? 1 : s.lag();
+        records += s.records();
+      }
+      System.out.println("STATUS lag=" + lagSum + " records=" + records + " partitions=" + ingestion.status().size());
+    }
+    ingestion.close();
+    store.close();
+    System.out.println("CLOSED");
+    System.out.flush();
+  }
+
+  /** Delegates, announcing each commit and holding it for a moment before it runs. */
+  static final class Announcing implements OnlineStore {
+    private final OnlineStore d;
+    private final long delay;
+
+    Announcing(OnlineStore d, long delay) {
+      this.d = d;
+      this.delay = delay;
+    }
+
+    @Override
+    public boolean commit(OnlineCommit commit) {
+      System.out.println("BEGIN");
+      System.out.flush();
+      try {
+        Thread.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      boolean ok = d.commit(commit);
+      System.out.println(ok ? "END" : "END-FENCED");
+      System.out.flush();
+      return ok;
+    }
+
+    @Override
+    public int write(String view, List<OnlineRow> rows) {
+      return d.write(view, rows);
+    }
+
+    @Override
+    public List<OnlineRow> read(String view, List<EntityKey> keys) {
+      return d.read(view, keys);
+    }
+
+    @Override
+    public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
+      d.addTiles(view, deltas, retention);
+    }
+
+    @Override
+    public void putTiles(String view, List<WindowTiles> tiles) {
+      d.putTiles(view, tiles);
+    }
+
+    @Override
+    public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
+      return d.readTiles(view, keys);
+    }
+
+    @Override
+    public void erase(String view, EntityKey key) {
+      d.erase(view, key);
+    }
+
+    @Override
+    public long readMark(String name) {
+      return d.readMark(name);
+    }
+
+    @Override
+    public void advanceMark(String name, long value) {
+      d.advanceMark(name, value);
+    }
+
+    @Override
+    public void clear(String view) {
+      d.clear(view);
+    }
+
+    @Override
+    public void sync() {
+      d.sync();
+    }
+
+    @Override
+    public void close() {
+      d.close();
+    }
+  }
+}

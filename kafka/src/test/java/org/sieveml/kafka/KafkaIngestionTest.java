@@ -1,0 +1,212 @@
+package org.sieveml.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sieveml.core.telemetry.InMemoryTelemetry;
+import org.sieveml.features.EmbeddedOfflineStore;
+import org.sieveml.features.EmbeddedOnlineStore;
+import org.sieveml.features.FeatureRegistry;
+import org.sieveml.features.FeatureStore;
+
+/**
+ * The runner in this JVM against a real broker: a known stream (late events, many events per card,
+ * poison records) ends up exactly as the reference, online and in point-in-time joins; poison records
+ * reach the dead-letter topic with the error in their headers; telemetry reports; a restart resumes
+ * from the stored positions without counting anything twice.
+ */
+class KafkaIngestionTest {
+
+  @TempDir
+  static Path dir;
+  static KafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = KafkaBroker.start(dir.resolve("broker"));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  static FeatureStore open(Path stores, InMemoryTelemetry t) {
+    return FeatureStore.builder(TxnStream.registry()).clock(() -> TxnStream.NOW)
+        .onlineStore(EmbeddedOnlineStore.open(stores.resolve("online")))
+        .offlineStore(EmbeddedOfflineStore.open(stores.resolve("offline"))).telemetry(t).build();
+  }
+
+  static void awaitRecords(InMemoryTelemetry t, long n) throws InterruptedException {
+    long until = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < until) {
+      if (t.snapshot().counters().getOrDefault("sieveml.kafka.records", 0L) >= n) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("only " + t.snapshot().counters() + " after 60 s, expected " + n + " records");
+  }
+
+  @Test
+  void aKnownStreamEqualsItsReferenceAndPoisonGoesToTheDeadLetterTopic() throws Exception {
+    broker.createTopic("txns", 3);
+    broker.createTopic("txns.dlq", 1);
+    List<TxnStream.Txn> first = TxnStream.generate(3000, 1, 0);
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+      TxnStream.produce(p, "txns", first);
+    }
+    Path stores = dir.resolve("stores");
+    InMemoryTelemetry t = new InMemoryTelemetry();
+    FeatureStore store = open(stores, t);
+    FeatureRegistry r = store.registry();
+    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "g1"), r, "txns")
+        .deadLetterTopic("txns.dlq").telemetry(t).consumerProperty("max.poll.records", 400).build();
+    ingestion.start();
+    awaitRecords(t, 3000);
+    List<PartitionStatus> status = ingestion.status();
+    ingestion.close();
+    TxnStream.assertSameState(TxnStream.reference(first), store, "after the first 3000 records");
+    long poison = first.stream().filter(TxnStream.Txn::poison).count();
+    assertTrue(poison > 30, "the stream has poison records: " + poison);
+    var counters = t.snapshot().counters();
+    assertEquals(2 * poison, counters.get("sieveml.kafka.dead_letters"), "each poison record, once per view");
+    assertEquals(2 * (3000 - poison), counters.get("sieveml.kafka.events"));
+    assertEquals(0L, counters.getOrDefault("sieveml.kafka.fenced", 0L));
+    assertEquals(3, status.size());
+    for (PartitionStatus s : status) {
+      assertTrue(s.lastEventTime() > TxnStream.NOW - 9 * TxnStream.DAY, s.toString());
+      assertTrue(s.records() > 0, s.toString());
+      assertTrue(t.gaugeValue("sieveml.kafka.last_event_time.txns." + s.partition()) > 0);
+    }
+    assertTrue(t.snapshot().latencies().get("sieveml.kafka.freshness").count() >= 3000);
+    // the dead letters: the record as it was, the error in the headers
+    List<ConsumerRecord<byte[], byte[]>> letters = readAll("txns.dlq", (int) (2 * poison));
+    Set<String> fields = new HashSet<>();
+    for (ConsumerRecord<byte[], byte[]> l : letters) {
+      String view = header(l, "view");
+      assertTrue(view.equals("txn") || view.equals("last_txn"), view);
+      assertNotNull(header(l, "expected"));
+      assertNotNull(header(l, "error"));
+      assertEquals("txns", header(l, "topic"));
+      fields.add(header(l, "field"));
+      String json = new String(l.value(), StandardCharsets.UTF_8);
+      assertTrue(first.stream().anyMatch(x -> x.poison() && x.json().equals(json)), json);
+    }
+    assertTrue(fields.contains("amount"), "a wrong type names its field: " + fields);
+    assertTrue(fields.contains("eventTime"),
+        "an event beyond the clock-skew tolerance names the time: " + fields);
+    assertTrue(fields.contains("record"), "an undecodable record: " + fields);
+    store.close();
+
+    // a restart: positions and state come back; nothing already applied is applied again
+    InMemoryTelemetry t2 = new InMemoryTelemetry();
+    FeatureStore again = open(stores, t2);
+    for (int part = 0; part < 3; part++) {
+      assertTrue(again.streamPosition("txn", "txns/" + part) > 0);
+    }
+    List<TxnStream.Txn> second = TxnStream.generate(1500, 2, 3000);
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+      TxnStream.produce(p, "txns", second);
+    }
+    KafkaIngestion resumed = TxnStream.bind(KafkaIngestion.builder(again, broker.bootstrapServers(), "g1"), r, "txns")
+        .deadLetterTopic("txns.dlq").telemetry(t2).build();
+    resumed.start();
+    awaitRecords(t2, 1500);
+    resumed.close();
+    assertEquals(1500L, t2.snapshot().counters().get("sieveml.kafka.records"), "only the new records were read");
+    List<TxnStream.Txn> all = new ArrayList<>(first);
+    all.addAll(second);
+    TxnStream.assertSameState(TxnStream.reference(all), again, "after a restart and 1500 more");
+    again.close();
+  }
+
+  @Test
+  void decodersNameTheFieldTheValueAndWhatWasExpected() {
+    FeatureRegistry r = TxnStream.registry();
+    JsonDecoder json = JsonDecoder.forView(r.view("last_txn")).eventTimeField("ts").build();
+    PoisonRecordException e = assertThrows(PoisonRecordException.class, () -> json.decode(record(
+        "{\"card_id\": 1, \"ts\": 5, \"amount\": true}")));
+    assertEquals("amount", e.field());
+    assertEquals("true", e.value());
+    assertTrue(e.expected().contains("DOUBLE"), e.expected());
+    assertEquals("card_id", assertThrows(PoisonRecordException.class, () -> json.decode(record(
+        "{\"ts\": 5, \"amount\": 1}"))).field());
+    assertEquals("ts", assertThrows(PoisonRecordException.class, () -> json.decode(record(
+        "{\"card_id\": 1, \"ts\": \"yesterday\"}"))).field());
+    assertEquals("record", assertThrows(PoisonRecordException.class, () -> json.decode(record("[1, 2]"))).field());
+    assertEquals("record", assertThrows(PoisonRecordException.class, () -> json.decode(record(
+        "{\"card_id\": 1, \"ts\": 5} {}"))).field());
+    StringBuilder deep = new StringBuilder("{\"card_id\": 1, \"ts\": 5, \"x\": ");
+    deep.append("[".repeat(5000)).append("]".repeat(5000)).append('}');
+    assertEquals("record", assertThrows(PoisonRecordException.class, () -> json.decode(record(deep.toString())))
+        .field(), "nesting is bounded");
+    DecodedEvent ok = json.decode(record("{\"card_id\": \"007\", \"ts\": \"2024-05-01T12:00:00Z\", \"amount\": null,"
+        + " \"merchant\": \"x\"}"));
+    assertEquals("007", ok.key().value(0), "a string key stays a string");
+    assertEquals(1_714_564_800_000L, ok.eventTime());
+    assertTrue(!ok.values().isPresent("amount"), "null is a missing value");
+
+    CsvDecoder csv = CsvDecoder.forView(r.view("last_txn")).columns("card_id", "ts", "amount", "merchant", "-")
+        .eventTimeColumn("ts").build();
+    DecodedEvent c = csv.decode(record("42,1700000000000,12.5,\"a, \"\"quoted\"\" name\",whatever"));
+    assertEquals(42L, c.key().value(0));
+    assertEquals("a, \"quoted\" name", c.values().getString("merchant"));
+    PoisonRecordException ce = assertThrows(PoisonRecordException.class, () -> csv.decode(record("42,5,abc,m,x")));
+    assertEquals("amount", ce.field());
+    assertEquals("abc", ce.value());
+    assertEquals("record", assertThrows(PoisonRecordException.class, () -> csv.decode(record("42,5,1.0"))).field());
+    assertThrows(IllegalArgumentException.class, () -> CsvDecoder.forView(r.view("last_txn"))
+        .columns("ts", "amount").eventTimeColumn("ts").build(), "a missing join key is refused at build");
+  }
+
+  private static ConsumerRecord<byte[], byte[]> record(String value) {
+    return new ConsumerRecord<>("t", 0, 0, null, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(KafkaIngestion.HEADER_PREFIX + name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long until = System.currentTimeMillis() + 30_000;
+      while (out.size() < atLeast && System.currentTimeMillis() < until) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      // and anything beyond: a short extra poll
+      c.poll(Duration.ofMillis(300)).forEach(out::add);
+    }
+    return out;
+  }
+}
