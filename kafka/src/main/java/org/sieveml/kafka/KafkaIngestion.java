@@ -290,6 +290,8 @@ public final class KafkaIngestion implements AutoCloseable {
         if (producer != null) {
           producer.close(Duration.ofSeconds(10));
         }
+        states.clear(); // nothing is assigned any more
+        positions.clear();
       }
     }
   }
