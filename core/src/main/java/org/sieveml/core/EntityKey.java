@@ -194,11 +194,27 @@ public final class EntityKey {
 
   private static String checkName(String name) {
     Checks.notNull("join key name", name);
-    if (!NAME.matcher(name).matches()) {
+    if (!validName(name)) {
       throw new IllegalArgumentException(
           "join key name must match " + NAME.pattern() + ", was '" + name + "'");
     }
     return name;
+  }
+
+  /** {@code NAME.matcher(name).matches()} without a matcher per key (keys are built per event). */
+  private static boolean validName(String name) {
+    int n = name.length();
+    if (n == 0) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      boolean letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+      if (!letter && (i == 0 || !((c >= '0' && c <= '9') || c == '.' || c == '-'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The longest string value of a join key, in UTF-8 bytes (stores encode keys with length prefixes). */

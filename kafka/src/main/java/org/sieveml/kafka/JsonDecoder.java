@@ -43,6 +43,7 @@ public final class JsonDecoder implements RecordDecoder {
   public static final int MAX_DEPTH = 32;
 
   private static final JsonFactory JSON = JsonFactory.builder()
+      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).maxStringLength(1 << 20)
           .maxNumberLength(100).build())
       .build();
@@ -148,11 +149,16 @@ public final class JsonDecoder implements RecordDecoder {
     }
     EntityKey key;
     try {
-      EntityKey.Builder kb = EntityKey.builder();
-      for (int k = 0; k < keys.length; k++) {
-        kb.put(joinKeys.get(k), keys[k]);
+      if (keys.length == 1) {
+        key = keys[0] instanceof Long l ? EntityKey.of(joinKeys.get(0), l) : EntityKey.of(joinKeys.get(0),
+            (String) keys[0]);
+      } else {
+        EntityKey.Builder kb = EntityKey.builder();
+        for (int k = 0; k < keys.length; k++) {
+          kb.put(joinKeys.get(k), keys[k]);
+        }
+        key = kb.build();
       }
-      key = kb.build();
     } catch (IllegalArgumentException e) {
       throw new PoisonRecordException(joinKeys.get(0), Schemas.shorten(Arrays.toString(keys)), "a valid entity key ("
           + e.getMessage() + ")");

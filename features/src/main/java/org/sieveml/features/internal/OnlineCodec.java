@@ -179,11 +179,7 @@ public final class OnlineCodec {
       } else if (op instanceof AddTiles a) {
         chunk(out, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false);
       } else if (op instanceof Commit t) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        DataOutputStream d = new DataOutputStream(bytes);
-        d.writeLong(0);
-        d.writeByte('T');
-        d.writeInt(t.writes().size());
+        List<byte[]> nested = new ArrayList<>(t.writes().size());
         long size = 0;
         for (Op w : t.writes()) {
           if (!(w instanceof Rows) && !(w instanceof AddTiles)) {
@@ -210,6 +206,14 @@ public final class OnlineCodec {
             throw new IllegalArgumentException("a commit of " + t.writes().size() + " writes takes more than "
                 + COMMIT_LIMIT + " bytes; commit fewer rows at a time");
           }
+          nested.add(p);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) size + 64 + 32 * t.marks().size());
+        DataOutputStream d = new DataOutputStream(bytes);
+        d.writeLong(0);
+        d.writeByte('T');
+        d.writeInt(t.writes().size());
+        for (byte[] p : nested) {
           d.writeInt(p.length);
           d.write(p);
         }
@@ -313,15 +317,15 @@ public final class OnlineCodec {
       throws IOException {
     int i = 0;
     do {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-      DataOutputStream d = new DataOutputStream(bytes);
-      header.write(d);
       int from = i;
       long size = 0;
       while (i < items.size() && (i == from || size + items.get(i).length + 4 <= limit)) {
         size += items.get(i).length + 4;
         i++;
       }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 + size));
+      DataOutputStream d = new DataOutputStream(bytes);
+      header.write(d);
       d.writeInt(i - from);
       for (int k = from; k < i; k++) {
         if (prefixed) {
@@ -355,26 +359,94 @@ public final class OnlineCodec {
   private static List<byte[]> encodeTiles(List<WindowTiles> sets) throws IOException {
     List<byte[]> items = new ArrayList<>(sets.size());
     for (WindowTiles t : sets) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + t.size() * (40 + 8 * t.width()));
-      DataOutputStream d = new DataOutputStream(bytes);
-      writeKey(d, t.key());
-      d.writeUTF(t.version());
-      d.writeInt(t.fields());
-      d.writeInt(t.size());
-      for (int i = 0; i < t.size(); i++) {
-        d.writeLong(t.length(i));
-        d.writeLong(t.start(i));
-        for (int k = 0; k < WindowTiles.TIMES; k++) {
-          d.writeLong(t.time(i, k));
-        }
-        for (int k = 0; k < t.width(); k++) {
-          d.writeDouble(t.stat(i, k));
-        }
-      }
-      items.add(bytes.toByteArray());
+      items.add(encodeTiles(t));
     }
     return items;
   }
+
+  /** Names, versions: few distinct strings, encoded once. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, byte[]> UTF_CACHE =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static byte[] cachedUtf(String s) throws java.io.UTFDataFormatException {
+    byte[] b = UTF_CACHE.get(s);
+    if (b == null) {
+      b = modifiedUtf(s);
+      if (UTF_CACHE.size() < 10_000) {
+        UTF_CACHE.put(s, b);
+      }
+    }
+    return b;
+  }
+
+  /** {@code DataOutputStream.writeUTF}'s bytes (length included), written straight into an array. */
+  static byte[] modifiedUtf(String s) throws java.io.UTFDataFormatException {
+    int n = s.length();
+    int len = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      len += c >= 0x0001 && c <= 0x007F ? 1 : c > 0x07FF ? 3 : 2;
+    }
+    if (len > 65_535) {
+      throw new java.io.UTFDataFormatException("encoded string too long: " + len + " bytes");
+    }
+    byte[] out = new byte[len + 2];
+    out[0] = (byte) (len >>> 8);
+    out[1] = (byte) len;
+    int j = 2;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x0001 && c <= 0x007F) {
+        out[j++] = (byte) c;
+      } else if (c > 0x07FF) {
+        out[j++] = (byte) (0xE0 | ((c >> 12) & 0x0F));
+        out[j++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+        out[j++] = (byte) (0x80 | (c & 0x3F));
+      } else {
+        out[j++] = (byte) (0xC0 | ((c >> 6) & 0x1F));
+        out[j++] = (byte) (0x80 | (c & 0x3F));
+      }
+    }
+    return out;
+  }
+
+  /** One tile set as {@code tiles} in the format comment: the bytes DataOutputStream would write. */
+  private static byte[] encodeTiles(WindowTiles t) throws IOException {
+    EntityKey key = t.key();
+    int size = 2;
+    byte[][] parts = new byte[key.size() * 2][];
+    for (int i = 0; i < key.size(); i++) {
+      parts[2 * i] = cachedUtf(key.names().get(i));
+      Object v = key.value(i);
+      parts[2 * i + 1] = v instanceof Long || v instanceof Integer ? null : modifiedUtf(String.valueOf(v));
+      size += parts[2 * i].length + 1 + (parts[2 * i + 1] == null ? 8 : parts[2 * i + 1].length);
+    }
+    byte[] version = cachedUtf(t.version());
+    int w = t.width();
+    size += version.length + 8 + t.size() * (16 + 8 * WindowTiles.TIMES + 8 * w);
+    ByteBuffer b = ByteBuffer.allocate(size); // big endian, as DataOutputStream
+    b.putShort((short) key.size());
+    for (int i = 0; i < key.size(); i++) {
+      b.put(parts[2 * i]);
+      if (parts[2 * i + 1] == null) {
+        b.put((byte) 1).putLong(((Number) key.value(i)).longValue());
+      } else {
+        b.put((byte) 2).put(parts[2 * i + 1]);
+      }
+    }
+    b.put(version).putInt(t.fields()).putInt(t.size());
+    for (int i = 0; i < t.size(); i++) {
+      b.putLong(t.length(i)).putLong(t.start(i));
+      for (int k = 0; k < WindowTiles.TIMES; k++) {
+        b.putLong(t.time(i, k));
+      }
+      for (int k = 0; k < w; k++) {
+        b.putLong(Double.doubleToLongBits(t.stat(i, k))); // writeDouble's canonical NaN
+      }
+    }
+    return b.array();
+  }
+
 
   private static void writeKey(DataOutputStream d, EntityKey key) throws IOException {
     RowCodec.writeKey(d, key);
