@@ -14,7 +14,14 @@ import org.sieveml.core.FeatureVector;
  * @param values the values
  */
 public record DecodedEvent(EntityKey key, long eventTime, long createdTime, FeatureVector values) {
-  /** Checks for nulls. */
+  /**
+   * Checks for nulls.
+   *
+   * @param key the entity key
+   * @param eventTime when the event happened
+   * @param createdTime when the row was created
+   * @param values the values
+   */
   public DecodedEvent {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(values, "values");

@@ -767,6 +767,9 @@ public final class KafkaIngestion implements AutoCloseable {
      * @return this builder
      */
     public Builder consumerProperty(String key, Object value) {
+      if (key == null || value == null) {
+        throw new IllegalArgumentException("consumer property " + key + " = " + value + ": expected a name and a value");
+      }
       consumerProps.put(key, value);
       return this;
     }
@@ -779,6 +782,9 @@ public final class KafkaIngestion implements AutoCloseable {
      * @return this builder
      */
     public Builder producerProperty(String key, Object value) {
+      if (key == null || value == null) {
+        throw new IllegalArgumentException("producer property " + key + " = " + value + ": expected a name and a value");
+      }
       producerProps.put(key, value);
       return this;
     }

@@ -10,10 +10,14 @@ package org.sieveml.kafka;
  */
 public class PoisonRecordException extends IllegalArgumentException {
 
+  /** Serialization version. */
   private static final long serialVersionUID = 1L;
 
+  /** The field at fault. */
   private final String field;
+  /** The offending value, or null. */
   private final String value;
+  /** What was expected. */
   private final String expected;
 
   /**

@@ -24,7 +24,9 @@ import org.sieveml.features.redis.RedisOnlineStore;
  * each commit for a moment in between so a test can kill it there.
  *
  * <p>Arguments: bootstrap servers, group, topic, online ({@code dir:<path>} or {@code redis:<uri>}),
- * offline directory, stop file, commit delay ms, dead-letter topic.
+ * offline directory, stop file, commit delay ms, dead-letter topic, and optionally a static group member
+ * id ({@code group.instance.id}: a restarted process takes its partitions back at once instead of after
+ * the dead one's session expires).
  */
 public final class IngestMain {
 
@@ -46,7 +48,11 @@ public final class IngestMain {
     FeatureStore store = FeatureStore.builder(r).clock(() -> TxnStream.NOW)
         .onlineStore(new Announcing(backing, delay)).offlineStore(EmbeddedOfflineStore.open(offlineDir))
         .telemetry(telemetry).build();
-    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, bootstrap, group), r, topic)
+    KafkaIngestion.Builder builder = KafkaIngestion.builder(store, bootstrap, group);
+    if (args.length > 8) {
+      builder.consumerProperty("group.instance.id", args[8]);
+    }
+    KafkaIngestion ingestion = TxnStream.bind(builder, r, topic)
         .deadLetterTopic(dlq)
         .telemetry(telemetry)
         .consumerProperty("max.poll.records", 150)
