@@ -109,10 +109,18 @@ public final class JsonDecoder implements RecordDecoder {
           continue;
         }
         if (name.equals(eventTimeField)) {
+          if (event != null) {
+            throw new PoisonRecordException(name, null, "one value (the field appears twice)",
+                "field '" + name + "' appears twice in a record for view '" + view + "'");
+          }
           event = time(name, p, v);
           continue;
         }
         if (name.equals(createdTimeField)) {
+          if (created != null) {
+            throw new PoisonRecordException(name, null, "one value (the field appears twice)",
+                "field '" + name + "' appears twice in a record for view '" + view + "'");
+          }
           created = time(name, p, v);
           continue;
         }
@@ -185,7 +193,7 @@ public final class JsonDecoder implements RecordDecoder {
       return p.getLongValue();
     }
     if (v == JsonToken.VALUE_STRING) {
-      return p.getText();
+      return Schemas.wellFormed(name, p.getText());
     }
     throw new PoisonRecordException(name, text(p, v), "a join key value (an integer or a string)");
   }
@@ -227,7 +235,7 @@ public final class JsonDecoder implements RecordDecoder {
         throw new PoisonRecordException(name, text(p, v), "true or false (BOOLEAN)");
       case STRING:
         if (v == JsonToken.VALUE_STRING) {
-          return p.getText();
+          return Schemas.wellFormed(name, p.getText());
         }
         throw new PoisonRecordException(name, text(p, v), "a string (STRING)");
       case EMBEDDING: {

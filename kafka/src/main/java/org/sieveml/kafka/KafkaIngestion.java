@@ -133,6 +133,7 @@ public final class KafkaIngestion implements AutoCloseable {
   private final Telemetry.Counter deadLetters;
   private final Telemetry.Counter fenced;
   private final Telemetry.Counter failures;
+  private final Telemetry.Counter lostLetters;
   private final Telemetry.LatencyRecorder applyLatency;
   private final Telemetry.LatencyRecorder freshness;
 
@@ -148,6 +149,14 @@ public final class KafkaIngestion implements AutoCloseable {
   private volatile KafkaConsumer<byte[], byte[]> consumer; // poll thread only (wakeup() from close)
   private KafkaProducer<byte[], byte[]> producer; // apply thread only (created lazily)
   private volatile Future<Outcome> inFlight; // set and cleared by the poll thread
+  /** Whether the poll thread holds every partition paused (a batch in flight, a back-off): poll thread only. */
+  private boolean holding;
+  /** Partitions whose stored position could not be read: paused until it can (poll thread only). */
+  private final Set<TopicPartition> unsynced = new HashSet<>();
+  /** Per partition, the first offset of a failed batch: where to read again if nothing is stored for it. */
+  private final Map<TopicPartition, Long> rewind = new HashMap<>();
+  /** Why the runner stopped by itself, or null. */
+  private volatile RuntimeException fatal;
 
   /** Per partition: telemetry handles and what status() reports. */
   private final class PartitionState {
@@ -203,6 +212,7 @@ public final class KafkaIngestion implements AutoCloseable {
     this.deadLetters = telemetry.counter("sieveml.kafka.dead_letters");
     this.fenced = telemetry.counter("sieveml.kafka.fenced");
     this.failures = telemetry.counter("sieveml.kafka.failures");
+    this.lostLetters = telemetry.counter("sieveml.kafka.dead_letters_lost");
     this.applyLatency = telemetry.latency("sieveml.kafka.apply");
     this.freshness = telemetry.latency("sieveml.kafka.freshness");
   }
@@ -260,6 +270,9 @@ public final class KafkaIngestion implements AutoCloseable {
     } finally {
       finished.countDown();
     }
+    if (fatal != null) {
+      throw fatal;
+    }
   }
 
   private void loop() {
@@ -267,6 +280,9 @@ public final class KafkaIngestion implements AutoCloseable {
     try {
       consumer.subscribe(bindings.keySet(), new Listener());
       while (!stopping) {
+        if (!unsynced.isEmpty()) {
+          retryUnsynced();
+        }
         ConsumerRecords<byte[], byte[]> polled;
         try {
           polled = consumer.poll(pollTimeout);
@@ -298,38 +314,42 @@ public final class KafkaIngestion implements AutoCloseable {
 
   /** Applies a batch on the apply executor, partitions paused, polling meanwhile; handles the outcome. */
   private void applyAndWait(ConsumerRecords<byte[], byte[]> polled) {
+    holding = true;
     consumer.pause(consumer.assignment());
     inFlight = applier.submit(() -> apply(polled));
     Outcome o = null;
+    boolean interrupted = false;
     while (o == null) {
       try {
         o = inFlight.get(pollTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        try {
-          ConsumerRecords<byte[], byte[]> none = consumer.poll(Duration.ZERO); // stay in the group; paused
-          if (!none.isEmpty()) { // a partition assigned in a rebalance while paused: fetched before it was paused
-            for (TopicPartition tp : none.partitions()) {
-              consumer.seek(tp, none.records(tp).get(0).offset()); // read again after this batch
-            }
-          }
-        } catch (WakeupException w) {
-          // closing: finish this batch first
-        }
+        pollHolding(Duration.ZERO);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        o = awaitInFlightOutcome();
+        interrupted = true; // the batch is finished first: the close contract
       } catch (ExecutionException e) {
         o = new Outcome(false, e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()),
             polled.partitions());
       }
     }
     inFlight = null;
-    if (!o.applied()) {
-      if (o.failure() != null) {
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (o.applied()) {
+      rewind.keySet().removeAll(polled.partitions());
+    } else {
+      for (TopicPartition tp : polled.partitions()) { // where to read again when nothing is stored for it
+        rewind.merge(tp, polled.records(tp).get(0).offset(), Math::min);
+      }
+      if (o.failure() instanceof UnsupportedOperationException u) {
+        LOG.error("the feature store cannot ingest exactly once ({}); stopping", u.getMessage());
+        fatal = u;
+        stopping = true;
+      } else if (o.failure() != null) {
         failures.increment();
         LOG.error("applying a batch of {} records to the feature store failed; retrying from the stored positions "
             + "in {} ms", polled.count(), retryBackoff.toMillis(), o.failure());
-        sleepPolling(retryBackoff);
+        pollHolding(retryBackoff);
       } else {
         fenced.increment();
         LOG.warn("fenced: the stored position of {} moved (another runner applied them); nothing was applied, "
@@ -337,20 +357,37 @@ public final class KafkaIngestion implements AutoCloseable {
       }
       Set<TopicPartition> mine = new HashSet<>(o.partitions());
       mine.retainAll(consumer.assignment());
-      resync(mine);
+      for (TopicPartition tp : mine) {
+        trySeekToStored(tp);
+      }
     }
-    consumer.resume(consumer.assignment()); // nothing else pauses partitions
+    holding = false;
+    Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
+    resume.removeAll(unsynced); // kept paused until their stored positions could be read
+    consumer.resume(resume);
   }
 
-  private Outcome awaitInFlightOutcome() {
-    try {
-      return inFlight.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Outcome(false, new IllegalStateException("interrupted"), Set.of());
-    } catch (ExecutionException e) {
-      return new Outcome(false, new IllegalStateException(e.getCause()), Set.of());
-    }
+  /**
+   * Polls with every partition paused (staying in the group) for about {@code d}; records of partitions
+   * assigned meanwhile (fetched before they could be paused) are sought back, never dropped.
+   */
+  private void pollHolding(Duration d) {
+    long until = System.nanoTime() + d.toNanos();
+    do {
+      try {
+        ConsumerRecords<byte[], byte[]> got = consumer.poll(Duration.ofMillis(Math.max(0, Math.min(100,
+            (until - System.nanoTime()) / 1_000_000))));
+        for (TopicPartition tp : got.partitions()) {
+          consumer.seek(tp, got.records(tp).get(0).offset()); // read again once resumed
+        }
+        consumer.pause(consumer.assignment());
+      } catch (WakeupException w) {
+        if (inFlight == null) {
+          return; // closing, nothing in flight
+        }
+        // closing: the batch in flight is finished first
+      }
+    } while (!stopping && System.nanoTime() < until);
   }
 
   private void awaitInFlight() {
@@ -375,23 +412,44 @@ public final class KafkaIngestion implements AutoCloseable {
     }
   }
 
-  private void sleepPolling(Duration d) {
-    long until = System.nanoTime() + d.toNanos();
-    Set<TopicPartition> assigned = consumer.assignment();
-    consumer.pause(assigned);
-    while (!stopping && System.nanoTime() < until) {
-      try {
-        consumer.poll(Duration.ofMillis(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000))));
-      } catch (WakeupException e) {
-        return;
+  /**
+   * Re-reads a partition's stored positions and seeks there; when the store cannot be read, keeps the
+   * partition paused and retries from the loop ({@link #retryUnsynced}).
+   */
+  private void trySeekToStored(TopicPartition tp) {
+    try {
+      seekToStored(tp);
+      unsynced.remove(tp);
+    } catch (RuntimeException e) {
+      if (unsynced.add(tp)) {
+        failures.increment();
+        LOG.error("cannot read the stored position of {} ({}); holding the partition and retrying every {} ms", tp,
+            e.toString(), retryBackoff.toMillis());
+      } else {
+        LOG.warn("still cannot read the stored position of {}: {}", tp, e.toString());
       }
+      consumer.pause(List.of(tp));
     }
   }
 
-  /** Re-reads the stored positions of partitions and seeks to them. */
-  private void resync(Collection<TopicPartition> tps) {
-    for (TopicPartition tp : tps) {
-      seekToStored(tp);
+  private long lastRetry;
+
+  private void retryUnsynced() {
+    if (System.nanoTime() - lastRetry < retryBackoff.toNanos()) {
+      return;
+    }
+    lastRetry = System.nanoTime();
+    Set<TopicPartition> assigned = consumer.assignment();
+    for (TopicPartition tp : new ArrayList<>(unsynced)) {
+      if (!assigned.contains(tp)) {
+        unsynced.remove(tp);
+        continue;
+      }
+      trySeekToStored(tp);
+      if (!unsynced.contains(tp)) {
+        consumer.resume(List.of(tp));
+        LOG.info("{} resumes from its stored position", tp);
+      }
     }
   }
 
@@ -399,9 +457,10 @@ public final class KafkaIngestion implements AutoCloseable {
     long lowest = Long.MAX_VALUE;
     boolean anyNone = false;
     boolean allNone = true;
+    Map<PosKey, Long> read = new HashMap<>();
     for (Binding bd : bindings.get(tp.topic())) {
       long p = store.streamPosition(bd.view(), source(tp));
-      positions.put(new PosKey(bd.view(), tp), p);
+      read.put(new PosKey(bd.view(), tp), p);
       if (p == Long.MIN_VALUE) {
         anyNone = true;
       } else {
@@ -409,8 +468,13 @@ public final class KafkaIngestion implements AutoCloseable {
         lowest = Math.min(lowest, p);
       }
     }
+    positions.putAll(read);
     if (allNone) {
-      return; // auto.offset.reset decides where a partition nothing was stored from starts
+      Long back = rewind.get(tp);
+      if (back != null) {
+        consumer.seek(tp, back); // a failed batch of a partition nothing was stored from: read it again
+      }
+      return; // otherwise auto.offset.reset decides where it starts
     }
     if (anyNone) {
       consumer.seekToBeginning(List.of(tp)); // a view added later reads the partition from its start
@@ -433,21 +497,23 @@ public final class KafkaIngestion implements AutoCloseable {
     }
   }
 
+  /** The decoded events of one view from one partition, in offset order. */
+  private record Prepared(Binding binding, TopicPartition tp, long expected, long next, List<DecodedEvent> events,
+      long[] offsets) {}
+
   /** Decodes, checks and stores one polled batch (apply thread). */
   private Outcome apply(ConsumerRecords<byte[], byte[]> polled) {
-    StreamBatch.Builder batch = StreamBatch.builder();
-    List<Future<RecordMetadata>> letters = new ArrayList<>();
+    List<Prepared> parts = new ArrayList<>();
+    List<Letter> letters = new ArrayList<>();
     Map<TopicPartition, Long> latestEvent = new HashMap<>();
     int eventCount = 0;
     for (TopicPartition tp : polled.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> list = polled.records(tp);
-      String source = source(tp);
       long next = list.get(list.size() - 1).offset() + 1;
       for (Binding bd : bindings.get(tp.topic())) {
         long expected = positions.getOrDefault(new PosKey(bd.view(), tp), Long.MIN_VALUE);
-        EventBatch.Builder rows = EventBatch.builder(Schemas.eventSchema(bd.definition()));
+        List<DecodedEvent> events = new ArrayList<>(list.size());
         long[] offsets = new long[list.size()];
-        int n = 0;
         for (ConsumerRecord<byte[], byte[]> r : list) {
           if (expected != Long.MIN_VALUE && r.offset() < expected) {
             continue; // applied (and, if poison, reported) before: the partition resumed below this view's position
@@ -460,38 +526,41 @@ public final class KafkaIngestion implements AutoCloseable {
             }
             check(bd, e);
           } catch (RuntimeException ex) {
-            Future<RecordMetadata> f = deadLetter(r, bd, ex);
-            if (f != null) {
-              letters.add(f);
-            }
+            letters.add(deadLetter(r, bd, ex));
             continue;
           }
-          rows.add(e.key(), e.eventTime(), e.createdTime(), e.values());
-          offsets[n++] = r.offset();
+          offsets[events.size()] = r.offset();
+          events.add(e);
           latestEvent.merge(tp, e.eventTime(), Math::max);
         }
-        eventCount += n;
+        eventCount += events.size();
         long to = expected == Long.MIN_VALUE ? next : Math.max(expected, next);
-        batch.add(bd.view(), source, rows.build(), java.util.Arrays.copyOf(offsets, n), expected, to);
+        parts.add(new Prepared(bd, tp, expected, to, events, java.util.Arrays.copyOf(offsets, events.size())));
       }
     }
-    for (Future<RecordMetadata> f : letters) { // dead letters are acknowledged before the position moves
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return new Outcome(false, new IllegalStateException("interrupted while sending dead letters"),
-            polled.partitions());
-      } catch (ExecutionException e) {
-        return new Outcome(false, new IllegalStateException("cannot send a dead letter to '" + deadLetterTopic + "': "
-            + e.getCause(), e.getCause()), polled.partitions());
-      }
+    RuntimeException letterFailure = awaitLetters(letters);
+    if (letterFailure != null) {
+      return new Outcome(false, letterFailure, polled.partitions());
     }
-    StreamBatch sb = batch.build();
     long t0 = System.nanoTime();
     boolean ok;
     try {
-      ok = store.pushFrom(sb);
+      StreamBatch.Builder batch = StreamBatch.builder();
+      for (Prepared p : parts) {
+        batch.add(p.binding().view(), source(p.tp()), rows(p.binding(), p.events(), 0, p.events().size()),
+            p.offsets(), p.expected(), p.next());
+      }
+      ok = store.pushFrom(batch.build());
+    } catch (IllegalArgumentException e) {
+      // a record the per-event check let through (e.g. a key of another type than the entity's stored
+      // keys): store the batch event by event, dead-lettering what the store refuses
+      LOG.warn("the feature store refused a batch of {} records ({}); storing it event by event", polled.count(),
+          e.getMessage());
+      try {
+        ok = applyOneByOne(parts, polled);
+      } catch (RuntimeException x) {
+        return new Outcome(false, x, polled.partitions());
+      }
     } catch (RuntimeException e) {
       return new Outcome(false, e, polled.partitions());
     }
@@ -500,9 +569,8 @@ public final class KafkaIngestion implements AutoCloseable {
     if (!ok) {
       return new Outcome(false, null, polled.partitions());
     }
-    for (StreamBatch.Part p : sb.parts()) {
-      TopicPartition tp = partition(p.source());
-      positions.put(new PosKey(p.view(), tp), p.next());
+    for (Prepared p : parts) {
+      positions.put(new PosKey(p.binding().view(), p.tp()), p.next());
     }
     records.add(polled.count());
     events.add(eventCount);
@@ -523,6 +591,114 @@ public final class KafkaIngestion implements AutoCloseable {
       }
     }
     return new Outcome(true, null, polled.partitions());
+  }
+
+  private static EventBatch rows(Binding bd, List<DecodedEvent> events, int from, int to) {
+    EventBatch.Builder rows = EventBatch.builder(Schemas.eventSchema(bd.definition()));
+    for (int i = from; i < to; i++) {
+      DecodedEvent e = events.get(i);
+      rows.add(e.key(), e.eventTime(), e.createdTime(), e.values());
+    }
+    return rows.build();
+  }
+
+  /**
+   * Stores a refused batch one event per commit, each moving its view's position past it; an event the
+   * store refuses is dead-lettered and the position moves past it. False when fenced.
+   */
+  private boolean applyOneByOne(List<Prepared> parts, ConsumerRecords<byte[], byte[]> polled) {
+    for (Prepared p : parts) {
+      String view = p.binding().view();
+      String source = source(p.tp());
+      long at = p.expected();
+      for (int i = 0; i < p.events().size(); i++) {
+        long offset = p.offsets()[i];
+        boolean ok;
+        try {
+          ok = store.pushFrom(StreamBatch.builder().add(view, source, rows(p.binding(), p.events(), i, i + 1),
+              new long[] {offset}, at, offset + 1).build());
+        } catch (IllegalArgumentException refused) {
+          ConsumerRecord<byte[], byte[]> r = recordAt(polled, p.tp(), offset);
+          Letter letter = deadLetter(r, p.binding(), refused);
+          RuntimeException f = letter == null ? null : awaitLetters(List.of(letter));
+          if (f != null) {
+            throw f;
+          }
+          ok = store.pushFrom(StreamBatch.builder().add(view, source, rows(p.binding(), p.events(), 0, 0), new long[0],
+              at, offset + 1).build());
+        }
+        if (!ok) {
+          return false;
+        }
+        at = offset + 1;
+      }
+      if (at != p.next() && !store.pushFrom(StreamBatch.builder().add(view, source, rows(p.binding(), p.events(), 0,
+          0), new long[0], at, p.next()).build())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static ConsumerRecord<byte[], byte[]> recordAt(ConsumerRecords<byte[], byte[]> polled, TopicPartition tp,
+      long offset) {
+    for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
+      if (r.offset() == offset) {
+        return r;
+      }
+    }
+    throw new IllegalStateException("no record at " + tp + " offset " + offset);
+  }
+
+  /** A dead letter in flight: the send, and what to send instead if the record itself cannot be sent. */
+  private record Letter(Future<RecordMetadata> send, ProducerRecord<byte[], byte[]> record) {}
+
+  /**
+   * Waits for dead letters. A retriable failure (the broker unreachable) fails the batch, which is tried
+   * again; a letter refused for itself (e.g. too large) is sent again without key and value, and if that
+   * is refused too it is logged and counted ({@code sieveml.kafka.dead_letters_lost}): a poison record
+   * never stops the stream.
+   */
+  private RuntimeException awaitLetters(List<Letter> letters) {
+    for (Letter l : letters) {
+      if (l == null) {
+        continue;
+      }
+      try {
+        l.send().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("interrupted while sending dead letters");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) {
+          return new IllegalStateException("cannot send a dead letter to '" + deadLetterTopic + "': " + e.getCause(),
+              e.getCause());
+        }
+        ProducerRecord<byte[], byte[]> r = l.record();
+        RecordHeaders h = new RecordHeaders(r.headers().toArray());
+        header(h, "dropped", "key and value: " + e.getCause());
+        try {
+          producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), null, null, h)).get();
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          return new IllegalStateException("interrupted while sending dead letters");
+        } catch (ExecutionException x) {
+          lostLetters.increment();
+          LOG.error("a dead letter for {} could not be sent ({}), not even without its value; dropped", header(r),
+              x.getCause().toString());
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String header(ProducerRecord<byte[], byte[]> r) {
+    StringBuilder b = new StringBuilder();
+    for (String n : List.of("topic", "partition", "offset", "view")) {
+      org.apache.kafka.common.header.Header h = r.headers().lastHeader(HEADER_PREFIX + n);
+      b.append(h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8)).append(n.equals("view") ? "" : "/");
+    }
+    return b.toString();
   }
 
   /** The store's check of one event, its refusal as a poison record naming the field. */
@@ -548,7 +724,7 @@ public final class KafkaIngestion implements AutoCloseable {
     }
   }
 
-  private Future<RecordMetadata> deadLetter(ConsumerRecord<byte[], byte[]> r, Binding bd, RuntimeException ex) {
+  private Letter deadLetter(ConsumerRecord<byte[], byte[]> r, Binding bd, RuntimeException ex) {
     deadLetters.increment();
     String field = "record";
     String value = null;
@@ -575,7 +751,9 @@ public final class KafkaIngestion implements AutoCloseable {
     if (producer == null) {
       producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
     }
-    return producer.send(new ProducerRecord<>(deadLetterTopic, null, r.timestamp(), r.key(), r.value(), h));
+    ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(deadLetterTopic, null, r.timestamp(), r.key(), r.value(),
+        h);
+    return new Letter(producer.send(letter), letter);
   }
 
   private static void header(RecordHeaders h, String name, String value) {
@@ -611,10 +789,10 @@ public final class KafkaIngestion implements AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       for (TopicPartition tp : partitions) {
         states.computeIfAbsent(tp, PartitionState::new);
-        seekToStored(tp);
+        trySeekToStored(tp); // a store that cannot be read keeps the partition paused, never stops the runner
       }
-      if (inFlight != null) {
-        consumer.pause(partitions); // back-pressure holds for partitions that arrive during a batch
+      if (holding) {
+        consumer.pause(partitions); // back-pressure holds for partitions that arrive during a batch or back-off
       }
       LOG.info("assigned {}", partitions);
     }
@@ -635,6 +813,8 @@ public final class KafkaIngestion implements AutoCloseable {
     private void forget(Collection<TopicPartition> partitions) {
       for (TopicPartition tp : partitions) {
         states.remove(tp);
+        unsynced.remove(tp);
+        rewind.remove(tp);
         for (Binding bd : bindings.get(tp.topic())) {
           positions.remove(new PosKey(bd.view(), tp));
         }

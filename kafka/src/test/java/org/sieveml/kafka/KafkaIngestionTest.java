@@ -182,6 +182,86 @@ class KafkaIngestionTest {
         .columns("ts", "amount").eventTimeColumn("ts").build(), "a missing join key is refused at build");
   }
 
+  @Test
+  void aKeyOfAnotherTypeThanTheStoredKeysIsDeadLetteredAndTheStreamGoesOn() throws Exception {
+    broker.createTopic("mixed", 1);
+    broker.createTopic("mixed.dlq", 1);
+    List<TxnStream.Txn> before = TxnStream.generate(300, 21, 0);
+    List<TxnStream.Txn> after = TxnStream.generate(300, 22, 301);
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+      TxnStream.produce(p, "mixed", before);
+      // the store's keys are numbers: a string key passes the decoder and the per-event check, but the
+      // offline log refuses it
+      p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("mixed", null, ("{\"card_id\": \"7\", \"ts\": "
+          + (TxnStream.NOW - 1000) + ", \"amount\": 1.0, \"merchant\": \"x\"}").getBytes(StandardCharsets.UTF_8)))
+          .get();
+      TxnStream.produce(p, "mixed", after);
+    }
+    InMemoryTelemetry t = new InMemoryTelemetry();
+    FeatureStore store = open(dir.resolve("mixed-stores"), t);
+    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "mixed-g"),
+        store.registry(), "mixed").deadLetterTopic("mixed.dlq").telemetry(t).build();
+    ingestion.start();
+    awaitRecords(t, 601);
+    ingestion.close();
+    List<TxnStream.Txn> valid = new ArrayList<>(before);
+    valid.addAll(after);
+    TxnStream.assertSameState(TxnStream.reference(valid), store, "after a record with a key of another type");
+    long poison = valid.stream().filter(TxnStream.Txn::poison).count();
+    assertEquals(2 * poison + 2, t.snapshot().counters().get("sieveml.kafka.dead_letters"),
+        "the string-keyed record, once per view");
+    List<ConsumerRecord<byte[], byte[]>> letters = readAll("mixed.dlq", (int) (2 * poison + 2));
+    assertTrue(letters.stream().anyMatch(l -> new String(l.value(), StandardCharsets.UTF_8).contains("\"7\"")));
+    store.close();
+  }
+
+  @Test
+  void aRedisOutageHoldsTheStreamAndNothingIsLostOrDoubled() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(org.sieveml.features.RedisServer.available(),
+        "redis-server is not installed");
+    broker.createTopic("outage", 2);
+    broker.createTopic("outage.dlq", 1);
+    List<TxnStream.Txn> all = new ArrayList<>(TxnStream.generate(2000, 31, 0));
+    try (org.sieveml.features.RedisServer redis = org.sieveml.features.RedisServer.startNew();
+        KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+      TxnStream.produce(p, "outage", all);
+      InMemoryTelemetry t = new InMemoryTelemetry();
+      FeatureStore store = FeatureStore.builder(TxnStream.registry()).clock(() -> TxnStream.NOW)
+          .onlineStore(org.sieveml.features.redis.RedisOnlineStore.builder(redis.uri()).build())
+          .offlineStore(EmbeddedOfflineStore.open(dir.resolve("outage-offline"))).telemetry(t).build();
+      KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "outage-g"),
+          store.registry(), "outage").deadLetterTopic("outage.dlq").telemetry(t)
+          .consumerProperty("max.poll.records", 100).retryBackoff(Duration.ofMillis(300)).build();
+      ingestion.start();
+      awaitRecords(t, 300);
+      String pid = new String(new ProcessBuilder("pgrep", "-f", "redis-server 127.0.0.1:" + redis.uri()
+          .substring(redis.uri().lastIndexOf(':') + 1)).start().getInputStream().readAllBytes()).trim();
+      assertTrue(!pid.isEmpty(), "redis-server's pid");
+      new ProcessBuilder("kill", "-STOP", pid).start().waitFor(); // unreachable: every command times out
+      List<TxnStream.Txn> more = TxnStream.generate(1000, 32, all.size());
+      TxnStream.produce(p, "outage", more);
+      all.addAll(more);
+      Thread.sleep(2500);
+      new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+      // a commit that timed out may have run once Redis went on: the stored positions, not this runner's
+      // count of acknowledged batches, say when everything is in
+      long until = System.currentTimeMillis() + 60_000;
+      while (store.streamPosition("txn", "outage/0") + store.streamPosition("txn", "outage/1") < 3000) {
+        assertTrue(System.currentTimeMillis() < until, "positions " + store.streamPosition("txn", "outage/0") + " + "
+            + store.streamPosition("txn", "outage/1") + " after 60 s; " + t.snapshot().counters());
+        Thread.sleep(20);
+      }
+      ingestion.close();
+      assertTrue(t.snapshot().counters().getOrDefault("sieveml.kafka.failures", 0L) > 0, "the outage was seen");
+      FeatureStore ref = TxnStream.reference(all);
+      var svc = ref.registry().featureService("fraud");
+      assertEquals(ref.getOnlineFeatures(TxnStream.cards(), svc).vectors(),
+          store.getOnlineFeatures(TxnStream.cards(), store.registry().featureService("fraud")).vectors());
+      TxnStream.assertSameState(ref, store, "after a Redis outage");
+      store.close();
+    }
+  }
+
   private static ConsumerRecord<byte[], byte[]> record(String value) {
     return new ConsumerRecord<>("t", 0, 0, null, value.getBytes(StandardCharsets.UTF_8));
   }

@@ -60,6 +60,28 @@ public final class Schemas {
   }
 
   /**
+   * Refuses text with an unpaired surrogate (a JSON {@code \\uD800} escape): it has no UTF-8 form, and
+   * stores that encode keys as UTF-8 would merge it with another key.
+   *
+   * @param field the field, for the error
+   * @param s the text
+   * @return the text
+   * @throws PoisonRecordException on an unpaired surrogate
+   */
+  public static String wellFormed(String field, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new PoisonRecordException(field, shorten(s.replace(c, '?')), "text without unpaired surrogates (\\u"
+            + Integer.toHexString(c) + " at " + i + ")");
+      }
+    }
+    return s;
+  }
+
+  /**
    * Shortens a value for a message or a header: at most 200 characters.
    *
    * @param s the value, or null
