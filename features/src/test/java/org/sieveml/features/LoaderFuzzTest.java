@@ -45,14 +45,16 @@ import org.sieveml.features.internal.OnlineCodec.Op;
  * on a directory that holds the fuzzed file:
  *
  * <ul>
- *   <li>{@code onlineWriteAheadLog}: the online store's log ({@code online-wal.log}, format 2), alone or
- *       after the golden snapshot;
+ *   <li>{@code onlineWriteAheadLog}: the online store's log ({@code online-wal.log}, format 2, with
+ *       atomic commits: {@code 'T'} records), alone or after the golden snapshot;
  *   <li>{@code onlineSnapshot}: the online store's snapshot ({@code online.snap});
  *   <li>{@code onlineFormatOne}: format 1 files ({@code online.wal}, {@code online.snapshot}), which
  *       opening converts;
  *   <li>{@code offlineSegment}, {@code offlineWriteAheadLog}, {@code offlineManifest},
  *       {@code offlineEntityKeys}: one file of the golden offline store (a segment, a view's
- *       {@code wal.log}, its {@code MANIFEST}, {@code entities/user.keys}), the others intact;
+ *       {@code wal.log}, its {@code MANIFEST}, {@code entities/user.keys}), the others intact; for the
+ *       log and the manifest also of the sourced golden store ({@code golden/offline-v1-sources}: log
+ *       records with stream positions, {@code SVMLSRC1}, and a version 2 manifest);
  *   <li>{@code csvIngestion}: the input as a CSV file for {@link FeatureStore#ingestCsv} into a view with
  *       a feature of every type.
  * </ul>
@@ -64,17 +66,18 @@ import org.sieveml.features.internal.OnlineCodec.Op;
  * {@code IndexOutOfBoundsException}, {@code ArithmeticException}, {@code NegativeArraySizeException},
  * {@code OutOfMemoryError}, {@code StackOverflowError}, ...): only the documented types are caught, so
  * Jazzer reports everything else. After a load the target reads everything back through the public API
- * (every row, tile set and mark; every offline row value by value, and a join), closes the store,
- * reopens it and requires the same contents: what a loader accepts must survive what the store then
- * writes (a checkpoint, a sealed segment).
+ * (every row, tile set and mark; every offline row value by value, the stream positions, and a join),
+ * closes the store, reopens it and requires the same contents: what a loader accepts must survive what
+ * the store then writes (a checkpoint, a sealed segment).
  *
  * <p><b>Inputs.</b> Record checksums would stop a coverage-guided fuzzer at the first CRC check, so for
  * the checksummed formats the first input byte picks a mode: the rest of the input is the file itself
  * (raw: framing, checksums and torn-tail recovery are fuzzed), or a list of payloads (each a 4-byte
  * little-endian length and that many bytes; a length past the end takes what is left) framed into
  * records with valid checksums (for the online files also stamped with their record numbers; for the
- * offline write-ahead log each payload, a segment, with its own checksums recomputed), or, for a
- * segment or manifest, the file with every checksum recomputed — so the decoders behind the checksums
+ * offline write-ahead log each payload, a segment after its stream positions if it has them, with the
+ * segment's own checksums recomputed), or, for a segment or manifest, the file with every checksum
+ * recomputed — so the decoders behind the checksums
  * are reached. Each target's loading method ({@link #onlineWal}, {@link #onlineSnap}, {@link #formatOne},
  * {@link #segment}, {@link #offlineWal}, {@link #manifest}, {@link #keyLog}, {@link #csv}) documents its
  * modes. The committed seeds (in
@@ -116,7 +119,9 @@ class LoaderFuzzTest {
   static final byte[] ONLINE_WAL;
   static final byte[] LEGACY_SNAPSHOT;
   static final byte[] LEGACY_WAL;
+  static final byte[] ONLINE_COMMIT_WAL;
   static final Map<String, byte[]> OFFLINE = new LinkedHashMap<>(); // relative path -> bytes
+  static final Map<String, byte[]> OFFLINE_SOURCES = new LinkedHashMap<>(); // the sourced golden store
   static final String SEGMENT = "views/profile/seg-000000000001.svs";
   static final String OFFLINE_WAL = "views/profile/wal.log";
   static final String MANIFEST = "views/profile/MANIFEST";
@@ -134,9 +139,13 @@ class LoaderFuzzTest {
       Path v1 = OnlineFormatTest.source(OnlineFormatTest.GOLDEN_V1);
       LEGACY_SNAPSHOT = Files.readAllBytes(v1.resolve(EmbeddedOnlineStore.LEGACY_SNAPSHOT));
       LEGACY_WAL = Files.readAllBytes(v1.resolve(EmbeddedOnlineStore.LEGACY_WAL));
+      ONLINE_COMMIT_WAL = Files.readAllBytes(OnlineFormatTest.source(OnlineFormatTest.GOLDEN_COMMIT)
+          .resolve(EmbeddedOnlineStore.WAL));
       Path g = OfflineFormatTest.goldenSource();
+      Path gs = OfflineFormatTest.goldenSource(OfflineFormatTest.GOLDEN_SOURCES);
       for (String f : List.of(KEYS, MANIFEST, SEGMENT, OFFLINE_WAL)) {
         OFFLINE.put(f, Files.readAllBytes(g.resolve(f)));
+        OFFLINE_SOURCES.put(f, Files.readAllBytes(gs.resolve(f)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -526,11 +535,13 @@ class LoaderFuzzTest {
 
   /**
    * Everything the offline store holds for the golden view, read value by value: the next sequence,
-   * every row of a full scan (key, times, sequence, each value) as sorted lines, and a join of the
-   * first keys at the latest time.
+   * the positions of the sourced golden's two stream sources, every row of a full scan (key, times,
+   * sequence, each value) as sorted lines, and a join of the first keys at the latest time.
    */
   static String offlineContents(EmbeddedOfflineStore s) {
-    StringBuilder head = new StringBuilder().append("next ").append(s.nextSequence(VIEW)).append('\n');
+    StringBuilder head = new StringBuilder().append("next ").append(s.nextSequence(VIEW)).append('\n')
+        .append("positions ").append(s.sourcePosition(VIEW, OfflineFormatTest.SOURCE_A)).append(' ')
+        .append(s.sourcePosition(VIEW, OfflineFormatTest.SOURCE_B)).append('\n');
     s.storedRows(VIEW);
     List<String> rows = new ArrayList<>();
     Set<EntityKey> keys = new LinkedHashSet<>();
@@ -593,7 +604,12 @@ class LoaderFuzzTest {
 
   /** Writes the golden offline store into a directory, one file replaced. */
   static void writeOfflineStore(Path dir, String file, byte[] bytes) throws IOException {
-    for (Map.Entry<String, byte[]> e : OFFLINE.entrySet()) {
+    writeOfflineStore(OFFLINE, dir, file, bytes);
+  }
+
+  /** Writes a golden offline store ({@link #OFFLINE} or {@link #OFFLINE_SOURCES}), one file replaced. */
+  static void writeOfflineStore(Map<String, byte[]> base, Path dir, String file, byte[] bytes) throws IOException {
+    for (Map.Entry<String, byte[]> e : base.entrySet()) {
       Path p = dir.resolve(e.getKey());
       Files.createDirectories(p.getParent());
       Files.write(p, e.getKey().equals(file) ? bytes : e.getValue());
@@ -611,10 +627,16 @@ class LoaderFuzzTest {
    * @return whether it loaded
    */
   static boolean loadOffline(String file, byte[] bytes, boolean definitionRefusalAllowed) throws IOException {
+    return loadOffline(OFFLINE, file, bytes, definitionRefusalAllowed);
+  }
+
+  /** As {@link #loadOffline(String, byte[], boolean)}, in a copy of the given golden store. */
+  static boolean loadOffline(Map<String, byte[]> base, String file, byte[] bytes, boolean definitionRefusalAllowed)
+      throws IOException {
     Path dir = newDir();
     PrintStream err = mute();
     try {
-      writeOfflineStore(dir, file, bytes);
+      writeOfflineStore(base, dir, file, bytes);
       String contents;
       EmbeddedOfflineStore s = openOffline(dir);
       try {
@@ -672,10 +694,17 @@ class LoaderFuzzTest {
     segment(data);
   }
 
+  /** The golden store an offline input replaces a file of: bit 7 of its first byte picks the sourced one. */
+  static Map<String, byte[]> offlineBase(byte[] data) {
+    return data.length > 0 && (data[0] & 0x80) != 0 ? OFFLINE_SOURCES : OFFLINE;
+  }
+
   /**
-   * Target 5: a view's write-ahead log ({@code wal.log}, each record a segment of pushed rows). Modes
-   * (first byte modulo 3): 0 the bytes as the file; 1 payloads framed with valid checksums; 2 the same
-   * with each payload's segment checksums recomputed.
+   * Target 5: a view's write-ahead log ({@code wal.log}, each record a segment of pushed rows, after
+   * the stream positions it moves when it starts with {@code SVMLSRC1}). First byte: bit 7 set puts it
+   * into the sourced golden store (else the golden store); its low 7 bits modulo 3 pick the mode: 0 the
+   * bytes as the file; 1 payloads framed with valid checksums; 2 the same with each payload's segment
+   * checksums recomputed (after its stream positions).
    */
   static boolean offlineWal(byte[] data) throws IOException {
     int mode = mode(data, 3);
@@ -685,11 +714,11 @@ class LoaderFuzzTest {
     } else {
       List<byte[]> p = payloads(data);
       if (mode == 2) {
-        p.forEach(OfflineFormatFuzzTest::fixSegmentCrcs);
+        p.forEach(OfflineFormatFuzzTest::fixWalRecordCrcs);
       }
       file = recordFile(OFFLINE_WAL_MAGIC, 1, p);
     }
-    return loadOffline(OFFLINE_WAL, file, false);
+    return loadOffline(offlineBase(data), OFFLINE_WAL, file, false);
   }
 
   @FuzzTest(maxDuration = "20s")
@@ -698,16 +727,17 @@ class LoaderFuzzTest {
   }
 
   /**
-   * Target 6: a view's manifest. Modes (first byte modulo 2): 0 the bytes as the file, 1 with its
-   * checksum recomputed (a manifest with a valid checksum may name another definition: refused with an
-   * {@link IllegalStateException} saying so).
+   * Target 6: a view's manifest (version 1, or 2 with stream positions). First byte: bit 7 set puts it
+   * into the sourced golden store (else the golden store); its low 7 bits modulo 2 pick the mode: 0 the
+   * bytes as the file, 1 with its checksum recomputed (a manifest with a valid checksum may name
+   * another definition: refused with an {@link IllegalStateException} saying so).
    */
   static boolean manifest(byte[] data) throws IOException {
     byte[] mf = body(data);
     if (mode(data, 2) == 1) {
       OfflineFormatFuzzTest.fixManifestCrc(mf);
     }
-    return loadOffline(MANIFEST, mf, true);
+    return loadOffline(offlineBase(data), MANIFEST, mf, true);
   }
 
   @FuzzTest(maxDuration = "20s")
@@ -1036,6 +1066,14 @@ class LoaderFuzzTest {
     byte[] every = everyOpLog();
     wal.put("seed-every-op-raw-alone", withMode(0, every));
     wal.put("seed-every-op-numbered-alone", framed(2, recordsOf(every)));
+    // the commit golden's log ('T' records): alone (as generation 1), and after the golden snapshot
+    List<byte[]> commitAlone = new ArrayList<>(recordsOf(ONLINE_COMMIT_WAL));
+    commitAlone.set(0, new OnlineCodec().encode(new OnlineCodec.Generation(1)).get(0));
+    wal.put("seed-commit-numbered-alone", framed(2, commitAlone));
+    wal.put("seed-commit-raw-alone", withMode(0, recordFile(OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, commitAlone)));
+    List<byte[]> commitAfter = new ArrayList<>(commitAlone);
+    commitAfter.set(0, walRecords.get(0));
+    wal.put("seed-commit-numbered-with-snapshot", framed(0x80 | 2, commitAfter));
     s.put("onlineWriteAheadLog", wal);
 
     Map<String, byte[]> snap = new TreeMap<>();
@@ -1063,6 +1101,11 @@ class LoaderFuzzTest {
     owal.put("seed-golden-framed-segment-checksums-fixed", framed(2, owalRecords));
     owal.put("seed-empty-raw", withMode(0, recordFile(OFFLINE_WAL_MAGIC, 1, List.of())));
     owal.put("seed-golden-first-record-framed", framed(1, owalRecords.subList(0, 1)));
+    // the sourced golden store's log: records with stream positions (SVMLSRC1) and a plain one
+    List<byte[]> sourcedRecords = recordsOf(OFFLINE_SOURCES.get(OFFLINE_WAL));
+    owal.put("seed-sources-raw", withMode(0x80, OFFLINE_SOURCES.get(OFFLINE_WAL)));
+    owal.put("seed-sources-framed", framed(0x80 | 1, sourcedRecords));
+    owal.put("seed-sources-framed-segment-checksums-fixed", framed(0x80 | 2, sourcedRecords));
     s.put("offlineWriteAheadLog", owal);
 
     Map<String, byte[]> mf = new TreeMap<>();
@@ -1070,6 +1113,9 @@ class LoaderFuzzTest {
     mf.put("seed-golden-checksum-fixed", withMode(1, OFFLINE.get(MANIFEST)));
     Path legacy = OfflineFormatTest.goldenSource().resolveSibling("offline-v1-definition-version").resolve("MANIFEST");
     mf.put("seed-definition-version-raw", withMode(0, Files.readAllBytes(legacy)));
+    // the sourced golden store's manifest: version 2, with the stream sources' positions
+    mf.put("seed-sources-raw", withMode(0x80, OFFLINE_SOURCES.get(MANIFEST)));
+    mf.put("seed-sources-checksum-fixed", withMode(0x80 | 1, OFFLINE_SOURCES.get(MANIFEST)));
     s.put("offlineManifest", mf);
 
     Map<String, byte[]> keys = new TreeMap<>();

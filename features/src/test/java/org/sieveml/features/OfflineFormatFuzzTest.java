@@ -50,6 +50,11 @@ import org.sieveml.features.internal.ViewLog;
  * StorageCorruptedException} naming the file (or an {@link IllegalStateException} with a message),
  * never another exception or error, and that a refused file is left as it was.
  *
+ * <p>The write-ahead log and the manifest are fuzzed twice: from {@code golden/offline-v1/} and from
+ * {@code golden/offline-v1-sources/}, whose log records carry stream positions ({@code SVMLSRC1}) and
+ * whose manifest is version 2 (a stream-source section); there the positions a log recovers must be
+ * those of the same prefix of records as its rows.
+ *
  * <p>A longer run, e.g. in CI:
  *
  * <pre>
@@ -72,6 +77,9 @@ class OfflineFormatFuzzTest {
   static byte[] manifest;
   static byte[] wal;
   static byte[] keys;
+  static byte[] sourcedSegment;
+  static byte[] sourcedManifest;
+  static byte[] sourcedWal;
   static Path work;
   static boolean ownWork;
 
@@ -82,6 +90,10 @@ class OfflineFormatFuzzTest {
     manifest = Files.readAllBytes(g.resolve("views/profile/MANIFEST"));
     wal = Files.readAllBytes(g.resolve("views/profile/wal.log"));
     keys = Files.readAllBytes(g.resolve("entities/user.keys"));
+    Path s = OfflineFormatTest.goldenSource(OfflineFormatTest.GOLDEN_SOURCES);
+    sourcedSegment = Files.readAllBytes(s.resolve("views/profile/seg-000000000001.svs"));
+    sourcedManifest = Files.readAllBytes(s.resolve("views/profile/MANIFEST"));
+    sourcedWal = Files.readAllBytes(s.resolve("views/profile/wal.log"));
     // thousands of small fsyncs: on a memory file system when there is one
     Path shm = Path.of("/dev/shm");
     if (Files.isDirectory(shm) && Files.isWritable(shm)) {
@@ -353,6 +365,64 @@ class OfflineFormatFuzzTest {
     b.putInt(size - 16, crc(s, f, size - 24));
   }
 
+  static final byte[] SOURCE_MAGIC = "SVMLSRC1".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Where the segment of a write-ahead log record starts: after its stream positions ({@code SVMLSRC1},
+   * count, per source a name and a position) when it has them and they fit, else 0.
+   */
+  static int segmentStart(byte[] rec) {
+    if (rec.length < 12 || !Arrays.equals(rec, 0, 8, SOURCE_MAGIC, 0, 8)) {
+      return 0;
+    }
+    ByteBuffer b = le(rec);
+    int n = b.getInt(8);
+    int p = 12;
+    for (int i = 0; i < n; i++) {
+      if (p + 2 > rec.length) {
+        return 0;
+      }
+      p += 2 + (b.getShort(p) & 0xffff) + 8;
+      if (p > rec.length) {
+        return 0;
+      }
+    }
+    return n > 0 ? p : 0;
+  }
+
+  /** Recomputes the checksums of a write-ahead log record's segment (after its stream positions, if any). */
+  static void fixWalRecordCrcs(byte[] rec) {
+    int from = segmentStart(rec);
+    if (from == 0) {
+      fixSegmentCrcs(rec);
+      return;
+    }
+    byte[] seg = Arrays.copyOfRange(rec, from, rec.length);
+    fixSegmentCrcs(seg);
+    System.arraycopy(seg, 0, rec, from, seg.length);
+  }
+
+  /** The fields of a write-ahead log record: its stream positions' (if any), then its segment's. */
+  static List<Field> walRecordFields(byte[] rec) {
+    int from = segmentStart(rec);
+    List<Field> f = new ArrayList<>();
+    if (from > 0) {
+      ByteBuffer b = le(rec);
+      f.add(new Field("source count", 8, 4));
+      int p = 12;
+      for (int i = 0; i < b.getInt(8); i++) {
+        int len = b.getShort(p) & 0xffff;
+        f.add(new Field("source " + i + " name length", p, 2));
+        f.add(new Field("source " + i + " position", p + 2 + len, 8));
+        p += 2 + len + 8;
+      }
+    }
+    for (Field s : segmentFields(Arrays.copyOfRange(rec, from, rec.length))) {
+      f.add(new Field(s.name(), s.offset() + from, s.width()));
+    }
+    return f;
+  }
+
   /** Every row and value of a segment, bit for bit. */
   static String dump(SegmentFile.Segment s) {
     StringBuilder sb = new StringBuilder();
@@ -577,6 +647,7 @@ class OfflineFormatFuzzTest {
     long next;
     long walSize;
     String data;
+    String positions; // of the sourced golden's two sources
   }
 
   static Replay replayWal(Path dir, byte[] bytes) throws IOException {
@@ -591,6 +662,8 @@ class OfflineFormatFuzzTest {
       r.rows = log.rowCount();
       r.next = log.nextSequence();
       r.walSize = Files.size(dir.resolve("wal.log"));
+      r.positions = log.sourcePosition(OfflineFormatTest.SOURCE_A) + " "
+          + log.sourcePosition(OfflineFormatTest.SOURCE_B);
       ViewLog.Snapshot s = log.snapshot(); // seals the replayed rows into one segment
       StringBuilder sb = new StringBuilder();
       for (SegmentFile.Segment seg : s.segments) {
@@ -605,11 +678,34 @@ class OfflineFormatFuzzTest {
 
   @Test
   void writeAheadLog() throws IOException {
+    Replay[] prefix = fuzzWal(wal, SEED + 1, "WAL");
+    assertEquals(3, prefix.length, "the golden WAL holds two pushed batches");
+    assertEquals(8, prefix[2].rows);
+    assertEquals(48, prefix[2].next);
+  }
+
+  /** The sourced golden WAL: two records with stream positions ({@code SVMLSRC1}), then a plain one. */
+  @Test
+  void writeAheadLogWithStreamPositions() throws IOException {
+    Replay[] prefix = fuzzWal(sourcedWal, SEED + 4, "sourced WAL");
+    assertEquals(4, prefix.length, "the sourced golden WAL holds three records");
+    String none = Long.MIN_VALUE + " " + Long.MIN_VALUE;
+    assertEquals(List.of(none, "114 " + Long.MIN_VALUE, "114 8", "114 8"),
+        Arrays.stream(prefix).map(r -> r.positions).toList(), "each record's positions come with its rows");
+    assertEquals(List.of(0L, 4L, 6L, 8L), Arrays.stream(prefix).map(r -> r.rows).toList());
+    assertEquals(24, prefix[3].next);
+  }
+
+  /**
+   * Mutates a WAL and replays it: refused cleanly, or exactly the rows, next sequence and stream
+   * positions of a prefix of its records (see {@link #checkRecovery}). Returns the replays of every
+   * prefix.
+   */
+  Replay[] fuzzWal(byte[] wal, long seed, String what) throws IOException {
     Path dir = work.resolve("wal-view");
     Path file = dir.resolve("wal.log");
     int[] starts = recordStarts(wal);
     int n = starts.length - 1;
-    assertEquals(2, n, "the golden WAL holds two pushed batches");
     // the rows of the first k records, for every k
     Replay[] prefix = new Replay[n + 1];
     List<byte[]> payloads = new ArrayList<>();
@@ -619,12 +715,13 @@ class OfflineFormatFuzzTest {
         payloads.add(payload(wal, starts, k));
       }
     }
-    assertEquals(8, prefix[n].rows);
-    assertEquals(48, prefix[n].next);
     assertArrayEquals(wal, buildLog(WAL_MAGIC, 1, payloads), "the test writes the WAL format as RecordLog does");
     List<Field> fields = logFields(wal, starts);
-    List<Field> segFields = segmentFields(payloads.get(0));
-    Random rnd = new Random(SEED + 1);
+    List<List<Field>> recordFields = new ArrayList<>();
+    for (byte[] p : payloads) {
+      recordFields.add(walRecordFields(p));
+    }
+    Random rnd = new Random(seed);
     int refused = 0;
     int recovered = 0;
     for (int it = 0; it < ITERATIONS + wal.length; it++) {
@@ -636,9 +733,9 @@ class OfflineFormatFuzzTest {
         m.ops.add("truncate to " + len);
       } else if (rnd.nextInt(5) == 0) { // a record whose checksum is intact but whose segment is damaged
         int k = rnd.nextInt(n);
-        Mutation inner = mutate(payloads.get(k), rnd, k == 0 ? segFields : segmentFields(payloads.get(k)), true);
+        Mutation inner = mutate(payloads.get(k), rnd, recordFields.get(k), true);
         if (rnd.nextBoolean()) {
-          fixSegmentCrcs(inner.bytes);
+          fixWalRecordCrcs(inner.bytes);
         }
         List<byte[]> p = new ArrayList<>(payloads);
         p.set(k, inner.bytes);
@@ -653,7 +750,7 @@ class OfflineFormatFuzzTest {
       if (Arrays.equals(m.bytes, wal) || excised(wal, starts, m.bytes)) {
         continue;
       }
-      String ctx = "WAL, seed " + (SEED + 1) + " iteration " + it + ": " + m;
+      String ctx = what + ", seed " + seed + " iteration " + it + ": " + m;
       Outcome<Replay> o = capture(() -> replayWal(dir, m.bytes));
       if (o.thrown != null) {
         if (!m.crcFixed && o.thrown instanceof StorageCorruptedException) {
@@ -678,9 +775,11 @@ class OfflineFormatFuzzTest {
         fail(ctx + ": replayed " + o.value.rows + " rows that are not a prefix of the WAL's records:\n" + o.value.data);
       }
       assertEquals(prefix[k].next, o.value.next, ctx + ": next sequence");
+      assertEquals(prefix[k].positions, o.value.positions, ctx + ": stream positions of the records replayed");
       checkRecovery(wal, starts, m, k, false, o, file, o.value.walSize, ctx);
     }
     assertTrue(refused > 0 && recovered > 0, refused + " refused, " + recovered + " recovered");
+    return prefix;
   }
 
   @Test
@@ -786,7 +885,19 @@ class OfflineFormatFuzzTest {
       f.add(new Field("erasure " + i + " id", p + 4 + 16 * i, 8));
       f.add(new Field("erasure " + i + " bound", p + 12 + 16 * i, 8));
     }
-    assertEquals(mf.length - 4, p + 4 + 16 * nt, "the test parses the manifest format");
+    p += 4 + 16 * nt;
+    if (b.getInt(8) == 2) { // version 2: the stream sources' positions
+      f.add(new Field("source count", p, 4));
+      int ns = b.getInt(p);
+      p += 4;
+      for (int i = 0; i < ns; i++) {
+        f.add(new Field("source " + i + " name length", p, 2));
+        p += 2 + (b.getShort(p) & 0xffff);
+        f.add(new Field("source " + i + " position", p, 8));
+        p += 8;
+      }
+    }
+    assertEquals(mf.length - 4, p, "the test parses the manifest format");
     return f;
   }
 
@@ -800,10 +911,18 @@ class OfflineFormatFuzzTest {
 
   /** Opens a view directory with this manifest, the golden segment and an empty WAL; describes what it holds. */
   static String openManifest(Path dir, byte[] mf) throws IOException {
+    return openManifest(dir, mf, segment);
+  }
+
+  /**
+   * Opens a view directory with this manifest, this segment and an empty WAL; describes what it holds
+   * (and the positions of the sourced golden's stream sources, when any is set).
+   */
+  static String openManifest(Path dir, byte[] mf, byte[] seg) throws IOException {
     deleteTree(dir);
     Files.createDirectories(dir);
     Files.write(dir.resolve("MANIFEST"), mf);
-    Files.write(dir.resolve("seg-000000000001.svs"), segment);
+    Files.write(dir.resolve("seg-000000000001.svs"), seg);
     Files.write(dir.resolve("wal.log"), EMPTY_WAL);
     FeatureView v = OfflineFormatTest.profile();
     ViewLog log = ViewLog.open("profile", dir, v.schema(), EmbeddedOfflineStore.storageVersion(v, v.schema()),
@@ -813,8 +932,13 @@ class OfflineFormatFuzzTest {
       StringBuilder sb = new StringBuilder();
       sb.append("next ").append(log.nextSequence()).append(" rows ").append(log.rowCount()).append(" erasures ")
           .append(new TreeMap<>(s.tombstones));
-      for (SegmentFile.Segment seg : s.segments) {
-        sb.append(' ').append(seg.name).append(':').append(seg.size());
+      for (SegmentFile.Segment g : s.segments) {
+        sb.append(' ').append(g.name).append(':').append(g.size());
+      }
+      long a = log.sourcePosition(OfflineFormatTest.SOURCE_A);
+      long b = log.sourcePosition(OfflineFormatTest.SOURCE_B);
+      if (a != Long.MIN_VALUE || b != Long.MIN_VALUE) {
+        sb.append(" positions ").append(a).append(' ').append(b);
       }
       return sb.toString();
     } finally {
@@ -824,12 +948,28 @@ class OfflineFormatFuzzTest {
 
   @Test
   void manifest() throws IOException {
+    fuzzManifest(manifest, segment, SEED + 2, "manifest", "next 40 rows 40 erasures {1=39} seg-000000000001.svs:40");
+  }
+
+  /** The sourced golden's manifest: version 2, with a stream-source section. */
+  @Test
+  void manifestWithStreamPositions() throws IOException {
+    assertEquals(2, le(sourcedManifest).getInt(8), "a version 2 manifest");
+    fuzzManifest(sourcedManifest, sourcedSegment, SEED + 5, "manifest v2",
+        "next 16 rows 16 erasures {} seg-000000000001.svs:16 positions 110 6");
+  }
+
+  /**
+   * Mutates a manifest (some with its checksum recomputed) and opens it next to its segment: a
+   * damaged one is refused, never loaded, and the refusal changes no file.
+   */
+  void fuzzManifest(byte[] manifest, byte[] segment, long seed, String what, String expected) throws IOException {
     Path dir = work.resolve("manifest-view");
     Path file = dir.resolve("MANIFEST");
-    String reference = openManifest(dir, manifest);
-    assertEquals("next 40 rows 40 erasures {1=39} seg-000000000001.svs:40", reference);
+    String reference = openManifest(dir, manifest, segment);
+    assertEquals(expected, reference);
     List<Field> fields = manifestFields(manifest);
-    Random rnd = new Random(SEED + 2);
+    Random rnd = new Random(seed);
     int parserRefusals = 0; // refused behind an intact checksum: the decoder's own checks were reached
     for (int it = 0; it < ITERATIONS + manifest.length + 1; it++) {
       Mutation m;
@@ -847,8 +987,8 @@ class OfflineFormatFuzzTest {
       if (Arrays.equals(m.bytes, manifest)) {
         continue;
       }
-      String ctx = "manifest, seed " + (SEED + 2) + " iteration " + it + ": " + m;
-      Outcome<String> o = capture(() -> openManifest(dir, m.bytes));
+      String ctx = what + ", seed " + seed + " iteration " + it + ": " + m;
+      Outcome<String> o = capture(() -> openManifest(dir, m.bytes, segment));
       if (o.thrown == null) {
         assertTrue(m.crcFixed, ctx + ": a damaged manifest was accepted: " + o.value);
         continue;

@@ -37,6 +37,11 @@ import org.sieveml.features.internal.OnlineCodec;
  * file is left as it was. (A payload changed behind a valid checksum may decode to other valid values:
  * then only the kind of failure is checked.)
  *
+ * <p>The format 2 log is fuzzed twice: the golden log of every plain record, and the log of
+ * {@code golden/online-v2-commit/}, whose atomic commits ({@code 'T'} records) must load whole or not
+ * at all: the state after a damaged log is the state after some prefix of its records, so never part
+ * of a commit.
+ *
  * <p>A longer run:
  *
  * <pre>
@@ -55,6 +60,8 @@ class OnlineFormatFuzzTest {
   static byte[] wal;
   static byte[] legacySnap;
   static byte[] legacyWal;
+  static byte[] commitSnap;
+  static byte[] commitWal;
   static Path work;
   static boolean ownWork;
 
@@ -66,6 +73,9 @@ class OnlineFormatFuzzTest {
     wal = Files.readAllBytes(v2.resolve(EmbeddedOnlineStore.WAL));
     legacySnap = Files.readAllBytes(v1.resolve(EmbeddedOnlineStore.LEGACY_SNAPSHOT));
     legacyWal = Files.readAllBytes(v1.resolve(EmbeddedOnlineStore.LEGACY_WAL));
+    Path commit = OnlineFormatTest.source(OnlineFormatTest.GOLDEN_COMMIT);
+    commitSnap = Files.readAllBytes(commit.resolve(EmbeddedOnlineStore.SNAPSHOT));
+    commitWal = Files.readAllBytes(commit.resolve(EmbeddedOnlineStore.WAL));
     Path shm = Path.of("/dev/shm"); // thousands of small fsyncs: on a memory file system when there is one
     if (Files.isDirectory(shm) && Files.isWritable(shm)) {
       work = Files.createTempDirectory(shm, "sieveml-online-fuzz");
@@ -92,6 +102,11 @@ class OnlineFormatFuzzTest {
 
   /** Writes the files into a fresh directory and opens a store there; stderr (slf4j-simple) is muted. */
   static Outcome open(Path dir, byte[][] files, String[] names) throws IOException {
+    return open(dir, files, names, List.of("materialized:velocity", "other mark", "never"));
+  }
+
+  /** As {@link #open(Path, byte[][], String[])}, describing these marks. */
+  static Outcome open(Path dir, byte[][] files, String[] names, List<String> marks) throws IOException {
     OfflineFormatFuzzTest.deleteTree(dir);
     Files.createDirectories(dir);
     for (int i = 0; i < files.length; i++) {
@@ -105,7 +120,7 @@ class OnlineFormatFuzzTest {
     try {
       EmbeddedOnlineStore s = EmbeddedOnlineStore.builder(dir).durability(Durability.MANUAL).build();
       try {
-        o.state = OnlineFormatTest.describe(s);
+        o.state = OnlineFormatTest.describe(s, marks);
       } finally {
         s.close();
       }
@@ -272,21 +287,40 @@ class OnlineFormatFuzzTest {
 
   @Test
   void writeAheadLog() throws IOException {
+    fuzzLog(snap, wal, List.of("materialized:velocity", "other mark", "never"), SEED, "log");
+  }
+
+  /** The log of atomic commits ({@code 'T'} records) after its snapshot. */
+  @Test
+  void writeAheadLogOfCommits() throws IOException {
+    List<String> prefix = fuzzLog(commitSnap, commitWal, OnlineFormatTest.COMMIT_MARKS, SEED + 3, "commit log");
+    assertEquals(6, prefix.size(), "the states after 0..5 records: a generation, three commits and a mark");
+    String position = "mark " + OnlineFormatTest.PROFILE_POSITION + " ";
+    assertTrue(prefix.get(1).contains(position + 10) && prefix.get(2).contains(position + 20)
+        && prefix.get(5).contains(position + 23), "each commit moves its position with its rows");
+  }
+
+  /**
+   * Mutates a log (next to its intact snapshot) and opens it: refused, naming the log and leaving it
+   * as it was, or the state after a prefix of its records, the damage in the record after it. Returns
+   * the states after each prefix.
+   */
+  List<String> fuzzLog(byte[] snap, byte[] wal, List<String> marks, long seed, String what) throws IOException {
     Path dir = work.resolve("wal");
     String[] names = {EmbeddedOnlineStore.SNAPSHOT, EmbeddedOnlineStore.WAL};
     int[] st = starts(wal);
     List<String> prefix = new ArrayList<>(); // the state after the snapshot and the first k records
     for (int k = 0; k < st.length; k++) {
-      Outcome o = open(dir, new byte[][] {snap, Arrays.copyOf(wal, st[k])}, names);
+      Outcome o = open(dir, new byte[][] {snap, Arrays.copyOf(wal, st[k])}, names, marks);
       assertTrue(o.thrown == null, "prefix " + k + ": " + o.thrown);
       prefix.add(o.state);
     }
-    assertEquals(prefix.get(st.length - 1), open(dir, new byte[][] {snap, wal}, names).state);
+    assertEquals(prefix.get(st.length - 1), open(dir, new byte[][] {snap, wal}, names, marks).state);
     List<Integer> lengths = new ArrayList<>();
     for (int k = 0; k + 1 < st.length; k++) {
       lengths.add(st[k] + 4);
     }
-    Random rnd = new Random(SEED);
+    Random rnd = new Random(seed);
     Path file = dir.resolve(EmbeddedOnlineStore.WAL);
     int refused = 0;
     int cut = 0;
@@ -296,8 +330,8 @@ class OnlineFormatFuzzTest {
       if (Arrays.equals(m.bytes, wal)) {
         continue;
       }
-      String ctx = "log, seed " + SEED + " iteration " + it + ": " + m;
-      Outcome o = open(dir, new byte[][] {snap, m.bytes}, names);
+      String ctx = what + ", seed " + seed + " iteration " + it + ": " + m;
+      Outcome o = open(dir, new byte[][] {snap, m.bytes}, names, marks);
       if (o.thrown != null) {
         requireRefusal(o.thrown, file, ctx);
         assertArrayEquals(m.bytes, Files.readAllBytes(file), ctx + ": a refused log is left as it was");
@@ -323,6 +357,7 @@ class OnlineFormatFuzzTest {
       }
     }
     assertTrue(refused > ITERATIONS / 10 && cut > ITERATIONS / 20, "refused " + refused + ", cut " + cut);
+    return prefix;
   }
 
   @Test

@@ -266,8 +266,13 @@ public final class ViewLog implements AutoCloseable {
     // every record is decoded and checked before a torn tail is cut: a refusal changes no file
     Map<String, Long> logged = new HashMap<>();
     wal = RecordLog.open(dir.resolve(WAL), io, WAL_MAGIC, WAL_VERSION, new ArrayList<>(), rec -> {
+      // a record's positions count only with its rows: once they passed every check (salvage skips a
+      // record that throws) and are replayed (a record below the floor was sealed, and the manifest
+      // published then holds its positions; the log is then reset without it, so positions read from it
+      // would be forgotten by the next open)
+      Map<String, Long> positions = new HashMap<>();
       if (startsWith(rec, SOURCE_MAGIC)) {
-        readSources(rec, dir.resolve(WAL), logged);
+        readSources(rec, dir.resolve(WAL), positions);
       }
       ByteBuffer d = ByteBuffer.allocateDirect(rec.remaining()).order(ByteOrder.LITTLE_ENDIAN);
       d.put(rec).flip();
@@ -297,6 +302,9 @@ public final class ViewLog implements AutoCloseable {
         prevMaxSeq[0] = s.maxSeq();
       }
       decoded.add(s);
+      if (s.size() > 0 && s.maxSeq() >= walFloor) {
+        positions.forEach((k, v) -> logged.merge(k, v, Math::max));
+      }
     }, salvage);
     logged.forEach((k, v) -> sources.merge(k, v, Math::max));
     long replayed = 0;
@@ -541,6 +549,8 @@ public final class ViewLog implements AutoCloseable {
         values = values.rows(idx);
       }
       if (asSegment) {
+        // buffered rows first: their seal publishes a manifest, which must not yet name this batch's position
+        sealLocked();
         Long before = sources.put(source, next);
         try {
           appendBatchLocked(ids, event, created, ingested, values);
@@ -750,7 +760,11 @@ public final class ViewLog implements AutoCloseable {
   /** Writes and publishes a manifest (atomically, directory synced), then the snapshot. */
   private void publish(List<SegmentFile.Segment> segs, Map<Long, Long> tombs, long floor) throws IOException {
     if (dir != null) {
-      Manifest m = new Manifest(version, schema, nextSeq, floor, segCounter, names(segs), tombs, new HashMap<>(sources));
+      Map<String, Long> positions = new HashMap<>(sources);
+      if (wal != null && !positions.isEmpty()) {
+        wal.force(); // a position on disk never before its rows: those still only in the log are forced first
+      }
+      Manifest m = new Manifest(version, schema, nextSeq, floor, segCounter, names(segs), tombs, positions);
       io.writeAtomically(dir.resolve(MANIFEST), m.encode());
       walFloor = floor;
     }
