@@ -233,6 +233,24 @@ final class AggregationViewPart extends ViewPart {
   }
 
   /**
+   * Refuses a rebuild while the offline log holds stream events whose online commit has not happened
+   * (a stream consumer crashed or failed between the two): the rebuild would count them in the tiles,
+   * and the consumer, resuming from the online position, would add them again. Called under the
+   * rebuild lock, which a {@link FeatureStore#pushFrom} holds from its offline append to its commit.
+   */
+  private void checkStreamsApplied() {
+    for (Map.Entry<String, Long> e : ctx.offline().sourcePositions(av).entrySet()) {
+      long online = ctx.online().readMark(FeatureStore.positionMark(av.name(), e.getKey()));
+      if (online == Long.MIN_VALUE || online < e.getValue()) {
+        throw new IllegalStateException("view '" + av.name() + "': the offline log holds events of stream source '"
+            + e.getKey() + "' up to position " + e.getValue() + " but the online state only up to "
+            + (online == Long.MIN_VALUE ? "none" : Long.toString(online)) + " (a stream consumer stopped between the "
+            + "two); materializing now would count them twice once it resumes. Let the consumer catch up first");
+      }
+    }
+  }
+
+  /**
    * Recomputes the tiles of keys from every event in the log that a read at the clock or later can
    * need (ingested by the clock, not beyond the future tolerance), and replaces them. Returns {keys
    * written, keys with tiles}.
@@ -251,6 +269,7 @@ final class AggregationViewPart extends ViewPart {
       }
       rebuild.writeLock().lock();
       try {
+        checkStreamsApplied();
         // the clock once no push of this store is between its log append and its tile add: a push that
         // finished after the caller read the clock is in the log and in the tiles, and must be rebuilt too
         long at = Math.max(now, ctx.clock().getAsLong());

@@ -499,6 +499,11 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     return log(view).sourcePosition(source);
   }
 
+  @Override
+  public Map<String, Long> sourcePositions(ViewDefinition view) {
+    return log(view).sourcePositions();
+  }
+
   private record Columns(long[] ids, long[] event, long[] created, long[] ingested) {}
 
   /** A batch's entity ids (new keys forced to the key log first) and time columns. */

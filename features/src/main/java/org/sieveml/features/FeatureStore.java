@@ -265,8 +265,9 @@ public final class FeatureStore implements AutoCloseable {
    *
    * @param batch the events
    * @return true when applied; false when some part's stored position was not its {@code expected} (the
-   *     online state did not change; the offline log may have appended rows it lacked, which is what
-   *     the other writer appends too)
+   *     online state did not change; the offline log may have appended rows it lacked). The offline log
+   *     holds each event at most once per log: when two processes, each with its own log, share a
+   *     source over time, an event whose online commit was refused in one may be in both logs.
    * @throws IllegalArgumentException on bad input (as {@link #push}); nothing is written then
    * @throws UnsupportedOperationException when the online store cannot commit atomically or the
    *     offline store cannot append exactly once

@@ -66,6 +66,16 @@ public interface OfflineStore extends AutoCloseable {
   }
 
   /**
+   * The stored positions of every stream source of a view's log ({@link #appendFrom}).
+   *
+   * @param view the view
+   * @return source name to position; empty by default
+   */
+  default java.util.Map<String, Long> sourcePositions(ViewDefinition view) {
+    return java.util.Map.of();
+  }
+
+  /**
    * Checks the arguments of {@link #appendFrom}, for implementations.
    *
    * @param view the view

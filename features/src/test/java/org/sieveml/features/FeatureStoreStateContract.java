@@ -461,4 +461,29 @@ abstract class FeatureStoreStateContract {
             .build()));
     assertTrue(k.getMessage().contains("card_id"), k.getMessage());
   }
+
+  @Test
+  void aRebuildWaitsUntilTheStreamEventsInTheLogAreAppliedOnline() {
+    FeatureRegistry r = registry(false);
+    FeatureService svc = r.featureService("fraud");
+    long t = now.get();
+    long[][] ev = stream(120, t, 13);
+    FeatureStore reference = store(r, new EmbeddedOnlineStore(), EmbeddedOfflineStore.inMemory());
+    reference.push("txn", txnRows(ev, 0, 120));
+    EmbeddedOfflineStore offline = EmbeddedOfflineStore.inMemory();
+    FeatureStore s = store(r, openOnline(tmp.resolve("online")), offline);
+    assertTrue(s.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 0, 60), offsets(0, 60),
+        Long.MIN_VALUE, 60).build()));
+    // a consumer that appended 60..119 offline and stopped before its online commit
+    offline.appendFrom(txn(false), txnRows(ev, 60, 120), t, "txns/0", offsets(60, 120));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.materialize("txn", t - 8 * DAY,
+        t + 1, null));
+    assertTrue(e.getMessage().contains("txns/0"), e.getMessage());
+    // it resumes from the online position: the log skips what it holds, the tiles get every event once
+    assertTrue(s.pushFrom(StreamBatch.builder().add("txn", "txns/0", txnRows(ev, 60, 120), offsets(60, 120), 60, 120)
+        .build()));
+    s.materialize("txn", t - 8 * DAY, t + 1, null);
+    assertEquals(reference.getOnlineFeatures(cards(0, 1, 2, 3, 4), svc).vectors(),
+        s.getOnlineFeatures(cards(0, 1, 2, 3, 4), svc).vectors());
+  }
 }

@@ -62,8 +62,12 @@ import org.slf4j.LoggerFactory;
  * record's row at most once ({@link FeatureStore#pushFrom}). On assignment the consumer seeks to the
  * stored position (the lowest over the topic's views; with no position stored, the consumer's
  * {@code auto.offset.reset}, {@code earliest} unless set otherwise). So a crash at any moment, followed
- * by a restart, neither loses an event nor counts one twice in any window or training row; the same
- * holds when partitions move between runners of one group (a rebalance).
+ * by a restart, neither loses an event nor counts one twice in any window or training row; online, the
+ * same holds when partitions move between runners of one group (a rebalance). The offline log is each
+ * process's own: it holds every record it appended at most once, and a record whose online commit was
+ * refused in one process (fenced) may also be in the log of the process that took the partition over.
+ * A materialization of an aggregation view is refused while its log holds stream events not yet
+ * applied online (a runner stopped between the two), since it would count them twice.
  *
  * <p><b>Fencing.</b> Each commit compares the stored positions with the ones this runner read when
  * the partition was assigned (or last committed). A runner that lost a partition without noticing

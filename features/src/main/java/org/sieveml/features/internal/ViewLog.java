@@ -501,6 +501,15 @@ public final class ViewLog implements AutoCloseable {
   }
 
   /**
+   * Every stream source's position ({@link #appendFrom}).
+   *
+   * @return a copy: source name to position
+   */
+  public Map<String, Long> sourcePositions() {
+    return new HashMap<>(sources);
+  }
+
+  /**
    * Appends the rows of a stream source that the log does not hold yet, exactly once: rows whose
    * offset is below the source's position are skipped, and the new position (the last appended
    * offset plus one) is stored in the same write-ahead log record (or, for a batch written as a
