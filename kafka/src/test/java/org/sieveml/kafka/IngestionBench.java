@@ -33,7 +33,7 @@ import org.sieveml.features.FeatureStore;
  *       into the {@code txn} aggregation view (count 1 h, sum 1 d, max 7 d) through {@link KafkaIngestion},
  *       exactly once, into persistent embedded stores under their default durability; anchor: a bare
  *       {@code KafkaConsumer} poll loop that only deserializes the same records (String values), same
- *       topic, same {@code max.poll.records}, same run. Medians of 3 runs after a warm-up of each.</li>
+ *       topic, same {@code max.poll.records}, same run. Medians of 5 runs after a warm-up of each.</li>
  *   <li>{@code ingest_freshness}: produce to readable online (the record's create time to the commit
  *       returning), p50 and p99, while a producer sends 2,000 records/s for 10 s.</li>
  * </ul>
@@ -53,16 +53,16 @@ class IngestionBench {
     try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("broker"))) {
       broker.createTopic("bench", 3);
       produce(broker.bootstrapServers(), "bench", RECORDS, 0, 0);
-      double[] floor = new double[4];
-      double[] ours = new double[4];
-      for (int run = 0; run < 4; run++) {
+      double[] floor = new double[6];
+      double[] ours = new double[6];
+      for (int run = 0; run < 6; run++) {
         floor[run] = RECORDS / barePollLoop(broker.bootstrapServers(), "floor-" + run);
         ours[run] = RECORDS / ingest(broker.bootstrapServers(), "ours-" + run, tmp.resolve("stores-" + run));
         System.out.printf(Locale.ROOT, "run %d%s: bare poll loop %.0f records/s, ingestion %.0f events/s%n", run,
             run == 0 ? " (warm-up)" : "", floor[run], ours[run]);
       }
-      double f = median(Arrays.copyOfRange(floor, 1, 4));
-      double o = median(Arrays.copyOfRange(ours, 1, 4));
+      double f = median(Arrays.copyOfRange(floor, 1, 6));
+      double o = median(Arrays.copyOfRange(ours, 1, 6));
       System.out.printf(Locale.ROOT, "SCORE\tkafka\tingest_events_3_windows\t%.1f\t%.1f\tbare KafkaConsumer poll loop "
           + "deserializing the same records (String), same topic and max.poll.records\t%.3f\t0.5\tevents/s%n", o, f, o / f);
 
