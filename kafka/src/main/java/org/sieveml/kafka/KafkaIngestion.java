@@ -244,6 +244,7 @@ public final class KafkaIngestion implements AutoCloseable {
     t.setDaemon(true);
     synchronized (lifecycle) {
       checkStartable();
+      started = true;
       loopThread = t;
     }
     t.start();
@@ -263,11 +264,11 @@ public final class KafkaIngestion implements AutoCloseable {
    */
   public void run() {
     synchronized (lifecycle) {
-      if (loopThread != Thread.currentThread()) {
+      if (loopThread != Thread.currentThread()) { // called by the host, not by start()'s thread
         checkStartable();
+        started = true;
         loopThread = Thread.currentThread();
       }
-      started = true;
     }
     try {
       loop();

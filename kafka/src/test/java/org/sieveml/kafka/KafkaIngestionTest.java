@@ -262,6 +262,23 @@ class KafkaIngestionTest {
     }
   }
 
+  @Test
+  void aRunnerStartsOnceAndClosesIdempotently() {
+    FeatureStore store = FeatureStore.builder(TxnStream.registry()).build();
+    KafkaIngestion ing = TxnStream.bind(KafkaIngestion.builder(store, "127.0.0.1:1", "g"), store.registry(), "t")
+        .build();
+    ing.start();
+    IllegalStateException twice = assertThrows(IllegalStateException.class, ing::start);
+    assertTrue(twice.getMessage().contains("started"), twice.getMessage());
+    assertThrows(IllegalStateException.class, ing::run);
+    ing.close();
+    ing.close();
+    assertThrows(IllegalStateException.class, ing::start);
+    assertThrows(IllegalArgumentException.class, () -> KafkaIngestion.builder(store, "127.0.0.1:1", "g")
+        .bind("t", "no_such_view", JsonDecoder.forView(store.registry().view("txn")).build()));
+    store.close();
+  }
+
   private static ConsumerRecord<byte[], byte[]> record(String value) {
     return new ConsumerRecord<>("t", 0, 0, null, value.getBytes(StandardCharsets.UTF_8));
   }
