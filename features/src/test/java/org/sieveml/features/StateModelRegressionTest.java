@@ -243,7 +243,7 @@ class StateModelRegressionTest {
   void theCachingTierDoesNotCacheTilesReadJustBeforeAClear() {
     AtomicReference<Runnable> afterBackingRead = new AtomicReference<>();
     EmbeddedOnlineStore inner = new EmbeddedOnlineStore();
-    OnlineStore backing = new Delegating(inner) {
+    OnlineStore backing = new ForwardingOnlineStore(inner) {
       @Override
       public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
         List<WindowTiles> out = inner.readTiles(view, keys);
@@ -272,7 +272,7 @@ class StateModelRegressionTest {
   void theCachingTierDoesNotResurrectARowReadJustBeforeAClearOrErase() {
     AtomicReference<Runnable> afterBackingRead = new AtomicReference<>();
     EmbeddedOnlineStore inner = new EmbeddedOnlineStore();
-    OnlineStore backing = new Delegating(inner) {
+    OnlineStore backing = new ForwardingOnlineStore(inner) {
       @Override
       public List<OnlineRow> read(String view, List<EntityKey> keys) {
         List<OnlineRow> out = inner.read(view, keys);
@@ -296,58 +296,5 @@ class StateModelRegressionTest {
     assertNull(tier.read("profile", List.of(K1)).get(0), "an erased row is not served from the tier");
   }
 
-  /** An OnlineStore that forwards everything. */
-  private static class Delegating implements OnlineStore {
-    final OnlineStore d;
-
-    Delegating(OnlineStore d) {
-      this.d = d;
-    }
-
-    @Override
-    public int write(String view, List<OnlineRow> rows) {
-      return d.write(view, rows);
-    }
-
-    @Override
-    public List<OnlineRow> read(String view, List<EntityKey> keys) {
-      return d.read(view, keys);
-    }
-
-    @Override
-    public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
-      d.addTiles(view, deltas, retention);
-    }
-
-    @Override
-    public void putTiles(String view, List<WindowTiles> tiles) {
-      d.putTiles(view, tiles);
-    }
-
-    @Override
-    public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
-      return d.readTiles(view, keys);
-    }
-
-    @Override
-    public void erase(String view, EntityKey key) {
-      d.erase(view, key);
-    }
-
-    @Override
-    public long readMark(String name) {
-      return d.readMark(name);
-    }
-
-    @Override
-    public void advanceMark(String name, long value) {
-      d.advanceMark(name, value);
-    }
-
-    @Override
-    public void clear(String view) {
-      d.clear(view);
-    }
-  }
 
 }

@@ -3,17 +3,14 @@ package org.sieveml.kafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import org.sieveml.core.EntityKey;
 import org.sieveml.core.telemetry.InMemoryTelemetry;
 import org.sieveml.features.EmbeddedOfflineStore;
 import org.sieveml.features.EmbeddedOnlineStore;
 import org.sieveml.features.FeatureRegistry;
 import org.sieveml.features.FeatureStore;
+import org.sieveml.features.ForwardingOnlineStore;
 import org.sieveml.features.OnlineCommit;
-import org.sieveml.features.OnlineRow;
 import org.sieveml.features.OnlineStore;
-import org.sieveml.features.WindowTiles;
 import org.sieveml.features.redis.RedisOnlineStore;
 
 /**
@@ -88,13 +85,12 @@ public final class IngestMain {
     System.out.flush();
   }
 
-  /** Delegates, announcing each commit and holding it for a moment before it runs. */
-  static final class Announcing implements OnlineStore {
-    private final OnlineStore d;
+  /** Forwards, announcing each commit and holding it for a moment before it runs. */
+  static final class Announcing extends ForwardingOnlineStore {
     private final long delay;
 
     Announcing(OnlineStore d, long delay) {
-      this.d = d;
+      super(d);
       this.delay = delay;
     }
 
@@ -111,61 +107,6 @@ public final class IngestMain {
       System.out.println(ok ? "END" : "END-FENCED");
       System.out.flush();
       return ok;
-    }
-
-    @Override
-    public int write(String view, List<OnlineRow> rows) {
-      return d.write(view, rows);
-    }
-
-    @Override
-    public List<OnlineRow> read(String view, List<EntityKey> keys) {
-      return d.read(view, keys);
-    }
-
-    @Override
-    public void addTiles(String view, List<WindowTiles> deltas, WindowTiles.Retention retention) {
-      d.addTiles(view, deltas, retention);
-    }
-
-    @Override
-    public void putTiles(String view, List<WindowTiles> tiles) {
-      d.putTiles(view, tiles);
-    }
-
-    @Override
-    public List<WindowTiles> readTiles(String view, List<EntityKey> keys) {
-      return d.readTiles(view, keys);
-    }
-
-    @Override
-    public void erase(String view, EntityKey key) {
-      d.erase(view, key);
-    }
-
-    @Override
-    public long readMark(String name) {
-      return d.readMark(name);
-    }
-
-    @Override
-    public void advanceMark(String name, long value) {
-      d.advanceMark(name, value);
-    }
-
-    @Override
-    public void clear(String view) {
-      d.clear(view);
-    }
-
-    @Override
-    public void sync() {
-      d.sync();
-    }
-
-    @Override
-    public void close() {
-      d.close();
     }
   }
 }

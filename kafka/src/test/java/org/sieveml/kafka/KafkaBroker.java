@@ -474,4 +474,43 @@ public final class KafkaBroker implements AutoCloseable {
       kafka.Kafka.main(args);
     }
   }
+
+  /**
+   * One broker per test class, in a temporary directory:
+   * {@code @RegisterExtension static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();}.
+   */
+  public static final class PerClass implements org.junit.jupiter.api.extension.BeforeAllCallback,
+      org.junit.jupiter.api.extension.AfterAllCallback {
+    private KafkaBroker broker;
+    private Path dir;
+
+    @Override
+    public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws IOException {
+      dir = Files.createTempDirectory("sieveml-kafka");
+      broker = KafkaBroker.start(dir.resolve("broker"));
+    }
+
+    @Override
+    public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws IOException {
+      if (broker != null) {
+        broker.close();
+      }
+      if (dir != null) {
+        try (var files = Files.walk(dir)) {
+          for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+
+    /**
+     * The running broker.
+     *
+     * @return the broker
+     */
+    public KafkaBroker broker() {
+      return broker;
+    }
+  }
 }

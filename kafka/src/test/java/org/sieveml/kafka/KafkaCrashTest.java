@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sieveml.features.EmbeddedOfflineStore;
@@ -29,22 +27,11 @@ class KafkaCrashTest {
 
   @TempDir
   static Path dir;
-  static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = KafkaBroker.start(dir.resolve("broker"));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();
 
   static String[] args(String group, String topic, String online, Path offline, Path stop, long delay) {
-    return new String[] {broker.bootstrapServers(), group, topic, online, offline.toString(), stop.toString(),
+    return new String[] {KAFKA.broker().bootstrapServers(), group, topic, online, offline.toString(), stop.toString(),
         Long.toString(delay), topic + ".dlq"};
   }
 
@@ -77,8 +64,8 @@ class KafkaCrashTest {
 
   @Test
   void killedMidStreamTwelveTimesTheStateEqualsTheReference() throws Exception {
-    broker.createTopic("crash", 3);
-    broker.createTopic("crash.dlq", 1);
+    KAFKA.broker().createTopic("crash", 3);
+    KAFKA.broker().createTopic("crash.dlq", 1);
     Path stores = dir.resolve("crash-stores");
     Path stop = dir.resolve("crash-stop");
     String[] a = staticMember("crash-g", "crash", "dir:" + stores.resolve("online"), stores.resolve("offline"), stop,
@@ -87,7 +74,7 @@ class KafkaCrashTest {
     Random rnd = new Random(42);
     int kills = 0;
     int betweenPollAndStore = 0;
-    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       for (int round = 0; round < 12; round++) {
         List<TxnStream.Txn> wave = TxnStream.generate(800, 100 + round, all.size());
         TxnStream.produce(p, "crash", wave);
@@ -130,21 +117,21 @@ class KafkaCrashTest {
 
   @Test
   void aBrokerRestartMidStreamLosesAndDoublesNothing() throws Exception {
-    broker.createTopic("restart", 2);
-    broker.createTopic("restart.dlq", 1);
+    KAFKA.broker().createTopic("restart", 2);
+    KAFKA.broker().createTopic("restart.dlq", 1);
     Path stores = dir.resolve("restart-stores");
     Path stop = dir.resolve("restart-stop");
     String[] a = args("restart-g", "restart", "dir:" + stores.resolve("online"), stores.resolve("offline"), stop, 5);
     List<TxnStream.Txn> all = new ArrayList<>(TxnStream.generate(2000, 7, 0));
-    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "restart", all);
     }
     try (Child c = Child.start(dir.resolve("restart.log"), a)) {
       c.await(0, l -> l.startsWith("READY"), 60_000, "READY");
       c.await(0, l -> l.equals("END"), 60_000, "a stored batch");
-      broker.restart();
+      KAFKA.broker().restart();
       List<TxnStream.Txn> more = TxnStream.generate(1000, 8, all.size());
-      try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+      try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
         TxnStream.produce(p, "restart", more);
       }
       all.addAll(more);
@@ -161,11 +148,11 @@ class KafkaCrashTest {
   void aRunnerPausedPastItsSessionIsFencedAndNothingIsAppliedTwice() throws Exception {
     Assumptions.assumeTrue(RedisServer.available(), "redis-server is not installed: the fencing test needs a shared "
         + "online store");
-    broker.createTopic("fence", 2);
-    broker.createTopic("fence.dlq", 1);
+    KAFKA.broker().createTopic("fence", 2);
+    KAFKA.broker().createTopic("fence.dlq", 1);
     List<TxnStream.Txn> all = new ArrayList<>(TxnStream.generate(3000, 9, 0));
     try (RedisServer redis = RedisServer.startNew();
-        KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+        KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "fence", all);
       Path stopA = dir.resolve("fence-stop-a");
       Path stopB = dir.resolve("fence-stop-b");

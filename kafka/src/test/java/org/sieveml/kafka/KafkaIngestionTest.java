@@ -19,8 +19,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sieveml.core.telemetry.InMemoryTelemetry;
@@ -39,19 +37,8 @@ class KafkaIngestionTest {
 
   @TempDir
   static Path dir;
-  static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = KafkaBroker.start(dir.resolve("broker"));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();
 
   static FeatureStore open(Path stores, InMemoryTelemetry t) {
     return FeatureStore.builder(TxnStream.registry()).clock(() -> TxnStream.NOW)
@@ -72,17 +59,17 @@ class KafkaIngestionTest {
 
   @Test
   void aKnownStreamEqualsItsReferenceAndPoisonGoesToTheDeadLetterTopic() throws Exception {
-    broker.createTopic("txns", 3);
-    broker.createTopic("txns.dlq", 1);
+    KAFKA.broker().createTopic("txns", 3);
+    KAFKA.broker().createTopic("txns.dlq", 1);
     List<TxnStream.Txn> first = TxnStream.generate(3000, 1, 0);
-    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "txns", first);
     }
     Path stores = dir.resolve("stores");
     InMemoryTelemetry t = new InMemoryTelemetry();
     FeatureStore store = open(stores, t);
     FeatureRegistry r = store.registry();
-    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "g1"), r, "txns")
+    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, KAFKA.broker().bootstrapServers(), "g1"), r, "txns")
         .deadLetterTopic("txns.dlq").telemetry(t).consumerProperty("max.poll.records", 400).build();
     ingestion.start();
     awaitRecords(t, 3000);
@@ -128,10 +115,10 @@ class KafkaIngestionTest {
       assertTrue(again.streamPosition("txn", "txns/" + part) > 0);
     }
     List<TxnStream.Txn> second = TxnStream.generate(1500, 2, 3000);
-    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "txns", second);
     }
-    KafkaIngestion resumed = TxnStream.bind(KafkaIngestion.builder(again, broker.bootstrapServers(), "g1"), r, "txns")
+    KafkaIngestion resumed = TxnStream.bind(KafkaIngestion.builder(again, KAFKA.broker().bootstrapServers(), "g1"), r, "txns")
         .deadLetterTopic("txns.dlq").telemetry(t2).build();
     resumed.start();
     awaitRecords(t2, 1500);
@@ -184,11 +171,11 @@ class KafkaIngestionTest {
 
   @Test
   void aKeyOfAnotherTypeThanTheStoredKeysIsDeadLetteredAndTheStreamGoesOn() throws Exception {
-    broker.createTopic("mixed", 1);
-    broker.createTopic("mixed.dlq", 1);
+    KAFKA.broker().createTopic("mixed", 1);
+    KAFKA.broker().createTopic("mixed.dlq", 1);
     List<TxnStream.Txn> before = TxnStream.generate(300, 21, 0);
     List<TxnStream.Txn> after = TxnStream.generate(300, 22, 301);
-    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+    try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "mixed", before);
       // the store's keys are numbers: a string key passes the decoder and the per-event check, but the
       // offline log refuses it
@@ -199,7 +186,7 @@ class KafkaIngestionTest {
     }
     InMemoryTelemetry t = new InMemoryTelemetry();
     FeatureStore store = open(dir.resolve("mixed-stores"), t);
-    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "mixed-g"),
+    KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, KAFKA.broker().bootstrapServers(), "mixed-g"),
         store.registry(), "mixed").deadLetterTopic("mixed.dlq").telemetry(t).build();
     ingestion.start();
     awaitRecords(t, 601);
@@ -219,17 +206,17 @@ class KafkaIngestionTest {
   void aRedisOutageHoldsTheStreamAndNothingIsLostOrDoubled() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(org.sieveml.features.RedisServer.available(),
         "redis-server is not installed");
-    broker.createTopic("outage", 2);
-    broker.createTopic("outage.dlq", 1);
+    KAFKA.broker().createTopic("outage", 2);
+    KAFKA.broker().createTopic("outage.dlq", 1);
     List<TxnStream.Txn> all = new ArrayList<>(TxnStream.generate(2000, 31, 0));
     try (org.sieveml.features.RedisServer redis = org.sieveml.features.RedisServer.startNew();
-        KafkaProducer<byte[], byte[]> p = TxnStream.producer(broker.bootstrapServers())) {
+        KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "outage", all);
       InMemoryTelemetry t = new InMemoryTelemetry();
       FeatureStore store = FeatureStore.builder(TxnStream.registry()).clock(() -> TxnStream.NOW)
           .onlineStore(org.sieveml.features.redis.RedisOnlineStore.builder(redis.uri()).build())
           .offlineStore(EmbeddedOfflineStore.open(dir.resolve("outage-offline"))).telemetry(t).build();
-      KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, broker.bootstrapServers(), "outage-g"),
+      KafkaIngestion ingestion = TxnStream.bind(KafkaIngestion.builder(store, KAFKA.broker().bootstrapServers(), "outage-g"),
           store.registry(), "outage").deadLetterTopic("outage.dlq").telemetry(t)
           .consumerProperty("max.poll.records", 100).retryBackoff(Duration.ofMillis(300)).build();
       ingestion.start();
@@ -290,7 +277,7 @@ class KafkaIngestionTest {
 
   static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

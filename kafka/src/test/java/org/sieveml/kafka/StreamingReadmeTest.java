@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.sieveml.features.ReadmeSnippets;
 import org.junit.jupiter.api.io.TempDir;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.telemetry.InMemoryTelemetry;
@@ -88,20 +89,7 @@ class StreamingReadmeTest {
 
   @Test
   void readmeShowsExactlyTheTestedCode() throws IOException {
-    Path root = Path.of("").toAbsolutePath();
-    while (root != null && !Files.exists(root.resolve("README.md"))) {
-      root = root.getParent();
-    }
-    assertTrue(root != null, "README.md not found");
-    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-    String test = Files.readString(root.resolve("kafka/src/test/java/org/sieveml/kafka/StreamingReadmeTest.java"),
-        StandardCharsets.UTF_8);
-    for (String marker : List.of("kafka", "kafka-serve")) {
-      String begin = "      // " + marker + ":begin\n";
-      String end = "      // " + marker + ":end\n";
-      String tested = test.substring(test.indexOf(begin) + begin.length(), test.indexOf(end)).lines()
-          .map(l -> l.startsWith("      ") ? l.substring(6) : l).collect(Collectors.joining("\n", "", "\n"));
-      assertTrue(readme.contains("```java\n" + tested + "```"), "README.md must contain exactly:\n" + tested);
-    }
+    ReadmeSnippets.assertReadmeShows("kafka/src/test/java/org/sieveml/kafka/StreamingReadmeTest.java", "kafka");
+    ReadmeSnippets.assertReadmeShows("kafka/src/test/java/org/sieveml/kafka/StreamingReadmeTest.java", "kafka-serve");
   }
 }

@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.sieveml.features.ReadmeSnippets;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.sieveml.core.EntityKey;
@@ -88,18 +89,6 @@ class OutgrowOneMachineTest {
 
   @Test
   void readmeShowsExactlyTheTestedCode() throws IOException {
-    Path root = Path.of("").toAbsolutePath();
-    while (root != null && !Files.exists(root.resolve("README.md"))) {
-      root = root.getParent();
-    }
-    assertTrue(root != null, "README.md not found");
-    String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-    String test = Files.readString(root.resolve("spark/src/test/java/org/sieveml/spark/OutgrowOneMachineTest.java"),
-        StandardCharsets.UTF_8);
-    int b = test.indexOf("    // lake:begin\n");
-    int e = test.indexOf("    // lake:end\n");
-    String tested = test.substring(b + "    // lake:begin\n".length(), e).lines()
-        .map(l -> l.startsWith("    ") ? l.substring(4) : l).collect(Collectors.joining("\n", "", "\n"));
-    assertTrue(readme.contains("```java\n" + tested + "```"), "README.md must contain exactly:\n" + tested);
+    ReadmeSnippets.assertReadmeShows("spark/src/test/java/org/sieveml/spark/OutgrowOneMachineTest.java", "lake");
   }
 }

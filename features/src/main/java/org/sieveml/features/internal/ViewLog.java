@@ -477,16 +477,7 @@ public final class ViewLog implements AutoCloseable {
         sealLocked();
       }
     }
-    if (wal != null && syncEveryWrite) {
-      try {
-        wal.force(end);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
-      }
-    }
-    if (snapshot.segments.size() > MAX_SEGMENTS) {
-      maybeMerge();
-    }
+    afterLogAppend(end);
     return first;
   }
 
@@ -583,16 +574,7 @@ public final class ViewLog implements AutoCloseable {
       maybeMerge();
       return kept;
     }
-    if (wal != null && syncEveryWrite) {
-      try {
-        wal.force(end);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
-      }
-    }
-    if (snapshot.segments.size() > MAX_SEGMENTS) {
-      maybeMerge();
-    }
+    afterLogAppend(end);
     return kept;
   }
 
@@ -661,6 +643,20 @@ public final class ViewLog implements AutoCloseable {
       into.merge(new String(name, StandardCharsets.UTF_8), b.getLong(), Math::max);
     }
     rec.position(b.position());
+  }
+
+  /** After a write-ahead log append returned (outside the lock): forces it if asked, merges if due. */
+  private void afterLogAppend(long end) {
+    if (wal != null && syncEveryWrite) {
+      try {
+        wal.force(end);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot force the write-ahead log of view '" + view + "': " + e.getMessage(), e);
+      }
+    }
+    if (snapshot.segments.size() > MAX_SEGMENTS) {
+      maybeMerge();
+    }
   }
 
   /**
