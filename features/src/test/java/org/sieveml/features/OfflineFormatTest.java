@@ -209,10 +209,9 @@ class OfflineFormatTest {
     return out;
   }
 
-  @Test
-  @EnabledIfSystemProperty(named = "sieveml.golden.write", matches = "true")
-  void regenerateGoldenFiles() throws IOException {
-    Path target = Path.of("src/test/resources").resolve(GOLDEN).toAbsolutePath();
+  /** A golden directory under src/test/resources, emptied for a generator to write. */
+  private static Path emptied(String golden) throws IOException {
+    Path target = Path.of("src/test/resources").resolve(golden).toAbsolutePath();
     if (Files.exists(target)) {
       try (Stream<Path> files = Files.walk(target)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
@@ -224,6 +223,13 @@ class OfflineFormatTest {
         });
       }
     }
+    return target;
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "sieveml.golden.write", matches = "true")
+  void regenerateGoldenFiles() throws IOException {
+    Path target = emptied(GOLDEN);
     writeGolden(target);
     System.out.println("wrote " + target + ": " + relativeFiles(target));
   }
@@ -408,18 +414,7 @@ class OfflineFormatTest {
   @Test
   @EnabledIfSystemProperty(named = "sieveml.golden.write", matches = "true")
   void regenerateSourcedGoldenFiles() throws IOException {
-    Path target = Path.of("src/test/resources").resolve(GOLDEN_SOURCES).toAbsolutePath();
-    if (Files.exists(target)) {
-      try (Stream<Path> files = Files.walk(target)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-          try {
-            Files.delete(p);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      }
-    }
+    Path target = emptied(GOLDEN_SOURCES);
     writeSourcedGolden(target);
     System.out.println("wrote " + target + ": " + relativeFiles(target));
   }
