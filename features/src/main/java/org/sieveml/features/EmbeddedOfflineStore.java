@@ -483,12 +483,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       return 0; // every row is stored already
     }
     Columns c = columns(view, batch, ingestedAt);
-    int fresh = 0;
-    for (long o : offsets) {
-      fresh += o >= pos ? 1 : 0;
-    }
-    return log.appendFrom(c.ids, c.event, c.created, c.ingested, batch.values(), source, offsets,
-        fresh >= SEGMENT_BATCH);
+    return log.appendFrom(c.ids, c.event, c.created, c.ingested, batch.values(), source, offsets, SEGMENT_BATCH);
   }
 
   @Override

@@ -246,7 +246,8 @@ public final class FeatureStore implements AutoCloseable {
    * @param eventTime event time, epoch milliseconds
    * @param createdTime created time, epoch milliseconds
    * @param values the values, of the view's event schema (an aggregation view's input schema)
-   * @throws IllegalArgumentException naming the field, the value and what was expected
+   * @throws InvalidEventException naming the field, the value and what was expected
+   * @throws IllegalArgumentException when the view is unknown or on-demand
    */
   public void checkEvent(String view, EntityKey key, long eventTime, long createdTime, FeatureVector values) {
     part(storedView(view)).checkEvent(key, eventTime, createdTime, values, clock.getAsLong());
@@ -283,7 +284,6 @@ public final class FeatureStore implements AutoCloseable {
       part.checkBatch(p.rows(), now);
       ps.add(part);
     }
-    List<java.util.concurrent.locks.Lock> locks = new ArrayList<>();
     java.util.TreeMap<String, java.util.concurrent.locks.Lock> ordered = new java.util.TreeMap<>();
     for (ViewPart part : ps) {
       java.util.concurrent.locks.Lock l = part.pushLock();
@@ -291,7 +291,7 @@ public final class FeatureStore implements AutoCloseable {
         ordered.put(part.view.name(), l);
       }
     }
-    locks.addAll(ordered.values()); // one order for every caller: no deadlock between pushes
+    List<java.util.concurrent.locks.Lock> locks = new ArrayList<>(ordered.values()); // one order: no deadlock
     for (java.util.concurrent.locks.Lock l : locks) {
       l.lock();
     }

@@ -89,16 +89,7 @@ public interface OfflineStore extends AutoCloseable {
       throw new IllegalArgumentException("source of the rows for view '" + view.name() + "' is " + (source == null
           ? "null" : "empty") + ", expected a name such as topic/partition");
     }
-    if (offsets == null || offsets.length != batch.size()) {
-      throw new IllegalArgumentException("offsets for view '" + view.name() + "' from '" + source + "': "
-          + (offsets == null ? "null" : offsets.length) + ", expected one per row (" + batch.size() + ")");
-    }
-    for (int i = 1; i < offsets.length; i++) {
-      if (offsets[i] <= offsets[i - 1]) {
-        throw new IllegalArgumentException("offset of row " + i + " for view '" + view.name() + "' from '" + source
-            + "' is " + offsets[i] + " after " + offsets[i - 1] + ", expected strictly increasing offsets");
-      }
-    }
+    StreamBatch.checkOffsets(view.name(), source, batch.size(), offsets);
   }
 
   /**

@@ -90,6 +90,20 @@ public final class StreamBatch {
         + ", " + p.size() + " rows]").toList();
   }
 
+  /** Refuses offsets that are not one per row and strictly increasing (here and for offline stores). */
+  static void checkOffsets(String view, String source, int rows, long[] offsets) {
+    if (offsets == null || offsets.length != rows) {
+      throw new IllegalArgumentException("offsets for view '" + view + "' from '" + source + "': "
+          + (offsets == null ? "null" : offsets.length + " offsets") + ", expected one per row (" + rows + ")");
+    }
+    for (int i = 1; i < offsets.length; i++) {
+      if (offsets[i] <= offsets[i - 1]) {
+        throw new IllegalArgumentException("offset of row " + i + " for view '" + view + "' from '" + source + "' is "
+            + offsets[i] + " after " + offsets[i - 1] + ", expected strictly increasing offsets");
+      }
+    }
+  }
+
   /** Collects the parts of a {@link StreamBatch}. Not thread-safe. */
   public static final class Builder {
     private final List<Part> parts = new ArrayList<>();
@@ -121,16 +135,7 @@ public final class StreamBatch {
       if (rows == null) {
         throw new IllegalArgumentException("rows for view '" + view + "' from '" + source + "' must not be null");
       }
-      if (offsets == null || offsets.length != rows.size()) {
-        throw new IllegalArgumentException("offsets for view '" + view + "' from '" + source + "': "
-            + (offsets == null ? "null" : offsets.length + " offsets") + ", expected one per row (" + rows.size() + ")");
-      }
-      for (int i = 1; i < offsets.length; i++) {
-        if (offsets[i] <= offsets[i - 1]) {
-          throw new IllegalArgumentException("offset of row " + i + " for view '" + view + "' from '" + source + "' is "
-              + offsets[i] + " after " + offsets[i - 1] + ", expected strictly increasing offsets");
-        }
-      }
+      checkOffsets(view, source, rows.size(), offsets);
       if (offsets.length > 0 && next <= offsets[offsets.length - 1]) {
         throw new IllegalArgumentException("next position for view '" + view + "' from '" + source + "' is " + next
             + ", expected above the last offset " + offsets[offsets.length - 1]);

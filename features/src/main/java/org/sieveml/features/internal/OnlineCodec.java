@@ -166,18 +166,8 @@ public final class OnlineCodec {
   public List<byte[]> encode(Op op) {
     List<byte[]> out = new ArrayList<>(1);
     try {
-      if (op instanceof Rows r) {
-        List<byte[]> items = new ArrayList<>(r.rows().size());
-        for (OnlineRow row : r.rows()) {
-          items.add(encodeRow(r.view(), row));
-        }
-        chunk(out, items, h -> {
-          h.writeLong(0);
-          h.writeByte('R');
-          h.writeUTF(r.view());
-        }, true);
-      } else if (op instanceof AddTiles a) {
-        chunk(out, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false);
+      if (op instanceof Rows || op instanceof AddTiles) {
+        encodeWrite(out, op, MAX_PAYLOAD);
       } else if (op instanceof Commit t) {
         List<byte[]> nested = new ArrayList<>(t.writes().size());
         long size = 0;
@@ -186,20 +176,7 @@ public final class OnlineCodec {
             throw new IllegalArgumentException("a commit holds rows and tile adds, not " + w.getClass().getSimpleName());
           }
           List<byte[]> one = new ArrayList<>(1);
-          if (w instanceof Rows r) {
-            List<byte[]> items = new ArrayList<>(r.rows().size());
-            for (OnlineRow row : r.rows()) {
-              items.add(encodeRow(r.view(), row));
-            }
-            chunk(one, items, h -> {
-              h.writeLong(0);
-              h.writeByte('R');
-              h.writeUTF(r.view());
-            }, true, Long.MAX_VALUE);
-          } else {
-            AddTiles a = (AddTiles) w;
-            chunk(one, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false, Long.MAX_VALUE);
-          }
+          encodeWrite(one, w, Long.MAX_VALUE); // never split: the commit is one record
           byte[] p = one.get(0);
           size += p.length + 4L;
           if (size > COMMIT_LIMIT) {
@@ -228,7 +205,7 @@ public final class OnlineCodec {
           h.writeLong(0);
           h.writeByte('P');
           h.writeUTF(p.view());
-        }, false);
+        }, false, MAX_PAYLOAD);
       } else {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         DataOutputStream d = new DataOutputStream(bytes);
@@ -295,6 +272,24 @@ public final class OnlineCodec {
     void write(DataOutputStream d) throws IOException;
   }
 
+  /** A rows or tile-adds op into payloads of at most about {@code limit} bytes (split between keys). */
+  private void encodeWrite(List<byte[]> out, Op op, long limit) throws IOException {
+    if (op instanceof Rows r) {
+      List<byte[]> items = new ArrayList<>(r.rows().size());
+      for (OnlineRow row : r.rows()) {
+        items.add(encodeRow(r.view(), row));
+      }
+      chunk(out, items, h -> {
+        h.writeLong(0);
+        h.writeByte('R');
+        h.writeUTF(r.view());
+      }, true, limit);
+    } else {
+      AddTiles a = (AddTiles) op;
+      chunk(out, encodeTiles(a.deltas()), h -> addTilesHeader(h, a), false, limit);
+    }
+  }
+
   private static void addTilesHeader(DataOutputStream h, AddTiles a) throws IOException {
     h.writeLong(0);
     h.writeByte('A');
@@ -305,11 +300,6 @@ public final class OnlineCodec {
       h.writeLong(ret.length(i));
       h.writeLong(ret.keepFrom(i));
     }
-  }
-
-  private static void chunk(List<byte[]> out, List<byte[]> items, Header header, boolean prefixed)
-      throws IOException {
-    chunk(out, items, header, prefixed, MAX_PAYLOAD);
   }
 
   /** Puts items into payloads: header, count, items (each length-prefixed when {@code prefixed}). */

@@ -458,21 +458,7 @@ public final class ViewLog implements AutoCloseable {
       if (ids.length == 0) {
         return first;
       }
-      LogRows rows = new LogRows(ids, event, created, ingested, assignSeq(ids.length), values);
-      if (wal != null) {
-        ByteBuffer rec = encode(rows);
-        try {
-          end = wal.append(rec);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot append to the write-ahead log of view '" + view + "': "
-              + e.getMessage(), e);
-        }
-      } else {
-        end = 0;
-      }
-      nextSeq = first + ids.length; // log before memory: the record is written
-      pending.add(rows);
-      pendingRows += rows.size();
+      end = appendLogLocked(ids, event, created, ingested, values, null, 0);
       if (pendingRows >= SEAL_ROWS) {
         sealLocked();
       }
@@ -513,11 +499,12 @@ public final class ViewLog implements AutoCloseable {
    * @param values the values
    * @param source the source's name (at most {@value #MAX_SOURCE_BYTES} UTF-8 bytes)
    * @param offsets each row's offset in its source, strictly increasing
-   * @param asSegment whether the new rows are written as one segment rather than a log record
+   * @param segmentRows from this many new rows on they are written as one segment rather than a log
+   *     record
    * @return the number of rows appended
    */
   public int appendFrom(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values,
-      String source, long[] offsets, boolean asSegment) {
+      String source, long[] offsets, int segmentRows) {
     byte[] name = source.getBytes(StandardCharsets.UTF_8);
     if (name.length > MAX_SOURCE_BYTES) {
       throw new IllegalArgumentException("stream source name of " + name.length + " UTF-8 bytes, expected at most "
@@ -525,6 +512,7 @@ public final class ViewLog implements AutoCloseable {
     }
     long end = 0;
     int kept;
+    boolean asSegment;
     synchronized (this) {
       checkOpen();
       long pos = sources.getOrDefault(source, Long.MIN_VALUE);
@@ -536,6 +524,7 @@ public final class ViewLog implements AutoCloseable {
       if (kept == 0) {
         return 0;
       }
+      asSegment = kept >= segmentRows;
       long next = offsets[offsets.length - 1] + 1;
       if (from > 0) {
         int[] idx = new int[kept];
@@ -563,7 +552,7 @@ public final class ViewLog implements AutoCloseable {
           throw e;
         }
       } else {
-        end = appendSourcedLocked(ids, event, created, ingested, values, name, next);
+        end = appendLogLocked(ids, event, created, ingested, values, name, next);
         sources.put(source, next); // log before memory: the record is written
         if (pendingRows >= SEAL_ROWS) {
           sealLocked();
@@ -579,19 +568,23 @@ public final class ViewLog implements AutoCloseable {
   }
 
   /**
-   * Appends one log record of rows carrying a source's new position, then buffers the rows; returns the
-   * log's end after the record (0 in memory). Called under the lock.
+   * Appends one log record of rows (carrying a source's new position when {@code source} is not null),
+   * then buffers the rows: log before memory. Returns the log's end after the record (0 in memory).
+   * Called under the lock.
    */
-  private long appendSourcedLocked(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values,
+  private long appendLogLocked(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values,
       byte[] source, long next) {
     long first = nextSeq;
     LogRows rows = new LogRows(ids, event, created, ingested, assignSeq(ids.length), values);
     long end = 0;
     if (wal != null) {
-      ByteBuffer body = encode(rows);
-      ByteBuffer rec = ByteBuffer.allocate(SOURCE_MAGIC.length + 4 + 2 + source.length + 8 + body.remaining())
-          .order(ByteOrder.LITTLE_ENDIAN);
-      rec.put(SOURCE_MAGIC).putInt(1).putShort((short) source.length).put(source).putLong(next).put(body).flip();
+      ByteBuffer rec = encode(rows);
+      if (source != null) {
+        ByteBuffer body = rec;
+        rec = ByteBuffer.allocate(SOURCE_MAGIC.length + 4 + 2 + source.length + 8 + body.remaining())
+            .order(ByteOrder.LITTLE_ENDIAN);
+        rec.put(SOURCE_MAGIC).putInt(1).putShort((short) source.length).put(source).putLong(next).put(body).flip();
+      }
       try {
         end = wal.append(rec);
       } catch (IOException e) {
@@ -599,7 +592,7 @@ public final class ViewLog implements AutoCloseable {
             + e.getMessage(), e);
       }
     }
-    nextSeq = first + ids.length;
+    nextSeq = first + ids.length; // the record is written
     pending.add(rows);
     pendingRows += rows.size();
     return end;

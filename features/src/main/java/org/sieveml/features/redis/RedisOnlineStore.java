@@ -732,13 +732,18 @@ public final class RedisOnlineStore implements OnlineStore {
       keys[i] = latin1(tileKey(view, deltas.get(i).key()));
       values[i] = encodeTiles(view, deltas.get(i));
     }
+    retentions.put(view, retention);
+    runScript("add tiles of " + deltas.size() + " keys of view '" + view + "'", addTilesScript, keys,
+        new byte[][] {retentionBytes(retention), ascii(Long.toString(tileGraceMillis))}, 1, values);
+  }
+
+  /** A retention as the add-tiles script reads it: per tile length, sortable length and sortable keepFrom. */
+  private static byte[] retentionBytes(WindowTiles.Retention retention) {
     ByteBuffer r = ByteBuffer.allocate(16 * retention.size());
     for (int i = 0; i < retention.size(); i++) {
       r.putLong(retention.length(i) ^ SIGN).putLong(retention.keepFrom(i) ^ SIGN);
     }
-    retentions.put(view, retention);
-    runScript("add tiles of " + deltas.size() + " keys of view '" + view + "'", addTilesScript, keys,
-        new byte[][] {r.array(), ascii(Long.toString(tileGraceMillis))}, 1, values);
+    return r.array();
   }
 
   /**
@@ -935,19 +940,14 @@ public final class RedisOnlineStore implements OnlineStore {
       }
     }
     for (OnlineCommit.TileAdd a : commit.tiles()) {
-      WindowTiles.Retention retention = a.retention();
-      ByteBuffer r = ByteBuffer.allocate(16 * retention.size());
-      for (int i = 0; i < retention.size(); i++) {
-        r.putLong(retention.length(i) ^ SIGN).putLong(retention.keepFrom(i) ^ SIGN);
-      }
       args.add(ascii(Integer.toString(a.deltas().size())));
-      args.add(r.array());
+      args.add(retentionBytes(a.retention()));
       args.add(ascii(Long.toString(tileGraceMillis)));
       for (WindowTiles d : a.deltas()) {
         keys.add(latin1(tileKey(a.view(), d.key())));
         args.add(encodeTiles(a.view(), d));
       }
-      retentions.put(a.view(), retention);
+      retentions.put(a.view(), a.retention());
     }
     byte[][] k = keys.toArray(new byte[0][]);
     byte[][] v = args.toArray(new byte[0][]);
