@@ -101,35 +101,40 @@ abstract class ViewPart {
    */
   void checkEvent(EntityKey key, long eventTime, long createdTime, FeatureVector values, long now) {
     if (values == null || !values.schema().equals(eventSchema())) {
-      throw new IllegalArgumentException("values for view '" + view.name() + "' have schema "
-          + (values == null ? "null" : values.schema()) + ", expected " + eventSchema());
+      String had = values == null ? null : values.schema().toString();
+      throw new InvalidEventException("values", had, "the schema " + eventSchema(), "values for view '" + view.name()
+          + "' have schema " + had + ", expected " + eventSchema());
     }
     checkEventTime("eventTime", eventTime);
     checkEventTime("createdTime", createdTime);
     long limit = futureLimit(now);
     if (eventTime > limit) {
-      throw new IllegalArgumentException("eventTime of an event for view '" + view.name() + "' is " + eventTime
+      throw new InvalidEventException("eventTime", Long.toString(eventTime), "at most the store's clock plus its "
+          + "future tolerance (" + limit + ")", "eventTime of an event for view '" + view.name() + "' is " + eventTime
           + ", more than the future tolerance of " + ctx.futureToleranceMillis() + " ms after the store's clock ("
           + now + "); expected at most " + limit);
     }
     Entity e = view.entity();
     if (key == null || !key.hasNames(e.joinKeys())) {
-      throw new IllegalArgumentException("key " + key + " of an event for view '" + view.name()
-          + "' does not fit entity '" + e.name() + "', expected join keys " + e.joinKeys());
+      throw new InvalidEventException("key", String.valueOf(key), "a key of entity '" + e.name() + "' "
+          + e.joinKeys(), "key " + key + " of an event for view '" + view.name() + "' does not fit entity '"
+          + e.name() + "', expected join keys " + e.joinKeys());
     }
     FeatureSchema schema = values.schema();
     for (int c = 0; c < schema.size(); c++) {
       FeatureSpec spec = schema.get(c);
       if (spec.type() == FeatureType.DOUBLE && values.isPresent(c) && Double.isInfinite(values.asDouble(c))) {
-        throw new IllegalArgumentException("feature '" + spec.name() + "' of an event for view '" + view.name()
-            + "' is " + values.asDouble(c) + ", expected a finite DOUBLE (NaN marks a missing value)");
+        throw new InvalidEventException(spec.name(), Double.toString(values.asDouble(c)), "a finite DOUBLE",
+            "feature '" + spec.name() + "' of an event for view '" + view.name() + "' is " + values.asDouble(c)
+            + ", expected a finite DOUBLE (NaN marks a missing value)");
       }
       if (spec.type() == FeatureType.EMBEDDING && values.isPresent(c)) {
         float[] emb = values.getEmbedding(c);
         for (int k = 0; k < emb.length; k++) {
           if (Float.isInfinite(emb[k])) {
-            throw new IllegalArgumentException("feature '" + spec.name() + "' of an event for view '" + view.name()
-                + "' has " + emb[k] + " at position " + k + ", expected finite components");
+            throw new InvalidEventException(spec.name(), Float.toString(emb[k]), "finite components",
+                "feature '" + spec.name() + "' of an event for view '" + view.name() + "' has " + emb[k]
+                + " at position " + k + ", expected finite components");
           }
         }
       }
@@ -287,8 +292,9 @@ abstract class ViewPart {
 
   private void checkEventTime(String field, long t) {
     if (t < 0 || t > EventBatch.MAX_TIME) {
-      throw new IllegalArgumentException(field + " of an event for view '" + view.name() + "' is " + t
-          + ", expected epoch milliseconds in [0, " + EventBatch.MAX_TIME + "]");
+      String expected = "epoch milliseconds in [0, " + EventBatch.MAX_TIME + "]";
+      throw new InvalidEventException(field, Long.toString(t), expected, field + " of an event for view '"
+          + view.name() + "' is " + t + ", expected " + expected);
     }
   }
 

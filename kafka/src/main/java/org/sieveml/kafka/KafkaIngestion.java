@@ -36,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.sieveml.core.telemetry.Telemetry;
 import org.sieveml.features.EventBatch;
 import org.sieveml.features.FeatureStore;
+import org.sieveml.features.InvalidEventException;
 import org.sieveml.features.StreamBatch;
 import org.sieveml.features.ViewDefinition;
 import org.sieveml.kafka.internal.Schemas;
@@ -396,11 +397,16 @@ public final class KafkaIngestion implements AutoCloseable {
   }
 
   private void awaitInFlight() {
-    Future<Outcome> f = inFlight;
+    awaitUninterruptibly(inFlight);
+    inFlight = null;
+  }
+
+  /** Waits for a batch to be stored whatever interrupts arrive (kept for the caller). */
+  private static void awaitUninterruptibly(Future<Outcome> f) {
     if (f == null) {
       return;
     }
-    boolean interrupted = Thread.interrupted();
+    boolean interrupted = false;
     while (true) {
       try {
         f.get();
@@ -408,10 +414,9 @@ public final class KafkaIngestion implements AutoCloseable {
       } catch (InterruptedException e) {
         interrupted = true;
       } catch (ExecutionException e) {
-        break; // logged where it is handled
+        break;
       }
     }
-    inFlight = null;
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -529,7 +534,7 @@ public final class KafkaIngestion implements AutoCloseable {
             if (e == null) {
               continue;
             }
-            check(bd, e);
+            store.checkEvent(bd.view(), e.key(), e.eventTime(), e.createdTime(), e.values());
           } catch (RuntimeException ex) {
             letters.add(deadLetter(r, bd, ex));
             continue;
@@ -706,37 +711,14 @@ public final class KafkaIngestion implements AutoCloseable {
     return b.toString();
   }
 
-  /** The store's check of one event, its refusal as a poison record naming the field. */
-  private void check(Binding bd, DecodedEvent e) {
-    try {
-      store.checkEvent(bd.view(), e.key(), e.eventTime(), e.createdTime(), e.values());
-    } catch (IllegalArgumentException x) {
-      String m = String.valueOf(x.getMessage());
-      if (m.startsWith("eventTime") || m.startsWith("createdTime")) {
-        boolean event = m.startsWith("eventTime");
-        String expected = m.contains("tolerance") ? "at most the store's clock plus its future tolerance"
-            : "epoch milliseconds in [0, " + EventBatch.MAX_TIME + "]";
-        throw new PoisonRecordException(event ? "eventTime" : "createdTime",
-            Long.toString(event ? e.eventTime() : e.createdTime()), expected, m);
-      }
-      if (m.startsWith("feature '")) {
-        String f = m.substring(9, Math.max(9, m.indexOf('\'', 9)));
-        throw new PoisonRecordException(f, Schemas.shorten(String.valueOf(e.values().get(
-            e.values().schema().indexOf(f)))), "a finite value", m);
-      }
-      throw new PoisonRecordException("key", Schemas.shorten(String.valueOf(e.key())), "a key of the view's entity "
-          + bd.definition().entity().joinKeys(), m);
-    }
-  }
-
   private Letter deadLetter(ConsumerRecord<byte[], byte[]> r, Binding bd, RuntimeException ex) {
     deadLetters.increment();
     String field = "record";
     String value = null;
     String expected = "a decodable record";
-    if (ex instanceof PoisonRecordException p) {
+    if (ex instanceof InvalidEventException p) { // a decoder's or the store's refusal: the field is known
       field = p.field();
-      value = p.value();
+      value = Schemas.shorten(p.value());
       expected = p.expected();
     }
     if (deadLetterTopic == null) {
@@ -771,22 +753,17 @@ public final class KafkaIngestion implements AutoCloseable {
     return tp.topic() + "/" + tp.partition();
   }
 
-  private static TopicPartition partition(String source) {
-    int slash = source.lastIndexOf('/');
-    return new TopicPartition(source.substring(0, slash), Integer.parseInt(source.substring(slash + 1)));
-  }
-
   /** Reads positions and seeks on assignment; finishes the batch in flight before partitions go. */
   private final class Listener implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      awaitInFlightQuietly();
+      awaitUninterruptibly(inFlight);
       forget(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      awaitInFlightQuietly(); // its commit fails if another runner moved the positions: nothing is applied twice
+      awaitUninterruptibly(inFlight); // its commit fails if another runner moved the positions: nothing is applied twice
       forget(partitions);
     }
 
@@ -800,19 +777,6 @@ public final class KafkaIngestion implements AutoCloseable {
         consumer.pause(partitions); // back-pressure holds for partitions that arrive during a batch or back-off
       }
       LOG.info("assigned {}", partitions);
-    }
-
-    private void awaitInFlightQuietly() {
-      Future<Outcome> f = inFlight;
-      if (f != null) {
-        try {
-          f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-          // handled by the loop
-        }
-      }
     }
 
     private void forget(Collection<TopicPartition> partitions) {
