@@ -111,6 +111,35 @@ public final class ExactVectorIndex implements VectorIndex {
   }
 
   @Override
+  public SearchResult filteredSearch(float[] query, int k, int ef, VectorFilter filter) {
+    if (filter == null) {
+      throw new IllegalArgumentException("filter must not be null");
+    }
+    float[] q = Checks.vector("query", query, dimension, metric);
+    Checks.positive("k", k);
+    Checks.positive("ef", ef);
+    TopK top = new TopK(k);
+    int visited = 0;
+    if (filter.idSet() != null) {
+      for (String id : filter.idSet()) {
+        float[] v = items.get(id);
+        if (v != null) {
+          top.offer(id, distance.distance(q, v));
+          visited++;
+        }
+      }
+    } else {
+      for (Map.Entry<String, float[]> e : items.entrySet()) {
+        if (filter.test(e.getKey())) {
+          top.offer(e.getKey(), distance.distance(q, e.getValue()));
+          visited++;
+        }
+      }
+    }
+    return new SearchResult(top.result(), true, visited);
+  }
+
+  @Override
   public int size() {
     return items.size();
   }

@@ -1,70 +1,123 @@
 package org.sieveml.retrieval;
 
-import com.github.jelmerk.hnswlib.core.DistanceFunction;
-import com.github.jelmerk.hnswlib.core.SearchResult;
-import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
-import com.github.jelmerk.hnswlib.core.hnsw.SizeLimitExceededException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 import org.sieveml.retrieval.internal.Checks;
-import org.sieveml.retrieval.internal.IndexDistance;
-import org.sieveml.retrieval.internal.HnswItem;
-import org.sieveml.retrieval.internal.TopK;
+import org.sieveml.retrieval.internal.hnsw.HnswFormat;
+import org.sieveml.retrieval.internal.hnsw.HnswGraph;
+import org.sieveml.retrieval.internal.hnsw.LongHeap;
+import org.sieveml.retrieval.internal.hnsw.RecallTuner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Approximate {@link VectorIndex} on the HNSW graph of hnswlib-core (Malkov and Yashunin).
+ * Approximate {@link VectorIndex} on a hierarchical navigable small-world graph (Malkov and Yashunin)
+ * that SieveML owns, shaped after Lucene's {@code util/hnsw} and native hnswlib's memory layout: vectors
+ * side by side in segments, layer-0 neighbour lists in flat {@code int} arrays, a long-packed beam, a
+ * per-thread visited set, the diversity rule of neighbour selection, seeded levels. The graph itself
+ * (links and levels) is saved and loaded: {@link #load} reads it back, it does not rebuild it, and every
+ * query answers exactly as before saving.
  *
- * <p>Search effort is chosen per query ({@link #search(float[], int, int)}) without touching shared
- * state, so concurrent queries with different {@code ef} never interfere (hnswlib's own {@code
- * setEf} is global). Removal and replacement leave a tombstone in the graph, as in hnswlib: the node
- * still routes searches but is never returned; {@link #tombstones()} counts them and {@link
- * #ramBytesUsed()} includes them. Capacity grows automatically (doubling) when full.
+ * <p><b>Recall, not ef.</b> By default the index aims at a recall@{@value #TUNE_K} of 0.95
+ * ({@link Builder#targetRecall}): {@link #addAll} ends by tuning the default ef against exact search, and
+ * an index that grows to twice the size of its last tuning re-tunes in the background. {@link #tune}
+ * does it on demand, on the host's queries if it has some; {@link #search(float[], int, int)} still
+ * takes an explicit ef. Setting {@link Builder#ef} fixes the default ef instead.
  *
- * <p>Thread-safety: thread-safe. Searches, adds, upserts and removes run concurrently (hnswlib locks
- * per node); writes to the same id are serialised; capacity growth briefly excludes other
- * operations. During an {@link #upsert} of an existing id with a new vector a concurrent search may
- * see the old vector, the new one, or (briefly) neither.
+ * <p><b>Filters.</b> {@link #filteredSearch(float[], int, int, VectorFilter)}: with known matching ids the index
+ * searches only them — exactly when at most {@value #EXACT_MAX_MATCHES} match, else by filtered graph
+ * traversal (the search walks through items that do not match and collects only those that do, as
+ * Lucene's filtered HNSW search), falling back to the exact answer when the traversal would compute more
+ * distances than there are matches. The result says which it was.
+ *
+ * <p><b>Removal</b> leaves a tombstone that keeps routing searches but is never returned; when
+ * tombstones pass {@value #COMPACT_THRESHOLD} of the nodes a compaction rebuilds the graph from the live
+ * items on the maintenance executor ({@link Builder#maintenanceExecutor}), never in a writer's call:
+ * writers and searches go on meanwhile, and writers pause only while the last changes are replayed onto
+ * the new graph and it is swapped in.
+ *
+ * <p>Thread-safety: thread-safe. Searches never lock; adds, upserts and removes run concurrently
+ * (writes to the same id are serialised). During an {@link #upsert} of an existing id a concurrent search
+ * may see the old vector, the new one, or (briefly) neither. Background work holds no resources when
+ * idle; there is nothing to close (the host shuts down an executor it supplied).
  */
 public final class HnswVectorIndex implements VectorIndex {
   private static final Logger LOG = LoggerFactory.getLogger(HnswVectorIndex.class);
   private static final int STRIPES = 64;
+  /** The default ef before the first tuning (and of indexes too small to tune). */
+  static final int UNTUNED_EF = 64;
+  /** An index re-tunes automatically once it holds this many items and twice as many as at its last tuning. */
+  static final int AUTO_TUNE_MIN = 256;
 
   private final int dimension;
   private final VectorMetric metric;
-  private final IndexDistance exactDistance;
   private final int m;
   private final int efConstruction;
+  private final long seed;
+  private final double targetRecall;
+  private final Executor maintenance;
   private volatile int defaultEf;
   private volatile Tuning tuning;
-  private volatile HnswIndex<String, float[], HnswItem, Float> index;
-  private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
-  /** Writers share the read side; a compaction takes the write side (readers are never blocked by it). */
+  private volatile int sizeAtTuning;
+  private volatile HnswGraph graph;
+  /** Writers share the read side; a compaction's final replay and swap, and save, take the write side. */
   private final ReentrantReadWriteLock writeGate = new ReentrantReadWriteLock();
+  /** Ids written while a compaction runs (read and set under {@link #writeGate}). */
+  private Set<String> journal;
+  private final Object compactionLock = new Object();
+  private final AtomicBoolean compactionQueued = new AtomicBoolean();
+  private final AtomicBoolean tuneQueued = new AtomicBoolean();
   private final AtomicLong compactions = new AtomicLong();
   private final Object[] stripes = new Object[STRIPES];
-  private final AtomicLong versions = new AtomicLong();
-  private final AtomicLong tombstones = new AtomicLong();
   private final AtomicLong idBytes = new AtomicLong();
-  /** Every id ever added (removed ones stay until the index is rebuilt): the sampling frame of the planner. */
-  private String[] idLog = new String[64];
-  private int idCount;
 
-  private HnswVectorIndex(Builder b) {
+  private HnswVectorIndex(Builder b, HnswGraph g) {
     this.dimension = b.dimension;
     this.metric = b.metric;
-    this.exactDistance = IndexDistance.of(b.metric);
     this.m = b.m;
     this.efConstruction = b.efConstruction;
+    this.seed = b.seed;
+    this.targetRecall = b.targetRecall;
     this.defaultEf = b.ef;
-    this.index = newGraph(b.initialCapacity);
+    this.maintenance = b.executor != null ? b.executor : DefaultMaintenance.EXECUTOR;
+    this.graph = g != null ? g : new HnswGraph(dimension, metric == VectorMetric.L2, m, efConstruction, seed,
+        b.initialCapacity);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
+    }
+  }
+
+  /** The maintenance executor used when the host supplies none: one daemon thread, stopped when idle. */
+  private static final class DefaultMaintenance {
+    static final ThreadPoolExecutor EXECUTOR = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "sieveml-hnsw-maintenance");
+          t.setDaemon(true);
+          return t;
+        });
+
+    static {
+      EXECUTOR.allowCoreThreadTimeOut(true);
     }
   }
 
@@ -73,121 +126,17 @@ public final class HnswVectorIndex implements VectorIndex {
    *
    * @param dimension vector dimension, positive
    * @param metric distance metric, not null
-   * @return a builder with M 16 and efConstruction 200 (hnswlib's defaults) and ef 24 (hnswlib uses 10,
-   *     which gave recall@10 of 0.952 on MNIST here, 24 gives 0.992: see MnistRecallTest)
+   * @return a builder with M 16, efConstruction 200 (hnswlib's defaults) and a target recall of 0.95
    */
   public static Builder builder(int dimension, VectorMetric metric) {
     return new Builder(dimension, metric);
-  }
-
-  private HnswIndex<String, float[], HnswItem, Float> newGraph(int capacity) {
-    IndexDistance d = exactDistance;
-    DistanceFunction<float[], Float> fn = d::distance;
-    return HnswIndex.newBuilder(dimension, fn, capacity)
-        .withM(m)
-        .withEfConstruction(efConstruction)
-        .withEf(1)
-        .withRemoveEnabled()
-        .build();
-  }
-
-  /** Tombstones above this share of all graph nodes trigger a compaction (with at least 1,024 nodes). */
-  static final double COMPACT_THRESHOLD = 0.3;
-
-  private void maybeCompact() {
-    long dead = tombstones.get();
-    long nodes = index.size() + dead;
-    if (nodes >= 1_024 && dead > COMPACT_THRESHOLD * nodes) {
-      compact();
-    }
-  }
-
-  /**
-   * Rebuilds the graph from the live items, freeing the slots of removed and replaced items
-   * (hnswlib-core's removals are soft and never free a slot). Searches keep running on the old graph
-   * until the new one is swapped in; writes wait for the rebuild. Runs automatically when tombstones
-   * pass {@value #COMPACT_THRESHOLD} of the nodes.
-   */
-  public void compact() {
-    writeGate.writeLock().lock();
-    try {
-      HnswIndex<String, float[], HnswItem, Float> old = index;
-      java.util.Collection<HnswItem> live = old.items();
-      HnswIndex<String, float[], HnswItem, Float> fresh = newGraph(Math.max(16, live.size() * 2));
-      try {
-        fresh.addAll(live, Math.max(1, Runtime.getRuntime().availableProcessors()), (done, max) -> { }, 10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while compacting the index", e);
-      }
-      String[] ids = new String[Math.max(64, live.size() * 2)];
-      int n = 0;
-      for (HnswItem item : live) {
-        ids[n++] = item.id();
-      }
-      synchronized (this) {
-        idLog = ids; // removed ids leave the planner's sampling frame too
-        idCount = n;
-      }
-      resizeLock.writeLock().lock();
-      try {
-        index = fresh;
-        long freed = tombstones.getAndSet(0);
-        LOG.debug("compacted HNSW index: {} live items, {} tombstones freed", live.size(), freed);
-      } finally {
-        resizeLock.writeLock().unlock();
-      }
-      compactions.incrementAndGet();
-    } finally {
-      writeGate.writeLock().unlock();
-    }
-  }
-
-  /**
-   * How many compactions have run.
-   *
-   * @return the count
-   */
-  public long compactions() {
-    return compactions.get();
   }
 
   private Object stripe(String id) {
     return stripes[(id.hashCode() & 0x7fffffff) % STRIPES];
   }
 
-  private void insert(HnswItem item) {
-    while (true) {
-      resizeLock.readLock().lock();
-      try {
-        index.add(item);
-        return;
-      } catch (SizeLimitExceededException full) {
-        // fall through to grow
-      } finally {
-        resizeLock.readLock().unlock();
-      }
-      grow();
-    }
-  }
-
-  private void grow() {
-    resizeLock.writeLock().lock();
-    try {
-      int current = index.getMaxItemCount();
-      if (index.size() + tombstones.get() < current) {
-        return; // another thread already grew it
-      }
-      int next = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16L, current * 2L));
-      if (next <= current) {
-        throw new IllegalStateException("index capacity " + current + " cannot grow further");
-      }
-      LOG.debug("growing HNSW capacity from {} to {}", current, next);
-      index.resize(next);
-    } finally {
-      resizeLock.writeLock().unlock();
-    }
-  }
+  // ------------------------------------------------------------------ writes
 
   @Override
   public void add(String id, float[] vector) {
@@ -195,20 +144,68 @@ public final class HnswVectorIndex implements VectorIndex {
     float[] v = Checks.vector("vector", vector, dimension, metric);
     writeGate.readLock().lock();
     try {
-      addLocked(id, v);
+      synchronized (stripe(id)) {
+        HnswGraph g = graph;
+        if (g.nodeOf(id) >= 0) {
+          throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
+        }
+        g.insert(id, v);
+        idBytes.addAndGet(Checks.idBytes(id));
+        journal(id);
+      }
     } finally {
       writeGate.readLock().unlock();
     }
+    maintain();
   }
 
-  private void addLocked(String id, float[] v) {
-    synchronized (stripe(id)) {
-      if (index.get(id).isPresent()) {
-        throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
+  @Override
+  public boolean upsert(String id, float[] vector) {
+    Checks.id(id);
+    float[] v = Checks.vector("vector", vector, dimension, metric);
+    boolean existed;
+    writeGate.readLock().lock();
+    try {
+      synchronized (stripe(id)) {
+        HnswGraph g = graph;
+        existed = g.nodeOf(id) >= 0;
+        g.insert(id, v); // the id's old node becomes a tombstone
+        idBytes.addAndGet(Checks.idBytes(id));
+        journal(id);
       }
-      insert(new HnswItem(id, v, versions.incrementAndGet()));
-      idBytes.addAndGet(Checks.idBytes(id));
-      logId(id);
+    } finally {
+      writeGate.readLock().unlock();
+    }
+    maintain();
+    return existed;
+  }
+
+  @Override
+  public boolean remove(String id) {
+    Checks.id(id);
+    boolean removed;
+    writeGate.readLock().lock();
+    try {
+      synchronized (stripe(id)) {
+        removed = graph.remove(id);
+        if (removed) {
+          journal(id);
+        }
+      }
+    } finally {
+      writeGate.readLock().unlock();
+    }
+    if (removed) {
+      maintain();
+    }
+    return removed;
+  }
+
+  /** Called under the write gate's read side. */
+  private void journal(String id) {
+    Set<String> j = journal;
+    if (j != null) {
+      j.add(id);
     }
   }
 
@@ -225,119 +222,246 @@ public final class HnswVectorIndex implements VectorIndex {
   }
 
   /**
-   * Adds many new items with several threads (hnswlib-core's parallel insertion), reporting progress
-   * every {@code 1%} of the items or 1,000 items, whichever is more. Every id and vector is validated
-   * before anything is inserted; an id already present, or repeated in the input, is refused up front.
+   * Adds many new items with several threads, reporting progress every {@code 1%} of the items or 1,000
+   * items, whichever is more. Every id and vector is validated before anything is inserted; an id already
+   * present, or repeated in the input, is refused up front. With a target recall, the default ef is tuned
+   * before this returns when the index has grown to twice its size at the last tuning.
    *
    * @param items ids and vectors, in insertion order
    * @param threads building threads, positive
    * @param progress progress receiver, or null
-   * @throws IllegalArgumentException on invalid input (nothing is inserted then)
+   * @throws IllegalArgumentException on invalid input (nothing is inserted then), or when another
+   *     writer added one of the ids meanwhile (the others are inserted)
    */
-  public void addAll(java.util.Map<String, float[]> items, int threads, Progress progress) {
+  public void addAll(Map<String, float[]> items, int threads, Progress progress) {
     Checks.positive("threads", threads);
-    List<HnswItem> batch = new ArrayList<>(items.size());
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    for (java.util.Map.Entry<String, float[]> e : items.entrySet()) {
+    List<String> ids = new ArrayList<>(items.size());
+    List<float[]> vectors = new ArrayList<>(items.size());
+    Set<String> seen = new HashSet<>();
+    HnswGraph current = graph;
+    for (Map.Entry<String, float[]> e : items.entrySet()) {
       String id = Checks.id(e.getKey());
       float[] v = Checks.vector("vector of '" + id + "'", e.getValue(), dimension, metric);
-      if (!seen.add(id) || index.get(id).isPresent()) {
+      if (!seen.add(id) || current.nodeOf(id) >= 0) {
         throw new IllegalArgumentException("id '" + id + "' is already present, expected a new id");
       }
-      batch.add(new HnswItem(id, v, versions.incrementAndGet()));
+      ids.add(id);
+      vectors.add(v);
     }
+    int total = ids.size();
+    int interval = Math.max(1_000, total / 100);
+    AtomicInteger nextItem = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    List<String> raced = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     writeGate.readLock().lock();
     try {
-      resizeLock.writeLock().lock();
-      try {
-        int needed = index.size() + (int) tombstones.get() + batch.size();
-        if (needed > index.getMaxItemCount()) {
-          index.resize(Math.max(needed, index.getMaxItemCount() * 2));
-        }
-      } finally {
-        resizeLock.writeLock().unlock();
-      }
-      int interval = Math.max(1_000, batch.size() / 100);
-      resizeLock.readLock().lock();
-      try {
-        index.addAll(batch, threads, (done, max) -> {
-          if (progress != null) {
-            progress.update(done, max);
+      Runnable worker = () -> {
+        try {
+          for (int i = nextItem.getAndIncrement(); i < total; i = nextItem.getAndIncrement()) {
+            String id = ids.get(i);
+            synchronized (stripe(id)) {
+              HnswGraph g = graph;
+              if (g.nodeOf(id) >= 0) {
+                raced.add(id);
+              } else {
+                g.insert(id, vectors.get(i));
+                idBytes.addAndGet(Checks.idBytes(id));
+                journal(id);
+              }
+            }
+            int d = done.incrementAndGet();
+            if (progress != null && (d % interval == 0 || d == total)) {
+              progress.update(d, total);
+            }
           }
-        }, interval);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted during a bulk build", e);
-      } finally {
-        resizeLock.readLock().unlock();
-      }
-      for (HnswItem item : batch) {
-        idBytes.addAndGet(Checks.idBytes(item.id()));
-        logId(item.id());
-      }
-    } finally {
-      writeGate.readLock().unlock();
-    }
-  }
-
-  @Override
-  public boolean upsert(String id, float[] vector) {
-    Checks.id(id);
-    float[] v = Checks.vector("vector", vector, dimension, metric);
-    boolean existed;
-    writeGate.readLock().lock();
-    try {
-      existed = upsertLocked(id, v);
-    } finally {
-      writeGate.readLock().unlock();
-    }
-    if (existed) {
-      maybeCompact();
-    }
-    return existed;
-  }
-
-  private boolean upsertLocked(String id, float[] v) {
-    synchronized (stripe(id)) {
-      long version = versions.incrementAndGet();
-      boolean existed = index.get(id).isPresent();
-      if (existed) {
-        index.remove(id, version);
-        tombstones.incrementAndGet();
-      }
-      insert(new HnswItem(id, v, version));
-      idBytes.addAndGet(Checks.idBytes(id));
-      if (!existed) {
-        logId(id);
-      }
-      return existed;
-    }
-  }
-
-  @Override
-  public boolean remove(String id) {
-    Checks.id(id);
-    boolean removed;
-    writeGate.readLock().lock();
-    try {
-      synchronized (stripe(id)) {
-        removed = index.remove(id, versions.incrementAndGet());
-        if (removed) {
-          tombstones.incrementAndGet();
+        } catch (Throwable t) {
+          failures.add(t);
+        }
+      };
+      int n = Math.min(threads, Math.max(1, total));
+      if (n == 1) {
+        worker.run();
+      } else {
+        Thread[] pool = new Thread[n];
+        for (int t = 0; t < n; t++) {
+          pool[t] = new Thread(worker, "sieveml-hnsw-build-" + t);
+          pool[t].start();
+        }
+        for (Thread t : pool) {
+          t.join();
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during a bulk build", e);
     } finally {
       writeGate.readLock().unlock();
     }
-    if (removed) {
-      maybeCompact();
+    if (!failures.isEmpty()) {
+      Throwable t = failures.get(0);
+      throw t instanceof RuntimeException ? (RuntimeException) t : new IllegalStateException(t);
     }
-    return removed;
+    if (autoTuneDue()) {
+      autoTune();
+    }
+    maintain();
+    if (!raced.isEmpty()) {
+      throw new IllegalArgumentException("id '" + raced.get(0) + "' was added by another writer during the bulk "
+          + "build (" + raced.size() + " such ids were skipped), expected new ids");
+    }
   }
+
+  // ------------------------------------------------------------------ maintenance
+
+  private boolean autoTuneDue() {
+    int size = graph.size();
+    return !Double.isNaN(targetRecall) && size >= AUTO_TUNE_MIN && size >= 2L * sizeAtTuning;
+  }
+
+  private void autoTune() {
+    tuneOnSample(targetRecall);
+  }
+
+  /** Schedules a re-tuning or a compaction on the maintenance executor when due; never runs them here. */
+  private void maintain() {
+    if (autoTuneDue() && tuneQueued.compareAndSet(false, true)) {
+      submit(tuneQueued, () -> {
+        if (autoTuneDue()) {
+          autoTune();
+        }
+      });
+    }
+    if (compactionDue() && compactionQueued.compareAndSet(false, true)) {
+      submit(compactionQueued, () -> {
+        if (compactionDue()) {
+          compact();
+        }
+      });
+    }
+  }
+
+  private void submit(AtomicBoolean queued, Runnable task) {
+    try {
+      maintenance.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException | Error e) {
+          LOG.warn("HNSW index maintenance failed: {}", e.toString(), e);
+        } finally {
+          queued.set(false);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      queued.set(false); // tried again after a later write
+      LOG.debug("HNSW maintenance not scheduled: the executor refused it ({})", e.toString());
+    }
+  }
+
+  /** Tombstones above this share of all graph nodes trigger a background compaction (with at least 1,024 nodes). */
+  static final double COMPACT_THRESHOLD = 0.3;
+
+  private boolean compactionDue() {
+    HnswGraph g = graph;
+    long dead = g.deletedCount();
+    long nodes = g.nodeCount();
+    return nodes >= 1_024 && dead > COMPACT_THRESHOLD * nodes;
+  }
+
+  /**
+   * Rebuilds the graph from the live items, freeing the nodes of removed and replaced items, in the
+   * calling thread (automatic compactions run on the maintenance executor). Searches keep running on the
+   * old graph until the new one is swapped in; writes go on too, are journaled, and are replayed onto the
+   * new graph — writers pause only for the last replay and the swap. One compaction at a time.
+   */
+  public void compact() {
+    synchronized (compactionLock) {
+      HnswGraph old;
+      Set<String> j = ConcurrentHashMap.newKeySet();
+      writeGate.writeLock().lock();
+      try {
+        old = graph;
+        journal = j;
+      } finally {
+        writeGate.writeLock().unlock();
+      }
+      HnswGraph fresh = new HnswGraph(dimension, metric == VectorMetric.L2, m, efConstruction, seed,
+          Math.max(16, old.size()));
+      // source[n] = the old node the fresh node n copies: a journaled id is replayed only if it changed
+      int[][] source = {new int[Math.max(16, old.size())]};
+      int nodes = old.nodeCount();
+      try {
+        for (int node = 0; node < nodes; node++) {
+          if (old.published(node) && !old.isDeleted(node)) {
+            String id = old.id(node);
+            if (old.nodeOf(id) == node) {
+              copy(fresh, old, id, node, source);
+            }
+          }
+        }
+        // replay the journal without stopping writers until little is left, then once more with them stopped
+        for (int round = 0; round < 16 && j.size() > 64; round++) {
+          replay(j, fresh, old, source);
+        }
+        writeGate.writeLock().lock();
+        try {
+          replay(j, fresh, old, source);
+          graph = fresh;
+          journal = null;
+        } finally {
+          writeGate.writeLock().unlock();
+        }
+      } catch (RuntimeException | Error e) {
+        writeGate.writeLock().lock();
+        try {
+          journal = null;
+        } finally {
+          writeGate.writeLock().unlock();
+        }
+        throw e;
+      }
+      compactions.incrementAndGet();
+      LOG.debug("compacted HNSW index: {} live items, {} tombstones freed", fresh.size(), old.deletedCount());
+    }
+  }
+
+  private static void copy(HnswGraph fresh, HnswGraph old, String id, int oldNode, int[][] source) {
+    int n = fresh.insert(id, old.vector(oldNode));
+    if (n >= source[0].length) {
+      source[0] = Arrays.copyOf(source[0], Math.max(n + 1, source[0].length * 2));
+    }
+    source[0][n] = oldNode;
+  }
+
+  private static void replay(Set<String> j, HnswGraph fresh, HnswGraph old, int[][] source) {
+    for (String id : j) {
+      j.remove(id);
+      int o = old.nodeOf(id);
+      int f = fresh.nodeOf(id);
+      if (o < 0) {
+        if (f >= 0) {
+          fresh.remove(id);
+        }
+      } else if (f < 0 || source[0][f] != o) {
+        copy(fresh, old, id, o, source);
+      }
+    }
+  }
+
+  /**
+   * How many compactions have run.
+   *
+   * @return the count
+   */
+  public long compactions() {
+    return compactions.get();
+  }
+
+  // ------------------------------------------------------------------ reads
 
   @Override
   public boolean contains(String id) {
-    return index.get(Checks.id(id)).isPresent();
+    return graph.nodeOf(Checks.id(id)) >= 0;
   }
 
   @Override
@@ -350,40 +474,128 @@ public final class HnswVectorIndex implements VectorIndex {
     float[] q = Checks.vector("query", query, dimension, metric);
     Checks.positive("k", k);
     Checks.positive("ef", ef);
-    List<SearchResult<HnswItem, Float>> raw;
-    resizeLock.readLock().lock();
-    try {
-      // a k or ef beyond the index's size asks for everything: hnswlib sizes its queues by them
-      int all = Math.max(1, index.size());
-      k = Math.min(k, all);
-      ef = Math.min(ef, all);
-      // hnswlib searches layer 0 with max(ef, k'): passing k' = max(k, ef) is a per-query ef.
-      raw = index.findNearest(q, Math.max(k, ef));
-    } finally {
-      resizeLock.readLock().unlock();
+    HnswGraph g = graph;
+    HnswGraph.Found f = g.search(q, Math.max(k, ef), null, Integer.MAX_VALUE);
+    return neighbors(g, f.keys(), k);
+  }
+
+  /** Keys (nearest first) to neighbours: ids, ties by id, one entry per id, at most k. */
+  private static List<Neighbor> neighbors(HnswGraph g, long[] keys, int k) {
+    List<Neighbor> out = new ArrayList<>(Math.min(keys.length, k) + 8);
+    for (int i = 0; i < keys.length; i++) {
+      // stop after k unless the next one ties with the k-th (the id tie-break below then decides)
+      if (out.size() >= k && LongHeap.distance(keys[i]) != out.get(k - 1).distance()) {
+        break;
+      }
+      out.add(new Neighbor(g.id(LongHeap.node(keys[i])), LongHeap.distance(keys[i])));
     }
-    // hnswlib-core returns its results nearest first: keep only the first k (plus any tied with the
-    // k-th, so the id tie-break below stays deterministic) instead of wrapping all max(k, ef) of them
-    int keep = raw.size();
-    if (keep > k && sortedByDistance(raw)) {
-      float kth = raw.get(k - 1).distance();
-      keep = k;
-      while (keep < raw.size() && raw.get(keep).distance() == kth) {
-        keep++;
+    out.sort((a, b) -> {
+      int c = Float.compare(a.distance(), b.distance());
+      return c != 0 ? c : a.id().compareTo(b.id());
+    });
+    // an upsert in flight can briefly show an id's old and new node: keep the nearer
+    List<Neighbor> unique = new ArrayList<>(Math.min(k, out.size()));
+    Set<String> ids = new HashSet<>();
+    for (Neighbor nb : out) {
+      if (unique.size() == k) {
+        break;
+      }
+      if (ids.add(nb.id())) {
+        unique.add(nb);
       }
     }
-    List<Neighbor> out = new ArrayList<>(keep);
-    for (int i = 0; i < keep; i++) {
-      SearchResult<HnswItem, Float> r = raw.get(i);
-      out.add(new Neighbor(r.item().id(), r.distance()));
-    }
-    out.sort(
-        (a, b) -> {
-          int c = Float.compare(a.distance(), b.distance());
-          return c != 0 ? c : a.id().compareTo(b.id());
-        });
-    return Collections.unmodifiableList(out.size() > k ? new ArrayList<>(out.subList(0, k)) : out);
+    return java.util.Collections.unmodifiableList(unique);
   }
+
+  /** Matches up to this many are searched exactly; above, by filtered graph traversal. */
+  static final int EXACT_MAX_MATCHES = 2_000;
+  /** How many items the planner samples to estimate a predicate's selectivity. */
+  static final int SAMPLE = 512;
+
+  @Override
+  public List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter) {
+    if (filter == null) {
+      return search(query, k, ef);
+    }
+    return filteredSearch(query, k, ef, VectorFilter.where(filter)).neighbors();
+  }
+
+  @Override
+  public SearchResult filteredSearch(float[] query, int k, int ef, VectorFilter filter) {
+    if (filter == null) {
+      throw new IllegalArgumentException("filter must not be null");
+    }
+    float[] q = Checks.vector("query", query, dimension, metric);
+    Checks.positive("k", k);
+    Checks.positive("ef", ef);
+    HnswGraph g = graph;
+    int beam = Math.max(k, ef);
+    if (filter.idSet() != null) {
+      int[] nodes = new int[filter.idSet().size()];
+      int count = 0;
+      for (String id : filter.idSet()) {
+        int node = g.nodeOf(id);
+        if (node >= 0) {
+          nodes[count++] = node;
+        }
+      }
+      nodes = Arrays.copyOf(nodes, count);
+      if (count <= Math.max(EXACT_MAX_MATCHES, beam)) {
+        return new SearchResult(neighbors(g, g.exact(q, k, null, nodes), k), true, count);
+      }
+      long[] words = new long[(g.nodeCount() >>> 6) + 1];
+      for (int node : nodes) {
+        words[node >>> 6] |= 1L << node;
+      }
+      IntPredicate accept = node -> (node >>> 6) < words.length && (words[node >>> 6] & (1L << node)) != 0;
+      HnswGraph.Found f = g.search(q, beam, accept, count);
+      if (f.incomplete()) {
+        // the traversal would compute more distances than comparing every match: answer exactly
+        return new SearchResult(neighbors(g, g.exact(q, k, null, nodes), k), true, f.visited() + count);
+      }
+      return new SearchResult(neighbors(g, f.keys(), k), false, f.visited());
+    }
+    int live = g.size();
+    if (live == 0) {
+      return new SearchResult(List.of(), true, 0);
+    }
+    IntPredicate accept = node -> filter.test(g.id(node));
+    double selectivity = estimateSelectivity(g, filter);
+    long expected = (long) Math.ceil(selectivity * live);
+    if (expected <= Math.max(EXACT_MAX_MATCHES, beam)) {
+      return new SearchResult(neighbors(g, g.exact(q, k, accept, null), k), true, (int) expected);
+    }
+    HnswGraph.Found f = g.search(q, beam, accept, (int) Math.min(Integer.MAX_VALUE, 2 * expected));
+    if (f.incomplete()) {
+      return new SearchResult(neighbors(g, g.exact(q, k, accept, null), k), true, f.visited() + (int) expected);
+    }
+    return new SearchResult(neighbors(g, f.keys(), k), false, f.visited());
+  }
+
+  /** The share of live items passing the filter, from up to {@value #SAMPLE} seeded random nodes; at least 1e-4. */
+  private static double estimateSelectivity(HnswGraph g, VectorFilter filter) {
+    int nodes = g.nodeCount();
+    // seeded by the index's state: the same filter on the same index plans the same way every time
+    SplittableRandom rnd = new SplittableRandom(0x5eed_f11e_4L ^ nodes);
+    int live = 0;
+    int pass = 0;
+    boolean all = nodes <= SAMPLE;
+    for (int i = 0; i < (all ? nodes : SAMPLE * 4) && live < SAMPLE; i++) {
+      int node = all ? i : rnd.nextInt(nodes);
+      if (!g.published(node) || g.isDeleted(node)) {
+        continue;
+      }
+      live++;
+      pass += filter.test(g.id(node)) ? 1 : 0;
+    }
+    if (live == 0) {
+      return 1.0;
+    }
+    // add-half smoothing: a sample with no hit does not claim that nothing matches
+    return Math.max(1e-4, Math.min(1.0, (pass + 0.5) / (live + 1.0)));
+  }
+
+  // ------------------------------------------------------------------ tuning
 
   /**
    * What {@link #tune} measured: the smallest {@code ef} whose recall@{@code k} against exact search
@@ -407,17 +619,16 @@ public final class HnswVectorIndex implements VectorIndex {
   /**
    * Chooses the default {@code ef} from a recall target instead of a number that suits one dataset: the
    * smallest ef whose recall@{@value #TUNE_K} against exact search reaches {@code targetRecall} on a
-   * seeded sample of up to {@value #TUNE_QUERIES} stored vectors, each searched with its own id
+   * seeded sample of up to {@value #TUNE_QUERIES} stored vectors, each searched with its own node
    * excluded from both the result and the ground truth (a vector finding itself would inflate recall).
    * Recall measured on stored vectors is still optimistic (a stored vector's own links lead to its
    * neighbours), so on this sample the ef must reach half the allowed miss rate: a target of 0.95 asks
    * 0.975 of the sample (measured on random 32-d vectors: 0.975 on the sample gave 0.962 on fresh
    * queries, 0.95 would have given 0.906). Host queries ({@link #tune(double, List)}) are measured as
-   * they are.
-   * The chosen ef becomes {@link #defaultEf()} (used by {@link #search(float[], int)} and saved with the
-   * index); {@link #tuning()} keeps what was measured. Exact search over every item per query: about
-   * {@code queries × size × dimension} operations. Thread-safe; concurrent writes may or may not be
-   * seen.
+   * they are. The chosen ef becomes {@link #defaultEf()} (used by {@link #search(float[], int)} and
+   * saved with the index); {@link #tuning()} keeps what was measured. Exact search over every item per
+   * query: about {@code queries × size × dimension} operations. Thread-safe; concurrent writes may or
+   * may not be seen.
    *
    * @param targetRecall the recall to reach, in (0, 1]
    * @return what was measured
@@ -425,34 +636,17 @@ public final class HnswVectorIndex implements VectorIndex {
    */
   public Tuning tune(double targetRecall) {
     checkTarget(targetRecall);
-    List<HnswItem> items = new ArrayList<>(index.items());
-    items.sort((a, b) -> a.id().compareTo(b.id()));
-    if (items.size() < 2) {
-      return setTuning(new Tuning(defaultEf, 1.0, targetRecall, TUNE_K, 0, true));
+    return tuneOnSample(targetRecall);
+  }
+
+  private Tuning tuneOnSample(double target) {
+    HnswGraph g = graph;
+    int size = g.size();
+    RecallTuner.Result r = RecallTuner.onSample(g, 1 - (1 - target) / 2, TUNE_K, TUNE_QUERIES, 0x7a11_5eedL);
+    if (r == null) {
+      return setTuning(new Tuning(defaultEf, 1.0, target, TUNE_K, 0, true), size);
     }
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x7a11_5eedL ^ items.size());
-    List<HnswItem> sample = new ArrayList<>();
-    if (items.size() <= TUNE_QUERIES) {
-      sample.addAll(items);
-    } else {
-      java.util.Set<Integer> picked = new java.util.TreeSet<>();
-      while (picked.size() < TUNE_QUERIES) {
-        picked.add(rnd.nextInt(items.size()));
-      }
-      for (int i : picked) {
-        sample.add(items.get(i));
-      }
-    }
-    List<float[]> queries = new ArrayList<>(sample.size());
-    List<String> self = new ArrayList<>(sample.size());
-    for (HnswItem it : sample) {
-      queries.add(it.vector());
-      self.add(it.id());
-    }
-    // a stored vector's own links lead to its neighbours, so recall measured on stored vectors is
-    // optimistic: aim at half the allowed miss rate (measured on random 32-d vectors: 0.95 on the
-    // sample gave 0.906 on fresh queries, 0.975 gave 0.962)
-    return tune(targetRecall, 1 - (1 - targetRecall) / 2, queries, self, items);
+    return setTuning(new Tuning(r.ef(), r.recall(), target, r.k(), r.queries(), r.reached()), size);
   }
 
   /**
@@ -474,17 +668,31 @@ public final class HnswVectorIndex implements VectorIndex {
     for (int i = 0; i < queries.size(); i++) {
       qs.add(Checks.vector("queries[" + i + "]", queries.get(i), dimension, metric));
     }
-    List<HnswItem> items = new ArrayList<>(index.items());
-    return tune(targetRecall, targetRecall, qs, java.util.Collections.nCopies(qs.size(), null), items);
+    HnswGraph g = graph;
+    int size = g.size();
+    RecallTuner.Result r = RecallTuner.onQueries(g, targetRecall, TUNE_K, qs);
+    if (r == null) {
+      return setTuning(new Tuning(defaultEf, 1.0, targetRecall, TUNE_K, 0, true), size);
+    }
+    return setTuning(new Tuning(r.ef(), r.recall(), targetRecall, r.k(), r.queries(), r.reached()), size);
   }
 
   /**
-   * The last {@link #tune} result.
+   * The last {@link #tune} result (automatic or on demand).
    *
    * @return it, or null when the index was never tuned
    */
   public Tuning tuning() {
     return tuning;
+  }
+
+  /**
+   * The recall target the index tunes itself to, or NaN when its ef was fixed ({@link Builder#ef}).
+   *
+   * @return the target
+   */
+  public double targetRecall() {
+    return targetRecall;
   }
 
   private static void checkTarget(double targetRecall) {
@@ -493,361 +701,156 @@ public final class HnswVectorIndex implements VectorIndex {
     }
   }
 
-  private Tuning tune(double target, double aim, List<float[]> queries, List<String> self, List<HnswItem> items) {
-    int n = items.size();
-    int k = Math.min(TUNE_K, Math.max(1, n - 1));
-    List<java.util.Set<String>> truth = new ArrayList<>(queries.size());
-    for (int q = 0; q < queries.size(); q++) {
-      TopK top = new TopK(k);
-      String skip = self.get(q);
-      for (HnswItem it : items) {
-        if (!it.id().equals(skip)) {
-          top.offer(it.id(), exactDistance.distance(queries.get(q), it.vector()));
-        }
-      }
-      java.util.Set<String> ids = new java.util.HashSet<>();
-      for (Neighbor nb : top.result()) {
-        ids.add(nb.id());
-      }
-      truth.add(ids);
-    }
-    int lo = k;
-    double r = recallAt(lo, k, queries, self, truth);
-    if (r >= aim) {
-      return setTuning(new Tuning(lo, r, target, k, queries.size(), true));
-    }
-    int hi = lo;
-    double rHi = r;
-    while (rHi < aim && hi < n) {
-      lo = hi;
-      hi = (int) Math.min(n, 2L * hi);
-      rHi = recallAt(hi, k, queries, self, truth);
-    }
-    if (rHi < aim) {
-      return setTuning(new Tuning(hi, rHi, target, k, queries.size(), false));
-    }
-    while (hi - lo > 1) { // recall(lo) < aim <= recall(hi)
-      int mid = (lo + hi) >>> 1;
-      double rm = recallAt(mid, k, queries, self, truth);
-      if (rm >= aim) {
-        hi = mid;
-        rHi = rm;
-      } else {
-        lo = mid;
-      }
-    }
-    return setTuning(new Tuning(hi, rHi, target, k, queries.size(), true));
-  }
-
-  private Tuning setTuning(Tuning t) {
+  private synchronized Tuning setTuning(Tuning t, int size) {
     defaultEf = t.ef();
     tuning = t;
+    sizeAtTuning = Math.max(1, size);
     return t;
   }
 
-  private double recallAt(int ef, int k, List<float[]> queries, List<String> self, List<java.util.Set<String>> truth) {
-    long hits = 0;
-    long total = 0;
-    for (int q = 0; q < queries.size(); q++) {
-      String skip = self.get(q);
-      List<Neighbor> got = search(queries.get(q), skip == null ? k : k + 1, Math.max(ef, k + 1));
-      int taken = 0;
-      for (Neighbor nb : got) {
-        if (taken == k) {
-          break;
-        }
-        if (nb.id().equals(skip)) {
-          continue;
-        }
-        taken++;
-        hits += truth.get(q).contains(nb.id()) ? 1 : 0;
-      }
-      total += truth.get(q).size();
-    }
-    return total == 0 ? 1.0 : (double) hits / total;
-  }
-
-  /** Matches below this many are searched exactly; above, the graph with over-fetch. */
-  static final int EXACT_MAX_MATCHES = 2_000;
-  private static final int SAMPLE = 512;
-
-  @Override
-  public List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter) {
-    if (filter == null) {
-      return search(query, k, ef);
-    }
-    float[] q = Checks.vector("query", query, dimension, metric);
-    Checks.positive("k", k);
-    Checks.positive("ef", ef);
-    int n = size();
-    if (n == 0) {
-      return List.of();
-    }
-    k = Math.min(k, n);
-    ef = Math.min(ef, n);
-    double selectivity = estimateSelectivity(filter);
-    if (selectivity * n <= EXACT_MAX_MATCHES) {
-      return exact(q, k, filter);
-    }
-    // over-fetch in proportion to 1/selectivity (with margin), doubling until k pass or all are seen
-    long fetch = Math.max(k, (long) Math.ceil(1.5 * k / selectivity));
-    while (true) {
-      int f = (int) Math.min(n, fetch);
-      List<SearchResult<HnswItem, Float>> raw;
-      resizeLock.readLock().lock();
-      try {
-        raw = index.findNearest(q, Math.max(f, ef));
-      } finally {
-        resizeLock.readLock().unlock();
-      }
-      TopK top = new TopK(k);
-      int passed = 0;
-      for (SearchResult<HnswItem, Float> r : raw) {
-        if (filter.test(r.item().id())) {
-          top.offer(r.item().id(), r.distance());
-          passed++;
-        }
-      }
-      if (passed >= k) {
-        return top.result();
-      }
-      if (f >= n) {
-        return exact(q, k, filter); // the graph could not supply k passing items: answer exactly
-      }
-      fetch *= 2;
-    }
-  }
-
-  private List<Neighbor> exact(float[] q, int k, Predicate<String> filter) {
-    TopK top = new TopK(k);
-    for (HnswItem item : index.items()) {
-      if (filter.test(item.id())) {
-        top.offer(item.id(), exactDistance.distance(q, item.vector()));
-      }
-    }
-    return top.result();
-  }
-
-  /** The share of live items passing the filter, from up to {@value #SAMPLE} random ids; at least 1e-4. */
-  private double estimateSelectivity(Predicate<String> filter) {
-    String[] log;
-    int count;
-    synchronized (this) {
-      log = idLog;
-      count = idCount;
-    }
-    // seeded by the index's state: the same filter on the same index plans the same way every time
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x5eed_f11e_4L ^ count);
-    int live = 0;
-    int pass = 0;
-    for (int i = 0; i < SAMPLE * 2 && live < SAMPLE; i++) {
-      String id = log[count <= SAMPLE ? i % Math.max(1, count) : rnd.nextInt(count)];
-      if (id == null || !index.get(id).isPresent()) {
-        continue;
-      }
-      live++;
-      pass += filter.test(id) ? 1 : 0;
-      if (count <= SAMPLE && i + 1 >= count) {
-        break; // a small index: every id looked at once
-      }
-    }
-    if (live == 0) {
-      return 1.0;
-    }
-    // add-half smoothing: a sample with no hit does not claim that nothing matches
-    return Math.max(1e-4, Math.min(1.0, (pass + 0.5) / (live + 1.0)));
-  }
-
-  private synchronized void logId(String id) {
-    if (idCount == idLog.length) {
-      idLog = java.util.Arrays.copyOf(idLog, idLog.length * 2);
-    }
-    idLog[idCount++] = id;
-  }
-
-  private static final byte[] MAGIC = "SVMLHNS1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final int FORMAT_VERSION = 1;
-
-  private static boolean sortedByDistance(List<SearchResult<HnswItem, Float>> raw) {
-    float prev = Float.NEGATIVE_INFINITY;
-    for (SearchResult<HnswItem, Float> r : raw) {
-      float d = r.distance();
-      if (d < prev) {
-        return false;
-      }
-      prev = d;
-    }
-    return true;
-  }
+  // ------------------------------------------------------------------ persistence
 
   /**
-   * Saves the index: a versioned header, the parameters (the metric by name, never an implementation
-   * class), every live item's id and vector, and a CRC32C of all of it. Written to a temporary file,
-   * forced, renamed atomically, and the directory forced: once this returns, a crash or a power loss
-   * keeps the new file; before, the old one (or none) stays intact. Runs concurrently with searches and
-   * writes; items written meanwhile may or may not be included.
+   * Saves the index with its graph: a versioned header, the parameters (the metric by name, never an
+   * implementation class), every node's id, level, vector and neighbour lists (tombstones included, so
+   * that searches after {@link #load} answer exactly as before), the tuning, and a CRC32C of all of it.
+   * Writers wait while the graph is copied (searches do not); the file is then written to a temporary
+   * file, forced, renamed atomically and the directory forced: once this returns, a crash or a power
+   * loss keeps the new file; before, the old one (or none) stays intact.
    *
    * @param file the target file
    * @throws java.io.UncheckedIOException on an I/O error
    */
-  public void save(java.nio.file.Path file) {
-    java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+  public void save(Path file) {
+    byte[] bytes;
+    writeGate.writeLock().lock();
     try {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-      out.write(MAGIC);
-      out.writeInt(FORMAT_VERSION);
-      out.writeInt(dimension);
-      out.writeUTF(metric.name());
-      out.writeInt(m);
-      out.writeInt(efConstruction);
-      out.writeInt(defaultEf);
-      java.util.Collection<HnswItem> items = index.items();
-      out.writeInt(items.size());
-      for (HnswItem item : items) {
-        out.writeUTF(item.id());
-        for (float f : item.vector()) {
-          out.writeFloat(f);
-        }
-      }
-      out.flush();
-      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-      byte[] body = bytes.toByteArray();
-      crc.update(body);
-      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer trailer = java.nio.ByteBuffer.allocate(12);
-        trailer.putLong(body.length);
-        trailer.putInt((int) crc.getValue());
-        trailer.flip();
-        ch.write(java.nio.ByteBuffer.wrap(body));
-        ch.write(trailer);
-        ch.force(true);
-      }
-      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      // the rename is durable before save returns: a power loss keeps the new file, not the old or none
-      java.nio.file.Path parent = file.toAbsolutePath().getParent();
-      java.nio.channels.FileChannel dir = null;
-      try {
-        dir = java.nio.channels.FileChannel.open(parent, java.nio.file.StandardOpenOption.READ);
-      } catch (java.io.IOException | UnsupportedOperationException ignored) {
-        // directories cannot be opened as channels here (e.g. Windows), where renames are durable on return
-      }
-      if (dir != null) {
-        try (java.nio.channels.FileChannel d = dir) {
-          d.force(true);
-        }
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot save the index to " + file + ": " + e.getMessage(), e);
+      Tuning t = tuning;
+      double[] tuned = t == null ? null
+          : new double[] {t.ef(), t.recall(), t.targetRecall(), t.k(), t.queries(), t.reached() ? 1 : 0};
+      bytes = HnswFormat.write(new HnswFormat.Header(dimension, metric.name(), m, efConstruction, defaultEf,
+          targetRecall, seed, tuned, sizeAtTuning == 0 ? 0 : sizeAtTuning), graph);
+    } finally {
+      writeGate.writeLock().unlock();
     }
+    HnswFormat.writeFile(file, bytes);
   }
 
   /**
-   * Loads an index saved by {@link #save}: the checksum is verified over the whole file before
-   * anything is parsed, then the graph is rebuilt from the saved items with the saved parameters and
-   * whichever distance implementation is active. No Java deserialization is involved.
+   * Loads an index saved by {@link #save}: the checksum is verified over the whole file before anything
+   * is parsed, every count and link is checked, and the graph is read as saved, not rebuilt (files of
+   * format version 1, which held items only, are rebuilt). No Java deserialization is involved. The
+   * index uses the default maintenance executor; {@link #load(Path, Executor)} takes another.
    *
    * @param file the file
    * @return the index
    * @throws IllegalArgumentException if the file is not a SieveML HNSW file, has another format
-   *     version, is truncated or fails its checksum
+   *     version, is truncated, fails its checksum or holds values out of range
    * @throws java.io.UncheckedIOException on an I/O error
    */
-  public static HnswVectorIndex load(java.nio.file.Path file) {
-    byte[] all;
+  public static HnswVectorIndex load(Path file) {
+    return load(file, null);
+  }
+
+  /**
+   * As {@link #load(Path)}, with a maintenance executor.
+   *
+   * @param file the file
+   * @param maintenanceExecutor runs background tuning and compaction, or null for the default
+   * @return the index
+   */
+  public static HnswVectorIndex load(Path file, Executor maintenanceExecutor) {
+    ByteBuffer b = HnswFormat.readVerified(file);
     try {
-      long size = java.nio.file.Files.size(file);
-      if (size > Integer.MAX_VALUE - 16) {
-        throw new IllegalArgumentException(file + " has " + size + " bytes, more than an index file can hold ("
-            + (Integer.MAX_VALUE - 16) + ")");
+      int version = b.getInt();
+      if (version != 1 && version != HnswFormat.VERSION) {
+        throw new IllegalArgumentException(file + " has format version " + version + ", this library reads 1 and "
+            + HnswFormat.VERSION);
       }
-      all = java.nio.file.Files.readAllBytes(file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    if (all.length < MAGIC.length + 12 || !java.util.Arrays.equals(java.util.Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-      throw new IllegalArgumentException(file + " is not a SieveML HNSW index (expected header "
-          + new String(MAGIC, java.nio.charset.StandardCharsets.US_ASCII) + ")");
-    }
-    java.nio.ByteBuffer trailer = java.nio.ByteBuffer.wrap(all, all.length - 12, 12);
-    long length = trailer.getLong();
-    int expected = trailer.getInt();
-    if (length != all.length - 12) {
-      throw new IllegalArgumentException(file + " is truncated or damaged: its trailer records " + length
-          + " bytes of content, the file has " + (all.length - 12));
-    }
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(all, 0, all.length - 12);
-    if ((int) crc.getValue() != expected) {
-      throw new IllegalArgumentException(file + " is damaged: checksum mismatch");
-    }
-    try {
-      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(all, 0, all.length - 12));
-      in.skipNBytes(MAGIC.length);
-      int version = in.readInt();
-      if (version != FORMAT_VERSION) {
-        throw new IllegalArgumentException(file + " has format version " + version + ", this library reads "
-            + FORMAT_VERSION);
-      }
-      int dim = in.readInt();
-      String metricName = in.readUTF();
+      int dim = b.getInt();
+      String metricName = HnswFormat.readUtf(b, file);
       VectorMetric metric;
       try {
         metric = VectorMetric.valueOf(metricName);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + " is damaged: unknown metric '" + metricName + "'");
       }
-      int m = in.readInt();
-      int efc = in.readInt();
-      int ef = in.readInt();
-      int count = in.readInt();
-      // every count and length is checked against what the file holds before anything is allocated
-      // (divided, not multiplied: count * (2 + 4 * dim) can overflow a long)
-      long left = in.available();
-      if (dim <= 0 || count < 0 || (count > 0 && count > left / (2 + 4L * dim))) {
-        throw new IllegalArgumentException(file + " is damaged: " + count + " items of dimension " + dim
-            + " cannot fit in the " + left + " bytes that follow its header");
+      if (dim <= 0) {
+        throw new IllegalArgumentException(file + " is damaged: dimension " + dim + ", expected > 0");
       }
-      // the parameters are checked here, naming the file, as the builder would check them
-      if (m < 2 || m > 512 || efc <= 0 || ef <= 0) {
-        throw new IllegalArgumentException(file + " is damaged: its parameters M " + m + ", efConstruction " + efc
-            + ", ef " + ef + " are out of range (expected M in 2..512, efConstruction and ef > 0)");
+      if (version == 1) {
+        return loadV1(b, file, dim, metric, maintenanceExecutor);
       }
-      HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
-          .initialCapacity(Math.max(16, count)).build();
-      java.util.Map<String, float[]> items = new java.util.LinkedHashMap<>();
-      for (int i = 0; i < count; i++) {
-        String id = in.readUTF();
-        float[] v = new float[dim];
-        for (int d = 0; d < dim; d++) {
-          v[d] = in.readFloat();
-        }
-        if (items.put(id, v) != null) {
-          throw new IllegalArgumentException(file + " is damaged: item '" + id + "' appears twice");
-        }
+      HnswFormat.Loaded loaded = HnswFormat.readV2(b, file, dim, metricName, metric == VectorMetric.L2);
+      HnswFormat.Header h = loaded.header();
+      Builder builder = builder(dim, metric).m(h.m()).efConstruction(h.efConstruction()).seed(h.seed())
+          .maintenanceExecutor(maintenanceExecutor);
+      builder.ef = h.defaultEf();
+      builder.targetRecall = h.targetRecall();
+      HnswVectorIndex idx = new HnswVectorIndex(builder, loaded.graph());
+      double[] t = h.tuning();
+      if (t != null) {
+        idx.tuning = new Tuning((int) t[0], t[1], t[2], (int) t[3], (int) t[4], t[5] != 0);
       }
-      if (in.available() != 0) {
-        throw new IllegalArgumentException(file + " is damaged: " + in.available() + " bytes follow its " + count
-            + " items");
-      }
-      try {
-        // validates every vector (finite; non-zero under COSINE; within range) before inserting any
-        idx.addAll(items, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
+      idx.sizeAtTuning = h.sizeAtTuning();
+      HnswGraph g = loaded.graph();
+      for (int i = 0; i < g.nodeCount(); i++) {
+        idx.idBytes.addAndGet(Checks.idBytes(g.id(i)));
       }
       return idx;
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IllegalArgumentException(file + " is damaged: it ends inside a field", e);
     }
   }
 
+  /** Format version 1: the parameters and the live items; the graph is rebuilt. */
+  private static HnswVectorIndex loadV1(ByteBuffer b, Path file, int dim, VectorMetric metric, Executor executor) {
+    int m = b.getInt();
+    int efc = b.getInt();
+    int ef = b.getInt();
+    int count = b.getInt();
+    // every count and length is checked against what the file holds before anything is allocated
+    // (divided, not multiplied: count * (2 + 4 * dim) can overflow a long)
+    long left = b.remaining();
+    if (count < 0 || (count > 0 && count > left / (2 + 4L * dim))) {
+      throw new IllegalArgumentException(file + " is damaged: " + count + " items of dimension " + dim
+          + " cannot fit in the " + left + " bytes that follow its header");
+    }
+    if (m < 2 || m > 512 || efc <= 0 || ef <= 0) {
+      throw new IllegalArgumentException(file + " is damaged: its parameters M " + m + ", efConstruction " + efc
+          + ", ef " + ef + " are out of range (expected M in 2..512, efConstruction and ef > 0)");
+    }
+    HnswVectorIndex idx = builder(dim, metric).m(m).efConstruction(efc).ef(ef)
+        .initialCapacity(Math.max(16, count)).maintenanceExecutor(executor).build();
+    Map<String, float[]> items = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      String id = HnswFormat.readUtf(b, file);
+      float[] v = new float[dim];
+      for (int d = 0; d < dim; d++) {
+        v[d] = b.getFloat();
+      }
+      if (items.put(id, v) != null) {
+        throw new IllegalArgumentException(file + " is damaged: item '" + id + "' appears twice");
+      }
+    }
+    if (b.hasRemaining()) {
+      throw new IllegalArgumentException(file + " is damaged: " + b.remaining() + " bytes follow its " + count
+          + " items");
+    }
+    try {
+      // validates every vector (finite; non-zero under COSINE; within range) before inserting any
+      idx.addAll(items, 1, null);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + " is damaged: " + e.getMessage(), e);
+    }
+    return idx;
+  }
+
+  // ------------------------------------------------------------------ properties
+
   @Override
   public int size() {
-    return index.size();
+    return graph.size();
   }
 
   @Override
@@ -866,16 +869,17 @@ public final class HnswVectorIndex implements VectorIndex {
    * @return the tombstone count
    */
   public long tombstones() {
-    return tombstones.get();
+    return graph.deletedCount();
   }
 
   /**
-   * Returns the current capacity (live items plus tombstones) before the index grows.
+   * Returns the nodes the allocated storage holds (live items plus tombstones plus room); it grows by
+   * segments as needed.
    *
    * @return capacity
    */
   public int capacity() {
-    return index.getMaxItemCount();
+    return graph.capacity();
   }
 
   /**
@@ -907,17 +911,7 @@ public final class HnswVectorIndex implements VectorIndex {
 
   @Override
   public long ramBytesUsed() {
-    long nodes = index.size() + tombstones.get();
-    // per node: vector array, item object, layer-0 links (2M ints, as hnswlib's IntArrayList),
-    // expected upper-layer links (M ints with probability 1/M summed ~ M/(M-1)), node object.
-    long perNode = 16L + 4L * dimension + 32L + (16L + 8L * m) + 16L + 4L * m * 2 / Math.max(1, m - 1)
-        + 48L;
-    long lookup = 64L * nodes; // id -> node map entry
-    long sampling;
-    synchronized (this) {
-      sampling = 16L + 8L * idLog.length; // the planner's id log (the strings are counted in idBytes)
-    }
-    return 256L + 8L * index.getMaxItemCount() + nodes * perNode + lookup + idBytes.get() + sampling;
+    return 256L + graph.arrayBytes() + idBytes.get();
   }
 
   /**
@@ -930,8 +924,11 @@ public final class HnswVectorIndex implements VectorIndex {
     private final VectorMetric metric;
     private int m = 16;
     private int efConstruction = 200;
-    private int ef = 24;
+    private int ef = UNTUNED_EF;
+    private double targetRecall = 0.95;
     private int initialCapacity = 1024;
+    private long seed = 0x5ee7_4a5bL;
+    private Executor executor;
 
     private Builder(int dimension, VectorMetric metric) {
       this.dimension = Checks.positive("dimension", dimension);
@@ -967,18 +964,34 @@ public final class HnswVectorIndex implements VectorIndex {
     }
 
     /**
-     * Sets the default query-time search effort (at least 1).
+     * Fixes the default query-time search effort (at least 1), instead of tuning it to a recall target.
      *
      * @param ef effort
      * @return this builder
      */
     public Builder ef(int ef) {
       this.ef = Checks.positive("ef", ef);
+      this.targetRecall = Double.NaN;
       return this;
     }
 
     /**
-     * Sets the initial capacity; the index doubles it when full.
+     * Sets the recall@{@value HnswVectorIndex#TUNE_K} the default ef is tuned to (0.95 unless set):
+     * {@link HnswVectorIndex#addAll} tunes before it returns, growth to twice the size of the last
+     * tuning re-tunes in the background. Replaces a fixed {@link #ef}.
+     *
+     * @param targetRecall the target, in (0, 1]
+     * @return this builder
+     */
+    public Builder targetRecall(double targetRecall) {
+      checkTarget(targetRecall);
+      this.targetRecall = targetRecall;
+      this.ef = UNTUNED_EF;
+      return this;
+    }
+
+    /**
+     * Sets the initial capacity (the graph's storage grows by segments of about this size).
      *
      * @param initialCapacity capacity, positive
      * @return this builder
@@ -989,12 +1002,36 @@ public final class HnswVectorIndex implements VectorIndex {
     }
 
     /**
+     * Sets the seed of the nodes' levels (a graph built by one thread is then the same every time).
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Sets the executor of background work (re-tuning after growth, compaction after many removals).
+     * Each index queues at most one task of each kind at a time. The default is one shared daemon thread
+     * that stops when idle.
+     *
+     * @param executor the executor, or null for the default
+     * @return this builder
+     */
+    public Builder maintenanceExecutor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /**
      * Builds an empty index.
      *
      * @return the index
      */
     public HnswVectorIndex build() {
-      return new HnswVectorIndex(this);
+      return new HnswVectorIndex(this, null);
     }
   }
 }

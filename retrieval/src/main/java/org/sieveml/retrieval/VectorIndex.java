@@ -90,6 +90,20 @@ public interface VectorIndex {
   List<Neighbor> search(float[] query, int k, int ef, Predicate<String> filter);
 
   /**
+   * Searches the {@code k} nearest items that pass a filter, saying how they were found. With
+   * {@link VectorFilter#ids} the index knows the matching items and looks only at them; see
+   * {@link VectorFilter} for how each kind is planned.
+   *
+   * @param query the query embedding, of length {@link #dimension()}
+   * @param k how many neighbours to return, positive
+   * @param ef search effort, positive (exact indexes ignore it)
+   * @param filter which ids may be returned, not null
+   * @return the passing hits, nearest first, and whether the answer is exact
+   * @throws IllegalArgumentException on a null filter or an invalid query, k or ef
+   */
+  SearchResult filteredSearch(float[] query, int k, int ef, VectorFilter filter);
+
+  /**
    * Returns the number of live (not removed) items.
    *
    * @return the size

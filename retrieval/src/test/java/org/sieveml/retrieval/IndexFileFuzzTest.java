@@ -175,7 +175,8 @@ class IndexFileFuzzTest {
       use(index, file);
       golden++;
     }
-    assertEquals(2 * IndexFormatTest.Golden.values().length, golden, "one raw and one sealed seed per golden file");
+    assertEquals(4 * IndexFormatTest.Golden.values().length, golden,
+        "one raw and one sealed seed per golden file of versions 1 and 2");
   }
 
   @Test
@@ -184,10 +185,13 @@ class IndexFileFuzzTest {
     Path target = Path.of("src/test/resources").resolve(SEEDS).toAbsolutePath();
     Files.createDirectories(target);
     for (IndexFormatTest.Golden g : IndexFormatTest.Golden.values()) {
-      byte[] file = IndexFormatTest.golden(g);
-      String base = "golden-" + g.fileName().replace(".hnsw", "");
-      Files.write(target.resolve(base + "-raw"), inputOf(file, false));
-      Files.write(target.resolve(base + "-sealed"), inputOf(file, true));
+      for (String dir : List.of(IndexFormatTest.GOLDEN, IndexFormatTest.GOLDEN_V2)) {
+        byte[] file = IndexFormatTest.golden(dir, g);
+        // version 1 seeds keep their names; version 2 (the graph) seeds are named v2-*
+        String base = (dir.equals(IndexFormatTest.GOLDEN) ? "golden-" : "golden-v2-") + g.fileName().replace(".hnsw", "");
+        Files.write(target.resolve(base + "-raw"), inputOf(file, false));
+        Files.write(target.resolve(base + "-sealed"), inputOf(file, true));
+      }
     }
     System.out.println("wrote " + target);
   }

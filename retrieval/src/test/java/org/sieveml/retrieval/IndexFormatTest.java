@@ -55,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 class IndexFormatTest {
 
   static final String GOLDEN = "golden/hnsw-v1";
+  /** Format version 2 (issue 18): the graph itself is saved. Written by today's writer. */
+  static final String GOLDEN_V2 = "golden/hnsw-v2";
   static final int DIM = 4;
   static final List<String> IDS = List.of("item-0", "item-1", "item-2", "item-3", "item-4", "item-5", "item-6",
       "item-7", "item-8", "item-9", "", "\u00fc-\u65e5\u672c", "emoji-\uD83D\uDE00", "nul\u0000id");
@@ -169,8 +171,12 @@ class IndexFormatTest {
   }
 
   static Path goldenSource() {
-    URL u = IndexFormatTest.class.getClassLoader().getResource(GOLDEN);
-    assertNotNull(u, "golden directory " + GOLDEN + " is not on the test class path");
+    return goldenSource(GOLDEN);
+  }
+
+  static Path goldenSource(String dir) {
+    URL u = IndexFormatTest.class.getClassLoader().getResource(dir);
+    assertNotNull(u, "golden directory " + dir + " is not on the test class path");
     try {
       return Path.of(u.toURI());
     } catch (URISyntaxException e) {
@@ -180,6 +186,10 @@ class IndexFormatTest {
 
   static byte[] golden(Golden g) throws IOException {
     return Files.readAllBytes(goldenSource().resolve(g.fileName()));
+  }
+
+  static byte[] golden(String dir, Golden g) throws IOException {
+    return Files.readAllBytes(goldenSource(dir).resolve(g.fileName()));
   }
 
   /** The file with its trailer (body length and CRC32C) recomputed over its body. */
@@ -195,7 +205,8 @@ class IndexFormatTest {
   @Test
   @EnabledIfSystemProperty(named = "sieveml.golden.write", matches = "true")
   void regenerateGoldenFiles() throws IOException {
-    Path target = Path.of("src/test/resources").resolve(GOLDEN).toAbsolutePath();
+    // version 1 files are kept as written by the version-1 writer; today's writer writes version 2
+    Path target = Path.of("src/test/resources").resolve(GOLDEN_V2).toAbsolutePath();
     writeGolden(target);
     System.out.println("wrote " + target);
   }
@@ -265,9 +276,16 @@ class IndexFormatTest {
 
   @Test
   void goldenFilesLoadWithTheirParametersItemsAndSearchResults(@TempDir Path tmp) throws IOException {
+    for (String dir : List.of(GOLDEN, GOLDEN_V2)) {
+      Path sub = Files.createDirectories(tmp.resolve(dir.replace('/', '-')));
+      goldenFilesLoad(dir, sub);
+    }
+  }
+
+  private void goldenFilesLoad(String dir, Path tmp) throws IOException {
     for (Golden g : Golden.values()) {
       Path file = tmp.resolve(g.fileName());
-      Files.write(file, golden(g));
+      Files.write(file, golden(dir, g));
       HnswVectorIndex index = HnswVectorIndex.load(file);
       assertEquals(DIM, index.dimension(), g + ": dimension");
       assertEquals(g.metric, index.metric(), g + ": metric");
@@ -300,7 +318,7 @@ class IndexFormatTest {
               g + ": query " + q + " rank " + r);
         }
       }
-      assertArrayEquals(golden(g), Files.readAllBytes(file), "loading never writes");
+      assertArrayEquals(golden(dir, g), Files.readAllBytes(file), "loading never writes");
     }
   }
 
@@ -312,7 +330,8 @@ class IndexFormatTest {
   void currentWriterReproducesTheGoldenBytes(@TempDir Path tmp) throws IOException {
     writeGolden(tmp);
     for (Golden g : Golden.values()) {
-      assertArrayEquals(golden(g), Files.readAllBytes(tmp.resolve(g.fileName())), g + ": bytes written today");
+      assertArrayEquals(golden(GOLDEN_V2, g), Files.readAllBytes(tmp.resolve(g.fileName())),
+          g + ": bytes written today");
     }
   }
 
@@ -320,7 +339,7 @@ class IndexFormatTest {
   void unknownFormatVersionsAreRefusedNamingTheVersion(@TempDir Path tmp) throws IOException {
     byte[] good = golden(Golden.L2);
     assertEquals(1, ByteBuffer.wrap(good, 8, 4).getInt(), "the version field");
-    for (int version : new int[] {2, 0, 99, -1, Integer.MAX_VALUE}) {
+    for (int version : new int[] {3, 0, 99, -1, Integer.MAX_VALUE}) {
       byte[] bad = good.clone();
       ByteBuffer.wrap(bad, 8, 4).putInt(version);
       Path file = tmp.resolve("v" + version + ".hnsw");
@@ -328,6 +347,47 @@ class IndexFormatTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(file));
       assertTrue(e.getMessage().contains("format version " + version) && e.getMessage().contains(file.toString()),
           e.getMessage());
+    }
+  }
+
+  /**
+   * Version 2's header, read independently of the loader: the fields the layout of
+   * {@code internal.hnsw.HnswFormat} documents, and one node per item (no removals in these files).
+   */
+  @Test
+  void version2FilesHoldTheDocumentedHeader() throws IOException {
+    for (Golden g : Golden.values()) {
+      ByteBuffer b = ByteBuffer.wrap(golden(GOLDEN_V2, g));
+      b.position(8);
+      assertEquals(2, b.getInt(), g + ": version");
+      assertEquals(DIM, b.getInt(), g + ": dimension");
+      byte[] name = new byte[b.getShort()];
+      b.get(name);
+      assertEquals(g.metric.name(), new String(name, StandardCharsets.US_ASCII), g + ": metric");
+      assertEquals(g.m, b.getInt(), g + ": M");
+      assertEquals(g.efConstruction, b.getInt(), g + ": efConstruction");
+      assertEquals(g.ef, b.getInt(), g + ": ef");
+      assertTrue(Double.isNaN(b.getDouble()), g + ": a fixed ef has no target recall");
+      b.getLong(); // the level seed
+      assertEquals(0, b.get(), g + ": never tuned");
+      assertEquals(0, b.getInt(), g + ": size at tuning");
+      assertEquals(IDS.size(), b.getInt(), g + ": nodes");
+      int entry = b.getInt();
+      int top = b.getInt();
+      assertTrue(entry >= 0 && entry < IDS.size() && top >= 0, g + ": entry " + entry + " level " + top);
+      for (int i = 0; i < IDS.size(); i++) {
+        assertEquals(0, b.get(), g + ": node " + i + " flags");
+        int level = b.get();
+        assertTrue(level >= 0 && level <= top, g + ": node " + i + " level");
+        int len = b.getShort() & 0xffff;
+        b.position(b.position() + len);
+      }
+      for (int i = 0; i < IDS.size(); i++) {
+        float[] v = stored(g, i);
+        for (int d = 0; d < DIM; d++) {
+          assertEquals(v[d], b.getFloat(), g.metric == VectorMetric.COSINE ? 1e-7f : 0f, g + ": node " + i);
+        }
+      }
     }
   }
 }

@@ -82,7 +82,7 @@ class PersistenceTest {
     index.save(file);
     byte[] good = Files.readAllBytes(file);
     int body = good.length - 12;
-    int countAt = body - 3 * (2 + 1 + 2 * 4) - 4; // three items "a", "b", "c" of dimension 2 end the body
+    int countAt = nodeCountAt(good);
     assertEquals(3, java.nio.ByteBuffer.wrap(good, countAt, 4).getInt(), "the count field");
     for (int count : new int[] {Integer.MAX_VALUE, 50_000_000, -1, 2}) {
       byte[] bad = good.clone();
@@ -113,9 +113,10 @@ class PersistenceTest {
     index.save(file);
     byte[] good = Files.readAllBytes(file);
     int body = good.length - 12;
-    int vectorAt = body - 2 * 4;
-    int countAt = vectorAt - (2 + 1) - 4;
-    int mAt = countAt - 3 * 4;
+    int countAt = nodeCountAt(good);
+    // after the count: entry, top level, then one node's flags, level and id "a"; then its vector
+    int vectorAt = countAt + 4 + 4 + 4 + 1 + 1 + 2 + 1;
+    int mAt = 8 + 4 + 4 + 2 + 2; // magic, version, dimension, writeUTF "L2"
     int dimAt = 8 + 4;
     assertEquals(6, java.nio.ByteBuffer.wrap(good, mAt, 4).getInt(), "the M field");
     String[][] cases = {{"nan", "[1] is NaN"}, {"m", "M 1"}, {"overflow", "cannot fit"}};
@@ -142,5 +143,23 @@ class PersistenceTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswVectorIndex.load(f), c[0]);
       assertTrue(e.getMessage().startsWith(f + " is damaged") && e.getMessage().contains(c[1]), e.getMessage());
     }
+  }
+
+  /**
+   * Where the node count of a format-2 file sits: after magic, version, dimension, metric, M,
+   * efConstruction, ef, target recall, seed, the tuning record and the size at tuning.
+   */
+  static int nodeCountAt(byte[] file) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file);
+    b.position(8);
+    assertEquals(2, b.getInt(), "format version");
+    b.getInt();
+    b.position(b.position() + 2 + (b.getShort(b.position()) & 0xffff));
+    b.position(b.position() + 4 + 4 + 4 + 8 + 8);
+    if (b.get() == 1) {
+      b.position(b.position() + 4 + 8 + 8 + 4 + 4 + 1);
+    }
+    b.getInt();
+    return b.position();
   }
 }

@@ -10,44 +10,54 @@ public final class ScalarVectorOps extends VectorOps {
 
   @Override
   public float dot(float[] a, float[] b) {
+    return dot(a, 0, b, 0, a.length);
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;
     float s3 = 0;
     int i = 0;
-    int bound = a.length & ~3;
+    int bound = n & ~3;
     for (; i < bound; i += 4) {
-      s0 += a[i] * b[i];
-      s1 += a[i + 1] * b[i + 1];
-      s2 += a[i + 2] * b[i + 2];
-      s3 += a[i + 3] * b[i + 3];
+      s0 += a[aOff + i] * b[bOff + i];
+      s1 += a[aOff + i + 1] * b[bOff + i + 1];
+      s2 += a[aOff + i + 2] * b[bOff + i + 2];
+      s3 += a[aOff + i + 3] * b[bOff + i + 3];
     }
-    for (; i < a.length; i++) {
-      s0 += a[i] * b[i];
+    for (; i < n; i++) {
+      s0 += a[aOff + i] * b[bOff + i];
     }
     return (s0 + s1) + (s2 + s3);
   }
 
   @Override
   public float squareDistance(float[] a, float[] b) {
+    return squareDistance(a, 0, b, 0, a.length);
+  }
+
+  @Override
+  public float squareDistance(float[] a, int aOff, float[] b, int bOff, int n) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;
     float s3 = 0;
     int i = 0;
-    int bound = a.length & ~3;
+    int bound = n & ~3;
     for (; i < bound; i += 4) {
-      float d0 = a[i] - b[i];
-      float d1 = a[i + 1] - b[i + 1];
-      float d2 = a[i + 2] - b[i + 2];
-      float d3 = a[i + 3] - b[i + 3];
+      float d0 = a[aOff + i] - b[bOff + i];
+      float d1 = a[aOff + i + 1] - b[bOff + i + 1];
+      float d2 = a[aOff + i + 2] - b[bOff + i + 2];
+      float d3 = a[aOff + i + 3] - b[bOff + i + 3];
       s0 += d0 * d0;
       s1 += d1 * d1;
       s2 += d2 * d2;
       s3 += d3 * d3;
     }
-    for (; i < a.length; i++) {
-      float d = a[i] - b[i];
+    for (; i < n; i++) {
+      float d = a[aOff + i] - b[bOff + i];
       s0 += d * d;
     }
     return (s0 + s1) + (s2 + s3);

@@ -21,7 +21,11 @@ public final class SimdVectorOps extends VectorOps {
 
   @Override
   public float dot(float[] a, float[] b) {
-    int n = a.length;
+    return dot(a, 0, b, 0, a.length);
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
     int i = 0;
     float sum = 0;
     if (n >= L) {
@@ -29,24 +33,28 @@ public final class SimdVectorOps extends VectorOps {
       FloatVector acc1 = FloatVector.zero(S);
       int bound2 = n - 2 * L;
       for (; i <= bound2; i += 2 * L) {
-        acc0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc0);
-        acc1 = FloatVector.fromArray(S, a, i + L).fma(FloatVector.fromArray(S, b, i + L), acc1);
+        acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+        acc1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), acc1);
       }
       if (i <= n - L) {
-        acc0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc0);
+        acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         i += L;
       }
       sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
     for (; i < n; i++) {
-      sum += a[i] * b[i];
+      sum += a[aOff + i] * b[bOff + i];
     }
     return sum;
   }
 
   @Override
   public float squareDistance(float[] a, float[] b) {
-    int n = a.length;
+    return squareDistance(a, 0, b, 0, a.length);
+  }
+
+  @Override
+  public float squareDistance(float[] a, int aOff, float[] b, int bOff, int n) {
     int i = 0;
     float sum = 0;
     if (n >= L) {
@@ -54,20 +62,20 @@ public final class SimdVectorOps extends VectorOps {
       FloatVector acc1 = FloatVector.zero(S);
       int bound2 = n - 2 * L;
       for (; i <= bound2; i += 2 * L) {
-        FloatVector d0 = FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i));
-        FloatVector d1 = FloatVector.fromArray(S, a, i + L).sub(FloatVector.fromArray(S, b, i + L));
+        FloatVector d0 = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
+        FloatVector d1 = FloatVector.fromArray(S, a, aOff + i + L).sub(FloatVector.fromArray(S, b, bOff + i + L));
         acc0 = d0.fma(d0, acc0);
         acc1 = d1.fma(d1, acc1);
       }
       if (i <= n - L) {
-        FloatVector d0 = FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, b, i));
+        FloatVector d0 = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
         acc0 = d0.fma(d0, acc0);
         i += L;
       }
       sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
     for (; i < n; i++) {
-      float d = a[i] - b[i];
+      float d = a[aOff + i] - b[bOff + i];
       sum += d * d;
     }
     return sum;

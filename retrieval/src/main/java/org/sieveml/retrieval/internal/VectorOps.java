@@ -73,6 +73,30 @@ public abstract class VectorOps {
   public abstract float squareDistance(float[] a, float[] b);
 
   /**
+   * {@code Σ a[aOff+i] b[bOff+i]} over {@code i < n}: vectors stored side by side in one array.
+   *
+   * @param a an array
+   * @param aOff where the first vector starts in it
+   * @param b an array
+   * @param bOff where the second vector starts in it
+   * @param n the dimension
+   * @return the inner product
+   */
+  public abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+  /**
+   * {@code Σ (a[aOff+i] - b[bOff+i])²} over {@code i < n}.
+   *
+   * @param a an array
+   * @param aOff where the first vector starts in it
+   * @param b an array
+   * @param bOff where the second vector starts in it
+   * @param n the dimension
+   * @return the squared Euclidean distance
+   */
+  public abstract float squareDistance(float[] a, int aOff, float[] b, int bOff, int n);
+
+  /**
    * {@code 1 - cos(a, b)} without assuming unit length; {@code 1} when either vector is zero.
    *
    * @param a a vector

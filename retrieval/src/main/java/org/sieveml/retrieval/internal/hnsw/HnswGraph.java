@@ -1,0 +1,807 @@
+package org.sieveml.retrieval.internal.hnsw;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
+import org.sieveml.retrieval.internal.VectorOps;
+
+/**
+ * A hierarchical navigable small-world graph (Malkov and Yashunin) over float vectors, stored in
+ * segments of {@code 2^shift} nodes: each segment holds its nodes' vectors side by side, their
+ * layer-0 neighbour lists in one {@code int[]} ({@code [count, n1..n2M]} per node, as native hnswlib
+ * lays them out), their upper-layer lists, states and ids. A node's level is drawn from a seeded hash of
+ * its ordinal, so a graph built by one thread is the same every time.
+ *
+ * <p>Concurrency: insertions run in parallel (a neighbour list is written under its node's striped
+ * lock), searches never lock. A node becomes visible by a release write of its state, after its vector
+ * and its own lists are written; a search reads a state with acquire before using the node, and a list's
+ * count with acquire before its entries, so every node a search reaches has its vector. A list rewritten
+ * while a search reads it may be read half old, half new: every id in it is a published node, so the
+ * search stays correct, just approximate. Removal sets a state bit: the node keeps routing searches but
+ * is never returned. Thread-safe.
+ */
+public final class HnswGraph {
+  static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+  /** State bit of a removed node (the low byte holds level + 1; 0 means not yet published). */
+  static final int DELETED = 1 << 8;
+  private static final int LOCKS = 512;
+  /** No node is ever given a level above this. */
+  public static final int MAX_LEVEL = 30;
+
+  final int dim;
+  final int m;
+  final int maxConn0;
+  final int efConstruction;
+  final boolean l2;
+  final long seed;
+  private final double levelMultiplier;
+  final int shift;
+  final int mask;
+  private final VectorOps ops = VectorOps.ACTIVE;
+
+  private volatile Segment[] segments;
+  private final AtomicInteger next = new AtomicInteger();
+  /** (level << 32) | node of the entry point, or -1 when empty. */
+  private volatile long entry = -1;
+  private final Object growLock = new Object();
+  private final Object entryLock = new Object();
+  private final Object[] locks = new Object[LOCKS];
+  private final ConcurrentHashMap<String, Integer> live = new ConcurrentHashMap<>();
+  private final AtomicInteger deleted = new AtomicInteger();
+
+  static final class Segment {
+    final float[] vectors;
+    final int[] links0;
+    final int[][][] upper;
+    final int[] state;
+    final String[] ids;
+
+    Segment(int nodes, int dim, int maxConn0) {
+      vectors = new float[nodes * dim];
+      links0 = new int[nodes * (1 + maxConn0)];
+      upper = new int[nodes][][];
+      state = new int[nodes];
+      ids = new String[nodes];
+    }
+  }
+
+  /**
+   * An empty graph.
+   *
+   * @param dim the vectors' dimension
+   * @param l2 squared Euclidean distance when true, {@code 1 - a·b} otherwise
+   * @param m links per node on upper layers (twice that on layer 0)
+   * @param efConstruction the beam width of insertion
+   * @param seed the seed of the levels
+   * @param capacityHint nodes expected (sets the segment size)
+   */
+  public HnswGraph(int dim, boolean l2, int m, int efConstruction, long seed, int capacityHint) {
+    this.dim = dim;
+    this.l2 = l2;
+    this.m = m;
+    this.maxConn0 = 2 * m;
+    this.efConstruction = efConstruction;
+    this.seed = seed;
+    this.levelMultiplier = 1 / Math.log(Math.max(2, m));
+    int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, capacityHint - 1));
+    this.shift = Math.max(8, Math.min(14, bits));
+    this.mask = (1 << shift) - 1;
+    this.segments = new Segment[0];
+    for (int i = 0; i < LOCKS; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  /**
+   * The number of nodes ever inserted (removed ones included).
+   *
+   * @return it
+   */
+  public int nodeCount() {
+    return next.get();
+  }
+
+  /**
+   * Nodes the allocated segments hold.
+   *
+   * @return the capacity
+   */
+  public int capacity() {
+    return segments.length << shift;
+  }
+
+  /**
+   * The number of live (not removed) ids.
+   *
+   * @return it
+   */
+  public int size() {
+    return live.size();
+  }
+
+  /**
+   * The number of removed nodes still in the graph.
+   *
+   * @return it
+   */
+  public int deletedCount() {
+    return deleted.get();
+  }
+
+  /**
+   * The node holding an id, or -1.
+   *
+   * @param id the id
+   * @return its node
+   */
+  public int nodeOf(String id) {
+    Integer n = live.get(id);
+    return n == null ? -1 : n;
+  }
+
+  /**
+   * The id of a node.
+   *
+   * @param node a published node
+   * @return its id
+   */
+  public String id(int node) {
+    return segments[node >>> shift].ids[node & mask];
+  }
+
+  /**
+   * Whether a node was published (fully inserted).
+   *
+   * @param node a node below {@link #nodeCount()}
+   * @return true when published
+   */
+  public boolean published(int node) {
+    return state(segments, node) != 0;
+  }
+
+  /**
+   * Whether a node was removed.
+   *
+   * @param node a published node
+   * @return true when removed
+   */
+  public boolean isDeleted(int node) {
+    return (state(segments, node) & DELETED) != 0;
+  }
+
+  /**
+   * A node's level.
+   *
+   * @param node a published node
+   * @return its level
+   */
+  public int level(int node) {
+    return (state(segments, node) & 0xff) - 1;
+  }
+
+  /**
+   * A copy of a node's vector.
+   *
+   * @param node a node
+   * @return its vector
+   */
+  public float[] vector(int node) {
+    float[] v = new float[dim];
+    System.arraycopy(segments[node >>> shift].vectors, (node & mask) * dim, v, 0, dim);
+    return v;
+  }
+
+  /**
+   * A copy of a node's neighbour list on a level.
+   *
+   * @param node a published node
+   * @param level a level up to the node's
+   * @return the neighbours
+   */
+  public int[] neighbors(int node, int level) {
+    Segment s = segments[node >>> shift];
+    int off = node & mask;
+    int[] arr;
+    int base;
+    if (level == 0) {
+      arr = s.links0;
+      base = off * (1 + maxConn0);
+    } else {
+      arr = s.upper[off][level - 1];
+      base = 0;
+    }
+    int count = (int) INTS.getAcquire(arr, base);
+    return Arrays.copyOfRange(arr, base + 1, base + 1 + count);
+  }
+
+  /**
+   * The entry point, or -1 when empty.
+   *
+   * @return its node
+   */
+  public int entryNode() {
+    long e = entry;
+    return e < 0 ? -1 : (int) e;
+  }
+
+  /**
+   * The top level, or -1 when empty.
+   *
+   * @return it
+   */
+  public int maxLevel() {
+    long e = entry;
+    return e < 0 ? -1 : (int) (e >>> 32);
+  }
+
+  private int state(Segment[] segs, int node) {
+    return (int) INTS.getAcquire(segs[node >>> shift].state, node & mask);
+  }
+
+  int drawLevel(int node) {
+    long z = seed + (node + 1L) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    double u = ((z >>> 11) + 1) * 0x1.0p-53; // (0, 1]
+    return (int) Math.min(MAX_LEVEL, Math.floor(-Math.log(u) * levelMultiplier));
+  }
+
+  // ---------------------------------------------------------------- distances
+
+  private float distance(float[] q, Segment[] segs, int node) {
+    float[] v = segs[node >>> shift].vectors;
+    int off = (node & mask) * dim;
+    return l2 ? ops.squareDistance(q, 0, v, off, dim) : 1f - ops.dot(q, 0, v, off, dim);
+  }
+
+  private float distance(Segment[] segs, int a, int b) {
+    float[] va = segs[a >>> shift].vectors;
+    float[] vb = segs[b >>> shift].vectors;
+    int oa = (a & mask) * dim;
+    int ob = (b & mask) * dim;
+    return l2 ? ops.squareDistance(va, oa, vb, ob, dim) : 1f - ops.dot(va, oa, vb, ob, dim);
+  }
+
+  /**
+   * The distance from a query to a node.
+   *
+   * @param q a prepared query
+   * @param node a node
+   * @return the distance
+   */
+  public float distance(float[] q, int node) {
+    return distance(q, segments, node);
+  }
+
+  // ---------------------------------------------------------------- insertion
+
+  private Segment[] ensure(int node) {
+    Segment[] segs = segments;
+    int seg = node >>> shift;
+    if (seg < segs.length) {
+      return segs;
+    }
+    synchronized (growLock) {
+      segs = segments;
+      if (seg >= segs.length) {
+        Segment[] grown = Arrays.copyOf(segs, Math.max(seg + 1, segs.length + (segs.length >> 2) + 1));
+        for (int i = segs.length; i < grown.length; i++) {
+          grown[i] = new Segment(1 << shift, dim, maxConn0);
+        }
+        segments = grown;
+        segs = grown;
+      }
+      return segs;
+    }
+  }
+
+  private Object lock(int node) {
+    return locks[(node * 0x9E3779B9 >>> 23) & (LOCKS - 1)];
+  }
+
+  /**
+   * Inserts a vector under an id, replacing (removing) the node that held the id before, and returns
+   * the new node. Callers serialise insertions and removals of the same id.
+   *
+   * @param id the id
+   * @param v the prepared vector (copied)
+   * @return the new node
+   */
+  public int insert(String id, float[] v) {
+    int node = next.getAndIncrement();
+    Segment[] segs = ensure(node);
+    Segment s = segs[node >>> shift];
+    int off = node & mask;
+    System.arraycopy(v, 0, s.vectors, off * dim, dim);
+    s.ids[off] = id;
+    int level = drawLevel(node);
+    if (level > 0) {
+      int[][] up = new int[level][];
+      for (int l = 0; l < level; l++) {
+        up[l] = new int[1 + m];
+      }
+      s.upper[off] = up;
+    }
+    long e = entry;
+    if (e < 0) {
+      synchronized (entryLock) {
+        e = entry;
+        if (e < 0) {
+          INTS.setRelease(s.state, off, level + 1);
+          register(id, node);
+          entry = ((long) level << 32) | node;
+          return node;
+        }
+      }
+    }
+    int epLevel = (int) (e >>> 32);
+    int cur = (int) e;
+    segs = segments;
+    float curDist = distance(v, segs, cur);
+    for (int l = epLevel; l > level; l--) {
+      long best = greedy(v, segs, cur, curDist, l);
+      cur = LongHeap.node(best);
+      curDist = LongHeap.distance(best);
+    }
+    int top = Math.min(level, epLevel);
+    int[][] chosen = new int[top + 1][];
+    for (int l = top; l >= 0; l--) {
+      long[] found = searchLayer(v, segs, cur, curDist, efConstruction, l);
+      Arrays.sort(found);
+      int[] sel = selectDiverse(segs, found, l == 0 ? maxConn0 : m);
+      chosen[l] = sel;
+      int[] arr = l == 0 ? s.links0 : s.upper[off][l - 1];
+      int base = l == 0 ? off * (1 + maxConn0) : 0;
+      System.arraycopy(sel, 0, arr, base + 1, sel.length);
+      arr[base] = sel.length;
+      cur = LongHeap.node(found[0]);
+      curDist = LongHeap.distance(found[0]);
+    }
+    INTS.setRelease(s.state, off, level + 1);
+    register(id, node);
+    for (int l = top; l >= 0; l--) {
+      for (int n : chosen[l]) {
+        linkBack(n, node, l);
+      }
+    }
+    if (level > epLevel) {
+      synchronized (entryLock) {
+        if (level > (int) (entry >>> 32)) {
+          entry = ((long) level << 32) | node;
+        }
+      }
+    }
+    return node;
+  }
+
+  private void register(String id, int node) {
+    Integer before = live.put(id, node);
+    if (before != null) {
+      markDeleted(before);
+    }
+  }
+
+  /**
+   * Removes the live node of an id: it stays in the graph as a tombstone.
+   *
+   * @param id the id
+   * @return true when the id was live
+   */
+  public boolean remove(String id) {
+    Integer node = live.remove(id);
+    if (node == null) {
+      return false;
+    }
+    markDeleted(node);
+    return true;
+  }
+
+  private void markDeleted(int node) {
+    Segment s = segments[node >>> shift];
+    int off = node & mask;
+    while (true) {
+      int st = (int) INTS.getAcquire(s.state, off);
+      if ((st & DELETED) != 0) {
+        return;
+      }
+      if (INTS.compareAndSet(s.state, off, st, st | DELETED)) {
+        deleted.incrementAndGet();
+        return;
+      }
+    }
+  }
+
+  /** Adds {@code node} to {@code target}'s list on a level, pruning it by the diversity rule when full. */
+  private void linkBack(int target, int node, int level) {
+    synchronized (lock(target)) {
+      Segment[] segs = segments;
+      Segment s = segs[target >>> shift];
+      int off = target & mask;
+      int[] arr = level == 0 ? s.links0 : s.upper[off][level - 1];
+      int base = level == 0 ? off * (1 + maxConn0) : 0;
+      int max = level == 0 ? maxConn0 : m;
+      int count = arr[base];
+      for (int i = 0; i < count; i++) {
+        if (arr[base + 1 + i] == node) {
+          return;
+        }
+      }
+      if (count < max) {
+        arr[base + 1 + count] = node;
+        INTS.setRelease(arr, base, count + 1);
+        return;
+      }
+      long[] cand = new long[count + 1];
+      for (int i = 0; i < count; i++) {
+        int n = arr[base + 1 + i];
+        cand[i] = LongHeap.key(distance(segs, target, n), n);
+      }
+      cand[count] = LongHeap.key(distance(segs, target, node), node);
+      Arrays.sort(cand);
+      int[] sel = selectDiverse(segs, cand, max);
+      // rewritten in place: a concurrent search may read a mix of old and new entries, all published nodes
+      for (int i = 0; i < sel.length; i++) {
+        arr[base + 1 + i] = sel[i];
+      }
+      INTS.setRelease(arr, base, sel.length);
+    }
+  }
+
+  /**
+   * The diversity rule of HNSW's neighbour selection (hnswlib's {@code getNeighborsByHeuristic2}): a
+   * candidate, taken nearest first, is kept unless it is nearer to an already kept one than to the base.
+   */
+  private int[] selectDiverse(Segment[] segs, long[] sortedKeys, int max) {
+    if (sortedKeys.length <= max) {
+      int[] all = new int[sortedKeys.length];
+      // fewer candidates than slots: hnswlib still applies the rule; so do we, for the same graph shape
+      int n = 0;
+      outer:
+      for (long k : sortedKeys) {
+        int c = LongHeap.node(k);
+        float d = LongHeap.distance(k);
+        for (int i = 0; i < n; i++) {
+          if (distance(segs, c, all[i]) < d) {
+            continue outer;
+          }
+        }
+        all[n++] = c;
+      }
+      return Arrays.copyOf(all, n);
+    }
+    int[] kept = new int[max];
+    int n = 0;
+    outer:
+    for (long k : sortedKeys) {
+      int c = LongHeap.node(k);
+      float d = LongHeap.distance(k);
+      for (int i = 0; i < n; i++) {
+        if (distance(segs, c, kept[i]) < d) {
+          continue outer;
+        }
+      }
+      kept[n++] = c;
+      if (n == max) {
+        break;
+      }
+    }
+    return n == max ? kept : Arrays.copyOf(kept, n);
+  }
+
+  // ---------------------------------------------------------------- search
+
+  /** Greedy descent on an upper level: the nearest node reachable from {@code cur}, as a key. */
+  private long greedy(float[] q, Segment[] segs, int cur, float curDist, int level) {
+    return greedy(q, segs, cur, curDist, level, -1);
+  }
+
+  private long greedy(float[] q, Segment[] segs, int cur, float curDist, int level, int skip) {
+    int limit = segs.length << shift;
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      int[] arr = segs[cur >>> shift].upper[cur & mask][level - 1];
+      int count = (int) INTS.getAcquire(arr, 0);
+      for (int i = 1; i <= count; i++) {
+        int n = arr[i];
+        if (n >= limit || n == skip || state(segs, n) == 0) {
+          continue;
+        }
+        float d = distance(q, segs, n);
+        if (d < curDist) {
+          curDist = d;
+          cur = n;
+          changed = true;
+        }
+      }
+    }
+    return LongHeap.key(curDist, cur);
+  }
+
+  /** Beam search of one level during insertion: up to ef nearest published nodes (removed ones route and may be linked, as in hnswlib). */
+  private long[] searchLayer(float[] q, Segment[] segs, int ep, float epDist, int ef, int level) {
+    int limit = segs.length << shift;
+    Visited visited = Visited.forSearch(limit);
+    LongHeap candidates = new LongHeap(ef * 2);
+    LongHeap results = new LongHeap(ef + 1);
+    visited.visit(ep);
+    long k0 = LongHeap.key(epDist, ep);
+    candidates.push(k0);
+    results.push(~k0);
+    while (candidates.size() > 0) {
+      long c = candidates.peek();
+      if (results.size() >= ef && c > ~results.peek()) {
+        break;
+      }
+      candidates.pop();
+      int cn = LongHeap.node(c);
+      Segment cs = segs[cn >>> shift];
+      int[] arr;
+      int base;
+      if (level == 0) {
+        arr = cs.links0;
+        base = (cn & mask) * (1 + maxConn0);
+      } else {
+        arr = cs.upper[cn & mask][level - 1];
+        base = 0;
+      }
+      int count = (int) INTS.getAcquire(arr, base);
+      for (int i = base + 1; i <= base + count; i++) {
+        int n = arr[i];
+        if (n >= limit || !visited.visit(n) || state(segs, n) == 0) {
+          continue;
+        }
+        float d = distance(q, segs, n);
+        long key = LongHeap.key(d, n);
+        if (results.size() < ef || key < ~results.peek()) {
+          candidates.push(key);
+          results.push(~key);
+          if (results.size() > ef) {
+            results.pop();
+          }
+        }
+      }
+    }
+    long[] out = results.toArray();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ~out[i];
+    }
+    return out;
+  }
+
+  /**
+   * What a search found: keys ({@link LongHeap#key}) of the accepted nodes, nearest first, how many
+   * distances it computed, and whether it stopped at its visit limit.
+   *
+   * @param keys the keys, sorted
+   * @param visited distances computed
+   * @param incomplete true when the visit limit stopped it
+   */
+  public record Found(long[] keys, int visited, boolean incomplete) {}
+
+  /**
+   * Searches for the {@code ef} nearest accepted nodes: greedy descent on the upper levels, then a beam
+   * search of layer 0 that walks through every published node (removed and rejected ones route the
+   * search) but collects only those that are live and accepted — the filtered traversal Lucene's HNSW
+   * search does. Stops early, marking the result incomplete, after {@code visitLimit} distances.
+   *
+   * @param q the prepared query
+   * @param ef the beam width (at least k)
+   * @param accept which live nodes may be returned, or null for all
+   * @param visitLimit the most distances to compute
+   * @return what was found
+   */
+  public Found search(float[] q, int ef, IntPredicate accept, int visitLimit) {
+    return search(q, ef, accept, visitLimit, -1);
+  }
+
+  /**
+   * As {@link #search(float[], int, IntPredicate, int)}, as if node {@code skip} were not in the graph
+   * (never entered, never returned): a stored vector searched as a query then has to find its
+   * neighbours the way a fresh query would, instead of through its own links.
+   *
+   * @param q the prepared query
+   * @param ef the beam width
+   * @param accept which live nodes may be returned, or null for all
+   * @param visitLimit the most distances to compute
+   * @param skip a node to leave out, or -1
+   * @return what was found
+   */
+  public Found search(float[] q, int ef, IntPredicate accept, int visitLimit, int skip) {
+    long e = entry;
+    if (e < 0) {
+      return new Found(new long[0], 0, false);
+    }
+    Segment[] segs = segments;
+    int limit = segs.length << shift;
+    int cur = (int) e;
+    float curDist = distance(q, segs, cur);
+    int visitedCount = 1;
+    for (int l = (int) (e >>> 32); l > 0; l--) {
+      long best = greedy(q, segs, cur, curDist, l, skip);
+      cur = LongHeap.node(best);
+      curDist = LongHeap.distance(best);
+    }
+    Visited visited = Visited.forSearch(limit);
+    if (skip >= 0 && skip != cur) {
+      visited.visit(skip);
+    }
+    LongHeap candidates = new LongHeap(Math.min(ef * 2, 1 << 16));
+    LongHeap results = new LongHeap(Math.min(ef + 1, 1 << 16));
+    visited.visit(cur);
+    long k0 = LongHeap.key(curDist, cur);
+    candidates.push(k0);
+    if (cur != skip && accepts(segs, cur, accept)) {
+      results.push(~k0);
+    }
+    boolean incomplete = false;
+    search:
+    while (candidates.size() > 0) {
+      long c = candidates.peek();
+      if (results.size() >= ef && c > ~results.peek()) {
+        break;
+      }
+      candidates.pop();
+      int cn = LongHeap.node(c);
+      int[] arr = segs[cn >>> shift].links0;
+      int base = (cn & mask) * (1 + maxConn0);
+      int count = (int) INTS.getAcquire(arr, base);
+      for (int i = base + 1; i <= base + count; i++) {
+        int n = arr[i];
+        if (n >= limit || !visited.visit(n)) {
+          continue;
+        }
+        int st = state(segs, n);
+        if (st == 0) {
+          continue;
+        }
+        if (visitedCount >= visitLimit) {
+          incomplete = true;
+          break search;
+        }
+        visitedCount++;
+        float d = distance(q, segs, n);
+        long key = LongHeap.key(d, n);
+        if (results.size() < ef || key < ~results.peek()) {
+          candidates.push(key);
+          if ((st & DELETED) == 0 && (accept == null || accept.test(n))) {
+            results.push(~key);
+            if (results.size() > ef) {
+              results.pop();
+            }
+          }
+        }
+      }
+    }
+    long[] out = results.toArray();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ~out[i];
+    }
+    Arrays.sort(out);
+    return new Found(out, visitedCount, incomplete);
+  }
+
+  private boolean accepts(Segment[] segs, int node, IntPredicate accept) {
+    int st = state(segs, node);
+    return st != 0 && (st & DELETED) == 0 && (accept == null || accept.test(node));
+  }
+
+  /**
+   * Exact search: the {@code k} nearest live accepted nodes among all, or among {@code candidates} when
+   * given.
+   *
+   * @param q the prepared query
+   * @param k how many
+   * @param accept which live nodes may be returned, or null for all
+   * @param candidates the nodes to look at, or null for every node
+   * @return their keys, nearest first
+   */
+  public long[] exact(float[] q, int k, IntPredicate accept, int[] candidates) {
+    Segment[] segs = segments;
+    LongHeap top = new LongHeap(Math.min(k, 1 << 16) + 1);
+    int n = candidates == null ? Math.min(next.get(), segs.length << shift) : candidates.length;
+    for (int i = 0; i < n; i++) {
+      int node = candidates == null ? i : candidates[i];
+      if (!accepts(segs, node, accept)) {
+        continue;
+      }
+      long key = LongHeap.key(distance(q, segs, node), node);
+      if (top.size() < k) {
+        top.push(~key);
+      } else if (key < ~top.peek()) {
+        top.pop();
+        top.push(~key);
+      }
+    }
+    long[] out = top.toArray();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ~out[i];
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /**
+   * Restores a node read from a file, with its lists: for {@code HnswFormat} only, before the graph is
+   * shared.
+   *
+   * @param node the node (the next ordinal)
+   * @param id its id
+   * @param vector its vector
+   * @param level its level
+   * @param removed whether it is a tombstone
+   * @param lists its neighbour lists, level 0 first
+   */
+  public void restore(int node, String id, float[] vector, int level, boolean removed, int[][] lists) {
+    if (next.getAndIncrement() != node) {
+      throw new IllegalStateException("nodes must be restored in order");
+    }
+    Segment[] segs = ensure(node);
+    Segment s = segs[node >>> shift];
+    int off = node & mask;
+    System.arraycopy(vector, 0, s.vectors, off * dim, dim);
+    s.ids[off] = id;
+    int base = off * (1 + maxConn0);
+    s.links0[base] = lists[0].length;
+    System.arraycopy(lists[0], 0, s.links0, base + 1, lists[0].length);
+    if (level > 0) {
+      int[][] up = new int[level][];
+      for (int l = 1; l <= level; l++) {
+        up[l - 1] = new int[1 + m];
+        up[l - 1][0] = lists[l].length;
+        System.arraycopy(lists[l], 0, up[l - 1], 1, lists[l].length);
+      }
+      s.upper[off] = up;
+    }
+    s.state[off] = (level + 1) | (removed ? DELETED : 0);
+    if (removed) {
+      deleted.incrementAndGet();
+    } else if (live.putIfAbsent(id, node) != null) {
+      throw new IllegalArgumentException("id '" + id + "' is live in two nodes");
+    }
+  }
+
+  /**
+   * Sets the entry point after {@link #restore}.
+   *
+   * @param node the entry node
+   * @param level its level
+   */
+  public void restoreEntry(int node, int level) {
+    entry = node < 0 ? -1 : ((long) level << 32) | node;
+  }
+
+  /**
+   * Heap bytes of the graph's arrays (vectors, lists, states, ids' references; not the id strings).
+   *
+   * @return bytes
+   */
+  public long arrayBytes() {
+    Segment[] segs = segments;
+    long bytes = 16L + 8L * segs.length;
+    int nodes = next.get();
+    for (int i = 0; i < segs.length; i++) {
+      Segment s = segs[i];
+      bytes += 5 * 16L + 4L * s.vectors.length + 4L * s.links0.length + 8L * s.upper.length + 4L * s.state.length
+          + 4L * s.ids.length;
+      int from = i << shift;
+      int to = Math.min(nodes, from + (1 << shift));
+      for (int node = from; node < to; node++) {
+        int[][] up = s.upper[node & mask];
+        if (up != null) {
+          bytes += 16L + 4L * up.length + up.length * (16L + 4L * (1 + m));
+        }
+      }
+    }
+    bytes += 48L * live.size(); // the id -> node map's entries and boxed nodes
+    return bytes;
+  }
+}

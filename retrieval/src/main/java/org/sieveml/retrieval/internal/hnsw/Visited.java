@@ -1,0 +1,46 @@
+package org.sieveml.retrieval.internal.hnsw;
+
+/**
+ * The nodes one search has visited: a stamp per node, so starting a new search costs nothing (after
+ * hnswlib's {@code VisitedList}). One per thread, reused across searches of any graph. Not
+ * thread-safe.
+ */
+final class Visited {
+  private static final ThreadLocal<Visited> PER_THREAD = ThreadLocal.withInitial(Visited::new);
+
+  private int[] marks = new int[1 << 10];
+  private int stamp;
+
+  /**
+   * This thread's set, emptied for a search over nodes below {@code limit}.
+   *
+   * @param limit one above the largest node the search may visit
+   * @return the set
+   */
+  static Visited forSearch(int limit) {
+    Visited v = PER_THREAD.get();
+    if (v.marks.length < limit) {
+      v.marks = new int[Math.max(limit, v.marks.length + (v.marks.length >> 1))];
+      v.stamp = 0;
+    }
+    if (++v.stamp == 0) {
+      java.util.Arrays.fill(v.marks, 0);
+      v.stamp = 1;
+    }
+    return v;
+  }
+
+  /**
+   * Marks a node.
+   *
+   * @param node the node, below the limit
+   * @return true when it was not visited before
+   */
+  boolean visit(int node) {
+    if (marks[node] == stamp) {
+      return false;
+    }
+    marks[node] = stamp;
+    return true;
+  }
+}
