@@ -88,6 +88,8 @@ public final class HnswVectorIndex implements VectorIndex {
   private final AtomicBoolean compactionQueued = new AtomicBoolean();
   private final AtomicBoolean tuneQueued = new AtomicBoolean();
   private final AtomicLong compactions = new AtomicLong();
+  private final Object pendingLock = new Object();
+  private int pending;
   private final Object[] stripes = new Object[STRIPES];
   private final AtomicLong idBytes = new AtomicLong();
 
@@ -342,6 +344,9 @@ public final class HnswVectorIndex implements VectorIndex {
   }
 
   private void submit(AtomicBoolean queued, Runnable task) {
+    synchronized (pendingLock) {
+      pending++;
+    }
     try {
       maintenance.execute(() -> {
         try {
@@ -350,11 +355,42 @@ public final class HnswVectorIndex implements VectorIndex {
           LOG.warn("HNSW index maintenance failed: {}", e.toString(), e);
         } finally {
           queued.set(false);
+          done();
         }
       });
     } catch (RejectedExecutionException e) {
       queued.set(false); // tried again after a later write
+      done();
       LOG.debug("HNSW maintenance not scheduled: the executor refused it ({})", e.toString());
+    }
+  }
+
+  private void done() {
+    synchronized (pendingLock) {
+      pending--;
+      pendingLock.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until the background work scheduled so far (re-tuning after growth, compaction) has run, e.g.
+   * before a service starts answering or a test measures recall.
+   *
+   * @param timeout the longest wait
+   * @return true when nothing is pending, false when the timeout passed first
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public boolean awaitMaintenance(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (pendingLock) {
+      while (pending > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(pendingLock, left);
+      }
+      return true;
     }
   }
 

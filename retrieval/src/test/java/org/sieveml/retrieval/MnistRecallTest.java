@@ -54,7 +54,7 @@ class MnistRecallTest {
   }
 
   @Test
-  void recallAtTenWithDefaultParameters() throws IOException {
+  void recallAtTenWithDefaultParameters() throws IOException, InterruptedException {
     Path file = dataDir().resolve("ann-mnist-t10k/t10k-images-idx3-ubyte.gz");
     Assumptions.assumeTrue(Files.exists(file), "MNIST not found at " + file);
     float[][] img = images(file);
@@ -68,6 +68,9 @@ class MnistRecallTest {
     for (int i = 9_000; i < 10_000; i++) {
       queries.add(img[i]);
     }
+    // added one by one: the index re-tuned itself in the background as it grew; wait for the last tuning
+    assertTrue(hnsw.awaitMaintenance(java.time.Duration.ofMinutes(2)), "background tuning finished");
+    assertTrue(hnsw.tuning() != null && hnsw.tuning().queries() > 0, "tuned while growing: " + hnsw.tuning());
     double recall = Recall.atK(hnsw, exact, queries, 10, hnsw.defaultEf());
     LOG.info("MNIST 9,000 x 784, 1,000 queries: recall@10 = {} (M {}, efConstruction {}, ef {})", recall, hnsw.m(),
         hnsw.efConstruction(), hnsw.defaultEf());
