@@ -46,6 +46,8 @@ import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.FmScoringBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnBuildBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnNativeBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
 
 /**
@@ -83,8 +85,11 @@ import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
  * <p>Exit codes: 0 when every selected comparison ran (whether or not it met its goal), 1 when a
  * benchmark failed, 2 for a bad command line.
  *
- * <p>A figure that is not a time or a throughput (bytes per entity) comes from a {@link Measured}
- * class instead of JMH: one sample per fresh JVM, forks in the same ABBA order, medians compared.
+ * <p>A figure that is not a time or a throughput (bytes per entity), or whose anchor is not Java (a
+ * native library), comes from a {@link Measured} class instead of JMH: one sample per fresh JVM, forks
+ * in the same ABBA order, medians compared. A measured comparison that cannot run on this machine (a
+ * missing tool or data set) prints one {@code SKIP<TAB>area<TAB>metric<TAB>reason} line instead of a
+ * figure and does not fail the run.
  *
  * <p>To add an area's figures, add {@link Comparison}s to {@link #REGISTRY}; nothing else changes.
  */
@@ -171,6 +176,26 @@ public final class Scorecard {
       new Comparison(
           "retrieval", "ann_top10_100k_x_128_vs_exact", AnnRecallBenchmark.class, "sieveml", "exact",
           "exact search (SieveML ExactVectorIndex)", 10.0, false, "ops/ms"),
+      // issue 18: native C++ hnswlib (Debian libhnswlib-dev, g++ -O3 -march=native), measured outside JMH;
+      // skipped, saying so, where g++ or the headers are missing. The issue sets the goals 0.8 (search vs
+      // native) and 1.0 (build vs Lucene); 0.8 and 1.0 for the other builds are this session's.
+      new Comparison(
+          "retrieval", "ann_top10_100k_x_128_vs_native_hnswlib", AnnNativeBenchmark.class, "sieveml",
+          "nativeHnswlib", "native C++ hnswlib (libhnswlib-dev, g++ -O3 -march=native; same M, efConstruction; "
+          + "own ef for recall 0.95)", 0.8, false, "queries/s"),
+      new Comparison(
+          "retrieval", "ann_top10_mnist_10k_vs_native_hnswlib", AnnNativeBenchmark.class, "sievemlMnist",
+          "nativeHnswlibMnist", "native C++ hnswlib (libhnswlib-dev, g++ -O3 -march=native; same M, "
+          + "efConstruction; own ef for recall 0.95)", 0.8, false, "queries/s"),
+      new Comparison(
+          "retrieval", "ann_build_100k_x_128_vs_native_hnswlib", AnnBuildBenchmark.class, "sieveml", "nativeHnswlib",
+          "native C++ hnswlib (libhnswlib-dev, g++ -O3 -march=native), 1 thread each", 0.8, false, "vectors/s"),
+      new Comparison(
+          "retrieval", "ann_build_100k_x_128_vs_lucene", AnnBuildBenchmark.class, "sieveml", "lucene",
+          "Lucene 9.12 HnswGraphBuilder (single-threaded), 1 thread each", 1.0, false, "vectors/s"),
+      new Comparison(
+          "retrieval", "ann_build_100k_x_128_vs_hnswlib", AnnBuildBenchmark.class, "sieveml", "hnswlib",
+          "raw hnswlib-core 1.2.1 HnswIndex.addAll, 1 thread each", 1.0, false, "vectors/s"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",
@@ -281,10 +306,25 @@ public final class Scorecard {
    * time). Its comparisons name public no-argument methods returning {@code double} (one sample of the
    * comparison's unit); the class has a public no-argument constructor. The scorecard runs every sample
    * in a fresh JVM (the class's JMH {@link org.openjdk.jmh.annotations.Fork#jvmArgsAppend} if present,
-   * the scorecard's class path), one per fork, in the same ABBA order as JMH forks, and compares the
-   * medians; the child prints {@code SAMPLE <value>}.
+   * the scorecard's class path and its {@code sieveml.*} system properties), one per fork, in the same
+   * ABBA order as JMH forks, and compares the medians; the child prints {@code SAMPLE <value>}. Lines
+   * a method prints starting with {@code NOTE } (what it measured at, e.g. the ef and recall) are echoed
+   * under the fork's line of the report.
    */
-  public interface Measured {}
+  public interface Measured {
+    /**
+     * Why a method cannot be measured on this machine (a missing tool or data set). The scorecard asks,
+     * in its own JVM, before any fork of a comparison, for both methods; a reason skips the comparison,
+     * which is reported as skipped rather than as a figure. Implementations must be cheap and must not
+     * measure anything.
+     *
+     * @param method a method named by a comparison
+     * @return the reason, naming what to install or where to put the data; empty when it can run
+     */
+    default Optional<String> skipReason(String method) {
+      return Optional.empty();
+    }
+  }
 
   /**
    * A parsed command line.
@@ -416,6 +456,7 @@ public final class Scorecard {
     }
     printHeader(settings, out);
     List<Figure> figures = new ArrayList<>();
+    List<String> skips = new ArrayList<>();
     String only = System.getProperty("scorecard.only", "");
     for (String area : settings.areas()) {
       List<Comparison> comparisons = new ArrayList<>(comparisons(area));
@@ -426,14 +467,14 @@ public final class Scorecard {
       }
       out.println("# area " + area + ": " + comparisons.size() + " comparison(s)");
       try {
-        figures.addAll(measure(comparisons, settings, out));
+        figures.addAll(measure(comparisons, settings, out, skips));
       } catch (RunnerException | RuntimeException e) {
         err.println("scorecard: area " + area + " failed: " + e);
-        printReport(figures, out);
+        printReport(figures, skips, out);
         return 1;
       }
     }
-    printReport(figures, out);
+    printReport(figures, skips, out);
     return 0;
   }
 
@@ -544,19 +585,27 @@ public final class Scorecard {
     return new BigDecimal(v).round(new MathContext(5)).stripTrailingZeros().toPlainString();
   }
 
-  private static List<Figure> measure(List<Comparison> comparisons, Settings settings, PrintStream out)
-      throws RunnerException {
+  private static List<Figure> measure(List<Comparison> comparisons, Settings settings, PrintStream out,
+      List<String> skips) throws RunnerException {
     List<Figure> figures = new ArrayList<>();
     for (Comparison c : comparisons) {
       out.println("# " + c.area() + "/" + c.metric() + ": " + c.ours() + " vs " + c.anchor() + " ("
           + c.anchorName() + "), " + c.unit());
+      Optional<String> skip = skipReason(c);
+      if (skip.isPresent()) {
+        String line = skipLine(c, skip.get());
+        skips.add(line);
+        out.println("#   skipped: " + skip.get());
+        continue;
+      }
       List<Double> ours = new ArrayList<>();
       List<Double> anchor = new ArrayList<>();
       for (int fork = 0; fork < settings.forks(); fork++) {
         for (boolean isOurs : forkOrder(fork)) {
           String method = isOurs ? c.ours() : c.anchor();
+          List<String> notes = new ArrayList<>();
           double[] scores = Measured.class.isAssignableFrom(c.benchmark())
-              ? runMeasuredFork(c.benchmark(), method)
+              ? runMeasuredFork(c.benchmark(), method, notes)
               : runFork(isOurs ? c.oursBenchmark() : c.anchorBenchmark(), c.unit(), settings);
           for (double v : scores) {
             (isOurs ? ours : anchor).add(v);
@@ -568,6 +617,7 @@ public final class Scorecard {
             line.append(' ').append(number(v));
           }
           out.println(line);
+          notes.forEach(n -> out.println("#     " + n));
         }
       }
       double[] o = ours.stream().mapToDouble(Double::doubleValue).toArray();
@@ -575,6 +625,38 @@ public final class Scorecard {
       figures.add(new Figure(c, median(o), median(a), o.length, a.length));
     }
     return figures;
+  }
+
+  /**
+   * Why a comparison cannot run here: only a {@link Measured} class can say so.
+   *
+   * @param c the comparison
+   * @return the first reason of its methods (ours, then the anchor), empty when it can run
+   */
+  static Optional<String> skipReason(Comparison c) {
+    if (!Measured.class.isAssignableFrom(c.benchmark())) {
+      return Optional.empty();
+    }
+    Measured m;
+    try {
+      m = (Measured) c.benchmark().getConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot create " + c.benchmark().getName(), e);
+    }
+    Optional<String> why = m.skipReason(c.ours());
+    return why.isPresent() ? why : m.skipReason(c.anchor());
+  }
+
+  /**
+   * The machine-readable line of a skipped comparison:
+   * {@code SKIP<TAB>area<TAB>metric<TAB>reason}, tabs and newlines of the reason turned into spaces.
+   *
+   * @param c the comparison
+   * @param reason why it did not run
+   * @return the line, without a line terminator
+   */
+  public static String skipLine(Comparison c, String reason) {
+    return String.join("\t", "SKIP", c.area(), c.metric(), reason.replaceAll("[\t\r\n]+", " "));
   }
 
   /**
@@ -589,12 +671,18 @@ public final class Scorecard {
   }
 
   /** One fork of a {@link Measured} method: a child JVM that prints one sample. */
-  private static double[] runMeasuredFork(Class<?> benchmark, String method) {
+  private static double[] runMeasuredFork(Class<?> benchmark, String method, List<String> notes) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     org.openjdk.jmh.annotations.Fork fork = benchmark.getAnnotation(org.openjdk.jmh.annotations.Fork.class);
     if (fork != null) {
       cmd.addAll(Arrays.asList(fork.jvmArgsAppend()));
+    }
+    // e.g. -Dsieveml.data.dir: the child finds what the skip check in this JVM found
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith("sieveml.")) {
+        cmd.add("-D" + name + "=" + System.getProperty(name));
+      }
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MeasuredFork.class.getName(), benchmark.getName(),
         method));
@@ -606,6 +694,8 @@ public final class Scorecard {
       for (String line : output.split("\n")) {
         if (line.startsWith("SAMPLE ")) {
           samples.add(Double.parseDouble(line.substring(7).trim()));
+        } else if (line.startsWith("NOTE ")) {
+          notes.add(line.substring(5).trim());
         }
       }
       if (status != 0 || samples.isEmpty()) {
@@ -701,8 +791,12 @@ public final class Scorecard {
     return Optional.empty();
   }
 
-  private static void printReport(List<Figure> figures, PrintStream out) {
+  private static void printReport(List<Figure> figures, List<String> skips, PrintStream out) {
     if (figures.isEmpty()) {
+      if (!skips.isEmpty()) {
+        out.println();
+        skips.forEach(out::println);
+      }
       return;
     }
     out.println();
@@ -719,5 +813,6 @@ public final class Scorecard {
     for (Figure f : figures) {
       out.println(f.scoreLine());
     }
+    skips.forEach(out::println);
   }
 }

@@ -182,6 +182,26 @@ class ScorecardTest {
   }
 
   @Test
+  void skipLineIsTabSeparatedOnOneLine() {
+    assertEquals("SKIP\tretrieval\tqueries_per_second\tno g++ on the PATH; install it",
+        Scorecard.skipLine(THROUGHPUT, "no g++\ton the PATH;\ninstall it"));
+  }
+
+  @Test
+  void onlyAMeasuredClassCanSkipAComparison() {
+    assertFalse(Scorecard.skipReason(THROUGHPUT).isPresent());
+    // the native anchor's comparisons say why where g++ or hnswlib's headers are missing, and the MNIST one
+    // where the data is; the build comparisons against Java peers never skip
+    for (Comparison c : Scorecard.comparisons("retrieval")) {
+      if (c.anchor().equals("lucene") || c.anchor().equals("hnswlib")) {
+        assertFalse(Scorecard.skipReason(c).isPresent(), c.metric());
+      }
+      Scorecard.skipReason(c).ifPresent(why -> assertTrue(
+          why.contains("apt-get install libhnswlib-dev g++") || why.contains("sieveml.data.dir"), why));
+    }
+  }
+
+  @Test
   void everyAreaHasAComparison() {
     for (String area : Scorecard.AREAS) {
       assertTrue(Scorecard.REGISTRY.stream().anyMatch(c -> c.area().equals(area)), "area " + area);

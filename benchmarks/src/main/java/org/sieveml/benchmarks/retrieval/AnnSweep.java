@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.sieveml.benchmarks.retrieval.AnnContenders.Contender;
 import org.sieveml.benchmarks.retrieval.AnnContenders.DataSet;
 
@@ -17,7 +18,11 @@ import org.sieveml.benchmarks.retrieval.AnnContenders.DataSet;
  * efConstruction) plus the exact index on a data set, reports each build time, then sweeps the search
  * ef and measures recall@10 against exact search and single-threaded queries per second. Rounds of the
  * contenders alternate at every ef and the median round is reported, so a machine that drifts biases
- * no one. Writes {@code ann-recall-qps.csv} and {@code ann-recall-qps.html} (an SVG chart per data set).
+ * no one. Then native C++ hnswlib ({@link NativeHnswlib}, the anchor: {@code libhnswlib-dev} compiled
+ * with {@code g++ -O3 -march=native}) builds the same graph on the same threads in a child process and
+ * sweeps the same ladder with the same number of rounds (its rounds run after, not between, the Java
+ * contenders'); where g++ or the headers are missing it is skipped with a line saying what to install.
+ * Writes {@code ann-recall-qps.csv} and {@code ann-recall-qps.html} (an SVG chart per data set).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
@@ -122,11 +127,27 @@ public final class AnnSweep {
     }
     points.add(new Point(data.name(), "exact", 0, 1.0, median(eq)));
     System.out.printf(Locale.ROOT, "%-8s %5s %8.4f %10.0f%n", "exact", "-", 1.0, median(eq));
+    List<String> names = new ArrayList<>(List.of("sieveml", "hnswlib", "lucene", "exact"));
+    Optional<String> unavailable = NativeHnswlib.unavailable();
+    if (unavailable.isPresent()) {
+      System.out.println("skip " + NativeHnswlib.NAME + ": " + unavailable.get());
+    } else {
+      NativeHnswlib.Result r = NativeHnswlib.run(data, truth, AnnContenders.M, AnnContenders.EF_CONSTRUCTION, threads,
+          AnnContenders.EF_LADDER, ROUNDS, Double.NaN);
+      builds.add(String.format(Locale.ROOT, "%s\t%s\t%.2f\t%d", data.name(), NativeHnswlib.NAME, r.buildSeconds(),
+          r.buildThreads()));
+      System.out.print(NativeHnswlib.describe(r));
+      for (NativeHnswlib.Point p : r.points()) {
+        points.add(new Point(data.name(), NativeHnswlib.NAME, p.ef(), p.recall(), p.qps()));
+      }
+      names.add(3, NativeHnswlib.NAME);
+    }
     System.out.println("best QPS at recall@10 >= 0.95:");
     double oursBest = bestAt(points, data.name(), "sieveml", 0.95);
-    for (String name : List.of("sieveml", "hnswlib", "lucene", "exact")) {
+    for (String name : names) {
       double best = bestAt(points, data.name(), name, 0.95);
-      System.out.printf(Locale.ROOT, "  %-8s %10.0f qps   sieveml / %s = %.3f%n", name, best, name, oursBest / best);
+      System.out.printf(Locale.ROOT, "  %-14s %10.0f qps   sieveml / %s = %.3f%n", name, best, name,
+          oursBest / best);
     }
   }
 
@@ -172,7 +193,9 @@ public final class AnnSweep {
         .append("</head><body><h1>Recall@10 vs queries per second (single thread)</h1>")
         .append("<p>Produced by <code>org.sieveml.benchmarks.retrieval.AnnSweep</code>; same M=")
         .append(AnnContenders.M).append(", efConstruction=").append(AnnContenders.EF_CONSTRUCTION)
-        .append("; the dashed line is recall 0.95. Up and right is better.</p>");
+        .append("; the dashed line is recall 0.95. Up and right is better. <code>hnswlib</code> is the Java ")
+        .append("hnswlib-core; <code>").append(NativeHnswlib.NAME).append("</code> is C++ hnswlib (libhnswlib-dev) ")
+        .append("compiled with <code>g++ ").append(String.join(" ", NativeHnswlib.FLAGS)).append("</code>.</p>");
     List<String> sets = points.stream().map(Point::dataSet).distinct().toList();
     for (String set : sets) {
       html.append("<h2>").append(set).append("</h2>").append(svg(points, set));
@@ -243,9 +266,14 @@ public final class AnnSweep {
     s.append(String.format(Locale.ROOT,
         "<text x=\"15\" y=\"%d\" font-size=\"12\" transform=\"rotate(-90 15 %d)\" text-anchor=\"middle\">queries/s (log)</text>",
         top + ph / 2, top + ph / 2));
-    String[] names = {"sieveml", "hnswlib", "lucene", "exact"};
-    String[] colors = {"#d62728", "#1f77b4", "#2ca02c", "#555"};
+    String[] names = {"sieveml", "hnswlib", "lucene", NativeHnswlib.NAME, "exact"};
+    String[] colors = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#555"};
+    int legend = 0;
     for (int n = 0; n < names.length; n++) {
+      String name = names[n];
+      if (points.stream().noneMatch(p -> p.dataSet().equals(set) && p.contender().equals(name))) {
+        continue; // e.g. native hnswlib where it is not installed
+      }
       StringBuilder path = new StringBuilder();
       for (Point p : points) {
         if (!p.dataSet().equals(set) || !p.contender().equals(names[n])) {
@@ -260,7 +288,7 @@ public final class AnnSweep {
       }
       s.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(colors[n]).append("\"/>");
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s</text>", left + pw + 10,
-          top + 20 + 18 * n, colors[n], names[n]));
+          top + 20 + 18 * legend++, colors[n], names[n]));
     }
     return s.append("</svg>").toString();
   }
