@@ -47,6 +47,8 @@ import org.sieveml.benchmarks.ranking.FmScoringBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnBuildBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnFilteredBenchmark;
+import org.sieveml.benchmarks.retrieval.AnnLoadBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnNativeBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
 
@@ -196,6 +198,20 @@ public final class Scorecard {
       new Comparison(
           "retrieval", "ann_build_100k_x_128_vs_hnswlib", AnnBuildBenchmark.class, "sieveml", "hnswlib",
           "raw hnswlib-core 1.2.1 HnswIndex.addAll, 1 thread each", 1.0, false, "vectors/s"),
+      // issue 18: filtered search at equal filtered recall 0.95 (Lucene's AbstractKnnVectorQuery strategy:
+      // filtered HNSW with visit limit = matches + 1, exact over the matches on early termination), and
+      // load of a saved index against building it (fixed ef 64, 2 threads); both measured outside JMH
+      new Comparison(
+          "retrieval", "ann_filtered_1pct_100k_x_128_vs_lucene", AnnFilteredBenchmark.class, "sieveml1pct",
+          "lucene1pct", "Lucene 9.12 filtered HNSW search, same 1 % id filter as Bits (own beam for filtered recall "
+          + "0.95)", 1.0, false, "queries/s"),
+      new Comparison(
+          "retrieval", "ann_filtered_10pct_100k_x_128_vs_lucene", AnnFilteredBenchmark.class, "sieveml10pct",
+          "lucene10pct", "Lucene 9.12 filtered HNSW search, same 10 % id filter as Bits (own beam for filtered "
+          + "recall 0.95)", 1.0, false, "queries/s"),
+      new Comparison(
+          "retrieval", "ann_load_vs_build_100k_x_128", AnnLoadBenchmark.class, "load", "build",
+          "building the same index (addAll, 2 threads, ef fixed at 64)", 20.0, true, "ms"),
       // issue 6: drift detection
       new Comparison(
           "drift", "adwin_updates", AdwinThroughputBenchmark.class, "sieveml", "moa",
