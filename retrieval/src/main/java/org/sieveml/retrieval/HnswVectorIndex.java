@@ -76,6 +76,10 @@ public final class HnswVectorIndex implements VectorIndex {
   private final long seed;
   private final double targetRecall;
   private final Executor maintenance;
+  private final Quantization quantization;
+  private final Path offHeapDirectory;
+  /** Nodes when an int8 graph was last calibrated (0: provisional bounds from its first vector). */
+  private volatile int calibratedAt;
   private volatile int defaultEf;
   private volatile Tuning tuning;
   private volatile int sizeAtTuning;
@@ -102,8 +106,11 @@ public final class HnswVectorIndex implements VectorIndex {
     this.targetRecall = b.targetRecall;
     this.defaultEf = b.ef;
     this.maintenance = b.executor != null ? b.executor : DefaultMaintenance.EXECUTOR;
-    this.graph = g != null ? g : new HnswGraph(dimension, metric == VectorMetric.L2, m, efConstruction, seed,
-        b.initialCapacity);
+    this.quantization = b.quantization;
+    this.offHeapDirectory = b.offHeapDirectory != null ? b.offHeapDirectory
+        : Path.of(System.getProperty("java.io.tmpdir"));
+    this.graph = g != null ? g : newGraph(b.initialCapacity);
+    this.calibratedAt = g != null ? g.nodeCount() : 0;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }
@@ -134,6 +141,50 @@ public final class HnswVectorIndex implements VectorIndex {
     return new Builder(dimension, metric);
   }
 
+  private HnswGraph newGraph(int capacity) {
+    return new HnswGraph(dimension, metric == VectorMetric.L2, m, efConstruction, seed, capacity,
+        quantization == Quantization.INT8 ? offHeapDirectory : null);
+  }
+
+  /** Int8 bounds are fitted to at least this many vectors (the first vector alone gives provisional ones). */
+  static final int CALIBRATION_SAMPLE = 1_024;
+
+  /**
+   * Re-fits an int8 graph's bounds to a sample of its vectors (plus {@code extra}) when they were fitted
+   * to fewer than {@value #CALIBRATION_SAMPLE}, with writers kept out (a one-time pass over at most that
+   * many vectors' codes... and every node's codes).
+   */
+  private void calibrateIfDue(List<float[]> extra) {
+    HnswGraph g = graph;
+    if (!g.quantized() || calibratedAt >= CALIBRATION_SAMPLE) {
+      return;
+    }
+    if (g.nodeCount() + extra.size() < CALIBRATION_SAMPLE && !(g.nodeCount() == 0 && !extra.isEmpty())) {
+      return;
+    }
+    writeGate.writeLock().lock();
+    try {
+      g = graph;
+      if (calibratedAt >= CALIBRATION_SAMPLE) {
+        return;
+      }
+      List<float[]> sample = new ArrayList<>();
+      SplittableRandom rnd = new SplittableRandom(seed);
+      int nodes = g.nodeCount();
+      int want = 4 * CALIBRATION_SAMPLE;
+      for (int i = 0; i < Math.min(want, nodes); i++) {
+        sample.add(g.vector(nodes <= want ? i : rnd.nextInt(nodes)));
+      }
+      for (int i = 0; i < Math.min(want, extra.size()); i++) {
+        sample.add(extra.get(extra.size() <= want ? i : rnd.nextInt(extra.size())));
+      }
+      g.calibrate(org.sieveml.retrieval.internal.hnsw.Int8Quantizer.fit(sample, dimension));
+      calibratedAt = Math.max(1, sample.size());
+    } finally {
+      writeGate.writeLock().unlock();
+    }
+  }
+
   private Object stripe(String id) {
     return stripes[(id.hashCode() & 0x7fffffff) % STRIPES];
   }
@@ -158,6 +209,7 @@ public final class HnswVectorIndex implements VectorIndex {
     } finally {
       writeGate.readLock().unlock();
     }
+    calibrateIfDue(List.of());
     maintain();
   }
 
@@ -178,6 +230,7 @@ public final class HnswVectorIndex implements VectorIndex {
     } finally {
       writeGate.readLock().unlock();
     }
+    calibrateIfDue(List.of());
     maintain();
     return existed;
   }
@@ -251,6 +304,7 @@ public final class HnswVectorIndex implements VectorIndex {
       vectors.add(v);
     }
     int total = ids.size();
+    calibrateIfDue(vectors); // an int8 index fits its bounds to the batch before coding it
     int interval = Math.max(1_000, total / 100);
     AtomicInteger nextItem = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
@@ -355,7 +409,12 @@ public final class HnswVectorIndex implements VectorIndex {
           LOG.warn("HNSW index maintenance failed: {}", e.toString(), e);
         } finally {
           queued.set(false);
-          done();
+          try {
+            // writes during a compaction leave tombstones in the new graph: check again, with no write to prompt it
+            maintain();
+          } finally {
+            done();
+          }
         }
       });
     } catch (RejectedExecutionException e) {
@@ -421,8 +480,22 @@ public final class HnswVectorIndex implements VectorIndex {
       } finally {
         writeGate.writeLock().unlock();
       }
-      HnswGraph fresh = new HnswGraph(dimension, metric == VectorMetric.L2, m, efConstruction, seed,
-          Math.max(16, old.size()));
+      HnswGraph fresh = newGraph(Math.max(16, old.size()));
+      if (fresh.quantized()) {
+        // bounds re-fitted to the live vectors
+        List<float[]> sample = new ArrayList<>();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int nodes = old.nodeCount();
+        for (int i = 0; i < Math.min(4 * CALIBRATION_SAMPLE, nodes); i++) {
+          int node = nodes <= 4 * CALIBRATION_SAMPLE ? i : rnd.nextInt(nodes);
+          if (old.published(node) && !old.isDeleted(node)) {
+            sample.add(old.vector(node));
+          }
+        }
+        if (!sample.isEmpty()) {
+          fresh.calibrate(org.sieveml.retrieval.internal.hnsw.Int8Quantizer.fit(sample, dimension));
+        }
+      }
       // source[n] = the old node the fresh node n copies: a journaled id is replayed only if it changed
       int[][] source = {new int[Math.max(16, old.size())]};
       int nodes = old.nodeCount();
@@ -567,21 +640,12 @@ public final class HnswVectorIndex implements VectorIndex {
     HnswGraph g = graph;
     int beam = Math.max(k, ef);
     if (filter.idSet() != null) {
-      int[] nodes = new int[filter.idSet().size()];
-      int count = 0;
-      for (String id : filter.idSet()) {
-        int node = g.nodeOf(id);
-        if (node >= 0) {
-          nodes[count++] = node;
-        }
-      }
-      nodes = Arrays.copyOf(nodes, count);
+      Resolved r = resolve(g, filter);
+      int[] nodes = r.nodes;
+      long[] words = r.words;
+      int count = nodes.length;
       if (count <= Math.max(EXACT_MAX_MATCHES, beam)) {
         return new SearchResult(neighbors(g, g.exact(q, k, null, nodes), k), true, count);
-      }
-      long[] words = new long[(g.nodeCount() >>> 6) + 1];
-      for (int node : nodes) {
-        words[node >>> 6] |= 1L << node;
       }
       IntPredicate accept = node -> (node >>> 6) < words.length && (words[node >>> 6] & (1L << node)) != 0;
       HnswGraph.Found f = g.search(q, beam, accept, count);
@@ -606,6 +670,34 @@ public final class HnswVectorIndex implements VectorIndex {
       return new SearchResult(neighbors(g, g.exact(q, k, accept, null), k), true, f.visited() + (int) expected);
     }
     return new SearchResult(neighbors(g, f.keys(), k), false, f.visited());
+  }
+
+  /** An id filter's nodes in one graph state (the graph and its node count: a write changes the count). */
+  private record Resolved(HnswGraph graph, int nodeCount, int[] nodes, long[] words) {}
+
+  private static Resolved resolve(HnswGraph g, VectorFilter filter) {
+    int nodeCount = g.nodeCount();
+    Object cached = filter.resolved;
+    if (cached instanceof Resolved) {
+      Resolved r = (Resolved) cached;
+      if (r.graph == g && r.nodeCount == nodeCount) {
+        return r; // removals since only set a node's removed bit, which the search checks anyway
+      }
+    }
+    int[] nodes = new int[filter.idSet().size()];
+    int count = 0;
+    long[] words = new long[(nodeCount >>> 6) + 1];
+    for (String id : filter.idSet()) {
+      int node = g.nodeOf(id);
+      if (node >= 0 && node < nodeCount) {
+        nodes[count++] = node;
+        words[node >>> 6] |= 1L << node;
+      }
+    }
+    Arrays.sort(nodes, 0, count);
+    Resolved r = new Resolved(g, nodeCount, Arrays.copyOf(nodes, count), words);
+    filter.resolved = r;
+    return r;
   }
 
   /** The share of live items passing the filter, from up to {@value #SAMPLE} seeded random nodes; at least 1e-4. */
@@ -764,8 +856,14 @@ public final class HnswVectorIndex implements VectorIndex {
       Tuning t = tuning;
       double[] tuned = t == null ? null
           : new double[] {t.ef(), t.recall(), t.targetRecall(), t.k(), t.queries(), t.reached() ? 1 : 0};
+      HnswGraph g = graph;
+      float[] bounds = g.quantized() && g.quantizer() != null
+          ? new float[] {g.quantizer().lo(), g.quantizer().hi()} : null;
+      if (g.quantized() && bounds == null) {
+        bounds = new float[] {-1f, 1f}; // empty: any range (re-fitted on the first vectors)
+      }
       bytes = HnswFormat.write(new HnswFormat.Header(dimension, metric.name(), m, efConstruction, defaultEf,
-          targetRecall, seed, tuned, sizeAtTuning == 0 ? 0 : sizeAtTuning), graph);
+          targetRecall, seed, bounds, tuned, sizeAtTuning), g);
     } finally {
       writeGate.writeLock().unlock();
     }
@@ -817,10 +915,12 @@ public final class HnswVectorIndex implements VectorIndex {
       if (version == 1) {
         return loadV1(b, file, dim, metric, maintenanceExecutor);
       }
-      HnswFormat.Loaded loaded = HnswFormat.readV2(b, file, dim, metricName, metric == VectorMetric.L2);
+      Path offHeap = Path.of(System.getProperty("java.io.tmpdir"));
+      HnswFormat.Loaded loaded = HnswFormat.readV2(b, file, dim, metricName, metric == VectorMetric.L2, offHeap);
       HnswFormat.Header h = loaded.header();
       Builder builder = builder(dim, metric).m(h.m()).efConstruction(h.efConstruction()).seed(h.seed())
-          .maintenanceExecutor(maintenanceExecutor);
+          .maintenanceExecutor(maintenanceExecutor)
+          .quantization(h.int8Bounds() != null ? Quantization.INT8 : Quantization.NONE).offHeapDirectory(offHeap);
       builder.ef = h.defaultEf();
       builder.targetRecall = h.targetRecall();
       HnswVectorIndex idx = new HnswVectorIndex(builder, loaded.graph());
@@ -829,6 +929,8 @@ public final class HnswVectorIndex implements VectorIndex {
         idx.tuning = new Tuning((int) t[0], t[1], t[2], (int) t[3], (int) t[4], t[5] != 0);
       }
       idx.sizeAtTuning = h.sizeAtTuning();
+      // bounds fitted to a sample when saved (or to the first vector of a tiny index: re-fitted as it grows)
+      idx.calibratedAt = loaded.graph().nodeCount() >= CALIBRATION_SAMPLE ? CALIBRATION_SAMPLE : 0;
       HnswGraph g = loaded.graph();
       for (int i = 0; i < g.nodeCount(); i++) {
         idx.idBytes.addAndGet(Checks.idBytes(g.id(i)));
@@ -951,6 +1053,64 @@ public final class HnswVectorIndex implements VectorIndex {
   }
 
   /**
+   * Where the index's bytes are, to compare representations (e.g. float against int8).
+   *
+   * @param vectors live items plus tombstones
+   * @param vectorHeapBytes vector storage on the heap: float vectors, or int8 codes and their per-vector
+   *     corrections (allocated segments, so including room for growth)
+   * @param vectorOffHeapBytes memory-mapped float copies of an int8 index (0 for float)
+   * @param linkBytes neighbour lists of every layer
+   * @param otherBytes node states, ids and the id map
+   */
+  public record MemoryUse(long vectors, long vectorHeapBytes, long vectorOffHeapBytes, long linkBytes,
+      long otherBytes) {
+    /**
+     * Heap bytes per vector, everything included.
+     *
+     * @return bytes
+     */
+    public double heapBytesPerVector() {
+      return vectors == 0 ? 0 : (double) (vectorHeapBytes + linkBytes + otherBytes) / vectors;
+    }
+  }
+
+  /**
+   * Measures where the index's bytes are.
+   *
+   * @return the figures
+   */
+  public MemoryUse memoryUse() {
+    HnswGraph g = graph;
+    long[] mem = g.memory();
+    return new MemoryUse(g.nodeCount(), mem[0], mem[1], mem[2], mem[3] + idBytes.get());
+  }
+
+  /**
+   * How vectors are stored and traversed.
+   *
+   * <p>Thread-safety: immutable.
+   */
+  public enum Quantization {
+    /** Float vectors on the heap (the default). */
+    NONE,
+    /**
+     * Int8 scalar codes on the heap for graph traversal (one byte per dimension plus a float per vector,
+     * about a quarter of float storage), the best candidates re-scored with full-precision floats
+     * memory-mapped off the heap ({@link Builder#offHeapDirectory}); results carry exact float distances.
+     */
+    INT8
+  }
+
+  /**
+   * How this index stores its vectors.
+   *
+   * @return the quantization
+   */
+  public Quantization quantization() {
+    return quantization;
+  }
+
+  /**
    * Validated configuration of a {@link HnswVectorIndex}.
    *
    * <p>Thread-safety: not thread-safe; confine to one thread.
@@ -965,6 +1125,8 @@ public final class HnswVectorIndex implements VectorIndex {
     private int initialCapacity = 1024;
     private long seed = 0x5ee7_4a5bL;
     private Executor executor;
+    private Quantization quantization = Quantization.NONE;
+    private Path offHeapDirectory;
 
     private Builder(int dimension, VectorMetric metric) {
       this.dimension = Checks.positive("dimension", dimension);
@@ -1058,6 +1220,32 @@ public final class HnswVectorIndex implements VectorIndex {
      */
     public Builder maintenanceExecutor(Executor executor) {
       this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Sets how vectors are stored ({@link Quantization#NONE} unless set).
+     *
+     * @param quantization the quantization, not null
+     * @return this builder
+     */
+    public Builder quantization(Quantization quantization) {
+      if (quantization == null) {
+        throw new IllegalArgumentException("quantization must not be null, expected NONE or INT8");
+      }
+      this.quantization = quantization;
+      return this;
+    }
+
+    /**
+     * Sets the directory of the memory-mapped scratch file that holds an int8 index's float copies
+     * (deleted as soon as it is open; the system's temporary directory unless set).
+     *
+     * @param directory the directory, or null for the default
+     * @return this builder
+     */
+    public Builder offHeapDirectory(Path directory) {
+      this.offHeapDirectory = directory;
       return this;
     }
 

@@ -26,6 +26,11 @@ import java.util.function.Predicate;
 public final class VectorFilter {
   private final Set<String> ids;
   private final Predicate<String> predicate;
+  /**
+   * What an index resolved the ids to last time (its nodes), reused while that index's graph is
+   * unchanged: a filter kept for many queries is resolved once. Set by the index; any value is valid.
+   */
+  volatile Object resolved;
 
   private VectorFilter(Set<String> ids, Predicate<String> predicate) {
     this.ids = ids;

@@ -369,6 +369,7 @@ class IndexFormatTest {
       assertEquals(g.ef, b.getInt(), g + ": ef");
       assertTrue(Double.isNaN(b.getDouble()), g + ": a fixed ef has no target recall");
       b.getLong(); // the level seed
+      assertEquals(0, b.get(), g + ": float vectors, not int8");
       assertEquals(0, b.get(), g + ": never tuned");
       assertEquals(0, b.getInt(), g + ": size at tuning");
       assertEquals(IDS.size(), b.getInt(), g + ": nodes");

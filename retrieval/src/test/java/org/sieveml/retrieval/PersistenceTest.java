@@ -147,7 +147,7 @@ class PersistenceTest {
 
   /**
    * Where the node count of a format-2 file sits: after magic, version, dimension, metric, M,
-   * efConstruction, ef, target recall, seed, the tuning record and the size at tuning.
+   * efConstruction, ef, target recall, seed, the quantization, the tuning record and the size at tuning.
    */
   static int nodeCountAt(byte[] file) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file);
@@ -156,6 +156,9 @@ class PersistenceTest {
     b.getInt();
     b.position(b.position() + 2 + (b.getShort(b.position()) & 0xffff));
     b.position(b.position() + 4 + 4 + 4 + 8 + 8);
+    if (b.get() == 1) { // int8 bounds
+      b.position(b.position() + 8);
+    }
     if (b.get() == 1) {
       b.position(b.position() + 4 + 8 + 8 + 4 + 4 + 1);
     }

@@ -1,6 +1,9 @@
 package org.sieveml.retrieval.internal;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,6 +19,10 @@ public final class SimdVectorOps extends VectorOps {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
+  /** As many bytes as the preferred int vector has lanes: one load widens to one int vector. */
+  private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(IS.length() * 8));
+  private static final int BL = BS.length();
 
   private SimdVectorOps() {}
 
@@ -76,6 +83,46 @@ public final class SimdVectorOps extends VectorOps {
     }
     for (; i < n; i++) {
       float d = a[aOff + i] - b[bOff + i];
+      sum += d * d;
+    }
+    return sum;
+  }
+
+  @Override
+  public int dotBytes(byte[] a, int aOff, byte[] b, int bOff, int n) {
+    int i = 0;
+    int sum = 0;
+    if (n >= BL) {
+      IntVector acc = IntVector.zero(IS);
+      for (; i <= n - BL; i += BL) {
+        IntVector va = (IntVector) ByteVector.fromArray(BS, a, aOff + i).convertShape(VectorOperators.B2I, IS, 0);
+        IntVector vb = (IntVector) ByteVector.fromArray(BS, b, bOff + i).convertShape(VectorOperators.B2I, IS, 0);
+        acc = acc.add(va.mul(vb));
+      }
+      sum = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      sum += a[aOff + i] * b[bOff + i];
+    }
+    return sum;
+  }
+
+  @Override
+  public int squareDistanceBytes(byte[] a, int aOff, byte[] b, int bOff, int n) {
+    int i = 0;
+    int sum = 0;
+    if (n >= BL) {
+      IntVector acc = IntVector.zero(IS);
+      for (; i <= n - BL; i += BL) {
+        IntVector va = (IntVector) ByteVector.fromArray(BS, a, aOff + i).convertShape(VectorOperators.B2I, IS, 0);
+        IntVector vb = (IntVector) ByteVector.fromArray(BS, b, bOff + i).convertShape(VectorOperators.B2I, IS, 0);
+        IntVector d = va.sub(vb);
+        acc = acc.add(d.mul(d));
+      }
+      sum = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      int d = a[aOff + i] - b[bOff + i];
       sum += d * d;
     }
     return sum;

@@ -97,6 +97,57 @@ public abstract class VectorOps {
   public abstract float squareDistance(float[] a, int aOff, float[] b, int bOff, int n);
 
   /**
+   * {@code Σ a[aOff+i] b[bOff+i]} of int8 codes over {@code i < n}, summed exactly in an int.
+   *
+   * @param a an array of codes
+   * @param aOff where the first vector starts
+   * @param b an array of codes
+   * @param bOff where the second vector starts
+   * @param n the dimension (at most 2^16 with 7-bit codes, so the sum cannot overflow)
+   * @return the inner product
+   */
+  public int dotBytes(byte[] a, int aOff, byte[] b, int bOff, int n) {
+    int s0 = 0;
+    int s1 = 0;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      s0 += a[aOff + i] * b[bOff + i];
+      s1 += a[aOff + i + 1] * b[bOff + i + 1];
+    }
+    for (; i < n; i++) {
+      s0 += a[aOff + i] * b[bOff + i];
+    }
+    return s0 + s1;
+  }
+
+  /**
+   * {@code Σ (a[aOff+i] - b[bOff+i])²} of int8 codes over {@code i < n}, exactly in an int.
+   *
+   * @param a an array of codes
+   * @param aOff where the first vector starts
+   * @param b an array of codes
+   * @param bOff where the second vector starts
+   * @param n the dimension (at most 2^16 with 7-bit codes)
+   * @return the squared distance
+   */
+  public int squareDistanceBytes(byte[] a, int aOff, byte[] b, int bOff, int n) {
+    int s0 = 0;
+    int s1 = 0;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      int d0 = a[aOff + i] - b[bOff + i];
+      int d1 = a[aOff + i + 1] - b[bOff + i + 1];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+    }
+    for (; i < n; i++) {
+      int d = a[aOff + i] - b[bOff + i];
+      s0 += d * d;
+    }
+    return s0 + s1;
+  }
+
+  /**
    * {@code 1 - cos(a, b)} without assuming unit length; {@code 1} when either vector is zero.
    *
    * @param a a vector

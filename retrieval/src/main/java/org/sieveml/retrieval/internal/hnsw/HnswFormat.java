@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Layout of version 2, integers big-endian: {@code "SVMLHNS1"}, int version 2, int dimension,
  * writeUTF metric name, int M, int efConstruction, int default ef, double target recall (NaN: none), long
- * level seed, byte 1 and the last tuning (int ef, double recall, double target, int k, int queries, byte
+ * level seed, byte 0 (float vectors) or 1 and the int8 bounds (float lo, float hi; the codes are derived
+ * from the saved floats on load), byte 1 and the last tuning (int ef, double recall, double target, int k, int queries, byte
  * reached) or byte 0, int live count at that tuning, int node count, int entry node (-1 when empty), int
  * top level; per node: byte flags (1 = removed), byte level, writeUTF id; then every node's vector
  * (dimension floats each, node order); then per node and per level 0..its level: int count and that many
@@ -51,11 +52,12 @@ public final class HnswFormat {
    * @param defaultEf the default ef
    * @param targetRecall the recall target or NaN
    * @param seed the level seed
+   * @param int8Bounds {lo, hi} of an int8-quantized graph, or null
    * @param tuning the last tuning ({ef, recall, target, k, queries, reached}) or null
    * @param sizeAtTuning live items when it was tuned
    */
   public record Header(int dimension, String metric, int m, int efConstruction, int defaultEf, double targetRecall,
-      long seed, double[] tuning, int sizeAtTuning) {}
+      long seed, float[] int8Bounds, double[] tuning, int sizeAtTuning) {}
 
   /**
    * Serializes a graph. The caller keeps writers out while this runs (every node below the count must
@@ -79,6 +81,13 @@ public final class HnswFormat {
       out.writeInt(h.defaultEf());
       out.writeDouble(h.targetRecall());
       out.writeLong(h.seed());
+      if (h.int8Bounds() == null) {
+        out.writeByte(0);
+      } else {
+        out.writeByte(1);
+        out.writeFloat(h.int8Bounds()[0]);
+        out.writeFloat(h.int8Bounds()[1]);
+      }
       double[] t = h.tuning();
       if (t == null) {
         out.writeByte(0);
@@ -241,16 +250,27 @@ public final class HnswFormat {
    * @param l2 whether the metric is L2 (else 1 - a·b)
    * @param metricName the metric's name as read by the caller
    * @param dim the dimension read by the caller
+   * @param offHeapDir where a quantized graph maps its float copies
    * @return the header and graph
    * @throws IllegalArgumentException when a field is out of range, naming the file
    */
-  public static Loaded readV2(ByteBuffer b, Path file, int dim, String metricName, boolean l2) {
+  public static Loaded readV2(ByteBuffer b, Path file, int dim, String metricName, boolean l2, Path offHeapDir) {
     try {
       int m = b.getInt();
       int efc = b.getInt();
       int ef = b.getInt();
       double target = b.getDouble();
       long seed = b.getLong();
+      float[] bounds = null;
+      byte quantization = b.get();
+      if (quantization == 1) {
+        bounds = new float[] {b.getFloat(), b.getFloat()};
+        if (!Float.isFinite(bounds[0]) || !Float.isFinite(bounds[1]) || !(bounds[1] > bounds[0])) {
+          throw damaged(file, "its int8 bounds " + bounds[0] + ".." + bounds[1] + " are not a finite range");
+        }
+      } else if (quantization != 0) {
+        throw damaged(file, "quantization " + quantization + ", expected 0 (none) or 1 (int8)");
+      }
       if (m < 2 || m > 512 || efc <= 0 || ef <= 0) {
         throw damaged(file, "its parameters M " + m + ", efConstruction " + efc + ", ef " + ef
             + " are out of range (expected M in 2..512, efConstruction and ef > 0)");
@@ -301,7 +321,10 @@ public final class HnswFormat {
         throw damaged(file, n + " vectors of dimension " + dim + " need " + (long) n * dim * 4 + " bytes, "
             + b.remaining() + " remain");
       }
-      HnswGraph g = new HnswGraph(dim, l2, m, efc, seed, Math.max(16, n));
+      HnswGraph g = new HnswGraph(dim, l2, m, efc, seed, Math.max(16, n), bounds == null ? null : offHeapDir);
+      if (bounds != null) {
+        g.calibrate(new Int8Quantizer(bounds[0], bounds[1], dim));
+      }
       float[][] vectors = new float[n][];
       java.nio.FloatBuffer fb = b.asFloatBuffer();
       for (int i = 0; i < n; i++) {
@@ -344,7 +367,7 @@ public final class HnswFormat {
         throw damaged(file, b.remaining() + " bytes follow its " + n + " nodes");
       }
       g.restoreEntry(entry, top);
-      return new Loaded(new Header(dim, metricName, m, efc, ef, target, seed, tuning, sizeAtTuning), g);
+      return new Loaded(new Header(dim, metricName, m, efc, ef, target, seed, bounds, tuning, sizeAtTuning), g);
     } catch (BufferUnderflowException e) {
       throw damaged(file, "it ends inside a field");
     }

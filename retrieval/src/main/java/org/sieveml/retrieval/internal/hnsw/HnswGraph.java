@@ -42,6 +42,10 @@ public final class HnswGraph {
   final int mask;
   private final VectorOps ops = VectorOps.ACTIVE;
 
+  /** Int8 codes for traversal, float copies off-heap for re-scoring. */
+  final boolean int8;
+  private final OffHeapFloats offHeap;
+  private volatile Int8Quantizer quantizer;
   private volatile Segment[] segments;
   private final AtomicInteger next = new AtomicInteger();
   /** (level << 32) | node of the entry point, or -1 when empty. */
@@ -54,13 +58,19 @@ public final class HnswGraph {
 
   static final class Segment {
     final float[] vectors;
+    final byte[] codes;
+    final float[] corrections;
+    final java.nio.FloatBuffer floats;
     final int[] links0;
     final int[][][] upper;
     final int[] state;
     final String[] ids;
 
-    Segment(int nodes, int dim, int maxConn0) {
-      vectors = new float[nodes * dim];
+    Segment(int nodes, int dim, int maxConn0, java.nio.FloatBuffer offHeap) {
+      vectors = offHeap == null ? new float[nodes * dim] : null;
+      codes = offHeap == null ? null : new byte[nodes * dim];
+      corrections = offHeap == null ? null : new float[nodes];
+      floats = offHeap;
       links0 = new int[nodes * (1 + maxConn0)];
       upper = new int[nodes][][];
       state = new int[nodes];
@@ -79,6 +89,23 @@ public final class HnswGraph {
    * @param capacityHint nodes expected (sets the segment size)
    */
   public HnswGraph(int dim, boolean l2, int m, int efConstruction, long seed, int capacityHint) {
+    this(dim, l2, m, efConstruction, seed, capacityHint, null);
+  }
+
+  /**
+   * An empty graph, quantized when {@code offHeapDir} is given: int8 codes on the heap for traversal,
+   * float copies memory-mapped from a scratch file in that directory for re-scoring. Call
+   * {@link #calibrate} before the first insertion.
+   *
+   * @param dim the vectors' dimension
+   * @param l2 squared Euclidean distance when true, {@code 1 - a·b} otherwise
+   * @param m links per node on upper layers (twice that on layer 0)
+   * @param efConstruction the beam width of insertion
+   * @param seed the seed of the levels
+   * @param capacityHint nodes expected (sets the segment size)
+   * @param offHeapDir where the float copies are mapped, or null for float vectors on the heap
+   */
+  public HnswGraph(int dim, boolean l2, int m, int efConstruction, long seed, int capacityHint, java.nio.file.Path offHeapDir) {
     this.dim = dim;
     this.l2 = l2;
     this.m = m;
@@ -89,6 +116,8 @@ public final class HnswGraph {
     int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, capacityHint - 1));
     this.shift = Math.max(8, Math.min(14, bits));
     this.mask = (1 << shift) - 1;
+    this.int8 = offHeapDir != null;
+    this.offHeap = int8 ? new OffHeapFloats(offHeapDir, 1 << shift, dim) : null;
     this.segments = new Segment[0];
     for (int i = 0; i < LOCKS; i++) {
       locks[i] = new Object();
@@ -192,7 +221,12 @@ public final class HnswGraph {
    */
   public float[] vector(int node) {
     float[] v = new float[dim];
-    System.arraycopy(segments[node >>> shift].vectors, (node & mask) * dim, v, 0, dim);
+    Segment s = segments[node >>> shift];
+    if (s.vectors != null) {
+      System.arraycopy(s.vectors, (node & mask) * dim, v, 0, dim);
+    } else {
+      s.floats.get((node & mask) * dim, v);
+    }
     return v;
   }
 
@@ -254,29 +288,140 @@ public final class HnswGraph {
 
   // ---------------------------------------------------------------- distances
 
-  private float distance(float[] q, Segment[] segs, int node) {
-    float[] v = segs[node >>> shift].vectors;
+  /** The distance from one query to nodes: float vectors, or the query's int8 codes against the nodes' codes. */
+  abstract static class Scorer {
+    abstract float distance(Segment[] segs, int node);
+  }
+
+  private final class FloatScorer extends Scorer {
+    private final float[] q;
+
+    FloatScorer(float[] q) {
+      this.q = q;
+    }
+
+    @Override
+    float distance(Segment[] segs, int node) {
+      float[] v = segs[node >>> shift].vectors;
+      int off = (node & mask) * dim;
+      return l2 ? ops.squareDistance(q, 0, v, off, dim) : 1f - ops.dot(q, 0, v, off, dim);
+    }
+  }
+
+  private final class Int8Scorer extends Scorer {
+    private final byte[] codes;
+    private final float correction;
+    private final float alpha2;
+
+    Int8Scorer(float[] q, Int8Quantizer quant) {
+      codes = new byte[dim];
+      correction = quant.encode(q, codes, 0);
+      alpha2 = quant.alpha2;
+    }
+
+    @Override
+    float distance(Segment[] segs, int node) {
+      Segment s = segs[node >>> shift];
+      int off = node & mask;
+      if (l2) {
+        return alpha2 * ops.squareDistanceBytes(codes, 0, s.codes, off * dim, dim);
+      }
+      return 1f - (alpha2 * ops.dotBytes(codes, 0, s.codes, off * dim, dim) + correction + s.corrections[off]);
+    }
+  }
+
+  Scorer scorer(float[] q) {
+    return int8 ? new Int8Scorer(q, quantizer) : new FloatScorer(q);
+  }
+
+  /** The exact (float) distance from a query to a node; off-heap floats are copied into {@code tmp}. */
+  private float exactDistance(float[] q, Segment[] segs, int node, float[] tmp) {
+    Segment s = segs[node >>> shift];
     int off = (node & mask) * dim;
+    float[] v = s.vectors;
+    if (v == null) {
+      s.floats.get(off, tmp);
+      v = tmp;
+      off = 0;
+    }
     return l2 ? ops.squareDistance(q, 0, v, off, dim) : 1f - ops.dot(q, 0, v, off, dim);
   }
 
+  /** The distance between two nodes, in the graph's representation (codes when quantized). */
   private float distance(Segment[] segs, int a, int b) {
-    float[] va = segs[a >>> shift].vectors;
-    float[] vb = segs[b >>> shift].vectors;
-    int oa = (a & mask) * dim;
-    int ob = (b & mask) * dim;
-    return l2 ? ops.squareDistance(va, oa, vb, ob, dim) : 1f - ops.dot(va, oa, vb, ob, dim);
+    Segment sa = segs[a >>> shift];
+    Segment sb = segs[b >>> shift];
+    int oa = a & mask;
+    int ob = b & mask;
+    if (int8) {
+      Int8Quantizer quant = quantizer;
+      if (l2) {
+        return quant.alpha2 * ops.squareDistanceBytes(sa.codes, oa * dim, sb.codes, ob * dim, dim);
+      }
+      return 1f - (quant.alpha2 * ops.dotBytes(sa.codes, oa * dim, sb.codes, ob * dim, dim) + sa.corrections[oa]
+          + sb.corrections[ob]);
+    }
+    return l2 ? ops.squareDistance(sa.vectors, oa * dim, sb.vectors, ob * dim, dim)
+        : 1f - ops.dot(sa.vectors, oa * dim, sb.vectors, ob * dim, dim);
   }
 
   /**
-   * The distance from a query to a node.
+   * The exact distance from a query to a node.
    *
    * @param q a prepared query
    * @param node a node
    * @return the distance
    */
   public float distance(float[] q, int node) {
-    return distance(q, segments, node);
+    return exactDistance(q, segments, node, new float[dim]);
+  }
+
+  // ---------------------------------------------------------------- quantization
+
+  /**
+   * Whether this graph traverses int8 codes.
+   *
+   * @return true when quantized
+   */
+  public boolean quantized() {
+    return int8;
+  }
+
+  /**
+   * The quantizer, or null (not quantized, or not calibrated yet).
+   *
+   * @return it
+   */
+  public Int8Quantizer quantizer() {
+    return quantizer;
+  }
+
+  /**
+   * Sets the quantization bounds and re-encodes every node's codes from its float copy. The caller keeps
+   * writers out; concurrent searches may see some old and some new codes (approximate distances either way).
+   *
+   * @param q the quantizer
+   */
+  public void calibrate(Int8Quantizer q) {
+    quantizer = q;
+    Segment[] segs = segments;
+    int n = Math.min(next.get(), segs.length << shift);
+    float[] tmp = new float[dim];
+    for (int node = 0; node < n; node++) {
+      Segment s = segs[node >>> shift];
+      int off = node & mask;
+      s.floats.get(off * dim, tmp);
+      s.corrections[off] = q.encode(tmp, s.codes, off * dim);
+    }
+  }
+
+  private void store(Segment s, int off, float[] v) {
+    if (s.vectors != null) {
+      System.arraycopy(v, 0, s.vectors, off * dim, dim);
+    } else {
+      s.floats.put(off * dim, v);
+      s.corrections[off] = quantizer.encode(v, s.codes, off * dim);
+    }
   }
 
   // ---------------------------------------------------------------- insertion
@@ -290,9 +435,9 @@ public final class HnswGraph {
     synchronized (growLock) {
       segs = segments;
       if (seg >= segs.length) {
-        Segment[] grown = Arrays.copyOf(segs, Math.max(seg + 1, segs.length + (segs.length >> 2) + 1));
+        Segment[] grown = Arrays.copyOf(segs, seg + 1); // one segment at a time: no slack beyond it
         for (int i = segs.length; i < grown.length; i++) {
-          grown[i] = new Segment(1 << shift, dim, maxConn0);
+          grown[i] = new Segment(1 << shift, dim, maxConn0, int8 ? offHeap.map(i) : null);
         }
         segments = grown;
         segs = grown;
@@ -314,11 +459,18 @@ public final class HnswGraph {
    * @return the new node
    */
   public int insert(String id, float[] v) {
+    if (int8 && quantizer == null) {
+      synchronized (entryLock) {
+        if (quantizer == null) {
+          quantizer = Int8Quantizer.fit(java.util.List.of(v), dim); // provisional: the index re-calibrates
+        }
+      }
+    }
     int node = next.getAndIncrement();
     Segment[] segs = ensure(node);
     Segment s = segs[node >>> shift];
     int off = node & mask;
-    System.arraycopy(v, 0, s.vectors, off * dim, dim);
+    store(s, off, v);
     s.ids[off] = id;
     int level = drawLevel(node);
     if (level > 0) {
@@ -343,16 +495,17 @@ public final class HnswGraph {
     int epLevel = (int) (e >>> 32);
     int cur = (int) e;
     segs = segments;
-    float curDist = distance(v, segs, cur);
+    Scorer sc = scorer(v);
+    float curDist = sc.distance(segs, cur);
     for (int l = epLevel; l > level; l--) {
-      long best = greedy(v, segs, cur, curDist, l);
+      long best = greedy(sc, segs, cur, curDist, l);
       cur = LongHeap.node(best);
       curDist = LongHeap.distance(best);
     }
     int top = Math.min(level, epLevel);
     int[][] chosen = new int[top + 1][];
     for (int l = top; l >= 0; l--) {
-      long[] found = searchLayer(v, segs, cur, curDist, efConstruction, l);
+      long[] found = searchLayer(sc, segs, cur, curDist, efConstruction, l);
       Arrays.sort(found);
       int[] sel = selectDiverse(segs, found, l == 0 ? maxConn0 : m);
       chosen[l] = sel;
@@ -497,11 +650,11 @@ public final class HnswGraph {
   // ---------------------------------------------------------------- search
 
   /** Greedy descent on an upper level: the nearest node reachable from {@code cur}, as a key. */
-  private long greedy(float[] q, Segment[] segs, int cur, float curDist, int level) {
+  private long greedy(Scorer q, Segment[] segs, int cur, float curDist, int level) {
     return greedy(q, segs, cur, curDist, level, -1);
   }
 
-  private long greedy(float[] q, Segment[] segs, int cur, float curDist, int level, int skip) {
+  private long greedy(Scorer q, Segment[] segs, int cur, float curDist, int level, int skip) {
     int limit = segs.length << shift;
     boolean changed = true;
     while (changed) {
@@ -513,7 +666,7 @@ public final class HnswGraph {
         if (n >= limit || n == skip || state(segs, n) == 0) {
           continue;
         }
-        float d = distance(q, segs, n);
+        float d = q.distance(segs, n);
         if (d < curDist) {
           curDist = d;
           cur = n;
@@ -525,7 +678,7 @@ public final class HnswGraph {
   }
 
   /** Beam search of one level during insertion: up to ef nearest published nodes (removed ones route and may be linked, as in hnswlib). */
-  private long[] searchLayer(float[] q, Segment[] segs, int ep, float epDist, int ef, int level) {
+  private long[] searchLayer(Scorer q, Segment[] segs, int ep, float epDist, int ef, int level) {
     int limit = segs.length << shift;
     Visited visited = Visited.forSearch(limit);
     LongHeap candidates = new LongHeap(ef * 2);
@@ -557,7 +710,7 @@ public final class HnswGraph {
         if (n >= limit || !visited.visit(n) || state(segs, n) == 0) {
           continue;
         }
-        float d = distance(q, segs, n);
+        float d = q.distance(segs, n);
         long key = LongHeap.key(d, n);
         if (results.size() < ef || key < ~results.peek()) {
           candidates.push(key);
@@ -621,10 +774,11 @@ public final class HnswGraph {
     Segment[] segs = segments;
     int limit = segs.length << shift;
     int cur = (int) e;
-    float curDist = distance(q, segs, cur);
+    Scorer sc = scorer(q);
+    float curDist = sc.distance(segs, cur);
     int visitedCount = 1;
     for (int l = (int) (e >>> 32); l > 0; l--) {
-      long best = greedy(q, segs, cur, curDist, l, skip);
+      long best = greedy(sc, segs, cur, curDist, l, skip);
       cur = LongHeap.node(best);
       curDist = LongHeap.distance(best);
     }
@@ -666,7 +820,7 @@ public final class HnswGraph {
           break search;
         }
         visitedCount++;
-        float d = distance(q, segs, n);
+        float d = sc.distance(segs, n);
         long key = LongHeap.key(d, n);
         if (results.size() < ef || key < ~results.peek()) {
           candidates.push(key);
@@ -680,8 +834,17 @@ public final class HnswGraph {
       }
     }
     long[] out = results.toArray();
-    for (int i = 0; i < out.length; i++) {
-      out[i] = ~out[i];
+    if (int8) {
+      // the codes ranked the candidates; their float copies decide the answer and its distances
+      float[] tmp = new float[dim];
+      for (int i = 0; i < out.length; i++) {
+        int node = LongHeap.node(~out[i]);
+        out[i] = LongHeap.key(exactDistance(q, segs, node, tmp), node);
+      }
+    } else {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ~out[i];
+      }
     }
     Arrays.sort(out);
     return new Found(out, visitedCount, incomplete);
@@ -704,6 +867,7 @@ public final class HnswGraph {
    */
   public long[] exact(float[] q, int k, IntPredicate accept, int[] candidates) {
     Segment[] segs = segments;
+    float[] tmp = new float[dim];
     LongHeap top = new LongHeap(Math.min(k, 1 << 16) + 1);
     int n = candidates == null ? Math.min(next.get(), segs.length << shift) : candidates.length;
     for (int i = 0; i < n; i++) {
@@ -711,7 +875,7 @@ public final class HnswGraph {
       if (!accepts(segs, node, accept)) {
         continue;
       }
-      long key = LongHeap.key(distance(q, segs, node), node);
+      long key = LongHeap.key(exactDistance(q, segs, node, tmp), node);
       if (top.size() < k) {
         top.push(~key);
       } else if (key < ~top.peek()) {
@@ -747,7 +911,7 @@ public final class HnswGraph {
     Segment[] segs = ensure(node);
     Segment s = segs[node >>> shift];
     int off = node & mask;
-    System.arraycopy(vector, 0, s.vectors, off * dim, dim);
+    store(s, off, vector);
     s.ids[off] = id;
     int base = off * (1 + maxConn0);
     s.links0[base] = lists[0].length;
@@ -785,23 +949,44 @@ public final class HnswGraph {
    * @return bytes
    */
   public long arrayBytes() {
+    long[] m = memory();
+    return m[0] + m[2] + m[3];
+  }
+
+  /**
+   * Where the graph's bytes are: {vector storage on the heap (floats, or codes and corrections),
+   * vector storage off the heap (mapped float copies), links (layer-0 arrays and upper lists), the rest
+   * (states, id references, the id map)}.
+   *
+   * @return the four figures
+   */
+  public long[] memory() {
     Segment[] segs = segments;
-    long bytes = 16L + 8L * segs.length;
+    long vectorHeap = 0;
+    long vectorOff = 0;
+    long links = 16L + 8L * segs.length;
+    long rest = 0;
     int nodes = next.get();
     for (int i = 0; i < segs.length; i++) {
       Segment s = segs[i];
-      bytes += 5 * 16L + 4L * s.vectors.length + 4L * s.links0.length + 8L * s.upper.length + 4L * s.state.length
-          + 4L * s.ids.length;
+      if (s.vectors != null) {
+        vectorHeap += 16L + 4L * s.vectors.length;
+      } else {
+        vectorHeap += 32L + s.codes.length + 4L * s.corrections.length;
+        vectorOff += 4L * s.floats.capacity();
+      }
+      links += 16L + 4L * s.links0.length + 16L + 8L * s.upper.length;
+      rest += 32L + 4L * s.state.length + 4L * s.ids.length;
       int from = i << shift;
       int to = Math.min(nodes, from + (1 << shift));
       for (int node = from; node < to; node++) {
         int[][] up = s.upper[node & mask];
         if (up != null) {
-          bytes += 16L + 4L * up.length + up.length * (16L + 4L * (1 + m));
+          links += 16L + 4L * up.length + up.length * (16L + 4L * (1 + m));
         }
       }
     }
-    bytes += 48L * live.size(); // the id -> node map's entries and boxed nodes
-    return bytes;
+    rest += 48L * live.size(); // the id -> node map's entries and boxed nodes
+    return new long[] {vectorHeap, vectorOff, links, rest};
   }
 }
