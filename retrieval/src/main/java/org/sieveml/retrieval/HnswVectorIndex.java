@@ -604,14 +604,17 @@ public final class HnswVectorIndex implements VectorIndex {
     });
     // an upsert in flight can briefly show an id's old and new node: keep the nearer
     List<Neighbor> unique = new ArrayList<>(Math.min(k, out.size()));
-    Set<String> ids = new HashSet<>();
+    outer:
     for (Neighbor nb : out) {
       if (unique.size() == k) {
         break;
       }
-      if (ids.add(nb.id())) {
-        unique.add(nb);
+      for (int i = unique.size() - 1; i >= 0; i--) { // k is small: a scan beats hashing every id
+        if (unique.get(i).id().equals(nb.id())) {
+          continue outer;
+        }
       }
+      unique.add(nb);
     }
     return java.util.Collections.unmodifiableList(unique);
   }

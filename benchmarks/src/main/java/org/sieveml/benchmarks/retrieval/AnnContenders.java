@@ -265,8 +265,10 @@ public final class AnnContenders {
 
     @Override
     public void build(DataSet data, int threads) {
+      // a fixed ef: every search here passes its own, and the build then measures the graph alone (the
+      // default, a recall target, would add a tuning pass to addAll)
       index = HnswVectorIndex.builder(data.dimension(), VectorMetric.COSINE).m(M).efConstruction(EF_CONSTRUCTION)
-          .initialCapacity(data.base().length).build();
+          .ef(64).initialCapacity(data.base().length).build();
       Map<String, float[]> items = new LinkedHashMap<>(data.base().length * 2);
       for (int i = 0; i < data.base().length; i++) {
         items.put(Integer.toString(i), data.base()[i]);

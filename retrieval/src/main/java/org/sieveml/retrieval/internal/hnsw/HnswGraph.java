@@ -786,8 +786,10 @@ public final class HnswGraph {
     if (skip >= 0 && skip != cur) {
       visited.visit(skip);
     }
-    LongHeap candidates = new LongHeap(Math.min(ef * 2, 1 << 16));
-    LongHeap results = new LongHeap(Math.min(ef + 1, 1 << 16));
+    LongHeap candidates = visited.candidates;
+    LongHeap results = visited.results;
+    candidates.clear();
+    results.clear();
     visited.visit(cur);
     long k0 = LongHeap.key(curDist, cur);
     candidates.push(k0);
@@ -795,7 +797,7 @@ public final class HnswGraph {
       results.push(~k0);
     }
     boolean incomplete = false;
-    search:
+    visited.ensureScratch(maxConn0);
     while (candidates.size() > 0) {
       long c = candidates.peek();
       if (results.size() >= ef && c > ~results.peek()) {
@@ -806,22 +808,35 @@ public final class HnswGraph {
       int[] arr = segs[cn >>> shift].links0;
       int base = (cn & mask) * (1 + maxConn0);
       int count = (int) INTS.getAcquire(arr, base);
+      // two passes: the new neighbours first, then their distances in a tight loop of independent
+      // computations, so the CPU overlaps the vectors' cache misses (Java cannot prefetch them)
+      int[] fresh = visited.fresh;
+      int[] states = visited.states;
+      int m = 0;
       for (int i = base + 1; i <= base + count; i++) {
         int n = arr[i];
         if (n >= limit || !visited.visit(n)) {
           continue;
         }
         int st = state(segs, n);
-        if (st == 0) {
-          continue;
+        if (st != 0) {
+          fresh[m] = n;
+          states[m++] = st;
         }
-        if (visitedCount >= visitLimit) {
-          incomplete = true;
-          break search;
-        }
-        visitedCount++;
-        float d = sc.distance(segs, n);
-        long key = LongHeap.key(d, n);
+      }
+      if (visitedCount + m > visitLimit) {
+        incomplete = true;
+        break;
+      }
+      visitedCount += m;
+      float[] dists = visited.dists;
+      for (int j = 0; j < m; j++) {
+        dists[j] = sc.distance(segs, fresh[j]);
+      }
+      for (int j = 0; j < m; j++) {
+        int n = fresh[j];
+        int st = states[j];
+        long key = LongHeap.key(dists[j], n);
         if (results.size() < ef || key < ~results.peek()) {
           candidates.push(key);
           if ((st & DELETED) == 0 && (accept == null || accept.test(n))) {

@@ -9,6 +9,21 @@ final class Visited {
   private static final ThreadLocal<Visited> PER_THREAD = ThreadLocal.withInitial(Visited::new);
 
   private int[] marks = new int[1 << 10];
+  /** The query search's queues, reused by this thread (insertion allocates its own). */
+  final LongHeap candidates = new LongHeap(256);
+  final LongHeap results = new LongHeap(256);
+  /** A node's unvisited neighbours, their states and distances (the search's two-pass expansion). */
+  int[] fresh = new int[64];
+  int[] states = new int[64];
+  float[] dists = new float[64];
+
+  void ensureScratch(int n) {
+    if (fresh.length < n) {
+      fresh = new int[n];
+      states = new int[n];
+      dists = new float[n];
+    }
+  }
   private int stamp;
 
   /**
