@@ -77,8 +77,10 @@ public interface VectorIndex {
   /**
    * Searches the {@code k} nearest items that pass a filter (e.g. "not seen yet", "in stock", "price
    * below 20"). Implementations choose how: the exact index scans the matching items; the HNSW index
-   * estimates the filter's selectivity and scans the matching items exactly when few match, else
-   * over-fetches from the graph in proportion. Either way the result holds only passing items.
+   * estimates the filter's selectivity from a seeded sample and scans every item exactly when few are
+   * expected to match, else traverses its graph collecting only passing items (see
+   * {@link #filteredSearch} for filters whose matching ids are known). Either way the result holds only
+   * passing items.
    *
    * @param query the query embedding, of length {@link #dimension()}
    * @param k how many neighbours to return, positive
