@@ -68,10 +68,19 @@ final class Child implements AutoCloseable {
 
   /** Waits until the child's status shows no lag and at least {@code records} applied. */
   void awaitCaughtUp(long timeoutMillis) throws InterruptedException {
+    awaitCaughtUp(timeoutMillis, 0);
+  }
+
+  /**
+   * Waits for a status with no lag whose positions (summed over the partitions) reach {@code
+   * minPosition}: lag alone can read 0 from end offsets the runner fetched before more records were
+   * produced (seen after a broker restart, when the test stopped the child before it read them).
+   */
+  void awaitCaughtUp(long timeoutMillis, long minPosition) throws InterruptedException {
     long until = System.currentTimeMillis() + timeoutMillis;
     while (System.currentTimeMillis() < until) {
       String s = lastStatus;
-      if (s.contains("lag=0 ") && !s.contains("partitions=0")) {
+      if (s.contains("lag=0 ") && !s.contains("partitions=0") && fieldOf(s, "positions=") >= minPosition) {
         return;
       }
       if (!process.isAlive()) {
@@ -80,6 +89,15 @@ final class Child implements AutoCloseable {
       Thread.sleep(20);
     }
     throw new AssertionError("not caught up in time: " + lastStatus + "; " + tail());
+  }
+
+  private static long fieldOf(String status, String field) {
+    int at = status.indexOf(field);
+    if (at < 0) {
+      return -1;
+    }
+    int end = status.indexOf(' ', at);
+    return Long.parseLong(status.substring(at + field.length(), end < 0 ? status.length() : end));
   }
 
   String tail() {

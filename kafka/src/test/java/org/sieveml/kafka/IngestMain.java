@@ -73,11 +73,14 @@ public final class IngestMain {
       }
       long lagSum = 0;
       long records = 0;
+      long positions = 0;
       for (PartitionStatus s : ingestion.status()) {
         lagSum += s.lag() < 0 ? 1 : s.lag();
         records += s.records();
+        positions += Math.max(0, s.position());
       }
-      System.out.println("STATUS lag=" + lagSum + " records=" + records + " partitions=" + ingestion.status().size());
+      System.out.println("STATUS lag=" + lagSum + " records=" + records + " positions=" + positions + " partitions="
+          + ingestion.status().size());
     }
     ingestion.close();
     store.close();
