@@ -681,8 +681,9 @@ public final class HnswGraph {
   private long[] searchLayer(Scorer q, Segment[] segs, int ep, float epDist, int ef, int level) {
     int limit = segs.length << shift;
     Visited visited = Visited.forSearch(limit);
-    LongHeap candidates = new LongHeap(ef * 2);
-    LongHeap results = new LongHeap(ef + 1);
+    // sized for a usual beam and grown as needed: an efConstruction from a file can be anything positive
+    LongHeap candidates = new LongHeap(Math.min(ef * 2L, 1 << 10) > 0 ? (int) Math.min(ef * 2L, 1 << 10) : 2);
+    LongHeap results = new LongHeap((int) Math.min(ef + 1L, 1 << 10));
     visited.visit(ep);
     long k0 = LongHeap.key(epDist, ep);
     candidates.push(k0);
