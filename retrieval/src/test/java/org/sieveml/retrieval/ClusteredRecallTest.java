@@ -48,6 +48,47 @@ class ClusteredRecallTest {
     assertTrue(recall >= 0.95, "recall@10 " + recall + " at the tuned ef " + index.defaultEf());
   }
 
+  /**
+   * A clump of identical vectors (a default embedding, a popular item uploaded many times): with
+   * hnswlib's selection rule the copies fill each other's neighbour lists and wall themselves off
+   * (recall@10 0.43 with 1,000 copies among 20,000 random 64-d vectors); copies now take at most half of
+   * a node's slots.
+   */
+  @Test
+  void aClumpOfIdenticalVectorsDoesNotWallOffTheGraph() {
+    int dim = 32;
+    SplittableRandom rnd = new SplittableRandom(32);
+    float[] same = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      same[d] = (float) rnd.nextGaussian();
+    }
+    Map<String, float[]> items = new LinkedHashMap<>();
+    ExactVectorIndex exact = ExactVectorIndex.create(dim, VectorMetric.L2);
+    for (int i = 0; i < 6_000; i++) {
+      float[] v = i < 600 ? same.clone() : gaussian(rnd, dim);
+      items.put("d" + i, v);
+      exact.add("d" + i, v);
+    }
+    HnswVectorIndex index = HnswVectorIndex.builder(dim, VectorMetric.L2).build();
+    index.addAll(items, 2, null);
+    List<float[]> queries = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      queries.add(gaussian(rnd, dim));
+    }
+    double recall = Recall.atK(index, exact, queries, 10, index.defaultEf());
+    LOG.info("600 identical among 6,000 random 32-d: default ef {} gives recall@10 {} ({})", index.defaultEf(), recall,
+        index.tuning());
+    assertTrue(recall >= 0.95, "recall@10 " + recall + " at ef " + index.defaultEf());
+  }
+
+  static float[] gaussian(SplittableRandom rnd, int dim) {
+    float[] v = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      v[d] = (float) rnd.nextGaussian();
+    }
+    return v;
+  }
+
   static float[] around(float[] centre, SplittableRandom rnd) {
     float[] v = new float[centre.length];
     for (int d = 0; d < v.length; d++) {

@@ -608,9 +608,15 @@ public final class HnswGraph {
 
   /**
    * The diversity rule of HNSW's neighbour selection (hnswlib's {@code getNeighborsByHeuristic2}): a
-   * candidate, taken nearest first, is kept unless it is nearer to an already kept one than to the base.
+   * candidate, taken nearest first, is kept unless it is nearer to an already kept one than to the base;
+   * copies of the base take at most half the slots.
    */
   private int[] selectDiverse(Segment[] segs, long[] sortedKeys, int max) {
+    // copies of the base (distance 0) fill at most half the slots: hnswlib's strict "<" keeps them all,
+    // and a clump of identical vectors then fills each other's lists and walls itself off (measured: 1,000
+    // identical among 20,000 random 64-d vectors took recall@10 to 0.43)
+    // (under 1 - a·b a copy is within rounding of 0; inner products of unnormalised vectors rarely are)
+    int copiesLeft = Math.max(1, max / 2);
     if (sortedKeys.length <= max) {
       int[] all = new int[sortedKeys.length];
       // fewer candidates than slots: hnswlib still applies the rule; so do we, for the same graph shape
@@ -619,8 +625,12 @@ public final class HnswGraph {
       for (long k : sortedKeys) {
         int c = LongHeap.node(k);
         float d = LongHeap.distance(k);
+        if ((l2 ? d <= 0f : Math.abs(d) <= 1e-6f) && copiesLeft-- <= 0) {
+          continue;
+        }
         for (int i = 0; i < n; i++) {
-          if (distance(segs, c, all[i]) < d) {
+          float dc = distance(segs, c, all[i]);
+          if (dc < d) {
             continue outer;
           }
         }
@@ -634,8 +644,12 @@ public final class HnswGraph {
     for (long k : sortedKeys) {
       int c = LongHeap.node(k);
       float d = LongHeap.distance(k);
+      if ((l2 ? d <= 0f : Math.abs(d) <= 1e-6f) && copiesLeft-- <= 0) {
+        continue;
+      }
       for (int i = 0; i < n; i++) {
-        if (distance(segs, c, kept[i]) < d) {
+        float dc = distance(segs, c, kept[i]);
+        if (dc < d) {
           continue outer;
         }
       }
