@@ -327,12 +327,15 @@ public final class HnswFormat {
       }
       float[][] vectors = new float[n][];
       java.nio.FloatBuffer fb = b.asFloatBuffer();
+      // the bound the index puts on what it stores (Checks.vector): beyond it distances overflow to infinity
+      double limit = Math.sqrt(Float.MAX_VALUE / (4.0 * dim));
       for (int i = 0; i < n; i++) {
         float[] v = new float[dim];
         fb.get(v);
         for (int d = 0; d < dim; d++) {
-          if (!Float.isFinite(v[d])) {
-            throw damaged(file, "the vector of node " + i + " [" + d + "] is " + v[d] + ", expected finite values");
+          if (!Float.isFinite(v[d]) || Math.abs(v[d]) > limit) {
+            throw damaged(file, "the vector of node " + i + " [" + d + "] is " + v[d]
+                + ", expected finite values of magnitude at most " + (float) limit);
           }
         }
         vectors[i] = v;
