@@ -617,28 +617,8 @@ public final class HnswGraph {
     // identical among 20,000 random 64-d vectors took recall@10 to 0.43)
     // (under 1 - a·b a copy is within rounding of 0; inner products of unnormalised vectors rarely are)
     int copiesLeft = Math.max(1, max / 2);
-    if (sortedKeys.length <= max) {
-      int[] all = new int[sortedKeys.length];
-      // fewer candidates than slots: hnswlib still applies the rule; so do we, for the same graph shape
-      int n = 0;
-      outer:
-      for (long k : sortedKeys) {
-        int c = LongHeap.node(k);
-        float d = LongHeap.distance(k);
-        if ((l2 ? d <= 0f : Math.abs(d) <= 1e-6f) && copiesLeft-- <= 0) {
-          continue;
-        }
-        for (int i = 0; i < n; i++) {
-          float dc = distance(segs, c, all[i]);
-          if (dc < d) {
-            continue outer;
-          }
-        }
-        all[n++] = c;
-      }
-      return Arrays.copyOf(all, n);
-    }
-    int[] kept = new int[max];
+    // hnswlib applies the rule even when there are fewer candidates than slots; so do we (same graph shape)
+    int[] kept = new int[Math.min(max, sortedKeys.length)];
     int n = 0;
     outer:
     for (long k : sortedKeys) {
@@ -654,11 +634,11 @@ public final class HnswGraph {
         }
       }
       kept[n++] = c;
-      if (n == max) {
+      if (n == kept.length) {
         break;
       }
     }
-    return n == max ? kept : Arrays.copyOf(kept, n);
+    return n == kept.length ? kept : Arrays.copyOf(kept, n);
   }
 
   // ---------------------------------------------------------------- search
