@@ -223,6 +223,113 @@ public final class Calibrator {
     }
   }
 
+  /**
+   * The calibrator as one line of text, {@link #parse}d back to an equal calibrator (doubles are written
+   * so they read back exactly).
+   *
+   * @return e.g. {@code platt 1.02 -0.31}, {@code downsampling 0.1} or {@code isotonic 3 x1 y1 x2 y2 x3 y3}
+   */
+  public String toText() {
+    switch (kind) {
+      case DOWNSAMPLING:
+        return "downsampling " + a;
+      case PLATT:
+        return "platt " + a + " " + b;
+      default: {
+        StringBuilder t = new StringBuilder("isotonic ").append(xs.length);
+        for (int i = 0; i < xs.length; i++) {
+          t.append(' ').append(xs[i]).append(' ').append(ys[i]);
+        }
+        return t.toString();
+      }
+    }
+  }
+
+  /** The most points an isotonic calibrator read from text may have. */
+  static final int MAX_POINTS = 1 << 20;
+
+  /**
+   * Reads a calibrator written by {@link #toText()}.
+   *
+   * @param text the text
+   * @return the calibrator
+   * @throws IllegalArgumentException naming what is malformed (kind, count, a non-finite or out-of-order value)
+   */
+  public static Calibrator parse(String text) {
+    if (text == null || text.length() > 64 * (MAX_POINTS + 1)) {
+      throw new IllegalArgumentException("calibrator text is " + (text == null ? "null" : text.length() + " chars")
+          + "; expected one line of at most " + 64 * (MAX_POINTS + 1) + " chars");
+    }
+    String[] t = text.trim().split(" ", -1);
+    try {
+      switch (t[0]) {
+        case "downsampling":
+          expectLength(t, 2, text);
+          return downsampling(Double.parseDouble(t[1]));
+        case "platt": {
+          expectLength(t, 3, text);
+          double pa = Double.parseDouble(t[1]);
+          double pb = Double.parseDouble(t[2]);
+          if (!Double.isFinite(pa) || !Double.isFinite(pb)) {
+            throw new IllegalArgumentException("calibrator 'platt' has a=" + pa + ", b=" + pb + "; expected finite");
+          }
+          return new Calibrator(Kind.PLATT, pa, pb, null, null);
+        }
+        case "isotonic": {
+          if (t.length < 2 || !t[1].matches("[1-9][0-9]{0,7}")) {
+            throw new IllegalArgumentException("calibrator 'isotonic' has the count '" + (t.length < 2 ? "" : t[1])
+                + "'; expected 1.." + MAX_POINTS);
+          }
+          int n = Integer.parseInt(t[1]);
+          if (n > MAX_POINTS) {
+            throw new IllegalArgumentException("calibrator 'isotonic' has " + n + " points; expected at most "
+                + MAX_POINTS);
+          }
+          expectLength(t, 2 + 2 * n, "isotonic calibrator");
+          double[] px = new double[n];
+          double[] py = new double[n];
+          for (int i = 0; i < n; i++) {
+            px[i] = Double.parseDouble(t[2 + 2 * i]);
+            py[i] = Double.parseDouble(t[3 + 2 * i]);
+            if (!(px[i] >= 0 && px[i] <= 1) || !(py[i] >= 0 && py[i] <= 1) || (i > 0 && px[i] < px[i - 1])
+                || (i > 0 && py[i] < py[i - 1])) {
+              throw new IllegalArgumentException("calibrator 'isotonic' point " + i + " is (" + px[i] + ", " + py[i]
+                  + "); expected values in [0, 1], ascending");
+            }
+          }
+          return new Calibrator(Kind.ISOTONIC, 0, 0, px, py);
+        }
+        default:
+          throw new IllegalArgumentException("calibrator kind is '" + abbreviate(t[0])
+              + "'; expected platt, isotonic or downsampling");
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("calibrator text '" + abbreviate(text) + "' holds a malformed number: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void expectLength(String[] t, int n, String text) {
+    if (t.length != n) {
+      throw new IllegalArgumentException("calibrator '" + abbreviate(text) + "' has " + t.length + " fields; expected "
+          + n);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Calibrator && ((Calibrator) o).toText().equals(toText());
+  }
+
+  @Override
+  public int hashCode() {
+    return toText().hashCode();
+  }
+
   @Override
   public String toString() {
     switch (kind) {

@@ -8,19 +8,28 @@ final class Checks {
     if (rows == null || rows.length == 0) {
       throw new IllegalArgumentException("training set is empty; expected at least one row");
     }
-    if (labels == null || labels.length != rows.length) {
-      throw new IllegalArgumentException("labels has " + (labels == null ? "null" : labels.length)
-          + " entries; expected one per row (" + rows.length + ")");
-    }
-    if (weights != null && weights.length != rows.length) {
-      throw new IllegalArgumentException("weights has " + weights.length + " entries; expected " + rows.length);
-    }
-    boolean pos = false;
-    boolean neg = false;
     for (int i = 0; i < rows.length; i++) {
       if (rows[i].length != width) {
         throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " columns; expected " + width);
       }
+    }
+    labels(rows.length, labels, weights, binary);
+  }
+
+  static void labels(int rows, double[] labels, double[] weights, boolean binary) {
+    if (rows == 0) {
+      throw new IllegalArgumentException("training set is empty; expected at least one row");
+    }
+    if (labels == null || labels.length != rows) {
+      throw new IllegalArgumentException("labels has " + (labels == null ? "null" : labels.length)
+          + " entries; expected one per row (" + rows + ")");
+    }
+    if (weights != null && weights.length != rows) {
+      throw new IllegalArgumentException("weights has " + weights.length + " entries; expected " + rows);
+    }
+    boolean pos = false;
+    boolean neg = false;
+    for (int i = 0; i < rows; i++) {
       double y = labels[i];
       if (!Double.isFinite(y)) {
         throw new IllegalArgumentException("labels[" + i + "] is " + y + "; expected a finite value");

@@ -1,13 +1,12 @@
 package org.sieveml.ranking;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.sieveml.core.Candidate;
+import java.util.Map;
+import java.util.TreeMap;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.pipeline.PipelineRequest;
-import org.sieveml.core.pipeline.Scorer;
+import org.sieveml.ranking.internal.ColumnSlots;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
@@ -20,35 +19,40 @@ import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.math.la.DenseVector;
 import org.tribuo.math.la.Tensor;
 import org.tribuo.math.optimisers.AdaGrad;
-import org.tribuo.provenance.SimpleDataSourceProvenance;
 
 /**
- * A factorization machine (Rendle, 2010) trained by Tribuo's {@code FMClassificationTrainer}
- * ({@code LogMulticlass} objective, AdaGrad), served by a pure-Java evaluator over the encoded row:
- * for each class {@code c}, {@code s_c = b_c + w_c · x + ½ Σ_f [(Σ_i v_cif x_i)² - Σ_i v_cif² x_i²]}, and
- * the score is the softmax probability of label "1", {@code sigmoid(s_1 - s_0)} — Tribuo's own
- * prediction to 1e-9 (tested), in {@code O(k · d)} per row for {@code k} factors and {@code d} present
- * values, without building Tribuo examples at serving time. FMs learn pairwise interactions
- * (user x item, ad x context) that a linear model cannot, with far fewer parameters than explicit
- * crosses. Missing values (NaN) and zeros contribute nothing, as in training. Scale numeric inputs.
+ * A factorization machine (Rendle 2010) for CTR-style data with sparse categorical crosses, trained by
+ * Tribuo's {@code FMClassificationTrainer} (log loss, AdaGrad) on sparse examples and served in Rendle's
+ * O(k·d) form over the present columns of each row.
  *
- * <p>Thread-safety: immutable; {@link #score} is safe for concurrent use.
+ * <p>The score is the probability of label "1", exactly Tribuo's softmax over its two per-label models
+ * (tested). Only columns seen in training carry weights: a model over 2^20 x 26 hashed columns stores what
+ * the training rows touched.
+ *
+ * <pre>{@code
+ * FmRanker m = FmRanker.trainer(encoder).factors(8).epochs(3).seed(7).train(frame, labels);
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; safe for concurrent use.
  */
-public final class FmRanker implements Scorer {
+public final class FmRanker implements Ranker {
   private final String name;
   private final FeatureEncoder encoder;
   private final FMClassificationModel model;
+  private final ModelProvenance provenance;
   private final int factors;
-  // per encoder column: linear weight difference and the factor rows of both classes
+  private final ColumnSlots slots;
+  // per slot: linear weight difference and the factor rows of both classes
   private final double[] linear;
   private final double[] v0;
   private final double[] v1;
   private final double bias;
 
-  private FmRanker(String name, FeatureEncoder encoder, FMClassificationModel model) {
+  private FmRanker(String name, FeatureEncoder encoder, FMClassificationModel model, ModelProvenance provenance) {
     this.name = name;
     this.encoder = encoder;
     this.model = model;
+    this.provenance = provenance;
     ImmutableFeatureMap fm = model.getFeatureIDMap();
     int pos = model.getOutputIDInfo().getID(new Label("1"));
     int neg = model.getOutputIDInfo().getID(new Label("0"));
@@ -62,80 +66,42 @@ public final class FmRanker implements Scorer {
     DenseMatrix f0 = (DenseMatrix) f[neg];
     DenseMatrix f1 = (DenseMatrix) f[pos];
     this.factors = f1.getDimension1Size(); // factor matrices are [factors, features]
-    List<String> cols = encoder.columnNames();
-    this.linear = new double[cols.size()];
-    this.v0 = new double[cols.size() * factors];
-    this.v1 = new double[cols.size() * factors];
-    for (int j = 0; j < cols.size(); j++) {
-      int id = fm.getID(cols.get(j));
-      if (id < 0) {
-        continue; // a column never seen non-zero in training: no weight
-      }
-      linear[j] = w.get(pos, id) - w.get(neg, id);
+    int[] cols = TribuoSupport.columnsOf(fm, encoder);
+    this.slots = TribuoSupport.slots(cols, encoder);
+    int n = slots.size();
+    this.linear = new double[n];
+    this.v0 = new double[n * factors];
+    this.v1 = new double[n * factors];
+    for (int id = 0; id < cols.length; id++) {
+      int s = slots.slot(cols[id]);
+      linear[s] = w.get(pos, id) - w.get(neg, id);
       for (int k = 0; k < factors; k++) {
-        v0[j * factors + k] = f0.get(k, id);
-        v1[j * factors + k] = f1.get(k, id);
+        v0[s * factors + k] = f0.get(k, id);
+        v1[s * factors + k] = f1.get(k, id);
       }
     }
     this.bias = b.get(pos) - b.get(neg);
   }
 
   /**
-   * Trains a factorization machine.
+   * Starts a trainer.
    *
-   * @param name the model's name
-   * @param encoder the encoder
-   * @param frame training features
-   * @param labels 0/1 labels, one per row
-   * @param weights positive example weights, or null
-   * @param epochs passes over the data, positive
-   * @param learningRate AdaGrad's initial learning rate, positive
-   * @param factors the factor dimension, 1..256
-   * @param seed the random seed
-   * @return the trained ranker
+   * @param encoder the encoder used for training and serving
+   * @return a trainer with defaults (8 factors, 5 epochs, learning rate 0.1, seed 42)
    */
-  public static FmRanker train(String name, FeatureEncoder encoder, FeatureFrame frame, double[] labels,
-      double[] weights, int epochs, double learningRate, int factors, long seed) {
-    double[][] rows = encoder.encode(frame);
-    Checks.trainingData(rows, labels, weights, encoder.width(), true);
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs is " + epochs + "; expected >= 1");
-    }
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected > 0");
-    }
-    if (factors < 1 || factors > 256) {
-      throw new IllegalArgumentException("factors is " + factors + "; expected 1..256");
-    }
-    MutableDataset<Label> ds = new MutableDataset<>(
-        new SimpleDataSourceProvenance("sieveml:" + encoder.signature(), new LabelFactory()), new LabelFactory());
-    String[] names = encoder.columnNames().toArray(new String[0]);
-    for (int i = 0; i < rows.length; i++) {
-      ds.add(LinearRanker.example(names, rows[i], new Label(labels[i] == 1 ? "1" : "0"),
-          weights == null ? 1f : (float) weights[i]));
-    }
-    FMClassificationTrainer trainer = new FMClassificationTrainer(new LogMulticlass(),
-        new AdaGrad(learningRate, 1e-6, 0), epochs, Integer.MAX_VALUE, 1, seed, factors, 0.1);
-    return new FmRanker(name, encoder, (FMClassificationModel) trainer.train(ds));
+  public static Trainer trainer(FeatureEncoder encoder) {
+    return new Trainer(encoder);
   }
 
-  /**
-   * Rebuilds a ranker from a Tribuo model (e.g. read back with Tribuo's protobuf serialization).
-   *
-   * @param name the ranker's name
-   * @param encoder the encoder
-   * @param model a Tribuo {@link FMClassificationModel} over labels "0"/"1"
-   * @return the ranker
-   */
-  public static FmRanker fromTribuo(String name, FeatureEncoder encoder, Model<?> model) {
+  static FmRanker fromTribuo(String name, FeatureEncoder encoder, Model<?> model, ModelProvenance provenance) {
     if (!(model instanceof FMClassificationModel)) {
       throw new IllegalArgumentException("model is " + model.getClass().getName() + "; expected FMClassificationModel");
     }
-    return new FmRanker(name, encoder, (FMClassificationModel) model);
+    return new FmRanker(name, encoder, (FMClassificationModel) model, provenance);
   }
 
   /**
-   * The underlying Tribuo model (provenance, protobuf serialization, ONNX export).
+   * The underlying Tribuo model (its provenance, protobuf serialization, ONNX export).
    *
    * @return the model
    */
@@ -143,13 +109,24 @@ public final class FmRanker implements Scorer {
     return model;
   }
 
-  /**
-   * The encoder.
-   *
-   * @return the encoder
-   */
+  @Override
   public FeatureEncoder encoder() {
     return encoder;
+  }
+
+  @Override
+  public OutputKind outputKind() {
+    return OutputKind.PROBABILITY;
+  }
+
+  @Override
+  public ModelProvenance provenance() {
+    return provenance;
+  }
+
+  @Override
+  public FmRanker withName(String newName) {
+    return new FmRanker(newName, encoder, model, provenance);
   }
 
   /**
@@ -167,16 +144,16 @@ public final class FmRanker implements Scorer {
   }
 
   @Override
-  public FeatureSchema inputSchema() {
-    return encoder.inputSchema();
+  public double predict(FeatureVector features) {
+    return predict(List.of(features))[0];
   }
 
   @Override
-  public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
+  public double[] predict(List<FeatureVector> features) {
     double[] out = new double[features.size()];
     double[] s0 = new double[factors];
     double[] s1 = new double[factors];
-    if (encoder.scalarOnly() && !features.isEmpty()) {
+    if (encoder.scalarOnly() && slots.identity() && !features.isEmpty()) {
       // numeric-only inputs: read each value once, straight into the factor sums
       FeatureSchema schema = features.get(0).schema();
       int[] cols = encoder.columnsIn(schema);
@@ -186,71 +163,222 @@ public final class FmRanker implements Scorer {
           schema = v.schema();
           cols = encoder.columnsIn(schema);
         }
-        out[i] = evaluate(null, v, cols, s0, s1);
+        out[i] = evaluateVector(v, cols, s0, s1);
       }
       return out;
     }
-    double[] row = new double[encoder.width()];
+    return predict(encoder.encodeSparse(features));
+  }
+
+  @Override
+  public double[] predict(FeatureFrame frame) {
+    return predict(encoder.encodeSparse(frame));
+  }
+
+  /**
+   * Predicts rows already encoded by {@link #encoder()}.
+   *
+   * @param rows sparse rows of the encoder's width
+   * @return one probability per row
+   */
+  public double[] predict(SparseRows rows) {
+    if (rows.width() != encoder.width()) {
+      throw new IllegalArgumentException("rows are " + rows.width() + " wide; expected " + encoder.width());
+    }
+    double[] out = new double[rows.rowCount()];
+    double[] s0 = new double[factors];
+    double[] s1 = new double[factors];
+    int[] rs = rows.rowStartArray();
+    int[] cs = rows.columnArray();
+    double[] vs = rows.valueArray();
     for (int i = 0; i < out.length; i++) {
-      encoder.encode(features.get(i), row, 0);
-      out[i] = probability(row, s0, s1);
+      java.util.Arrays.fill(s0, 0);
+      java.util.Arrays.fill(s1, 0);
+      double[] acc = {bias, 0, 0};
+      for (int k = rs[i]; k < rs[i + 1]; k++) {
+        int s = slots.slot(cs[k]);
+        if (s >= 0) {
+          add(s, vs[k], s0, s1, acc);
+        }
+      }
+      out[i] = finish(acc, s0, s1);
     }
     return out;
   }
 
   /**
-   * The probability of label 1 for an encoded row.
+   * The probability of label 1 for a dense encoded row.
    *
-   * @param row a row of {@code encoder().width()} values
+   * @param row a row of {@code encoder().width()} values (NaN = missing)
    * @return the probability
    */
   public double probability(double[] row) {
-    return probability(row, new double[factors], new double[factors]);
-  }
-
-  private double probability(double[] row, double[] s0, double[] s1) {
-    return evaluate(row, null, null, s0, s1);
-  }
-
-  /**
-   * The probability of label 1 for an encoded {@code row}, or (row null) for the vector {@code v} read
-   * through {@code cols} with the encoder's checks. Rendle's O(k d) form; NaN and zero values add nothing.
-   */
-  private double evaluate(double[] row, FeatureVector v, int[] cols, double[] s0, double[] s1) {
-    java.util.Arrays.fill(s0, 0);
-    java.util.Arrays.fill(s1, 0);
-    double z = bias;
-    double sq0 = 0;
-    double sq1 = 0;
-    int n = row != null ? row.length : cols.length;
-    for (int j = 0; j < n; j++) {
-      double x = row != null ? row[j] : encoder.checkedValue(v, cols[j], j);
-      if (x != x || x == 0) { // missing, or nothing to add
-        continue;
-      }
-      z += linear[j] * x;
-      int o = j * factors;
-      for (int k = 0; k < factors; k++) {
-        double a = v0[o + k] * x;
-        double c = v1[o + k] * x;
-        s0[k] += a;
-        s1[k] += c;
-        sq0 += a * a;
-        sq1 += c * c;
+    if (row.length != encoder.width()) {
+      throw new IllegalArgumentException("row has " + row.length + " values; expected " + encoder.width());
+    }
+    double[] s0 = new double[factors];
+    double[] s1 = new double[factors];
+    double[] acc = {bias, 0, 0};
+    for (int j = 0; j < row.length; j++) {
+      double x = row[j];
+      if (x == x && x != 0) {
+        int s = slots.slot(j);
+        if (s >= 0) {
+          add(s, x, s0, s1, acc);
+        }
       }
     }
+    return finish(acc, s0, s1);
+  }
+
+  private double evaluateVector(FeatureVector v, int[] cols, double[] s0, double[] s1) {
+    java.util.Arrays.fill(s0, 0);
+    java.util.Arrays.fill(s1, 0);
+    double[] acc = {bias, 0, 0};
+    for (int j = 0; j < cols.length; j++) {
+      double x = encoder.checkedValue(v, cols[j], j);
+      if (x == x && x != 0) { // missing, or nothing to add
+        add(j, x, s0, s1, acc);
+      }
+    }
+    return finish(acc, s0, s1);
+  }
+
+  /** Adds one present value of slot {@code s}: acc = {margin, sum of squares class 0, class 1}. */
+  private void add(int s, double x, double[] s0, double[] s1, double[] acc) {
+    acc[0] += linear[s] * x;
+    int o = s * factors;
+    double sq0 = 0;
+    double sq1 = 0;
+    for (int k = 0; k < factors; k++) {
+      double a = v0[o + k] * x;
+      double c = v1[o + k] * x;
+      s0[k] += a;
+      s1[k] += c;
+      sq0 += a * a;
+      sq1 += c * c;
+    }
+    acc[1] += sq0;
+    acc[2] += sq1;
+  }
+
+  private double finish(double[] acc, double[] s0, double[] s1) {
     double pair0 = 0;
     double pair1 = 0;
     for (int k = 0; k < factors; k++) {
       pair0 += s0[k] * s0[k];
       pair1 += s1[k] * s1[k];
     }
-    z += 0.5 * ((pair1 - sq1) - (pair0 - sq0));
+    double z = acc[0] + 0.5 * ((pair1 - acc[2]) - (pair0 - acc[1]));
     return 1 / (1 + Math.exp(-z));
   }
 
   @Override
   public String toString() {
-    return "FmRanker{" + name + ", width=" + linear.length + ", factors=" + factors + "}";
+    return "FmRanker{" + name + ", width=" + encoder.width() + ", factors=" + factors + "}";
+  }
+
+  /**
+   * Trains {@link FmRanker}s.
+   *
+   * <p>Thread-safety: not thread-safe; configure and train on one thread.
+   */
+  public static final class Trainer implements RankerTrainer<FmRanker> {
+    private final FeatureEncoder encoder;
+    private String name = "fm";
+    private int epochs = 5;
+    private double learningRate = 0.1;
+    private int factors = 8;
+    private double variance = 0.1;
+    private long seed = 42;
+
+    private Trainer(FeatureEncoder encoder) {
+      if (encoder == null) {
+        throw new IllegalArgumentException("encoder is null");
+      }
+      this.encoder = encoder;
+    }
+
+    @Override
+    public Trainer name(String v) {
+      this.name = Trainers.name(v);
+      return this;
+    }
+
+    @Override
+    public Trainer seed(long v) {
+      this.seed = v;
+      return this;
+    }
+
+    /**
+     * Sets the number of passes over the data.
+     *
+     * @param v at least 1
+     * @return this trainer
+     */
+    public Trainer epochs(int v) {
+      this.epochs = Trainers.atLeast("epochs", v, 1);
+      return this;
+    }
+
+    /**
+     * Sets AdaGrad's initial learning rate.
+     *
+     * @param v finite and positive
+     * @return this trainer
+     */
+    public Trainer learningRate(double v) {
+      this.learningRate = Trainers.positive("learningRate", v);
+      return this;
+    }
+
+    /**
+     * Sets the factor dimension.
+     *
+     * @param v in 1..256
+     * @return this trainer
+     */
+    public Trainer factors(int v) {
+      if (v < 1 || v > 256) {
+        throw new IllegalArgumentException("factors is " + v + "; expected 1..256");
+      }
+      this.factors = v;
+      return this;
+    }
+
+    /**
+     * Sets the variance of the factors' random initialisation.
+     *
+     * @param v finite and positive
+     * @return this trainer
+     */
+    public Trainer initVariance(double v) {
+      this.variance = Trainers.positive("initVariance", v);
+      return this;
+    }
+
+    @Override
+    public FmRanker train(FeatureFrame frame, double[] labels, double[] weights) {
+      FeatureEncoder enc = Trainers.fitted(encoder, frame);
+      SparseRows rows = enc.encodeSparse(frame);
+      Checks.labels(rows.rowCount(), labels, weights, true);
+      MutableDataset<Label> ds = TribuoSupport.dataset(enc, rows, i -> new Label(labels[i] == 1 ? "1" : "0"),
+          weights, new LabelFactory());
+      FMClassificationTrainer t = new FMClassificationTrainer(new LogMulticlass(),
+          new AdaGrad(learningRate, 1e-6, 0), epochs, Integer.MAX_VALUE, 1, seed, factors, variance);
+      FMClassificationModel m = (FMClassificationModel) Trainers.quietly(() -> t.train(ds));
+      Map<String, String> params = new TreeMap<>();
+      params.put("objective", "log-loss");
+      params.put("optimiser", "AdaGrad");
+      params.put("epochs", Integer.toString(epochs));
+      params.put("learningRate", Double.toString(learningRate));
+      params.put("factors", Integer.toString(factors));
+      params.put("initVariance", Double.toString(variance));
+      params.put("minibatch", "1");
+      ModelProvenance p = ModelProvenance.of("tribuo FMClassificationTrainer", params, seed,
+          new ModelProvenance.Fingerprint().add(rows).add(labels).add(weights).hex(), rows.rowCount(), "tribuo");
+      return new FmRanker(name, enc, m, p);
+    }
   }
 }

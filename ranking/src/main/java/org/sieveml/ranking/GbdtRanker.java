@@ -8,36 +8,37 @@ import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
-import org.sieveml.core.Candidate;
 import org.sieveml.core.FeatureFrame;
-import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.pipeline.PipelineRequest;
-import org.sieveml.core.pipeline.Scorer;
 import org.sieveml.ranking.internal.TreeEnsemble;
 
 /**
  * A gradient-boosted tree model (XGBoost) served by a pure-Java evaluator.
  *
  * <p>Training runs XGBoost4J directly with {@code tree_method=hist}, a {@code binary:logistic} (one tree
- * per round) or {@code reg:squarederror} objective, an explicit seed and {@code nthread} equal to the
- * available processors. The trained booster is saved as XGBoost model JSON and compiled into a
- * {@link TreeEnsemble}: serving never crosses JNI or allocates a native {@code DMatrix}, and its scores
- * equal the booster's own predictions to within float rounding (tested to 1e-6). The JSON is kept so the
- * model can be stored and reloaded without Java serialization.
+ * per round), {@code reg:squarederror} or {@code rank:ndcg} (LambdaMART) objective, an explicit seed and
+ * {@code nthread} equal to the available processors. Dense encoders train on a dense matrix (NaN = missing);
+ * {@linkplain FeatureEncoder#sparse() sparse} encoders on a CSR matrix, where an absent column is missing. The
+ * trained booster is saved as XGBoost model JSON and compiled into a {@link TreeEnsemble}: serving never
+ * crosses JNI or allocates a native {@code DMatrix}, and its scores equal the booster's own predictions to
+ * within float rounding (tested to 1e-6). The JSON is kept so the model can be stored and reloaded without
+ * Java serialization.
  *
  * <p>Why not Tribuo's {@code XGBoostClassificationTrainer}: it trains binary problems as
  * {@code multi:softprob} (two trees per round, twice the work), defaults to the exact tree method, and its
- * {@code XGBoostModel.predict} creates a native DMatrix per call that it never disposes, so single-row
- * latency degrades over time. The features are encoded by the same {@link FeatureEncoder} for training
- * and serving.
+ * {@code XGBoostModel.predict} creates a native DMatrix per call that it never disposes.
  *
- * <p>Scores: for {@link Objective#BINARY_LOGISTIC}, the calibrated probability if a {@link Calibrator} is
- * attached, else the raw probability; for {@link Objective#SQUARED_ERROR}, the regression value.
+ * <p>Predictions: the probability for {@link Objective#BINARY_LOGISTIC}, the regression value for
+ * {@link Objective#SQUARED_ERROR}, a ranking score for {@link Objective#RANK_NDCG}. Pair a probability model
+ * with its calibration with {@link CalibratedRanker}.
  *
- * <p>Thread-safety: immutable; {@link #score} and {@link #predict} are safe for concurrent use.
+ * <pre>{@code
+ * GbdtRanker m = GbdtRanker.trainer(encoder).rounds(200).maxDepth(6).seed(7).train(frame, labels);
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; safe for concurrent use.
  */
-public final class GbdtRanker implements Scorer {
+public final class GbdtRanker implements Ranker {
 
   /** The learning objective. */
   public enum Objective {
@@ -56,20 +57,46 @@ public final class GbdtRanker implements Scorer {
     Objective(String xgb) {
       this.xgb = xgb;
     }
+
+    /**
+     * XGBoost's name of the objective.
+     *
+     * @return e.g. {@code binary:logistic}
+     */
+    public String xgboostName() {
+      return xgb;
+    }
+
+    static Objective ofXgboost(String name) {
+      for (Objective o : values()) {
+        if (o.xgb.equals(name)) {
+          return o;
+        }
+      }
+      return null;
+    }
   }
 
   private final String name;
   private final FeatureEncoder encoder;
   private final TreeEnsemble trees;
   private final String modelJson;
-  private final Calibrator calibrator;
+  private final ModelProvenance provenance;
+  private final Objective objective;
 
-  private GbdtRanker(String name, FeatureEncoder encoder, TreeEnsemble trees, String modelJson, Calibrator cal) {
+  private GbdtRanker(String name, FeatureEncoder encoder, TreeEnsemble trees, String modelJson,
+      ModelProvenance provenance) {
     this.name = name;
     this.encoder = encoder;
     this.trees = trees;
     this.modelJson = modelJson;
-    this.calibrator = cal;
+    this.provenance = provenance;
+    Objective o = Objective.ofXgboost(trees.objective());
+    if (o == null) {
+      throw new IllegalArgumentException("model objective '" + trees.objective() + "' is not one of "
+          + java.util.Arrays.toString(Objective.values()));
+    }
+    this.objective = o;
   }
 
   /**
@@ -92,26 +119,51 @@ public final class GbdtRanker implements Scorer {
    * @throws IllegalArgumentException if the model's feature count differs from the encoder's width
    */
   public static GbdtRanker fromModelJson(String name, FeatureEncoder encoder, String modelJson) {
+    return fromModelJson(name, encoder, modelJson, null);
+  }
+
+  static GbdtRanker fromModelJson(String name, FeatureEncoder encoder, String modelJson, ModelProvenance p) {
     TreeEnsemble t = TreeEnsemble.fromModelJson(modelJson);
     if (t.numFeatures() != encoder.width()) {
       throw new IllegalArgumentException(
           "model has " + t.numFeatures() + " features but the encoder produces " + encoder.width());
     }
-    return new GbdtRanker(name, encoder, t, modelJson, null);
+    if (p == null) {
+      p = ModelProvenance.of("xgboost4j gbtree (imported model JSON)", java.util.Map.of("objective", t.objective()),
+          0, ModelRegistry.sha256(modelJson.getBytes(StandardCharsets.UTF_8)), 0);
+    }
+    return new GbdtRanker(name, encoder, t, modelJson, p);
+  }
+
+  @Override
+  public OutputKind outputKind() {
+    switch (objective) {
+      case BINARY_LOGISTIC:
+        return OutputKind.PROBABILITY;
+      case SQUARED_ERROR:
+        return OutputKind.REGRESSION;
+      default:
+        return OutputKind.RANKING_SCORE;
+    }
   }
 
   /**
-   * A copy of this ranker whose scores pass through a calibrator.
+   * The objective the model was trained with.
    *
-   * @param c the calibrator, or null for none
-   * @return the calibrated ranker
+   * @return the objective
    */
-  public GbdtRanker withCalibrator(Calibrator c) {
-    return new GbdtRanker(name, encoder, trees, modelJson, c);
+  public Objective objective() {
+    return objective;
   }
 
-  boolean isCalibrated() {
-    return calibrator != null;
+  @Override
+  public ModelProvenance provenance() {
+    return provenance;
+  }
+
+  @Override
+  public GbdtRanker withName(String newName) {
+    return new GbdtRanker(newName, encoder, trees, modelJson, provenance);
   }
 
   @Override
@@ -120,15 +172,6 @@ public final class GbdtRanker implements Scorer {
   }
 
   @Override
-  public FeatureSchema inputSchema() {
-    return encoder.inputSchema();
-  }
-
-  /**
-   * The encoder.
-   *
-   * @return the encoder
-   */
   public FeatureEncoder encoder() {
     return encoder;
   }
@@ -152,43 +195,54 @@ public final class GbdtRanker implements Scorer {
   }
 
   @Override
-  public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
+  public double[] predict(List<FeatureVector> features) {
     int n = features.size();
+    double[] out = new double[n];
+    if (encoder.sparse()) {
+      SparseRows rows = encoder.encodeSparse(features);
+      trees.predictSparse(rows.rowStartArray(), rows.columnArray(), rows.floatValues(), n, out);
+      return out;
+    }
     int w = encoder.width();
     float[] x = new float[n * w];
     encoder.encodeAll(features, x);
-    double[] out = new double[n];
     trees.predictBatch(x, n, w, out);
-    if (calibrator != null) {
-      for (int i = 0; i < n; i++) {
-        out[i] = calibrator.calibrate(out[i]);
-      }
-    }
     return out;
   }
 
-  /**
-   * Scores one feature vector.
-   *
-   * @param features the features
-   * @return the (calibrated) prediction
-   */
+  @Override
   public double predict(FeatureVector features) {
-    return finish(trees.predict(encoder.encode(features), 0));
+    if (encoder.sparse()) {
+      return predict(List.of(features))[0];
+    }
+    return trees.predict(encoder.encode(features), 0);
   }
 
-  /**
-   * Scores every row of a frame, through the same encoder.
-   *
-   * @param frame the frame
-   * @return one prediction per row
-   */
+  @Override
   public double[] predict(FeatureFrame frame) {
+    if (encoder.sparse()) {
+      return predict(encoder.encodeSparse(frame));
+    }
     return predictEncoded(encoder.encode(frame));
   }
 
   /**
-   * Scores already-encoded rows.
+   * Predicts rows already encoded by a sparse {@link #encoder()}: an absent column is missing.
+   *
+   * @param rows sparse rows of the encoder's width
+   * @return one prediction per row
+   */
+  public double[] predict(SparseRows rows) {
+    if (rows.width() != encoder.width()) {
+      throw new IllegalArgumentException("rows are " + rows.width() + " wide; expected " + encoder.width());
+    }
+    double[] out = new double[rows.rowCount()];
+    trees.predictSparse(rows.rowStartArray(), rows.columnArray(), rows.floatValues(), rows.rowCount(), out);
+    return out;
+  }
+
+  /**
+   * Predicts dense rows already encoded by a dense {@link #encoder()} (NaN = missing).
    *
    * @param rows rows of {@code encoder().width()} values
    * @return one prediction per row
@@ -207,14 +261,7 @@ public final class GbdtRanker implements Scorer {
     }
     double[] out = new double[n];
     trees.predictBatch(x, n, w, out);
-    for (int i = 0; i < n; i++) {
-      out[i] = finish(out[i]);
-    }
     return out;
-  }
-
-  private double finish(double p) {
-    return calibrator == null ? p : calibrator.calibrate(p);
   }
 
   @Override
@@ -228,7 +275,7 @@ public final class GbdtRanker implements Scorer {
    * <p>Thread-safety: not thread-safe; configure on one thread. Training itself uses {@code threads}
    * native threads; run the JVM with {@code OMP_WAIT_POLICY=PASSIVE} so idle OpenMP workers do not spin.
    */
-  public static final class Trainer {
+  public static final class Trainer implements RankerTrainer<GbdtRanker> {
     private final FeatureEncoder encoder;
     private String name = "gbdt";
     private Objective objective = Objective.BINARY_LOGISTIC;
@@ -255,8 +302,9 @@ public final class GbdtRanker implements Scorer {
      * @param v the name
      * @return this trainer
      */
+    @Override
     public Trainer name(String v) {
-      this.name = v;
+      this.name = Trainers.name(v);
       return this;
     }
 
@@ -363,6 +411,7 @@ public final class GbdtRanker implements Scorer {
      * @param v the seed
      * @return this trainer
      */
+    @Override
     public Trainer seed(long v) {
       this.seed = v;
       return this;
@@ -382,20 +431,23 @@ public final class GbdtRanker implements Scorer {
       return this;
     }
 
-    /**
-     * Trains on a feature frame.
-     *
-     * @param frame the training features
-     * @param labels one label per row (0/1 for classification)
-     * @param weights one positive weight per row, or null for 1
-     * @return the trained ranker
-     */
+    @Override
     public GbdtRanker train(FeatureFrame frame, double[] labels, double[] weights) {
-      return trainEncoded(encoder.encode(frame), labels, weights);
+      if (objective == Objective.RANK_NDCG) {
+        throw new IllegalStateException("objective RANK_NDCG needs query groups: use trainRanking");
+      }
+      return trainFrame(frame, labels, weights, null);
+    }
+
+    private GbdtRanker trainFrame(FeatureFrame frame, double[] labels, double[] weights, int[] groups) {
+      FeatureEncoder enc = Trainers.fitted(encoder, frame);
+      Matrix m = Matrix.of(enc, frame);
+      Checks.labels(m.rows, labels, weights, objective == Objective.BINARY_LOGISTIC);
+      return finish(enc, m, labels, weights, groups);
     }
 
     /**
-     * Trains on rows already encoded by this trainer's encoder.
+     * Trains on rows already encoded by this trainer's (dense, fitted) encoder.
      *
      * @param rows rows of {@code encoder.width()} values
      * @param labels one label per row
@@ -406,10 +458,24 @@ public final class GbdtRanker implements Scorer {
       if (objective == Objective.RANK_NDCG) {
         throw new IllegalStateException("objective RANK_NDCG needs query groups: use trainRanking");
       }
-      Booster b = trainBooster(rows, labels, weights);
+      Checks.trainingData(rows, labels, weights, encoder.width(), objective == Objective.BINARY_LOGISTIC);
+      return finish(encoder, Matrix.dense(rows), labels, weights, null);
+    }
+
+    private GbdtRanker finish(FeatureEncoder enc, Matrix m, double[] labels, double[] weights, int[] groups) {
+      Booster b = trainBooster(m, labels, weights, groups);
       try {
         String json = new String(b.toByteArray("json"), StandardCharsets.UTF_8);
-        return fromModelJson(name, encoder, json);
+        ModelProvenance.Fingerprint fp = new ModelProvenance.Fingerprint();
+        if (m.sparse != null) {
+          fp.add(m.sparse);
+        } else {
+          fp.add(m.dense);
+        }
+        fp.add(labels).add(weights).add(groups);
+        ModelProvenance p = ModelProvenance.of("xgboost4j gbtree", parameters(), seed, fp.hex(), m.rows,
+            "xgboost4j");
+        return fromModelJson(name, enc, json, p);
       } catch (XGBoostError e) {
         throw new IllegalStateException("XGBoost failed to export the model: " + e.getMessage(), e);
       } finally {
@@ -428,7 +494,22 @@ public final class GbdtRanker implements Scorer {
      */
     public Booster trainBooster(double[][] rows, double[] labels, double[] weights) {
       // (with RANK_NDCG and no groups, XGBoost treats all rows as one query)
-      return trainBooster(rows, labels, weights, null);
+      Checks.trainingData(rows, labels, weights, encoder.width(), objective == Objective.BINARY_LOGISTIC);
+      return trainBooster(Matrix.dense(rows), labels, weights, null);
+    }
+
+    /**
+     * Trains on sparse rows and returns the raw XGBoost booster (an absent column is missing). The caller
+     * must {@code dispose()} it.
+     *
+     * @param rows sparse rows
+     * @param labels labels
+     * @param weights weights or null
+     * @return the booster
+     */
+    public Booster trainBooster(SparseRows rows, double[] labels, double[] weights) {
+      Checks.labels(rows.rowCount(), labels, weights, objective == Objective.BINARY_LOGISTIC);
+      return trainBooster(Matrix.sparse(rows), labels, weights, null);
     }
 
     /**
@@ -465,21 +546,31 @@ public final class GbdtRanker implements Scorer {
           throw new IllegalArgumentException("relevance[" + i + "] is " + relevance[i] + "; expected a finite grade >= 0");
         }
       }
-      Booster b = trainBooster(encoder.encode(frame), relevance, null, groupSizes);
-      try {
-        return fromModelJson(name, encoder, new String(b.toByteArray("json"), StandardCharsets.UTF_8));
-      } catch (XGBoostError e) {
-        throw new IllegalStateException("XGBoost failed to export the model: " + e.getMessage(), e);
-      } finally {
-        b.dispose();
-      }
+      return trainFrame(frame, relevance, null, groupSizes);
     }
 
-    private Booster trainBooster(double[][] rows, double[] labels, double[] weights, int[] groups) {
-      Checks.trainingData(rows, labels, weights, encoder.width(), objective == Objective.BINARY_LOGISTIC);
+    private java.util.Map<String, String> parameters() {
+      java.util.Map<String, String> p = new java.util.TreeMap<>();
+      p.put("objective", objective.xgb);
+      p.put("tree_method", "hist");
+      p.put("rounds", Integer.toString(rounds));
+      p.put("max_depth", Integer.toString(maxDepth));
+      p.put("eta", Double.toString(eta));
+      p.put("min_child_weight", Double.toString(minChildWeight));
+      p.put("subsample", Double.toString(subsample));
+      p.put("colsample_bytree", Double.toString(colsample));
+      p.put("lambda", Double.toString(lambda));
+      p.put("nthread", Integer.toString(threads));
+      if (objective == Objective.BINARY_LOGISTIC) {
+        p.put("base_score", "0.5");
+      }
+      return p;
+    }
+
+    private Booster trainBooster(Matrix m, double[] labels, double[] weights, int[] groups) {
       DMatrix d = null;
       try {
-        d = toDMatrix(rows);
+        d = m.toDMatrix();
         if (groups != null) {
           d.setGroup(groups);
         }
@@ -519,6 +610,55 @@ public final class GbdtRanker implements Scorer {
         }
       }
     }
+  }
+
+  /** Training rows, dense or sparse, and how they become a native DMatrix. */
+  private static final class Matrix {
+    final double[][] dense;
+    final SparseRows sparse;
+    final int rows;
+
+    private Matrix(double[][] dense, SparseRows sparse) {
+      this.dense = dense;
+      this.sparse = sparse;
+      this.rows = dense != null ? dense.length : sparse.rowCount();
+    }
+
+    static Matrix of(FeatureEncoder enc, FeatureFrame frame) {
+      return enc.sparse() ? sparse(enc.encodeSparse(frame)) : dense(enc.encode(frame));
+    }
+
+    static Matrix dense(double[][] rows) {
+      return new Matrix(rows, null);
+    }
+
+    static Matrix sparse(SparseRows rows) {
+      return new Matrix(null, rows);
+    }
+
+    DMatrix toDMatrix() throws XGBoostError {
+      if (dense != null) {
+        return GbdtRanker.toDMatrix(dense);
+      }
+      return GbdtRanker.toDMatrix(sparse);
+    }
+  }
+
+  /**
+   * Builds a native CSR DMatrix from sparse rows (an absent column is missing).
+   *
+   * @param sparse the rows
+   * @return the matrix; the caller disposes it
+   * @throws XGBoostError on native failure
+   */
+  static DMatrix toDMatrix(SparseRows sparse) throws XGBoostError {
+    int[] rs = sparse.rowStartArray();
+    long[] headers = new long[rs.length];
+    for (int i = 0; i < rs.length; i++) {
+      headers[i] = rs[i];
+    }
+    return new DMatrix(headers, sparse.columnArray(), sparse.floatValues(), DMatrix.SparseType.CSR,
+        sparse.width());
   }
 
   /**

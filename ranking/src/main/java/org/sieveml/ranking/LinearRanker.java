@@ -1,13 +1,11 @@
 package org.sieveml.ranking;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.sieveml.core.Candidate;
+import java.util.Map;
+import java.util.TreeMap;
 import org.sieveml.core.FeatureFrame;
-import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.pipeline.PipelineRequest;
-import org.sieveml.core.pipeline.Scorer;
+import org.sieveml.ranking.internal.ColumnSlots;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
@@ -16,36 +14,40 @@ import org.tribuo.classification.LabelFactory;
 import org.tribuo.classification.sgd.linear.LinearSGDModel;
 import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
 import org.tribuo.classification.sgd.objectives.LogMulticlass;
-import org.tribuo.impl.ArrayExample;
 import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.math.optimisers.AdaGrad;
-import org.tribuo.provenance.SimpleDataSourceProvenance;
 
 /**
  * Logistic regression trained by Tribuo's linear SGD ({@code LinearSGDTrainer} with the
- * {@code LogMulticlass} objective and AdaGrad), served as a dot product over the encoded row.
+ * {@code LogMulticlass} objective and AdaGrad) on sparse examples, served as a dot product over the encoded
+ * row.
  *
- * <p>Training turns encoded rows into Tribuo examples (missing values, i.e. NaN, and zeros are left out of
- * the sparse example, so missing contributes 0). After training the Tribuo model's weights are copied into
- * one array aligned with the encoder's columns: the score of a row is
- * {@code sigmoid((w_1 - w_0) · x + (b_1 - b_0))}, exactly Tribuo's softmax probability of label "1" (tested).
- * The Tribuo model is kept for its provenance and protobuf serialization ({@link #tribuoModel()}).
- * Scale numeric inputs before training (SGD is sensitive to feature scale); one-hot hashed columns need
- * no scaling.
+ * <p>After training the Tribuo model's weights are copied into one array over the columns seen in training:
+ * the score of a row is {@code sigmoid((w_1 - w_0) · x + (b_1 - b_0))}, exactly Tribuo's softmax probability
+ * of label "1" (tested). Missing values and columns never seen in training contribute 0. SGD is sensitive to
+ * feature scale: declare numeric columns {@link FeatureEncoder.Builder#standardize standardized} (fitted on
+ * the training data and stored with the model).
  *
- * <p>Thread-safety: immutable; {@link #score} is safe for concurrent use.
+ * <pre>{@code
+ * LinearRanker m = LinearRanker.trainer(encoder).epochs(5).learningRate(0.1).seed(7).train(frame, labels);
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; safe for concurrent use.
  */
-public final class LinearRanker implements Scorer {
+public final class LinearRanker implements Ranker {
   private final String name;
   private final FeatureEncoder encoder;
   private final LinearSGDModel model;
+  private final ModelProvenance provenance;
+  private final ColumnSlots slots;
   private final double[] weights;
   private final double bias;
 
-  private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model) {
+  private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model, ModelProvenance provenance) {
     this.name = name;
     this.encoder = encoder;
     this.model = model;
+    this.provenance = provenance;
     ImmutableFeatureMap fm = model.getFeatureIDMap();
     int pos = model.getOutputIDInfo().getID(new Label("1"));
     int neg = model.getOutputIDInfo().getID(new Label("0"));
@@ -58,50 +60,23 @@ public final class LinearRanker implements Scorer {
     if (w.getDimension2Size() != nf + 1) {
       throw new IllegalStateException("unexpected weight shape " + w.getDimension1Size() + "x" + w.getDimension2Size());
     }
-    List<String> cols = encoder.columnNames();
-    this.weights = new double[cols.size()];
-    for (int j = 0; j < cols.size(); j++) {
-      int id = fm.getID(cols.get(j));
-      if (id >= 0) {
-        weights[j] = w.get(pos, id) - w.get(neg, id);
-      }
+    int[] cols = TribuoSupport.columnsOf(fm, encoder);
+    this.slots = TribuoSupport.slots(cols, encoder);
+    this.weights = new double[slots.size()];
+    for (int id = 0; id < nf; id++) {
+      weights[slots.slot(cols[id])] = w.get(pos, id) - w.get(neg, id);
     }
     this.bias = w.get(pos, nf) - w.get(neg, nf);
   }
 
   /**
-   * Trains a logistic ranker.
+   * Starts a trainer.
    *
-   * @param name the model's name
-   * @param encoder the encoder
-   * @param frame training features
-   * @param labels 0/1 labels, one per row
-   * @param weights positive example weights, or null
-   * @param epochs SGD epochs, at least 1
-   * @param learningRate AdaGrad's initial learning rate, positive
-   * @param seed the random seed
-   * @return the trained ranker
+   * @param encoder the encoder used for training and serving
+   * @return a trainer with defaults (5 epochs, learning rate 0.1, seed 42)
    */
-  public static LinearRanker train(String name, FeatureEncoder encoder, FeatureFrame frame, double[] labels,
-      double[] weights, int epochs, double learningRate, long seed) {
-    double[][] rows = encoder.encode(frame);
-    Checks.trainingData(rows, labels, weights, encoder.width(), true);
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs is " + epochs + "; expected >= 1");
-    }
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected finite and > 0");
-    }
-    MutableDataset<Label> ds = new MutableDataset<>(
-        new SimpleDataSourceProvenance("sieveml:" + encoder.signature(), new LabelFactory()), new LabelFactory());
-    String[] names = encoder.columnNames().toArray(new String[0]);
-    for (int i = 0; i < rows.length; i++) {
-      ds.add(example(names, rows[i], new Label(labels[i] == 1 ? "1" : "0"),
-          weights == null ? 1f : (float) weights[i]));
-    }
-    LinearSGDTrainer trainer = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate, 1e-6, 0),
-        epochs, Integer.MAX_VALUE, 1, seed);
-    return new LinearRanker(name, encoder, (LinearSGDModel) trainer.train(ds));
+  public static Trainer trainer(FeatureEncoder encoder) {
+    return new Trainer(encoder);
   }
 
   /**
@@ -110,43 +85,18 @@ public final class LinearRanker implements Scorer {
    * @param name the ranker's name
    * @param encoder the encoder
    * @param model a Tribuo {@link LinearSGDModel} over labels "0"/"1"
+   * @param provenance the model's provenance
    * @return the ranker
    */
-  public static LinearRanker fromTribuo(String name, FeatureEncoder encoder, Model<?> model) {
+  static LinearRanker fromTribuo(String name, FeatureEncoder encoder, Model<?> model, ModelProvenance provenance) {
     if (!(model instanceof LinearSGDModel)) {
       throw new IllegalArgumentException("model is " + model.getClass().getName() + "; expected LinearSGDModel");
     }
-    return new LinearRanker(name, encoder, (LinearSGDModel) model);
-  }
-
-  /** A sparse Tribuo example of an encoded row: missing (NaN) and zero columns are left out. */
-  static <T extends org.tribuo.Output<T>> ArrayExample<T> example(String[] names, double[] row, T label,
-      float weight) {
-    List<String> n = new ArrayList<>();
-    List<Double> v = new ArrayList<>();
-    for (int j = 0; j < row.length; j++) {
-      if (row[j] == row[j] && row[j] != 0) {
-        n.add(names[j]);
-        v.add(row[j]);
-      }
-    }
-    if (n.isEmpty() && names.length > 0) {
-      // every value missing or zero: Tribuo refuses an example without features, so carry one explicit
-      // zero (it moves no weight, and the row still trains the bias)
-      n.add(names[0]);
-      v.add(0.0);
-    }
-    double[] vals = new double[v.size()];
-    for (int j = 0; j < vals.length; j++) {
-      vals[j] = v.get(j);
-    }
-    ArrayExample<T> e = new ArrayExample<>(label, n.toArray(new String[0]), vals);
-    e.setWeight(weight);
-    return e;
+    return new LinearRanker(name, encoder, (LinearSGDModel) model, provenance);
   }
 
   /**
-   * The underlying Tribuo model (provenance, protobuf serialization, ONNX export).
+   * The underlying Tribuo model (its provenance, protobuf serialization, ONNX export).
    *
    * @return the Tribuo model
    */
@@ -154,13 +104,24 @@ public final class LinearRanker implements Scorer {
     return model;
   }
 
-  /**
-   * The encoder.
-   *
-   * @return the encoder
-   */
+  @Override
   public FeatureEncoder encoder() {
     return encoder;
+  }
+
+  @Override
+  public OutputKind outputKind() {
+    return OutputKind.PROBABILITY;
+  }
+
+  @Override
+  public ModelProvenance provenance() {
+    return provenance;
+  }
+
+  @Override
+  public LinearRanker withName(String newName) {
+    return new LinearRanker(newName, encoder, model, provenance);
   }
 
   @Override
@@ -169,27 +130,70 @@ public final class LinearRanker implements Scorer {
   }
 
   @Override
-  public FeatureSchema inputSchema() {
-    return encoder.inputSchema();
+  public double predict(FeatureVector features) {
+    return predict(List.of(features))[0];
   }
 
   @Override
-  public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
-    double[] out = LinearScoring.margins(encoder, weights, bias, features);
+  public double[] predict(List<FeatureVector> features) {
+    double[] out = TribuoSupport.margins(encoder, slots, weights, bias, features);
     for (int i = 0; i < out.length; i++) {
-      out[i] = 1 / (1 + Math.exp(-out[i]));
+      out[i] = sigmoid(out[i]);
     }
     return out;
   }
 
+  @Override
+  public double[] predict(FeatureFrame frame) {
+    return predict(encoder.encodeSparse(frame));
+  }
+
   /**
-   * The probability of label 1 for an encoded row.
+   * Predicts rows already encoded by {@link #encoder()}.
    *
-   * @param row a row of {@code encoder().width()} values
+   * @param rows sparse rows of the encoder's width
+   * @return one probability per row
+   */
+  public double[] predict(SparseRows rows) {
+    checkWidth(rows);
+    double[] out = TribuoSupport.margins(rows, slots, weights, bias);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = sigmoid(out[i]);
+    }
+    return out;
+  }
+
+  private void checkWidth(SparseRows rows) {
+    if (rows.width() != encoder.width()) {
+      throw new IllegalArgumentException("rows are " + rows.width() + " wide; expected " + encoder.width());
+    }
+  }
+
+  /**
+   * The probability of label 1 for a dense encoded row.
+   *
+   * @param row a row of {@code encoder().width()} values (NaN = missing)
    * @return the probability
    */
   public double probability(double[] row) {
-    return 1 / (1 + Math.exp(-LinearScoring.margin(weights, bias, row)));
+    if (row.length != encoder.width()) {
+      throw new IllegalArgumentException("row has " + row.length + " values; expected " + encoder.width());
+    }
+    double z = bias;
+    for (int j = 0; j < row.length; j++) {
+      double x = row[j];
+      if (x == x && x != 0) {
+        int s = slots.slot(j);
+        if (s >= 0) {
+          z += weights[s] * x;
+        }
+      }
+    }
+    return sigmoid(z);
+  }
+
+  static double sigmoid(double z) {
+    return 1 / (1 + Math.exp(-z));
   }
 
   /**
@@ -226,6 +230,81 @@ public final class LinearRanker implements Scorer {
 
   @Override
   public String toString() {
-    return "LinearRanker{" + name + ", width=" + weights.length + "}";
+    return "LinearRanker{" + name + ", width=" + encoder.width() + ", weights=" + weights.length + "}";
+  }
+
+  /**
+   * Trains {@link LinearRanker}s.
+   *
+   * <p>Thread-safety: not thread-safe; configure and train on one thread.
+   */
+  public static final class Trainer implements RankerTrainer<LinearRanker> {
+    private final FeatureEncoder encoder;
+    private String name = "logistic";
+    private int epochs = 5;
+    private double learningRate = 0.1;
+    private long seed = 42;
+
+    private Trainer(FeatureEncoder encoder) {
+      if (encoder == null) {
+        throw new IllegalArgumentException("encoder is null");
+      }
+      this.encoder = encoder;
+    }
+
+    @Override
+    public Trainer name(String v) {
+      this.name = Trainers.name(v);
+      return this;
+    }
+
+    @Override
+    public Trainer seed(long v) {
+      this.seed = v;
+      return this;
+    }
+
+    /**
+     * Sets the number of passes over the data.
+     *
+     * @param v at least 1
+     * @return this trainer
+     */
+    public Trainer epochs(int v) {
+      this.epochs = Trainers.atLeast("epochs", v, 1);
+      return this;
+    }
+
+    /**
+     * Sets AdaGrad's initial learning rate.
+     *
+     * @param v finite and positive
+     * @return this trainer
+     */
+    public Trainer learningRate(double v) {
+      this.learningRate = Trainers.positive("learningRate", v);
+      return this;
+    }
+
+    @Override
+    public LinearRanker train(FeatureFrame frame, double[] labels, double[] weights) {
+      FeatureEncoder enc = Trainers.fitted(encoder, frame);
+      SparseRows rows = enc.encodeSparse(frame);
+      Checks.labels(rows.rowCount(), labels, weights, true);
+      MutableDataset<Label> ds = TribuoSupport.dataset(enc, rows, i -> new Label(labels[i] == 1 ? "1" : "0"),
+          weights, new LabelFactory());
+      LinearSGDTrainer t = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate, 1e-6, 0),
+          epochs, Integer.MAX_VALUE, 1, seed);
+      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(ds));
+      Map<String, String> params = new TreeMap<>();
+      params.put("objective", "log-loss");
+      params.put("optimiser", "AdaGrad");
+      params.put("epochs", Integer.toString(epochs));
+      params.put("learningRate", Double.toString(learningRate));
+      params.put("minibatch", "1");
+      ModelProvenance p = ModelProvenance.of("tribuo LinearSGDTrainer", params, seed,
+          new ModelProvenance.Fingerprint().add(rows).add(labels).add(weights).hex(), rows.rowCount(), "tribuo");
+      return new LinearRanker(name, enc, m, p);
+    }
   }
 }

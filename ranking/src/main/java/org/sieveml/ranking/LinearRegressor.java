@@ -1,19 +1,16 @@
 package org.sieveml.ranking;
 
 import java.util.List;
-import org.sieveml.core.Candidate;
+import java.util.Map;
+import java.util.TreeMap;
 import org.sieveml.core.FeatureFrame;
-import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.pipeline.PipelineRequest;
-import org.sieveml.core.pipeline.Scorer;
+import org.sieveml.ranking.internal.ColumnSlots;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
-import org.tribuo.impl.ArrayExample;
 import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.math.optimisers.AdaGrad;
-import org.tribuo.provenance.SimpleDataSourceProvenance;
 import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 import org.tribuo.regression.sgd.linear.LinearSGDModel;
@@ -21,27 +18,33 @@ import org.tribuo.regression.sgd.linear.LinearSGDTrainer;
 import org.tribuo.regression.sgd.objectives.SquaredLoss;
 
 /**
- * Linear regression (e.g. ETA on log duration) trained by Tribuo's linear SGD with squared loss and
- * AdaGrad, served as {@code w · x + b} over the same encoder as the rankers (one fused pass for
- * numeric-only encoders; equal to Tribuo's own predictions, tested). Missing values contribute 0;
- * scale numeric inputs before training, as with any SGD model. {@link #score} returns the predicted
- * target for each candidate.
+ * Linear regression (e.g. ETA on log duration) trained by Tribuo's linear SGD with squared loss and AdaGrad on
+ * sparse examples, served as {@code w · x + b} over the same encoder as the rankers (one fused pass for
+ * numeric-only encoders; equal to Tribuo's own predictions, tested). Missing values contribute 0. Declare
+ * numeric columns {@link FeatureEncoder.Builder#standardize standardized}: SGD is sensitive to scale.
  *
- * <p>Thread-safety: immutable; {@link #score} is safe for concurrent use.
+ * <pre>{@code
+ * LinearRegressor m = LinearRegressor.trainer(encoder).epochs(10).seed(7).train(frame, targets);
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; safe for concurrent use.
  */
-public final class LinearRegressor implements Scorer {
-  private static final String TARGET = "target";
+public final class LinearRegressor implements Ranker {
+  static final String TARGET = "target";
 
   private final String name;
   private final FeatureEncoder encoder;
   private final LinearSGDModel model;
+  private final ModelProvenance provenance;
+  private final ColumnSlots slots;
   private final double[] weights;
   private final double bias;
 
-  private LinearRegressor(String name, FeatureEncoder encoder, LinearSGDModel model) {
+  private LinearRegressor(String name, FeatureEncoder encoder, LinearSGDModel model, ModelProvenance provenance) {
     this.name = name;
     this.encoder = encoder;
     this.model = model;
+    this.provenance = provenance;
     ImmutableFeatureMap fm = model.getFeatureIDMap();
     DenseMatrix w = model.getWeightsCopy();
     int nf = fm.size();
@@ -49,73 +52,36 @@ public final class LinearRegressor implements Scorer {
       throw new IllegalArgumentException("expected a one-target linear model, weights are " + w.getDimension1Size()
           + "x" + w.getDimension2Size());
     }
-    List<String> cols = encoder.columnNames();
-    this.weights = new double[cols.size()];
-    for (int j = 0; j < cols.size(); j++) {
-      int id = fm.getID(cols.get(j));
-      if (id >= 0) {
-        weights[j] = w.get(0, id);
-      }
+    int[] cols = TribuoSupport.columnsOf(fm, encoder);
+    this.slots = TribuoSupport.slots(cols, encoder);
+    this.weights = new double[slots.size()];
+    for (int id = 0; id < nf; id++) {
+      weights[slots.slot(cols[id])] = w.get(0, id);
     }
     this.bias = w.get(0, nf);
   }
 
   /**
-   * Trains a linear regressor.
+   * Starts a trainer.
    *
-   * @param name the model's name
-   * @param encoder the encoder
-   * @param frame training features
-   * @param targets the target per row, finite
-   * @param epochs passes over the data, positive
-   * @param learningRate AdaGrad's initial learning rate, positive
-   * @param seed the random seed
-   * @return the trained regressor
+   * @param encoder the encoder used for training and serving
+   * @return a trainer with defaults (10 epochs, learning rate 0.1, seed 42)
    */
-  public static LinearRegressor train(String name, FeatureEncoder encoder, FeatureFrame frame, double[] targets,
-      int epochs, double learningRate, long seed) {
-    double[][] rows = encoder.encode(frame);
-    Checks.trainingData(rows, targets, null, encoder.width(), false);
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs is " + epochs + "; expected >= 1");
-    }
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learningRate is " + learningRate + "; expected > 0");
-    }
-    MutableDataset<Regressor> ds = new MutableDataset<>(
-        new SimpleDataSourceProvenance("sieveml:" + encoder.signature(), new RegressionFactory()),
-        new RegressionFactory());
-    String[] names = encoder.columnNames().toArray(new String[0]);
-    for (int i = 0; i < rows.length; i++) {
-      ds.add(example(names, rows[i], targets[i]));
-    }
-    LinearSGDTrainer trainer = new LinearSGDTrainer(new SquaredLoss(), new AdaGrad(learningRate, 1e-6, 0), epochs,
-        Integer.MAX_VALUE, 1, seed);
-    return new LinearRegressor(name, encoder, (LinearSGDModel) trainer.train(ds));
+  public static Trainer trainer(FeatureEncoder encoder) {
+    return new Trainer(encoder);
   }
 
-  /**
-   * Rebuilds a regressor from a Tribuo model (e.g. read back with Tribuo's protobuf serialization).
-   *
-   * @param name the regressor's name
-   * @param encoder the encoder
-   * @param model a one-target Tribuo regression {@link LinearSGDModel}
-   * @return the regressor
-   */
-  public static LinearRegressor fromTribuo(String name, FeatureEncoder encoder, Model<?> model) {
+  static LinearRegressor fromTribuo(String name, FeatureEncoder encoder, Model<?> model,
+      ModelProvenance provenance) {
     if (!(model instanceof LinearSGDModel)) {
       throw new IllegalArgumentException("model is " + model.getClass().getName()
-          + "; expected org.tribuo.regression.sgd.linear.LinearSGDModel");
+          + "; expected a regression LinearSGDModel");
     }
-    return new LinearRegressor(name, encoder, (LinearSGDModel) model);
-  }
-
-  static ArrayExample<Regressor> example(String[] names, double[] row, double target) {
-    return LinearRanker.example(names, row, new Regressor(TARGET, target), 1f);
+    return new LinearRegressor(name, encoder, (LinearSGDModel) model, provenance);
   }
 
   /**
-   * The underlying Tribuo model (provenance, protobuf serialization, ONNX export).
+   * The underlying Tribuo model.
    *
    * @return the model
    */
@@ -123,23 +89,24 @@ public final class LinearRegressor implements Scorer {
     return model;
   }
 
-  /**
-   * The encoder.
-   *
-   * @return the encoder
-   */
+  @Override
   public FeatureEncoder encoder() {
     return encoder;
   }
 
-  /**
-   * The prediction for one feature vector.
-   *
-   * @param features the features
-   * @return the predicted target
-   */
-  public double predict(FeatureVector features) {
-    return LinearScoring.margins(encoder, weights, bias, List.of(features))[0];
+  @Override
+  public OutputKind outputKind() {
+    return OutputKind.REGRESSION;
+  }
+
+  @Override
+  public ModelProvenance provenance() {
+    return provenance;
+  }
+
+  @Override
+  public LinearRegressor withName(String newName) {
+    return new LinearRegressor(newName, encoder, model, provenance);
   }
 
   @Override
@@ -148,17 +115,97 @@ public final class LinearRegressor implements Scorer {
   }
 
   @Override
-  public FeatureSchema inputSchema() {
-    return encoder.inputSchema();
+  public double predict(FeatureVector features) {
+    return predict(List.of(features))[0];
   }
 
   @Override
-  public double[] score(PipelineRequest request, List<Candidate> candidates, List<FeatureVector> features) {
-    return LinearScoring.margins(encoder, weights, bias, features);
+  public double[] predict(List<FeatureVector> features) {
+    return TribuoSupport.margins(encoder, slots, weights, bias, features);
+  }
+
+  @Override
+  public double[] predict(FeatureFrame frame) {
+    return TribuoSupport.margins(encoder.encodeSparse(frame), slots, weights, bias);
   }
 
   @Override
   public String toString() {
-    return "LinearRegressor{" + name + ", width=" + weights.length + "}";
+    return "LinearRegressor{" + name + ", width=" + encoder.width() + "}";
+  }
+
+  /**
+   * Trains {@link LinearRegressor}s.
+   *
+   * <p>Thread-safety: not thread-safe; configure and train on one thread.
+   */
+  public static final class Trainer implements RankerTrainer<LinearRegressor> {
+    private final FeatureEncoder encoder;
+    private String name = "regressor";
+    private int epochs = 10;
+    private double learningRate = 0.1;
+    private long seed = 42;
+
+    private Trainer(FeatureEncoder encoder) {
+      if (encoder == null) {
+        throw new IllegalArgumentException("encoder is null");
+      }
+      this.encoder = encoder;
+    }
+
+    @Override
+    public Trainer name(String v) {
+      this.name = Trainers.name(v);
+      return this;
+    }
+
+    @Override
+    public Trainer seed(long v) {
+      this.seed = v;
+      return this;
+    }
+
+    /**
+     * Sets the number of passes over the data.
+     *
+     * @param v at least 1
+     * @return this trainer
+     */
+    public Trainer epochs(int v) {
+      this.epochs = Trainers.atLeast("epochs", v, 1);
+      return this;
+    }
+
+    /**
+     * Sets AdaGrad's initial learning rate.
+     *
+     * @param v finite and positive
+     * @return this trainer
+     */
+    public Trainer learningRate(double v) {
+      this.learningRate = Trainers.positive("learningRate", v);
+      return this;
+    }
+
+    @Override
+    public LinearRegressor train(FeatureFrame frame, double[] targets, double[] weights) {
+      FeatureEncoder enc = Trainers.fitted(encoder, frame);
+      SparseRows rows = enc.encodeSparse(frame);
+      Checks.labels(rows.rowCount(), targets, weights, false);
+      MutableDataset<Regressor> ds = TribuoSupport.dataset(enc, rows, i -> new Regressor(TARGET, targets[i]),
+          weights, new RegressionFactory());
+      LinearSGDTrainer t = new LinearSGDTrainer(new SquaredLoss(), new AdaGrad(learningRate, 1e-6, 0), epochs,
+          Integer.MAX_VALUE, 1, seed);
+      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(ds));
+      Map<String, String> params = new TreeMap<>();
+      params.put("objective", "squared-loss");
+      params.put("optimiser", "AdaGrad");
+      params.put("epochs", Integer.toString(epochs));
+      params.put("learningRate", Double.toString(learningRate));
+      params.put("minibatch", "1");
+      ModelProvenance p = ModelProvenance.of("tribuo regression LinearSGDTrainer", params, seed,
+          new ModelProvenance.Fingerprint().add(rows).add(targets).add(weights).hex(), rows.rowCount(), "tribuo");
+      return new LinearRegressor(name, enc, m, p);
+    }
   }
 }

@@ -24,9 +24,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.sieveml.core.FeatureSchema;
-import org.sieveml.core.pipeline.Scorer;
-import org.tribuo.Model;
-import org.tribuo.protos.core.ModelProto;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +40,18 @@ import org.slf4j.LoggerFactory;
  * production model, never a mix. Versions never in production are candidates; former production versions
  * are archived.
  *
- * <p>Loading reads the model with XGBoost's JSON (for {@link GbdtRanker}) or Tribuo's protobuf
- * serialization (for {@link LinearRanker} and {@link FmRanker}), never Java deserialization; it verifies the file's checksum and
- * that the given feature service schema provides every input the model needs, and fails with an
- * exception otherwise.
+ * <p>Each model kind has one codec: XGBoost model JSON for {@link GbdtRanker} (every objective, LambdaMART
+ * included), Tribuo's protobuf for {@link LinearRanker}, {@link FmRanker} and {@link LinearRegressor} (only
+ * the Tribuo classes each kind writes may be named in a file: Tribuo instantiates the class a file names),
+ * and for a {@link CalibratedRanker} its base model's codec plus the calibration and down-sampling rate in the
+ * manifest. Loading never runs Java deserialization; it verifies the file's checksum, the manifest's checksum
+ * and that the given feature service schema provides every input the model needs, and fails with an
+ * exception naming the model and version otherwise. Typed loads ({@link #loadProduction(String, Class)})
+ * return the class the host deploys.
+ *
+ * <p>Manifest format 3 (this version) adds the codec's fields and the structured provenance; formats 1 and 2
+ * still load. A crash ({@code kill -9}) or power loss during {@link #register} leaves the version absent or
+ * complete; during {@link #promote} or {@link #rollback}, the old or the new production version.
  *
  * <p>Thread-safety: safe for concurrent use within one JVM (mutations are serialized); one process should
  * own mutations of a given root.
@@ -55,7 +60,9 @@ public final class ModelRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   /** The manifest format written: format 1 plus a last line {@code manifest.sha256=} over the lines before it. */
-  private static final String FORMAT = "sieveml-model-registry-2";
+  private static final String FORMAT = "sieveml-model-registry-3";
+  /** Format 2: the same checksum line, free-text provenance only, no codec fields. Still loads. */
+  private static final String FORMAT_2 = "sieveml-model-registry-2";
   /** Manifests of format 1 (no checksum line) still load. */
   private static final String FORMAT_1 = "sieveml-model-registry-1";
   private static final String MANIFEST_SUM = "manifest.sha256=";
@@ -128,46 +135,29 @@ public final class ModelRegistry {
   }
 
   /**
-   * Registers a trained ranker as a new candidate version.
+   * Registers a trained model as a new candidate version: its bytes through the codec of its kind, its
+   * encoder, provenance, metrics and feature service version in a checksummed manifest.
    *
    * @param name the model's name ({@code [A-Za-z0-9][A-Za-z0-9._-]*})
-   * @param ranker a {@link GbdtRanker} (uncalibrated), {@link LinearRanker} or {@link FmRanker}
+   * @param ranker a model of this module: {@link GbdtRanker} (any objective), {@link LinearRanker},
+   *     {@link FmRanker}, {@link LinearRegressor} or {@link CalibratedRanker} over one of the classifiers
    * @param metrics metrics to record with it
    * @param featureServiceVersion the feature service version it was trained against
    * @return the new version's description
    */
-  public synchronized ModelVersion register(String name, Scorer ranker, Map<String, Double> metrics,
+  public synchronized ModelVersion register(String name, Ranker ranker, Map<String, Double> metrics,
       String featureServiceVersion) {
     checkName(name);
-    byte[] bytes;
-    String kind;
-    String provenance;
-    FeatureEncoder encoder;
-    if (ranker instanceof GbdtRanker) {
-      GbdtRanker g = (GbdtRanker) ranker;
-      if (g.isCalibrated()) {
-        throw new IllegalArgumentException("ranker '" + g.name()
-            + "' has a calibrator; register the uncalibrated ranker and store calibration separately");
-      }
-      bytes = g.modelJson().getBytes(StandardCharsets.UTF_8);
-      kind = "xgboost-json";
-      provenance = "xgboost4j booster, trees=" + g.treeCount();
-      encoder = g.encoder();
-    } else if (ranker instanceof LinearRanker) {
-      LinearRanker l = (LinearRanker) ranker;
-      bytes = l.tribuoModel().serialize().toByteArray();
-      kind = "tribuo-linear-sgd";
-      provenance = l.tribuoModel().getProvenance().toString();
-      encoder = l.encoder();
-    } else if (ranker instanceof FmRanker) {
-      FmRanker f = (FmRanker) ranker;
-      bytes = f.tribuoModel().serialize().toByteArray();
-      kind = "tribuo-fm";
-      provenance = f.tribuoModel().getProvenance().toString();
-      encoder = f.encoder();
-    } else {
-      throw new IllegalArgumentException("ranker is " + (ranker == null ? "null" : ranker.getClass().getName())
-          + "; expected GbdtRanker, LinearRanker or FmRanker");
+    if (ranker == null) {
+      throw new IllegalArgumentException("ranker is null; expected a model of this module");
+    }
+    ModelCodecs.Codec codec = ModelCodecs.forModel(ranker);
+    byte[] bytes = codec.encode(ranker);
+    String kind = codec.kind();
+    String provenance = ranker.provenance().toString();
+    FeatureEncoder encoder = ranker.encoder();
+    if (metrics == null) {
+      throw new IllegalArgumentException("metrics is null; expected a map (maybe empty)");
     }
     if (featureServiceVersion == null || featureServiceVersion.isEmpty()) {
       throw new IllegalArgumentException("featureServiceVersion is '" + featureServiceVersion + "'; expected text");
@@ -193,6 +183,7 @@ public final class ModelRegistry {
       p.setProperty("featureServiceVersion", featureServiceVersion);
       p.setProperty("provenance", provenance);
       p.setProperty("createdAt", Instant.now().toString());
+      codec.describe(ranker).forEach(p::setProperty);
       metrics.forEach((k, v) -> p.setProperty("metric." + k, Double.toString(v)));
       String manifest = store(p);
       manifest += MANIFEST_SUM + sha256(manifest.getBytes(StandardCharsets.UTF_8)) + "\n";
@@ -290,13 +281,40 @@ public final class ModelRegistry {
    *
    * @param name the model's name
    * @param featureService the schema of the feature service that will feed it
-   * @return the ranker
+   * @return the model
    * @throws IllegalStateException if no version is in production
    */
-  public Scorer loadProduction(String name, FeatureSchema featureService) {
+  public Ranker loadProduction(String name, FeatureSchema featureService) {
+    return loadProduction(name, Ranker.class, featureService);
+  }
+
+  /**
+   * Loads the production model as the type the caller deploys.
+   *
+   * @param name the model's name
+   * @param type the expected model class (e.g. {@code CalibratedRanker.class}, or {@code Ranker.class})
+   * @param <T> the model type
+   * @return the model
+   * @throws IllegalStateException if no version is in production, or it is not a {@code type}
+   */
+  public <T extends Ranker> T loadProduction(String name, Class<T> type) {
+    return loadProduction(name, type, null);
+  }
+
+  /**
+   * Loads the production model as the type the caller deploys, checked against a feature service's schema.
+   *
+   * @param name the model's name
+   * @param type the expected model class
+   * @param featureService the schema of the feature service that will feed it, or null for no check
+   * @param <T> the model type
+   * @return the model
+   * @throws IllegalStateException if no version is in production, or it is not a {@code type}
+   */
+  public <T extends Ranker> T loadProduction(String name, Class<T> type, FeatureSchema featureService) {
     ModelVersion v = production(name).orElseThrow(
         () -> new IllegalStateException("model '" + name + "' has no production version"));
-    return load(name, v.version(), featureService);
+    return load(name, v.version(), type, featureService);
   }
 
   /**
@@ -305,17 +323,40 @@ public final class ModelRegistry {
    * @param name the model's name
    * @param version the version
    * @param featureService the feature service's schema
-   * @return the ranker ({@link GbdtRanker}, {@link LinearRanker} or {@link FmRanker})
+   * @return the model
    * @throws IllegalStateException if a file is corrupted or cannot be decoded (its checksum, its format, a
    *     field of its manifest, the model itself); the message names the model and version or the file
    * @throws IllegalArgumentException if the model needs a feature the feature service does not provide as
    *     the model expects it
    */
-  public Scorer load(String name, int version, FeatureSchema featureService) {
+  public Ranker load(String name, int version, FeatureSchema featureService) {
+    return load(name, version, Ranker.class, featureService);
+  }
+
+  /**
+   * Loads a version as a given type, verifying its checksum and, when a schema is given, that the feature
+   * service provides its inputs.
+   *
+   * @param name the model's name
+   * @param version the version
+   * @param type the expected model class
+   * @param featureService the feature service's schema, or null for no check
+   * @param <T> the model type
+   * @return the model
+   * @throws IllegalStateException if a file is corrupted or cannot be decoded, or the model is not a
+   *     {@code type}; the message names the model and version or the file
+   * @throws IllegalArgumentException if the model needs a feature the feature service does not provide
+   */
+  public <T extends Ranker> T load(String name, int version, Class<T> type, FeatureSchema featureService) {
+    if (type == null) {
+      throw new IllegalArgumentException("type is null; expected a model class such as Ranker.class");
+    }
     ModelVersion mv;
+    Properties manifest;
     byte[] bytes;
     synchronized (this) {
       mv = describe(name, version);
+      manifest = manifestOf(name, version);
       try {
         bytes = Files.readAllBytes(dirOf(name).resolve("v" + version).resolve("model.bin"));
       } catch (IOException e) {
@@ -334,51 +375,43 @@ public final class ModelRegistry {
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("model '" + label + "' has a damaged manifest: " + e.getMessage(), e);
     }
-    try {
-      encoder.checkProvidedBy(featureService);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("model '" + label + "' does not fit the feature service: " + e.getMessage(),
-          e);
-    }
-    switch (mv.kind()) {
-      case "xgboost-json":
-        try {
-          return GbdtRanker.fromModelJson(label, encoder, new String(bytes, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e.getMessage(), e);
-        }
-      case "tribuo-linear-sgd":
-      case "tribuo-fm": {
-        ModelProto proto;
-        try {
-          proto = ModelProto.parseFrom(bytes);
-        } catch (IOException e) {
-          throw new IllegalStateException("model '" + label + "' is not a valid Tribuo protobuf: " + e, e);
-        }
-        // Tribuo instantiates the class named in the file: only the classes this registry writes are let through
-        String expected = mv.kind().equals("tribuo-fm")
-            ? org.tribuo.classification.sgd.fm.FMClassificationModel.class.getName()
-            : org.tribuo.classification.sgd.linear.LinearSGDModel.class.getName();
-        if (!expected.equals(proto.getClassName())) {
-          throw new IllegalStateException("model '" + label + "' of kind " + mv.kind() + " names class '"
-              + proto.getClassName() + "', expected " + expected);
-        }
-        Model<?> m;
-        try {
-          m = Model.deserialize(proto);
-        } catch (RuntimeException e) {
-          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e, e);
-        }
-        try {
-          return mv.kind().equals("tribuo-fm") ? FmRanker.fromTribuo(label, encoder, m)
-              : LinearRanker.fromTribuo(label, encoder, m);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-          throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e.getMessage(), e);
-        }
+    if (featureService != null) {
+      try {
+        encoder.checkProvidedBy(featureService);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("model '" + label + "' does not fit the feature service: "
+            + e.getMessage(), e);
       }
-      default:
-        throw new IllegalStateException("model '" + label + "' has unknown kind '" + mv.kind() + "'");
     }
+    ModelCodecs.Codec codec = ModelCodecs.forKind(mv.kind());
+    if (codec == null) {
+      throw new IllegalStateException("model '" + label + "' has unknown kind '" + mv.kind() + "'");
+    }
+    Ranker r;
+    try {
+      r = codec.decode(label, encoder, bytes, manifest, mv.sha256());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalStateException("model '" + label + "' cannot be loaded: " + e.getMessage(), e);
+    }
+    if (!type.isInstance(r)) {
+      throw new IllegalStateException("model '" + label + "' is a " + r.getClass().getSimpleName() + " (kind "
+          + mv.kind() + "); expected " + type.getSimpleName());
+    }
+    return type.cast(r);
+  }
+
+  /** The manifest's properties (already verified by {@link #describe}). */
+  private Properties manifestOf(String name, int version) {
+    Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
+    Properties p = new Properties();
+    try {
+      String text = readText(m, "manifest");
+      int sum = text.lastIndexOf("\n" + MANIFEST_SUM);
+      loadProperties(p, sum < 0 ? text : text.substring(0, sum + 1), m, "manifest");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);
+    }
+    return p;
   }
 
   // ---------------------------------------------------------------- internals
@@ -392,14 +425,14 @@ public final class ModelRegistry {
       String body = sum < 0 ? text : text.substring(0, sum + 1);
       loadProperties(p, body, m, "manifest");
       String format = p.getProperty("format");
-      if (FORMAT.equals(format)) {
+      if (FORMAT.equals(format) || FORMAT_2.equals(format)) {
         if (sum < 0 || !sha256(body.getBytes(StandardCharsets.UTF_8))
             .equals(text.substring(sum + 1 + MANIFEST_SUM.length()).trim())) {
           throw new IllegalStateException("manifest " + m + " is corrupted (checksum mismatch)");
         }
       } else if (!FORMAT_1.equals(format)) {
         throw new IllegalStateException("manifest " + m + " has format '" + format + "'; this library reads "
-            + FORMAT + " and " + FORMAT_1);
+            + FORMAT + ", " + FORMAT_2 + " and " + FORMAT_1);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);

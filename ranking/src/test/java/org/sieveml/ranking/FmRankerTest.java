@@ -51,8 +51,8 @@ class FmRankerTest {
     List<FeatureVector> train = data(6000, 1, y);
     double[] yt = new double[2000];
     List<FeatureVector> test = data(2000, 2, yt);
-    FmRanker fm = FmRanker.train("fm", enc, frame(train), y, null, 10, 0.1, 4, 7);
-    LinearRanker lr = LinearRanker.train("lr", enc, frame(train), y, null, 10, 0.1, 7);
+    FmRanker fm = FmRanker.trainer(enc).name("fm").epochs(10).learningRate(0.1).factors(4).seed(7).train(frame(train), y, null);
+    LinearRanker lr = LinearRanker.trainer(enc).name("lr").epochs(10).learningRate(0.1).seed(7).train(frame(train), y, null);
     double[] fs = fm.score(null, GbdtRankerTest.candidates(test.size()), test);
     double[] ls = lr.score(null, GbdtRankerTest.candidates(test.size()), test);
     double fmAuc = ClassificationMetrics.rocAuc(fs, yt);
@@ -62,14 +62,14 @@ class FmRankerTest {
     String[] names = enc.columnNames().toArray(new String[0]);
     for (int i = 0; i < 300; i++) {
       Prediction<Label> p = fm.tribuoModel().predict(
-          LinearRanker.example(names, enc.encode(test.get(i)), new Label("0"), 1f));
+          TribuoExamples.example(names, enc.encode(test.get(i)), new Label("0"), 1f));
       assertEquals(p.getOutputScores().get("1").getScore(), fs[i], 1e-9, "row " + i);
     }
     Model<?> back = Model.deserialize(ModelProto.parseFrom(fm.tribuoModel().serialize().toByteArray()));
-    assertArrayEquals(fs, FmRanker.fromTribuo("fm", enc, back).score(null, GbdtRankerTest.candidates(test.size()),
+    assertArrayEquals(fs, FmRanker.fromTribuo("fm", enc, back, fm.provenance()).score(null, GbdtRankerTest.candidates(test.size()),
         test), 0.0);
-    assertThrows(IllegalArgumentException.class, () -> FmRanker.train("fm", enc, frame(train), y, null, 1, 0.1, 0, 7));
-    assertThrows(IllegalArgumentException.class, () -> FmRanker.fromTribuo("fm", enc, lr.tribuoModel()));
+    assertThrows(IllegalArgumentException.class, () -> FmRanker.trainer(enc).name("fm").epochs(1).learningRate(0.1).factors(0).seed(7).train(frame(train), y, null));
+    assertThrows(IllegalArgumentException.class, () -> FmRanker.fromTribuo("fm", enc, lr.tribuoModel(), lr.provenance()));
   }
 
   @Test
@@ -78,14 +78,14 @@ class FmRankerTest {
     FeatureEncoder enc = FeatureEncoder.builder(in).build();
     double[] y = new double[3000];
     List<FeatureVector> train = GbdtRankerTest.synth(3000, 11, y);
-    FmRanker fm = FmRanker.train("fm", enc, GbdtRankerTest.frame(train), y, null, 3, 0.05, 4, 2);
+    FmRanker fm = FmRanker.trainer(enc).name("fm").epochs(3).learningRate(0.05).factors(4).seed(2).train(GbdtRankerTest.frame(train), y, null);
     List<FeatureVector> test = GbdtRankerTest.synth(300, 12, new double[300]);
     double[] fused = fm.score(null, GbdtRankerTest.candidates(test.size()), test);
     String[] names = enc.columnNames().toArray(new String[0]);
     for (int i = 0; i < test.size(); i++) {
       double[] row = enc.encode(test.get(i));
       assertEquals(fm.probability(row), fused[i], 1e-12, "row " + i);
-      Prediction<Label> p = fm.tribuoModel().predict(LinearRanker.example(names, row, new Label("0"), 1f));
+      Prediction<Label> p = fm.tribuoModel().predict(TribuoExamples.example(names, row, new Label("0"), 1f));
       assertEquals(p.getOutputScores().get("1").getScore(), fused[i], 1e-9, "row " + i);
     }
   }

@@ -89,15 +89,15 @@ class GbdtRankerTest {
     for (GbdtRanker.Objective obj : GbdtRanker.Objective.values()) {
       GbdtRanker.Trainer tr = GbdtRanker.trainer(enc).objective(obj).rounds(60).maxDepth(6).seed(3)
           .subsample(0.8, 0.8);
-      double[][] rows = enc.encode(frame(train));
-      Booster booster = tr.trainBooster(rows, y, null);
+      // a hashed column makes the encoder sparse: XGBoost trains on CSR rows (an absent bucket is missing)
+      assertTrue(enc.sparse());
+      Booster booster = tr.trainBooster(enc.encodeSparse(frame(train)), y, null);
       try {
         GbdtRanker ranker = GbdtRanker.fromModelJson("m", enc,
             new String(booster.toByteArray("json"), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(60, ranker.treeCount());
         for (List<FeatureVector> set : List.of(train, test, complete)) {
-          double[][] enc2 = enc.encode(frame(set));
-          DMatrix d = GbdtRanker.toDMatrix(enc2);
+          DMatrix d = GbdtRanker.toDMatrix(enc.encodeSparse(frame(set)));
           float[][] ref = booster.predict(d);
           d.dispose();
           double[] ours = ranker.predict(frame(set));

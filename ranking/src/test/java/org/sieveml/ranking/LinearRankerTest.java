@@ -21,19 +21,19 @@ class LinearRankerTest {
     double[] yt = new double[1000];
     List<FeatureVector> test = GbdtRankerTest.synth(1000, 2, yt);
     FeatureEncoder enc = GbdtRankerTest.encoder();
-    LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 5, 0.1, 17);
+    LinearRanker r = LinearRanker.trainer(enc).name("lr").epochs(5).learningRate(0.1).seed(17).train(GbdtRankerTest.frame(train), y, null);
     double[] scores = r.score(null, GbdtRankerTest.candidates(test.size()), test);
     String[] names = enc.columnNames().toArray(new String[0]);
     for (int i = 0; i < test.size(); i++) {
       Prediction<Label> p = r.tribuoModel().predict(
-          LinearRanker.example(names, enc.encode(test.get(i)), new Label("0"), 1f));
+          TribuoExamples.example(names, enc.encode(test.get(i)), new Label("0"), 1f));
       assertEquals(p.getOutputScores().get("1").getScore(), scores[i], 1e-9, "row " + i);
     }
     double auc = ClassificationMetrics.rocAuc(scores, yt);
     assertTrue(auc > 0.65, "AUC " + auc);
     byte[] bytes = r.tribuoModel().serialize().toByteArray();
     Model<?> back = Model.deserialize(ModelProto.parseFrom(bytes));
-    LinearRanker r2 = LinearRanker.fromTribuo("lr", enc, back);
+    LinearRanker r2 = LinearRanker.fromTribuo("lr", enc, back, r.provenance());
     org.junit.jupiter.api.Assertions.assertArrayEquals(scores,
         r2.score(null, GbdtRankerTest.candidates(test.size()), test), 0.0);
     assertTrue(back.getProvenance().toString().contains("LinearSGDTrainer"));
@@ -57,10 +57,9 @@ class LinearRankerTest {
     double[] y = new double[3000];
     List<FeatureVector> train = GbdtRankerTest.synth(3000, 3, y);
     List<FeatureVector> test = GbdtRankerTest.synth(500, 4, new double[500]);
-    LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 3, 0.1, 5);
+    LinearRanker r = LinearRanker.trainer(enc).name("lr").epochs(3).learningRate(0.1).seed(5).train(GbdtRankerTest.frame(train), y, null);
     // issue 15: an infinite learning rate trained a model that silently predicted NaN
-    IllegalArgumentException lr = assertThrows(IllegalArgumentException.class, () -> LinearRanker.train("lr", enc,
-        GbdtRankerTest.frame(train), y, null, 3, Double.POSITIVE_INFINITY, 5));
+    IllegalArgumentException lr = assertThrows(IllegalArgumentException.class, () -> LinearRanker.trainer(enc).name("lr").epochs(3).learningRate(Double.POSITIVE_INFINITY).seed(5).train(GbdtRankerTest.frame(train), y, null));
     assertTrue(lr.getMessage().contains("learningRate is Infinity"), lr.getMessage());
     double[] fused = r.score(null, GbdtRankerTest.candidates(test.size()), test);
     String[] names = enc.columnNames().toArray(new String[0]);
@@ -69,7 +68,7 @@ class LinearRankerTest {
       missing += test.get(i).missingCount() > 0 ? 1 : 0;
       double[] row = enc.encode(test.get(i));
       assertEquals(r.probability(row), fused[i], 1e-12, "row " + i);
-      Prediction<Label> p = r.tribuoModel().predict(LinearRanker.example(names, row, new Label("0"), 1f));
+      Prediction<Label> p = r.tribuoModel().predict(TribuoExamples.example(names, row, new Label("0"), 1f));
       assertEquals(p.getOutputScores().get("1").getScore(), fused[i], 1e-9, "row " + i);
     }
     assertTrue(missing > 10, "the test rows include missing values: " + missing);
@@ -86,7 +85,7 @@ class LinearRankerTest {
     double[] y = new double[2000];
     List<FeatureVector> train = GbdtRankerTest.synth(2000, 5, y, 0.0);
     FeatureEncoder enc = GbdtRankerTest.encoder();
-    LinearRanker r = LinearRanker.train("lr", enc, GbdtRankerTest.frame(train), y, null, 3, 0.1, 9);
+    LinearRanker r = LinearRanker.trainer(enc).name("lr").epochs(3).learningRate(0.1).seed(9).train(GbdtRankerTest.frame(train), y, null);
     java.nio.file.Path file = tmp.resolve("lr.onnx");
     r.exportOnnx(file);
     ai.onnx.proto.OnnxMl.ModelProto m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file));

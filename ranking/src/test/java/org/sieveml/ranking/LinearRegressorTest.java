@@ -38,14 +38,14 @@ class LinearRegressorTest {
     FeatureFrame.RowBuilder fb = FeatureFrame.rowBuilder(SCHEMA);
     rows.forEach(fb::add);
     FeatureEncoder enc = FeatureEncoder.builder(SCHEMA).build();
-    LinearRegressor m = LinearRegressor.train("eta", enc, fb.build(), y, 20, 0.5, 1);
+    LinearRegressor m = LinearRegressor.trainer(enc).name("eta").epochs(20).learningRate(0.5).seed(1).train(fb.build(), y);
     FeatureVector probe = FeatureVector.builder(SCHEMA).setDouble("a", 1).setDouble("b", 1).setLong("c", 2).build();
     assertEquals(1.5 + 2 - 3 + 1, m.predict(probe), 0.1, "planted coefficients");
     double[] scores = m.score(null, GbdtRankerTest.candidates(200), rows.subList(0, 200));
     String[] names = enc.columnNames().toArray(new String[0]);
     double sse = 0;
     for (int i = 0; i < 200; i++) {
-      Prediction<Regressor> p = m.tribuoModel().predict(LinearRegressor.example(names, enc.encode(rows.get(i)), 0));
+      Prediction<Regressor> p = m.tribuoModel().predict(TribuoExamples.example(names, enc.encode(rows.get(i)), 0));
       assertEquals(p.getOutput().getValues()[0], scores[i], 1e-9, "row " + i);
       sse += (scores[i] - y[i]) * (scores[i] - y[i]);
     }

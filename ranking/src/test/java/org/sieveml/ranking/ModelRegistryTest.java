@@ -38,8 +38,7 @@ class ModelRegistryTest {
     ModelRegistry reg = ModelRegistry.open(dir);
     GbdtRanker a = gbdt(10);
     GbdtRanker b = gbdt(20);
-    LinearRanker c = LinearRanker.train("lr", GbdtRankerTest.encoder(), GbdtRankerTest.frame(data), y, null, 2,
-        0.1, 1);
+    LinearRanker c = LinearRanker.trainer(GbdtRankerTest.encoder()).name("lr").epochs(2).learningRate(0.1).seed(1).train(GbdtRankerTest.frame(data), y, null);
     ModelVersion v1 = reg.register("ctr", a, Map.of("auc", 0.81), "fs-1");
     ModelVersion v2 = reg.register("ctr", b, Map.of("auc", 0.83), "fs-1");
     ModelVersion v3 = reg.register("ctr", c, Map.of("auc", 0.7), "fs-2");
@@ -155,7 +154,7 @@ class ModelRegistryTest {
     Path f = dir.resolve("m/v1/manifest.properties");
     String text = Files.readString(f);
     String v1 = text.substring(0, text.lastIndexOf("manifest.sha256="))
-        .replace("format=sieveml-model-registry-2", "format=sieveml-model-registry-1");
+        .replace("format=sieveml-model-registry-3", "format=sieveml-model-registry-1");
     Files.writeString(f, v1);
     assertEquals(0.8, reg.versions("m").get(0).metrics().get("auc"));
     assertTrue(reg.load("m", 1, GbdtRankerTest.SCHEMA) != null, "its model loads");
@@ -172,8 +171,7 @@ class ModelRegistryTest {
   @Test
   void tribuoModelsLoadOnlyTheClassesTheRegistryWrites() throws Exception {
     ModelRegistry reg = ModelRegistry.open(dir);
-    LinearRanker lr = LinearRanker.train("lr", GbdtRankerTest.encoder(), GbdtRankerTest.frame(data), y, null, 1, 0.1,
-        1);
+    LinearRanker lr = LinearRanker.trainer(GbdtRankerTest.encoder()).name("lr").epochs(1).learningRate(0.1).seed(1).train(GbdtRankerTest.frame(data), y, null);
     reg.register("m", lr, Map.of(), "fs");
     Path f = dir.resolve("m/v1/manifest.properties");
     String text = Files.readString(f).replace("kind=tribuo-linear-sgd", "kind=tribuo-fm");
@@ -233,11 +231,10 @@ class ModelRegistryTest {
   }
 
   @Test
-  void badNamesAndCalibratedRankersAreRefused() {
+  void badNamesAreRefused() {
     ModelRegistry reg = ModelRegistry.open(dir);
     assertThrows(IllegalArgumentException.class, () -> reg.register("../evil", gbdt(2), Map.of(), "fs"));
-    assertThrows(IllegalArgumentException.class,
-        () -> reg.register("m", gbdt(2).withCalibrator(Calibrator.downsampling(0.5)), Map.of(), "fs"));
+    assertThrows(IllegalArgumentException.class, () -> reg.register("m", null, Map.of(), "fs"));
   }
 
   /**
@@ -268,7 +265,7 @@ class ModelRegistryTest {
   @Test
   void factorizationMachinesRoundTripThroughTheRegistry() {
     ModelRegistry reg = ModelRegistry.open(dir);
-    FmRanker fm = FmRanker.train("fm", GbdtRankerTest.encoder(), GbdtRankerTest.frame(data), y, null, 2, 0.05, 4, 3);
+    FmRanker fm = FmRanker.trainer(GbdtRankerTest.encoder()).name("fm").epochs(2).learningRate(0.05).factors(4).seed(3).train(GbdtRankerTest.frame(data), y, null);
     ModelVersion v = reg.register("recs", fm, Map.of("auc", 0.7), "fs-1");
     assertTrue(v.provenance().contains("FMClassificationTrainer"), v.provenance());
     reg.promote("recs", v.version());

@@ -187,7 +187,7 @@ class RealDataTest {
     FeatureFrame tr = etaFrame(train.frame, s);
     FeatureFrame te = etaFrame(test.frame, s);
     FeatureEncoder enc = FeatureEncoder.builder(s).hashed("hour", 32).hashed("weekday", 8).build();
-    LinearRegressor m = LinearRegressor.train("eta-linear", enc, tr, logY, 30, 0.1, 3);
+    LinearRegressor m = LinearRegressor.trainer(enc).name("eta-linear").epochs(30).learningRate(0.1).seed(3).train(tr, logY);
     double[] out = new double[te.rowCount()];
     for (int i = 0; i < out.length; i++) {
       out[i] = Math.max(0, Math.expm1(m.predict(te.row(i))));
