@@ -65,7 +65,9 @@ public final class OnnxExport {
    * {@code reg:logistic}; the margin (sum of leaves plus base margin) for {@code reg:squarederror},
    * {@code binary:logitraw} and {@code rank:pairwise}/{@code ndcg}/{@code map}. A row goes left at a split
    * when {@code x < split_condition} (both float32, {@code BRANCH_LT}) and along XGBoost's default
-   * direction when {@code x} is NaN.
+   * direction when {@code x} is NaN. The margin is the same float sum XGBoost computes when ONNX Runtime
+   * adds the trees in order (one intra-op thread); with several threads ONNX Runtime may add per-thread
+   * partial sums, which can differ in the last bits.
    *
    * @param xgboostModelJson the booster's model JSON ({@code Booster.toByteArray("json")} or a
    *     {@code .json} save), XGBoost 1.6 format, single output, numerical splits
@@ -377,7 +379,6 @@ public final class OnnxExport {
     return t.build();
   }
 
-  @SuppressWarnings("checkstyle:ParameterNumber")
   private static void addNode(AttributeProto.Builder treeIds, AttributeProto.Builder nodeIds,
       AttributeProto.Builder featureIds, AttributeProto.Builder values, AttributeProto.Builder modes,
       AttributeProto.Builder trueIds, AttributeProto.Builder falseIds, AttributeProto.Builder missingTrue, int tree,
