@@ -347,6 +347,41 @@ public final class TreeEnsemble {
   }
 
   /**
+   * The parsed trees, for {@link OnnxExport}: per tree, the left and right children (-1 at a leaf), split
+   * features, split conditions (leaf values at leaves) and default directions, indexed by XGBoost's node
+   * ids. The arrays are shared, not copied: callers must not modify them.
+   */
+  int[][] leftChildren() {
+    return left;
+  }
+
+  int[][] rightChildren() {
+    return right;
+  }
+
+  int[][] splitFeatures() {
+    return feature;
+  }
+
+  float[][] splitConditions() {
+    return cond;
+  }
+
+  boolean[][] defaultLeft() {
+    return defaultLeft;
+  }
+
+  /** The margin the leaves are added to (logit(base_score) under a logistic objective, else base_score). */
+  float baseMargin() {
+    return baseMargin;
+  }
+
+  /** Whether predictions are the sigmoid of the margin (binary:logistic, reg:logistic). */
+  boolean logistic() {
+    return logistic;
+  }
+
+  /**
    * The raw margin (sum of leaves plus base margin) of one row.
    *
    * @param row the data
