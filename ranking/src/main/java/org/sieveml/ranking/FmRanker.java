@@ -273,6 +273,32 @@ public final class FmRanker implements Ranker {
     return 1 / (1 + Math.exp(-z));
   }
 
+  /**
+   * The model as an ONNX graph (ONNX Runtime, Triton, KServe): one float input {@code "features"}
+   * {@code [batch, encoder().width()]} whose columns are the encoder's columns ({@link FeatureEncoder#encode}),
+   * a missing value (NaN) read as 0; and one output {@code "score"} {@code [batch, 1]}, equal to {@link #predict} within float
+   * precision. The metadata carries the model's name, encoder signature and provenance.
+   *
+   * @return the serialized {@code ModelProto}
+   * @throws IllegalArgumentException if the encoder is wider than 2^20 columns
+   */
+  public byte[] toOnnx() {
+    int w = Onnx.width(this);
+    return org.sieveml.ranking.internal.OnnxExport.fm(bias, Onnx.dense(slots, linear, w, 1),
+        Onnx.dense(slots, v1, w, factors), Onnx.dense(slots, v0, w, factors), factors,
+        Onnx.metadata(this, "encoder columns; NaN = 0"));
+  }
+
+  /**
+   * Writes {@link #toOnnx()} to a file (atomically: a temporary file renamed into place).
+   *
+   * @param file where to write the {@code .onnx} file
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public void exportOnnx(java.nio.file.Path file) {
+    Onnx.write(toOnnx(), file);
+  }
+
   @Override
   public String toString() {
     return "FmRanker{" + name + ", width=" + encoder.width() + ", factors=" + factors + "}";

@@ -264,6 +264,31 @@ public final class GbdtRanker implements Ranker {
     return out;
   }
 
+  /**
+   * The model as an ONNX graph (ONNX Runtime, Triton, KServe): one float input {@code "features"}
+   * {@code [batch, encoder().width()]} whose columns are the encoder's columns ({@link FeatureEncoder#encode}),
+   * NaN for a missing value (with a {@linkplain FeatureEncoder#sparse() sparse} encoder, NaN also for every column absent from the sparse row, since XGBoost trained on CSR rows where absent means missing); and one output {@code "score"} {@code [batch, 1]}, equal to {@link #predict} within float
+   * precision. The metadata carries the model's name, encoder signature and provenance.
+   *
+   * @return the serialized {@code ModelProto}
+   * @throws IllegalArgumentException if the encoder is wider than 2^20 columns
+   */
+  public byte[] toOnnx() {
+    int w = Onnx.width(this);
+    return org.sieveml.ranking.internal.OnnxExport.trees(modelJson, w, Onnx.metadata(this, encoder.sparse()
+        ? "encoder columns; NaN = missing, including columns absent from the sparse row" : "encoder columns; NaN = missing"));
+  }
+
+  /**
+   * Writes {@link #toOnnx()} to a file (atomically: a temporary file renamed into place).
+   *
+   * @param file where to write the {@code .onnx} file
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public void exportOnnx(java.nio.file.Path file) {
+    Onnx.write(toOnnx(), file);
+  }
+
   @Override
   public String toString() {
     return "GbdtRanker{" + name + ", trees=" + trees.treeCount() + ", " + trees.objective() + "}";
@@ -472,7 +497,10 @@ public final class GbdtRanker implements Ranker {
         } else {
           fp.add(m.dense);
         }
-        fp.add(labels).add(weights).add(groups);
+        fp.add(labels).add(weights);
+        if (groups != null) {
+          fp.add(groups); // without groups, the fingerprint equals that of any trainer on the same rows
+        }
         ModelProvenance p = ModelProvenance.of("xgboost4j gbtree", parameters(), seed, fp.hex(), m.rows,
             "xgboost4j");
         return fromModelJson(name, enc, json, p);

@@ -197,35 +197,28 @@ public final class LinearRanker implements Ranker {
   }
 
   /**
-   * Exports the model as ONNX (through Tribuo's exporter), for hosts that serve models with Triton,
-   * KServe or ONNX Runtime. The graph takes one float tensor {@code [batch, n]} whose columns follow
-   * {@link #onnxFeatureOrder()} (Tribuo's feature order, not the encoder's column order; missing values
-   * must be passed as 0) and outputs the two class probabilities, {@code "0"} then {@code "1"}. The
-   * file carries the model's provenance in its metadata.
+   * The model as an ONNX graph (ONNX Runtime, Triton, KServe): one float input {@code "features"}
+   * {@code [batch, encoder().width()]} whose columns are the encoder's columns ({@link FeatureEncoder#encode}),
+   * a missing value (NaN) read as 0; and one output {@code "score"} {@code [batch, 1]}, equal to {@link #predict} within float
+   * precision. The metadata carries the model's name, encoder signature and provenance.
+   *
+   * @return the serialized {@code ModelProto}
+   * @throws IllegalArgumentException if the encoder is wider than 2^20 columns
+   */
+  public byte[] toOnnx() {
+    int w = Onnx.width(this);
+    return org.sieveml.ranking.internal.OnnxExport.linear(Onnx.dense(slots, weights, w, 1), bias, true,
+        Onnx.metadata(this, "encoder columns; NaN = 0"));
+  }
+
+  /**
+   * Writes {@link #toOnnx()} to a file (atomically: a temporary file renamed into place).
    *
    * @param file where to write the {@code .onnx} file
    * @throws java.io.UncheckedIOException when the file cannot be written
    */
   public void exportOnnx(java.nio.file.Path file) {
-    try {
-      model.saveONNXModel("org.sieveml", 1, file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write the ONNX model to " + file, e);
-    }
-  }
-
-  /**
-   * The encoded column names in the order of the ONNX graph's input columns.
-   *
-   * @return the names, one per input column
-   */
-  public List<String> onnxFeatureOrder() {
-    ImmutableFeatureMap fm = model.getFeatureIDMap();
-    String[] names = new String[fm.size()];
-    for (org.tribuo.VariableInfo v : fm) {
-      names[fm.getID(v.getName())] = v.getName();
-    }
-    return List.of(names);
+    Onnx.write(toOnnx(), file);
   }
 
   @Override

@@ -198,12 +198,39 @@ public final class OnnxExport {
    *     parameters would exceed {@link #MAX_MODEL_BYTES}, or the metadata holds a null
    */
   public static byte[] fm(double bias, double[] linear, double[] factors, int k, Map<String, String> metadata) {
-    return fm(bias, linear, factors, k, metadata, MAX_MODEL_BYTES);
+    return fm(bias, linear, factors, null, k, metadata, MAX_MODEL_BYTES);
+  }
+
+  /**
+   * Exports the difference of two factorization machines sharing their input, as a two-class softmax FM
+   * (Tribuo's) is scored: {@code y = sigmoid(bias + Σ w_i x_i + pair(positive) − pair(negative))} where
+   * {@code pair(v) = ½ Σ_f ((Σ_i v_if x_i)² − Σ_i v_if² x_i²)}. A NaN input is read as 0.
+   *
+   * @param bias the bias (difference of the two classes' biases)
+   * @param linear the linear weights (differences), one per input
+   * @param positive the positive class's factors, row-major {@code [width][k]}
+   * @param negative the negative class's factors, row-major {@code [width][k]}
+   * @param k factors per input
+   * @param metadata entries for {@code metadata_props}; may be null
+   * @return the serialised {@code ModelProto}
+   * @throws IllegalArgumentException as {@link #fm(double, double[], double[], int, Map)}
+   */
+  public static byte[] fm(double bias, double[] linear, double[] positive, double[] negative, int k,
+      Map<String, String> metadata) {
+    if (negative == null) {
+      throw new IllegalArgumentException("negative factors are null; expected width * k values");
+    }
+    return fm(bias, linear, positive, negative, k, metadata, MAX_MODEL_BYTES);
   }
 
   /** {@link #fm(double, double[], double[], int, Map)} under a given size bound. */
   static byte[] fm(double bias, double[] linear, double[] factors, int k, Map<String, String> metadata,
       long maxBytes) {
+    return fm(bias, linear, factors, null, k, metadata, maxBytes);
+  }
+
+  private static byte[] fm(double bias, double[] linear, double[] factors, double[] negative, int k,
+      Map<String, String> metadata, long maxBytes) {
     if (linear == null || linear.length == 0) {
       throw new IllegalArgumentException("linear weights are " + (linear == null ? "null" : "empty")
           + "; expected one per input");
@@ -216,15 +243,21 @@ public final class OnnxExport {
       throw new IllegalArgumentException("factors has " + factors.length + " values and k is " + k
           + "; expected width (" + width + ") * k values, k >= 0");
     }
+    if (negative != null && negative.length != factors.length) {
+      throw new IllegalArgumentException("negative factors has " + negative.length + " values; expected "
+          + factors.length);
+    }
+    int blocks = negative == null ? 1 : 2;
     // linear weights, factors and their squares, bias, float32 each
-    long bytes = 4L * (width + 2L * factors.length + 1);
+    long bytes = 4L * (width + 2L * blocks * factors.length + 1);
     if (bytes > maxBytes) {
       throw new IllegalArgumentException("the FM's parameters take " + bytes + " bytes in ONNX (width " + width
           + ", k " + k + "); the most accepted is " + maxBytes);
     }
     Map<String, String> meta = checkedMetadata(metadata);
     float[] w = floats(linear, "linear");
-    float[] v = floats(factors, "factors");
+    float[] vp = floats(factors, "factors");
+    float[] vn = negative == null ? null : floats(negative, "negative factors");
     float b = scalar(bias, "bias");
     GraphProto.Builder graph = graph("fm", width);
     String x = cleaned(graph);
@@ -233,22 +266,35 @@ public final class OnnxExport {
     graph.addNode(node("MatMul", "linear", "linear", x, "w"));
     String margin = "linear";
     if (k > 0) {
+      int kk = k * blocks;
+      // the factor columns of both blocks side by side; each column's pairwise term is weighed ±½
+      float[] v = new float[width * kk];
+      float[] half = new float[kk];
+      for (int i = 0; i < width; i++) {
+        System.arraycopy(vp, i * k, v, i * kk, k);
+        if (vn != null) {
+          System.arraycopy(vn, i * k, v, i * kk + k, k);
+        }
+      }
+      for (int f = 0; f < kk; f++) {
+        half[f] = f < k ? 0.5f : -0.5f;
+      }
       float[] v2 = new float[v.length];
       for (int i = 0; i < v.length; i++) {
         v2[i] = v[i] * v[i];
       }
-      graph.addInitializer(tensor("v", v, width, k));
-      graph.addInitializer(tensor("v_squared", v2, width, k));
-      graph.addInitializer(tensor("half", new float[] {0.5f}));
+      graph.addInitializer(tensor("v", v, width, kk));
+      graph.addInitializer(tensor("v_squared", v2, width, kk));
+      graph.addInitializer(tensor("half", half, kk));
       graph.addInitializer(longTensor("axis_1", new long[] {1}));
       graph.addNode(node("MatMul", "xv", "xv", x, "v"));
       graph.addNode(node("Mul", "xv_squared", "xv_squared", "xv", "xv"));
       graph.addNode(node("Mul", "x_squared", "x_squared", x, x));
       graph.addNode(node("MatMul", "x2v2", "x2v2", "x_squared", "v_squared"));
       graph.addNode(node("Sub", "pairwise", "pairwise", "xv_squared", "x2v2"));
-      graph.addNode(node("ReduceSum", "pairwise_sum", "pairwise_sum", "pairwise", "axis_1")
+      graph.addNode(node("Mul", "pairwise_half", "pairwise_half", "pairwise", "half"));
+      graph.addNode(node("ReduceSum", "interaction", "interaction", "pairwise_half", "axis_1")
           .addAttribute(attr("keepdims", AttributeType.INT).setI(1)));
-      graph.addNode(node("Mul", "interaction", "interaction", "pairwise_sum", "half"));
       graph.addNode(node("Add", "linear_interaction", "linear_interaction", "linear", "interaction"));
       margin = "linear_interaction";
     }
