@@ -77,7 +77,7 @@ public class FmScoringBenchmark {
       fb.add(vb.build());
       y[i] = r.nextDouble() < 1 / (1 + Math.exp(-(x[0] * x[1] + 0.5 * x[2]))) ? 1 : 0;
     }
-    ranker = FmRanker.train("bench", FeatureEncoder.builder(schema).build(), fb.build(), y, null, 2, 0.05, FACTORS, 1);
+    ranker = FmRanker.trainer(FeatureEncoder.builder(schema).build()).name("bench").epochs(2).learningRate(0.05).factors(FACTORS).seed(1).train(fb.build(), y, null);
     FMClassificationModel m = ranker.tribuoModel();
     ImmutableFeatureMap fm = m.getFeatureIDMap();
     int pos = m.getOutputIDInfo().getID(new Label("1"));

@@ -81,7 +81,7 @@ public class LinearScoringBenchmark {
       fb.add(vb.build());
       y[i] = r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
     }
-    ranker = LinearRanker.train("bench", enc, fb.build(), y, null, 2, 0.1, 1);
+    ranker = LinearRanker.trainer(enc).name("bench").epochs(2).learningRate(0.1).seed(1).train(fb.build(), y, null);
     ImmutableFeatureMap fm = ranker.tribuoModel().getFeatureIDMap();
     DenseMatrix m = ranker.tribuoModel().getWeightsCopy();
     int pos = ranker.tribuoModel().getOutputIDInfo().getID(new Label("1"));

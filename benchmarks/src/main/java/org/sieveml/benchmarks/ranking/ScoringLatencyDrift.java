@@ -66,8 +66,8 @@ public final class ScoringLatencyDrift {
     FeatureFrame train = fb.build();
     List<Scorer> rankers = List.of(
         GbdtRanker.trainer(enc).name("gbdt-100x6").rounds(100).maxDepth(6).seed(1).threads(1).train(train, y, null),
-        LinearRanker.train("logistic", enc, train, y, null, 2, 0.1, 1),
-        FmRanker.train("fm-8", enc, train, y, null, 2, 0.05, 8, 1));
+        LinearRanker.trainer(enc).name("logistic").epochs(2).learningRate(0.1).seed(1).train(train, y, null),
+        FmRanker.trainer(enc).name("fm-8").epochs(2).learningRate(0.05).factors(8).seed(1).train(train, y, null));
     List<FeatureVector> vectors = new ArrayList<>();
     List<Candidate> cs = new ArrayList<>();
     for (int i = 0; i < candidates; i++) {
