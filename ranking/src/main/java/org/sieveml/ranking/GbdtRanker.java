@@ -488,9 +488,17 @@ public final class GbdtRanker implements Ranker {
     }
 
     private GbdtRanker finish(FeatureEncoder enc, Matrix m, double[] labels, double[] weights, int[] groups) {
-      Booster b = trainBooster(m, labels, weights, groups);
+      // Wide sparse rows (hashed columns) are trained over the columns present in training only: XGBoost
+      // sizes per-column structures by the matrix's width (27M columns for Criteo-style hashing exhausted
+      // native memory). The model's split indexes are mapped back to encoder columns afterwards, so the
+      // model is the one training on the full width gives (the mapping keeps the columns' order).
+      int[] used = m.sparse != null && m.sparse.width() > COMPACT_ABOVE ? m.sparse.usedColumns() : null;
+      Booster b = trainBooster(used == null ? m : Matrix.sparse(m.sparse.compacted(used)), labels, weights, groups);
       try {
         String json = new String(b.toByteArray("json"), StandardCharsets.UTF_8);
+        if (used != null) {
+          json = TreeEnsemble.remapColumns(json, used, m.sparse.width());
+        }
         ModelProvenance.Fingerprint fp = new ModelProvenance.Fingerprint();
         if (m.sparse != null) {
           fp.add(m.sparse);
@@ -641,6 +649,9 @@ public final class GbdtRanker implements Ranker {
   }
 
   /** Training rows, dense or sparse, and how they become a native DMatrix. */
+  /** Sparse training rows wider than this are compacted to the columns they use. */
+  static final int COMPACT_ABOVE = 1 << 16;
+
   private static final class Matrix {
     final double[][] dense;
     final SparseRows sparse;

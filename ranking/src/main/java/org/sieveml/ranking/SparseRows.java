@@ -19,6 +19,28 @@ public final class SparseRows {
   private final int[] columns;
   private final double[] values;
 
+  /** The distinct columns that hold an entry, ascending. */
+  int[] usedColumns() {
+    int[] c = columns.clone();
+    Arrays.sort(c);
+    int n = 0;
+    for (int k = 0; k < c.length; k++) {
+      if (n == 0 || c[k] != c[n - 1]) {
+        c[n++] = c[k];
+      }
+    }
+    return Arrays.copyOf(c, n);
+  }
+
+  /** These rows over the columns {@code used} (ascending, a superset of those present): column {@code used[j]} becomes {@code j}. */
+  SparseRows compacted(int[] used) {
+    int[] c = new int[columns.length];
+    for (int k = 0; k < c.length; k++) {
+      c[k] = Arrays.binarySearch(used, columns[k]);
+    }
+    return new SparseRows(Math.max(1, used.length), rowStart, c, values);
+  }
+
   SparseRows(int width, int[] rowStart, int[] columns, double[] values) {
     this.width = width;
     this.rowStart = rowStart;

@@ -195,4 +195,32 @@ class GbdtRankerTest {
         () -> m.score(null, candidates(1), List.of(bad)));
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'x1'"), e.getMessage());
   }
+
+  /**
+   * Wide sparse rows train over the columns present (XGBoost sizes per-column structures by the width) and the
+   * model names encoder columns: it predicts what XGBoost trained on the full-width CSR rows predicts.
+   */
+  @Test
+  void wideSparseTrainingOverPresentColumnsEqualsFullWidthTraining() throws Exception {
+    FeatureEncoder wide = FeatureEncoder.builder(SCHEMA).hashed("cat", 1 << 18).hashSeed(3).build();
+    assertTrue(wide.width() > GbdtRanker.COMPACT_ABOVE);
+    double[] y = new double[2000];
+    List<FeatureVector> train = synth(2000, 21, y);
+    List<FeatureVector> test = synth(500, 22, new double[500]);
+    GbdtRanker.Trainer tr = GbdtRanker.trainer(wide).rounds(20).maxDepth(4).threads(1).seed(8);
+    GbdtRanker compact = tr.train(frame(train), y);
+    Booster full = tr.trainBooster(wide.encodeSparse(frame(train)), y, null);
+    try {
+      DMatrix d = GbdtRanker.toDMatrix(wide.encodeSparse(frame(test)));
+      float[][] ref = full.predict(d);
+      d.dispose();
+      double[] ours = compact.predict(frame(test));
+      for (int i = 0; i < ours.length; i++) {
+        assertEquals(ref[i][0], ours[i], 1e-6, "row " + i);
+      }
+      assertTrue(compact.modelJson().contains("\"num_feature\":\"" + wide.width() + "\""));
+    } finally {
+      full.dispose();
+    }
+  }
 }

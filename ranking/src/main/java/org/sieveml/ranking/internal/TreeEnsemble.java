@@ -561,4 +561,40 @@ public final class TreeEnsemble {
       out[r] = logistic ? (float) (1.0 / (1.0 + Math.exp(-sum))) : sum;
     }
   }
+
+  /**
+   * A model JSON trained over compacted columns, rewritten over the original ones: every tree's
+   * {@code split_indices} entry {@code j} becomes {@code columns[j]} and every {@code num_feature} becomes
+   * {@code width}. The rest of the text is unchanged.
+   *
+   * @param modelJson XGBoost model JSON whose features are {@code 0..columns.length-1}
+   * @param columns the original column of each compacted one, ascending
+   * @param width the original width
+   * @return the rewritten JSON
+   * @throws IllegalArgumentException if a split index is outside the compacted columns
+   */
+  public static String remapColumns(String modelJson, int[] columns, int width) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"split_indices\"\\s*:\\s*\\[([^\\]]*)\\]")
+        .matcher(modelJson);
+    StringBuilder out = new StringBuilder(modelJson.length() + modelJson.length() / 4);
+    int last = 0;
+    while (m.find()) {
+      out.append(modelJson, last, m.start(1));
+      String body = m.group(1).trim();
+      if (!body.isEmpty()) {
+        String[] parts = body.split(",");
+        for (int k = 0; k < parts.length; k++) {
+          int j = Integer.parseInt(parts[k].trim());
+          if (j < 0 || j >= Math.max(1, columns.length)) {
+            throw new IllegalArgumentException("split index " + j + " is outside the " + columns.length
+                + " compacted columns");
+          }
+          out.append(k == 0 ? "" : ",").append(columns.length == 0 ? 0 : columns[j]);
+        }
+      }
+      last = m.end(1);
+    }
+    out.append(modelJson, last, modelJson.length());
+    return out.toString().replaceAll("\"num_feature\"\\s*:\\s*\"\\d+\"", "\"num_feature\":\"" + width + "\"");
+  }
 }
