@@ -9,6 +9,7 @@ module org.sieveml.core {
   requires transitive org.slf4j;
 
   exports org.sieveml.core;
+  exports org.sieveml.core.csv;
   exports org.sieveml.core.drift;
   exports org.sieveml.core.pipeline;
   exports org.sieveml.core.telemetry;

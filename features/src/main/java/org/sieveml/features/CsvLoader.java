@@ -4,11 +4,16 @@ import java.util.List;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
-import org.sieveml.core.FeatureType;
+import org.sieveml.core.csv.CsvFormat;
+import org.sieveml.core.csv.CsvFrameReader;
+import org.sieveml.core.csv.CsvReader;
 
 /**
  * Reads a CSV file of events into a batch for {@link FeatureStore#ingestCsv} (format documented
- * there): the whole file is parsed and checked before anything is returned. Stateless, thread-safe.
+ * there): the whole file is parsed and checked before anything is returned. Records come from core's
+ * {@link CsvReader} and feature values follow {@link CsvFrameReader#parseValue}, the rules every CSV
+ * reader of SieveML shares; this class adds the event columns (join keys, timestamps). Stateless,
+ * thread-safe.
  */
 final class CsvLoader {
 
@@ -25,27 +30,25 @@ final class CsvLoader {
    */
   static EventBatch read(ViewDefinition v, String view, FeatureSchema schema, java.nio.file.Path file) {
     EventBatch.Builder b = EventBatch.builder(schema);
-    try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file,
-        java.nio.charset.StandardCharsets.UTF_8)) {
-      org.sieveml.features.internal.Csv csv = new org.sieveml.features.internal.Csv(r);
-      List<String> header = next(csv, file);
+    try (CsvReader csv = CsvFormat.defaults().open(file)) {
+      List<String> header = csv.next();
       if (header == null) {
-        throw new IllegalArgumentException(file + ": empty file, expected a header line");
+        throw new IllegalArgumentException(csv.source() + ": empty file, expected a header line");
       }
       List<String> keys = v.entity().joinKeys();
       int[] keyCol = new int[keys.size()];
       for (int k = 0; k < keyCol.length; k++) {
-        keyCol[k] = requireColumn(file, header, keys.get(k), "join key of entity '" + v.entity().name() + "'");
+        keyCol[k] = requireColumn(csv, header, keys.get(k), "join key of entity '" + v.entity().name() + "'");
       }
-      int eventCol = requireColumn(file, header, FeatureStore.CSV_EVENT_TIME, "event time");
+      int eventCol = requireColumn(csv, header, FeatureStore.CSV_EVENT_TIME, "event time");
       int createdCol = header.indexOf(FeatureStore.CSV_CREATED_TIME);
       int[] featCol = new int[schema.size()];
       for (int f = 0; f < featCol.length; f++) {
-        featCol[f] = requireColumn(file, header, schema.get(f).name(), "feature of view '" + view + "'");
+        featCol[f] = requireColumn(csv, header, schema.get(f).name(), "feature of view '" + view + "'");
       }
       List<String> rec;
-      while ((rec = next(csv, file)) != null) {
-        String where = file.getFileName() + " line " + csv.line();
+      while ((rec = csv.next()) != null) {
+        String where = csv.source() + " line " + csv.line();
         if (rec.size() != header.size()) {
           throw new IllegalArgumentException(where + ": expected " + header.size() + " fields like the header, got "
               + rec.size());
@@ -63,7 +66,12 @@ final class CsvLoader {
             : parseTime(where, FeatureStore.CSV_CREATED_TIME, rec.get(createdCol));
         Object[] values = new Object[featCol.length];
         for (int f = 0; f < featCol.length; f++) {
-          values[f] = parseValue(where, schema.get(f), rec.get(featCol[f]));
+          FeatureSpec spec = schema.get(f);
+          try {
+            values[f] = CsvFrameReader.parseValue(spec, rec.get(featCol[f]));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": column '" + spec.name() + "': " + e.getMessage(), e);
+          }
         }
         try {
           b.add(kb.build(), event, created, values);
@@ -71,63 +79,15 @@ final class CsvLoader {
           throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     return b.build();
   }
 
-  /** The next record; bad text (an unclosed quote, bytes that are not UTF-8) is refused naming the line. */
-  private static List<String> next(org.sieveml.features.internal.Csv csv, java.nio.file.Path file)
-      throws java.io.IOException {
-    try {
-      return csv.next();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file.getFileName() + " " + e.getMessage(), e);
-    } catch (java.nio.charset.CharacterCodingException e) {
-      // the reader decodes ahead of the lines it returns: find the bytes again to name their line
-      throw new IllegalArgumentException(file.getFileName() + " " + firstBadUtf8(file) + ": bytes that are not "
-          + "UTF-8, expected a UTF-8 file", e);
-    }
-  }
-
-  /** Where a file's first bytes that are not UTF-8 are, as "line L (byte B)"; read only on that error. */
-  private static String firstBadUtf8(java.nio.file.Path file) throws java.io.IOException {
-    java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder(); // reports errors
-    java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1 << 13);
-    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(1 << 13);
-    long offset = 0;
-    long line = 1;
-    try (java.nio.channels.ReadableByteChannel ch = java.nio.file.Files.newByteChannel(file)) {
-      boolean end = false;
-      while (true) {
-        end = end || ch.read(in) < 0;
-        in.flip();
-        int from = in.position();
-        java.nio.charset.CoderResult r = d.decode(in, out, end);
-        for (int i = from; i < in.position(); i++) {
-          if (in.get(i) == '\n') {
-            line++;
-          }
-        }
-        offset += in.position() - from;
-        if (r.isError()) {
-          return "line " + line + " (byte " + offset + ")";
-        }
-        if (end && !in.hasRemaining()) {
-          return "line " + line + " (byte " + offset + ")"; // not found again: the file changed meanwhile
-        }
-        out.clear();
-        in.compact();
-      }
-    }
-  }
-
-  private static int requireColumn(java.nio.file.Path file, List<String> header, String name, String what) {
+  private static int requireColumn(CsvReader csv, List<String> header, String name, String what) {
     int i = header.indexOf(name);
     if (i < 0) {
-      throw new IllegalArgumentException(file.getFileName() + " line 1: missing column '" + name + "' (" + what
-          + "); the header has " + header);
+      throw new IllegalArgumentException(csv.source() + " line " + csv.line() + ": missing column '" + name + "' ("
+          + what + "); the header has " + header);
     }
     return i;
   }
@@ -143,49 +103,4 @@ final class CsvLoader {
           + "' is not epoch milliseconds or an ISO-8601 instant");
     }
   }
-
-  private static Object parseValue(String where, FeatureSpec spec, String raw) {
-    if (raw.isEmpty()) {
-      return null;
-    }
-    try {
-      switch (spec.type()) {
-        case DOUBLE:
-          double d = Double.parseDouble(raw);
-          if (!Double.isFinite(d)) {
-            throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw
-                + "' is not a finite DOUBLE (leave the field empty for a missing value)");
-          }
-          return d;
-        case LONG:
-          return Long.parseLong(raw);
-        case BOOLEAN:
-          if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(raw);
-          }
-          throw new IllegalArgumentException();
-        case STRING:
-          return raw;
-        default:
-          String[] parts = raw.trim().split("\\s+");
-          if (parts.length != spec.dimension()) {
-            throw new IllegalArgumentException();
-          }
-          float[] e = new float[parts.length];
-          for (int i = 0; i < parts.length; i++) {
-            e[i] = Float.parseFloat(parts[i]);
-          }
-          return e;
-      }
-    } catch (IllegalArgumentException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith(where)) {
-        throw e;
-      }
-      String expected = spec.type() == FeatureType.EMBEDDING ? spec.dimension() + " space-separated floats"
-          : spec.type() == FeatureType.BOOLEAN ? "true or false" : "a " + spec.type();
-      throw new IllegalArgumentException(where + ": column '" + spec.name() + "': value '" + raw + "' is not "
-          + expected);
-    }
-  }
-
 }

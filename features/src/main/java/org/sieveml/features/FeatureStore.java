@@ -174,8 +174,11 @@ public final class FeatureStore implements AutoCloseable {
    * join keys (integral values become {@code Long}, others {@code String}), {@value #CSV_EVENT_TIME},
    * optionally {@value #CSV_CREATED_TIME} (epoch milliseconds or ISO-8601 instants such as
    * {@code 2024-05-01T12:00:00Z}), and every feature of the view (an aggregation view: every input
-   * field); other columns are ignored. Values: decimal numbers, {@code true}/{@code false}, text,
-   * embeddings as space-separated floats; an empty field is a missing value. The whole file is parsed
+   * field); other columns are ignored. Values as {@link org.sieveml.core.csv.CsvFrameReader#parseValue}
+   * reads them: finite decimal numbers, {@code true}/{@code false} (or {@code 1}/{@code 0}), text,
+   * embeddings as space-separated floats; an empty field is a missing value. The file is read by core's
+   * {@link org.sieveml.core.csv.CsvReader}, so a field or record over the default
+   * {@link org.sieveml.core.csv.CsvFormat} limits is refused. The whole file is parsed
    * and checked before anything is appended. Like {@link #ingest}, each row counts as ingested at its
    * created time.
    *
