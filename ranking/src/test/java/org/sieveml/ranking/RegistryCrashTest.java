@@ -18,8 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 15: the kill -9 crash test covers the model registry. A child JVM registers and promotes
  * versions until it is killed at a random moment, 20 times on one registry; after each kill the
- * registry opens, every acknowledged version is there and loads (checksums intact), production is at
- * least the last acknowledged promotion, and no leftover of an interrupted write remains.
+ * registry opens, every acknowledged version is there, every version on disk loads as the kind the child
+ * wrote (issue 19: the child cycles through a GBDT, the calibrated pair over it and a factorization machine)
+ * and scores exactly like it, production is at least the last acknowledged promotion, and no leftover of
+ * an interrupted write remains.
  */
 class RegistryCrashTest {
 
@@ -28,6 +30,8 @@ class RegistryCrashTest {
     Random rnd = new Random(15);
     int registered = 0;
     int promoted = 0;
+    List<Ranker> models = RegistryWriterMain.models();
+    org.sieveml.core.FeatureFrame probe = GbdtRankerTest.frame(GbdtRankerTest.synth(50, 9, new double[50]));
     for (int kill = 0; kill < 20; kill++) {
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
           "-cp", System.getProperty("java.class.path"), RegistryWriterMain.class.getName(), dir.toString())
@@ -54,8 +58,13 @@ class RegistryCrashTest {
       for (int i = 0; i < versions.size(); i++) {
         assertEquals(i + 1, versions.get(i).version(), "versions are contiguous");
       }
-      if (registered > 0) {
-        assertTrue(reg.load("m", registered, GbdtRankerTest.SCHEMA) != null, "the last acknowledged version loads");
+      // every version on disk loads as the kind the child wrote and scores like it
+      for (ModelVersion mv : versions) {
+        Ranker want = models.get((mv.version() - 1) % models.size());
+        Ranker got = reg.load("m", mv.version(), Ranker.class, GbdtRankerTest.SCHEMA);
+        assertEquals(want.getClass(), got.getClass(), "kill " + kill + ": v" + mv.version());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want.predict(probe), got.predict(probe), 0.0,
+            "kill " + kill + ": v" + mv.version());
       }
       if (promoted > 0) {
         int production = reg.production("m").orElseThrow().version();
