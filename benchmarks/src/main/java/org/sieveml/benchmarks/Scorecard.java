@@ -46,6 +46,7 @@ import org.sieveml.benchmarks.pipeline.PipelineOverheadBenchmark;
 import org.sieveml.benchmarks.ranking.FmScoringBenchmark;
 import org.sieveml.benchmarks.ranking.GbdtScoringBenchmark;
 import org.sieveml.benchmarks.ranking.LinearScoringBenchmark;
+import org.sieveml.benchmarks.ranking.SparseScoringBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnBuildBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnFilteredBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnLoadBenchmark;
@@ -122,6 +123,13 @@ public final class Scorecard {
       new Comparison(
           "ranking", "fm_500x50_8_factors", FmScoringBenchmark.class, "ranker", "handWritten",
           "hand-written factorization machine", 0.9, true, "us/op"),
+      // issue 19: sparse ad-CTR rows (26 x 2^20 hashed + 13 numeric)
+      new Comparison(
+          "ranking", "logistic_sparse_500_ctr_rows", SparseScoringBenchmark.class, "logistic", "logisticLoop",
+          "primitive-array sparse loop, slots resolved in advance", 0.8, true, "us/op"),
+      new Comparison(
+          "ranking", "fm_sparse_500_ctr_rows_4_factors", SparseScoringBenchmark.class, "fm", "fmLoop",
+          "primitive-array sparse FM loop, slots resolved in advance", 0.8, true, "us/op"),
       // issue 3: features
       new Comparison(
           "features", "online_read_1x50", OnlineReadOneBenchmark.class, "store", "concurrentHashMap",

@@ -47,6 +47,9 @@ public final class FmRanker implements Ranker {
   private final double[] v0;
   private final double[] v1;
   private final double bias;
+  // per slot, side by side: linear weight, then the negative class's factors, then the positive class's
+  private final double[] params;
+  private final int stride;
 
   private FmRanker(String name, FeatureEncoder encoder, FMClassificationModel model, ModelProvenance provenance) {
     this.name = name;
@@ -81,6 +84,13 @@ public final class FmRanker implements Ranker {
       }
     }
     this.bias = b.get(pos) - b.get(neg);
+    this.stride = 1 + 2 * factors;
+    this.params = new double[n * stride];
+    for (int sl = 0; sl < n; sl++) {
+      params[sl * stride] = linear[sl];
+      System.arraycopy(v0, sl * factors, params, sl * stride + 1, factors);
+      System.arraycopy(v1, sl * factors, params, sl * stride + 1 + factors, factors);
+    }
   }
 
   /**
@@ -186,22 +196,45 @@ public final class FmRanker implements Ranker {
       throw new IllegalArgumentException("rows are " + rows.width() + " wide; expected " + encoder.width());
     }
     double[] out = new double[rows.rowCount()];
-    double[] s0 = new double[factors];
-    double[] s1 = new double[factors];
+    int f = factors;
+    double[] s0 = new double[f];
+    double[] s1 = new double[f];
     int[] rs = rows.rowStartArray();
     int[] cs = rows.columnArray();
     double[] vs = rows.valueArray();
+    double[] p = params;
+    int st = stride;
+    ColumnSlots sl = slots;
     for (int i = 0; i < out.length; i++) {
       java.util.Arrays.fill(s0, 0);
       java.util.Arrays.fill(s1, 0);
-      double[] acc = {bias, 0, 0};
-      for (int k = rs[i]; k < rs[i + 1]; k++) {
-        int s = slots.slot(cs[k]);
-        if (s >= 0) {
-          add(s, vs[k], s0, s1, acc);
+      double z = bias;
+      double q0 = 0;
+      double q1 = 0;
+      for (int e = rs[i], end = rs[i + 1]; e < end; e++) {
+        int s = sl.slot(cs[e]);
+        if (s < 0) {
+          continue;
+        }
+        double x = vs[e];
+        int o = s * st;
+        z += p[o] * x;
+        for (int k = 0; k < f; k++) {
+          double a = p[o + 1 + k] * x;
+          double c = p[o + 1 + f + k] * x;
+          s0[k] += a;
+          s1[k] += c;
+          q0 += a * a;
+          q1 += c * c;
         }
       }
-      out[i] = finish(acc, s0, s1);
+      double pair0 = -q0;
+      double pair1 = -q1;
+      for (int k = 0; k < f; k++) {
+        pair0 += s0[k] * s0[k];
+        pair1 += s1[k] * s1[k];
+      }
+      out[i] = 1 / (1 + Math.exp(-(z + 0.5 * (pair1 - pair0))));
     }
     return out;
   }
@@ -246,13 +279,15 @@ public final class FmRanker implements Ranker {
 
   /** Adds one present value of slot {@code s}: acc = {margin, sum of squares class 0, class 1}. */
   private void add(int s, double x, double[] s0, double[] s1, double[] acc) {
-    acc[0] += linear[s] * x;
-    int o = s * factors;
+    double[] p = params;
+    int o = s * stride;
+    acc[0] += p[o] * x;
+    int f = factors;
     double sq0 = 0;
     double sq1 = 0;
-    for (int k = 0; k < factors; k++) {
-      double a = v0[o + k] * x;
-      double c = v1[o + k] * x;
+    for (int k = 0; k < f; k++) {
+      double a = p[o + 1 + k] * x;
+      double c = p[o + 1 + f + k] * x;
       s0[k] += a;
       s1[k] += c;
       sq0 += a * a;

@@ -133,6 +133,21 @@ class RankerContractTest {
     assertThrows(IllegalArgumentException.class, () -> CalibratedRanker.trainer(regression));
   }
 
+  /** Tribuo's java.util.logging output is forwarded to slf4j by a handler on its two loggers only. */
+  @Test
+  void tribuoLoggingIsBridgedToSlf4jWithoutTouchingTheRootLogger() {
+    java.util.logging.Handler[] root = java.util.logging.Logger.getLogger("").getHandlers();
+    double[] labels = new double[200];
+    kinds().get("logistic").apply(encoder()).seed(1).train(RegistryFormatTest.trainingRows(labels), labels);
+    for (String name : List.of("org.tribuo", "com.oracle.labs.olcut")) {
+      java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+      assertTrue(!l.getUseParentHandlers(), name + " no longer writes to JUL's console handler");
+      assertTrue(java.util.Arrays.stream(l.getHandlers()).anyMatch(h -> h.getClass().getName()
+          .endsWith("Slf4jHandler")), name + ": " + java.util.Arrays.toString(l.getHandlers()));
+    }
+    assertArrayEquals(root, java.util.logging.Logger.getLogger("").getHandlers(), "the root logger is untouched");
+  }
+
   /** Registers, promotes, reloads by exact type and by {@link Ranker}, and compares every way of scoring. */
   @SuppressWarnings("unchecked")
   private static <T extends Ranker> T roundTrip(ModelRegistry reg, String name, T r, List<FeatureVector> test,

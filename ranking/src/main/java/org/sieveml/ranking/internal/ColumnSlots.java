@@ -15,16 +15,16 @@ public final class ColumnSlots {
 
   private final int width;
   private final int size;
-  private final int[] keys; // null for the identity; else column + 1, 0 = empty
-  private final int[] slots;
+  // null for the identity; else pairs (column + 1, slot) side by side, so a probe reads one cache line;
+  // a column of 0 + 1 = 1 is never confused with an empty pair (key 0)
+  private final int[] table;
   private final int mask;
 
-  private ColumnSlots(int width, int size, int[] keys, int[] slots) {
+  private ColumnSlots(int width, int size, int[] table) {
     this.width = width;
     this.size = size;
-    this.keys = keys;
-    this.slots = slots;
-    this.mask = keys == null ? 0 : keys.length - 1;
+    this.table = table;
+    this.mask = table == null ? 0 : table.length / 2 - 1;
   }
 
   /**
@@ -37,7 +37,7 @@ public final class ColumnSlots {
    */
   public static ColumnSlots of(int width, int[] columns) {
     if (width <= DENSE_LIMIT) {
-      return new ColumnSlots(width, width, null, null);
+      return new ColumnSlots(width, width, null);
     }
     int[] c = columns.clone();
     Arrays.sort(c);
@@ -51,17 +51,16 @@ public final class ColumnSlots {
       }
     }
     int cap = Integer.highestOneBit(Math.max(4, n * 2 - 1)) << 1;
-    int[] keys = new int[cap];
-    int[] slots = new int[cap];
+    int[] table = new int[cap * 2];
     for (int s = 0; s < n; s++) {
       int h = mix(c[s]) & (cap - 1);
-      while (keys[h] != 0) {
+      while (table[2 * h] != 0) {
         h = (h + 1) & (cap - 1);
       }
-      keys[h] = c[s] + 1;
-      slots[h] = s;
+      table[2 * h] = c[s] + 1;
+      table[2 * h + 1] = s;
     }
-    return new ColumnSlots(width, n, keys, slots);
+    return new ColumnSlots(width, n, table);
   }
 
   private static int mix(int x) {
@@ -84,7 +83,7 @@ public final class ColumnSlots {
    * @return true for the identity
    */
   public boolean identity() {
-    return keys == null;
+    return table == null;
   }
 
   /**
@@ -94,14 +93,16 @@ public final class ColumnSlots {
    * @return the slot, or -1
    */
   public int slot(int column) {
-    if (keys == null) {
+    int[] t = table;
+    if (t == null) {
       return column;
     }
+    int key = column + 1;
     int h = mix(column) & mask;
     int k;
-    while ((k = keys[h]) != 0) {
-      if (k == column + 1) {
-        return slots[h];
+    while ((k = t[2 * h]) != 0) {
+      if (k == key) {
+        return t[2 * h + 1];
       }
       h = (h + 1) & mask;
     }
@@ -115,15 +116,15 @@ public final class ColumnSlots {
    */
   public int[] columns() {
     int[] out = new int[size];
-    if (keys == null) {
+    if (table == null) {
       for (int i = 0; i < size; i++) {
         out[i] = i;
       }
       return out;
     }
-    for (int h = 0; h < keys.length; h++) {
-      if (keys[h] != 0) {
-        out[slots[h]] = keys[h] - 1;
+    for (int h = 0; h < table.length; h += 2) {
+      if (table[h] != 0) {
+        out[table[h + 1]] = table[h] - 1;
       }
     }
     return out;
