@@ -219,22 +219,27 @@ public final class FmRanker implements Ranker {
         double x = vs[e];
         int o = s * st;
         z += p[o] * x;
+        double sq0 = 0;
+        double sq1 = 0;
         for (int k = 0; k < f; k++) {
           double a = p[o + 1 + k] * x;
           double c = p[o + 1 + f + k] * x;
           s0[k] += a;
           s1[k] += c;
-          q0 += a * a;
-          q1 += c * c;
+          sq0 += a * a;
+          sq1 += c * c;
         }
+        q0 += sq0;
+        q1 += sq1;
       }
-      double pair0 = -q0;
-      double pair1 = -q1;
+      // the same operations in the same order as finish(): every path gives the same bits
+      double pair0 = 0;
+      double pair1 = 0;
       for (int k = 0; k < f; k++) {
         pair0 += s0[k] * s0[k];
         pair1 += s1[k] * s1[k];
       }
-      out[i] = 1 / (1 + Math.exp(-(z + 0.5 * (pair1 - pair0))));
+      out[i] = 1 / (1 + Math.exp(-(z + 0.5 * ((pair1 - q1) - (pair0 - q0)))));
     }
     return out;
   }
