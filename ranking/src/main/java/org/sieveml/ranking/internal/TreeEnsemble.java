@@ -26,7 +26,7 @@ public final class TreeEnsemble {
   /** The most input features a model may have. */
   public static final int MAX_FEATURES = 1 << 30;
   /** Rows gathered and walked together. */
-  private static final int BLOCK = 64;
+  private static final int BLOCK = Integer.getInteger("sieveml.trees.block", 64);
   /** Trees up to this depth are stored complete; deeper ones too while that at most 8x their node count. */
   private static final int COMPLETE_DEPTH = 8;
   private static final int COMPLETE_DEPTH_MAX = 16;
@@ -44,8 +44,12 @@ public final class TreeEnsemble {
   private final int stride;
   /** Per node: the compact buffer index its test reads (-1 marks a leaf of a linked tree). */
   private final int[] feat;
-  /** Per node: the test's threshold for an inner node, the leaf value for a leaf. */
-  private final float[] thr;
+  /** Per node: the order key of the test's threshold (see {@link #key}). */
+  private final int[] thr;
+  /** Per node: compact index (high 32 bits) and threshold key (low 32 bits), as one load. */
+  private final long[] packed;
+  /** Per leaf node: its value. */
+  private final float[] leaf;
   /** Per node of a linked tree: the default child; the non-default child is next to it. */
   private final int[] child;
   /** Per tree: its first node. */
@@ -99,7 +103,8 @@ public final class TreeEnsemble {
       }
     }
     this.feat = new int[(int) total];
-    this.thr = new float[(int) total];
+    this.thr = new int[(int) total];
+    this.leaf = new float[(int) total];
     this.child = anyLinked ? new int[(int) total] : new int[0];
     int[] queue = new int[0];
     int[] slot = new int[0];
@@ -124,7 +129,7 @@ public final class TreeEnsemble {
         int at = slot[head++];
         if (left[t][node] == -1) {
           feat[at] = -1;
-          thr[at] = cond[t][node];
+          leaf[at] = cond[t][node];
           continue;
         }
         boolean dl = defaultLeft[t][node];
@@ -136,19 +141,36 @@ public final class TreeEnsemble {
         slot[tail++] = next++;
       }
     }
+    this.packed = new long[(int) total];
+    for (int g = 0; g < packed.length; g++) {
+      packed[g] = (long) feat[g] << 32 | (thr[g] & 0xffffffffL);
+    }
   }
 
-  /** The test of an inner node: {@code buf[feat] < thr} chooses the non-default child. */
+  /**
+   * An int that orders as the float does: {@code key(a) < key(b)} exactly when {@code a < b}, for all
+   * floats that are not NaN ({@code -0} and {@code +0} both map to 0); NaN maps to
+   * {@code Integer.MAX_VALUE}, above every threshold's key, so a test on a missing value always fails.
+   * Branch-free.
+   */
+  static int key(float v) {
+    int bits = Float.floatToRawIntBits(v + 0.0f); // -0 + 0 = +0
+    int k = bits ^ ((bits >> 31) & 0x7fffffff);
+    int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31; // -1 exactly for NaN
+    return (k & ~nan) | (Integer.MAX_VALUE & nan);
+  }
+
+  /** The test of an inner node: {@code buf[feat] < thr} (on keys) chooses the non-default child. */
   private void setTest(int at, int feature, float cond, boolean defaultLeft) {
     int k = java.util.Arrays.binarySearch(used, feature);
     if (defaultLeft) {
       // v >= cond  <=>  v > nextDown(cond)  <=>  -v < -nextDown(cond); false for NaN
       feat[at] = used.length + k;
-      thr[at] = -Math.nextDown(cond);
+      thr[at] = key(-Math.nextDown(cond));
     } else {
       // v < cond; false for NaN
       feat[at] = k;
-      thr[at] = cond;
+      thr[at] = key(cond);
     }
   }
 
@@ -173,7 +195,7 @@ public final class TreeEnsemble {
 
   private void fillLeaf(int pos, int level, float value, int base) {
     if (level == 0) {
-      thr[base + pos] = value;
+      leaf[base + pos] = value;
       return;
     }
     feat[base + pos] = 0;
@@ -482,11 +504,11 @@ public final class TreeEnsemble {
       throw new IllegalArgumentException("row: " + (row.length - (long) offset) + " values from offset " + offset
           + "; expected at least " + (used[u - 1] + 1L) + " (the highest feature a split uses + 1)");
     }
-    float[] buf = new float[stride];
+    int[] buf = new int[stride];
     for (int k = 0; k < u; k++) {
       float v = (float) row[offset + used[k]];
-      buf[k] = v;
-      buf[u + k] = -v;
+      buf[k] = key(v);
+      buf[u + k] = key(-v);
     }
     float[] sums = {baseMargin};
     walk(buf, 1, sums);
@@ -534,7 +556,7 @@ public final class TreeEnsemble {
     }
     int[] used = this.used;
     int s = stride;
-    float[] buf = new float[Math.min(n, BLOCK) * s];
+    int[] buf = new int[Math.min(n, BLOCK) * s];
     float[] sums = new float[BLOCK];
     for (int from = 0; from < n; from += BLOCK) {
       int m = Math.min(BLOCK, n - from);
@@ -543,8 +565,8 @@ public final class TreeEnsemble {
         int b = r * s;
         for (int k = 0; k < u; k++) {
           float v = x[base + used[k]];
-          buf[b + k] = v;
-          buf[b + u + k] = -v;
+          buf[b + k] = key(v);
+          buf[b + u + k] = key(-v);
         }
       }
       java.util.Arrays.fill(sums, 0, m, baseMargin);
@@ -581,11 +603,11 @@ public final class TreeEnsemble {
     int s = stride;
     int[] compactOf = this.compactOf;
     int limit = Math.min(cols.length, vals.length);
-    float[] buf = new float[Math.min(n, BLOCK) * s];
+    int[] buf = new int[Math.min(n, BLOCK) * s];
     float[] sums = new float[BLOCK];
     for (int from = 0; from < n; from += BLOCK) {
       int m = Math.min(BLOCK, n - from);
-      java.util.Arrays.fill(buf, 0, m * s, Float.NaN);
+      java.util.Arrays.fill(buf, 0, m * s, Integer.MAX_VALUE); // all missing
       for (int r = 0; r < m; r++) {
         int row = from + r;
         int lo = rowStart[row];
@@ -604,8 +626,8 @@ public final class TreeEnsemble {
           int k = compactOf != null ? compactOf[c] : java.util.Arrays.binarySearch(used, c);
           if (k >= 0) {
             float v = vals[j];
-            buf[b + k] = v;
-            buf[b + u + k] = -v;
+            buf[b + k] = key(v);
+            buf[b + u + k] = key(-v);
           }
         }
       }
@@ -617,12 +639,19 @@ public final class TreeEnsemble {
     }
   }
 
-  static final int VARIANT = Integer.getInteger("sieveml.trees.variant", 2);
+  static final int VARIANT = Integer.getInteger("sieveml.trees.variant", 4);
+
+  /** 1 when {@code a < b}, else 0, without a branch. */
+  private static int less(int a, int b) {
+    return (int) (((long) a - b) >>> 63);
+  }
 
   /** Adds every tree's leaf, in model order, to {@code sums[r]} for the {@code m} gathered rows in buf. */
-  private void walk(float[] buf, int m, float[] sums) {
+  private void walk(int[] buf, int m, float[] sums) {
     int[] feat = this.feat;
-    float[] thr = this.thr;
+    int[] thr = this.thr;
+    long[] packed = this.packed;
+    float[] leaf = this.leaf;
     int s = stride;
     for (int t = 0; t < treeCount; t++) {
       int o = start[t];
@@ -633,28 +662,7 @@ public final class TreeEnsemble {
       }
       int k = 1 - o;
       int r = 0;
-      if (VARIANT == 2) {
-        for (; r + 4 <= m; r += 4) {
-          int b0 = r * s;
-          int b1 = b0 + s;
-          int b2 = b1 + s;
-          int b3 = b2 + s;
-          int g0 = o;
-          int g1 = o;
-          int g2 = o;
-          int g3 = o;
-          for (int l = 0; l < d; l++) {
-            g0 = 2 * g0 + k + (buf[b0 + feat[g0]] < thr[g0] ? 1 : 0);
-            g1 = 2 * g1 + k + (buf[b1 + feat[g1]] < thr[g1] ? 1 : 0);
-            g2 = 2 * g2 + k + (buf[b2 + feat[g2]] < thr[g2] ? 1 : 0);
-            g3 = 2 * g3 + k + (buf[b3 + feat[g3]] < thr[g3] ? 1 : 0);
-          }
-          sums[r] += thr[g0];
-          sums[r + 1] += thr[g1];
-          sums[r + 2] += thr[g2];
-          sums[r + 3] += thr[g3];
-        }
-      } else if (VARIANT == 3) {
+      if (VARIANT == 3) {
         for (; r + 8 <= m; r += 8) {
           int b0 = r * s;
           int b1 = b0 + s;
@@ -673,40 +681,85 @@ public final class TreeEnsemble {
           int g6 = o;
           int g7 = o;
           for (int l = 0; l < d; l++) {
-            g0 = 2 * g0 + k + (buf[b0 + feat[g0]] < thr[g0] ? 1 : 0);
-            g1 = 2 * g1 + k + (buf[b1 + feat[g1]] < thr[g1] ? 1 : 0);
-            g2 = 2 * g2 + k + (buf[b2 + feat[g2]] < thr[g2] ? 1 : 0);
-            g3 = 2 * g3 + k + (buf[b3 + feat[g3]] < thr[g3] ? 1 : 0);
-            g4 = 2 * g4 + k + (buf[b4 + feat[g4]] < thr[g4] ? 1 : 0);
-            g5 = 2 * g5 + k + (buf[b5 + feat[g5]] < thr[g5] ? 1 : 0);
-            g6 = 2 * g6 + k + (buf[b6 + feat[g6]] < thr[g6] ? 1 : 0);
-            g7 = 2 * g7 + k + (buf[b7 + feat[g7]] < thr[g7] ? 1 : 0);
+            g0 = 2 * g0 + k + less(buf[b0 + feat[g0]], thr[g0]);
+            g1 = 2 * g1 + k + less(buf[b1 + feat[g1]], thr[g1]);
+            g2 = 2 * g2 + k + less(buf[b2 + feat[g2]], thr[g2]);
+            g3 = 2 * g3 + k + less(buf[b3 + feat[g3]], thr[g3]);
+            g4 = 2 * g4 + k + less(buf[b4 + feat[g4]], thr[g4]);
+            g5 = 2 * g5 + k + less(buf[b5 + feat[g5]], thr[g5]);
+            g6 = 2 * g6 + k + less(buf[b6 + feat[g6]], thr[g6]);
+            g7 = 2 * g7 + k + less(buf[b7 + feat[g7]], thr[g7]);
           }
-          sums[r] += thr[g0];
-          sums[r + 1] += thr[g1];
-          sums[r + 2] += thr[g2];
-          sums[r + 3] += thr[g3];
-          sums[r + 4] += thr[g4];
-          sums[r + 5] += thr[g5];
-          sums[r + 6] += thr[g6];
-          sums[r + 7] += thr[g7];
+          sums[r] += leaf[g0];
+          sums[r + 1] += leaf[g1];
+          sums[r + 2] += leaf[g2];
+          sums[r + 3] += leaf[g3];
+          sums[r + 4] += leaf[g4];
+          sums[r + 5] += leaf[g5];
+          sums[r + 6] += leaf[g6];
+          sums[r + 7] += leaf[g7];
+        }
+      } else if (VARIANT == 4) {
+        for (; r + 8 <= m; r += 8) {
+          int b0 = r * s;
+          int b1 = b0 + s;
+          int b2 = b1 + s;
+          int b3 = b2 + s;
+          int b4 = b3 + s;
+          int b5 = b4 + s;
+          int b6 = b5 + s;
+          int b7 = b6 + s;
+          int g0 = o;
+          int g1 = o;
+          int g2 = o;
+          int g3 = o;
+          int g4 = o;
+          int g5 = o;
+          int g6 = o;
+          int g7 = o;
+          for (int l = 0; l < d; l++) {
+            long n0 = packed[g0];
+            long n1 = packed[g1];
+            long n2 = packed[g2];
+            long n3 = packed[g3];
+            long n4 = packed[g4];
+            long n5 = packed[g5];
+            long n6 = packed[g6];
+            long n7 = packed[g7];
+            g0 = 2 * g0 + k + (int) (((long) buf[b0 + (int) (n0 >>> 32)] - (int) n0) >>> 63);
+            g1 = 2 * g1 + k + (int) (((long) buf[b1 + (int) (n1 >>> 32)] - (int) n1) >>> 63);
+            g2 = 2 * g2 + k + (int) (((long) buf[b2 + (int) (n2 >>> 32)] - (int) n2) >>> 63);
+            g3 = 2 * g3 + k + (int) (((long) buf[b3 + (int) (n3 >>> 32)] - (int) n3) >>> 63);
+            g4 = 2 * g4 + k + (int) (((long) buf[b4 + (int) (n4 >>> 32)] - (int) n4) >>> 63);
+            g5 = 2 * g5 + k + (int) (((long) buf[b5 + (int) (n5 >>> 32)] - (int) n5) >>> 63);
+            g6 = 2 * g6 + k + (int) (((long) buf[b6 + (int) (n6 >>> 32)] - (int) n6) >>> 63);
+            g7 = 2 * g7 + k + (int) (((long) buf[b7 + (int) (n7 >>> 32)] - (int) n7) >>> 63);
+          }
+          sums[r] += leaf[g0];
+          sums[r + 1] += leaf[g1];
+          sums[r + 2] += leaf[g2];
+          sums[r + 3] += leaf[g3];
+          sums[r + 4] += leaf[g4];
+          sums[r + 5] += leaf[g5];
+          sums[r + 6] += leaf[g6];
+          sums[r + 7] += leaf[g7];
         }
       }
       for (; r < m; r++) {
         int b = r * s;
         int g = o;
         for (int l = 0; l < d; l++) {
-          g = 2 * g + k + (buf[b + feat[g]] < thr[g] ? 1 : 0);
+          g = 2 * g + k + less(buf[b + feat[g]], thr[g]);
         }
-        sums[r] += thr[g];
+        sums[r] += leaf[g];
       }
     }
   }
 
   /** One linked (deep) tree starting at node o, for the m gathered rows. */
-  private void linked(float[] buf, int m, float[] sums, int o) {
+  private void linked(int[] buf, int m, float[] sums, int o) {
     int[] feat = this.feat;
-    float[] thr = this.thr;
+    int[] thr = this.thr;
     int[] child = this.child;
     int s = stride;
     for (int r = 0; r < m; r++) {
@@ -714,9 +767,9 @@ public final class TreeEnsemble {
       int g = o;
       int f;
       while ((f = feat[g]) >= 0) {
-        g = child[g] + (buf[b + f] < thr[g] ? 1 : 0);
+        g = child[g] + less(buf[b + f], thr[g]);
       }
-      sums[r] += thr[g];
+      sums[r] += leaf[g];
     }
   }
 }
