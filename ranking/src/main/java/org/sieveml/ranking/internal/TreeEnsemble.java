@@ -17,8 +17,9 @@ import java.util.Map;
  * tests {@code v < cond}, a default-left node tests {@code -v < -nextDown(cond)}, i.e. {@code v >= cond}.
  * Trees of moderate depth are stored as complete binary trees (a shallow leaf's value is copied to every
  * leaf below it), so a walk is exactly {@code depth} steps of {@code g = 2 * g + k + test} with no leaf
- * check; deeper trees keep explicit child links. Rows are walked in blocks, tree by tree, several rows
- * interleaved so their independent load chains overlap.
+ * check; deeper trees keep explicit child links. Rows are walked in blocks of 64, tree by tree and level
+ * by level, so the independent steps of the block's rows overlap. Values are compared as order-preserving
+ * int keys ({@link #key}), which makes each step free of branches.
  *
  * <p>Thread-safety: immutable; safe for concurrent use. Scratch buffers are allocated per call.
  */
@@ -26,7 +27,7 @@ public final class TreeEnsemble {
   /** The most input features a model may have. */
   public static final int MAX_FEATURES = 1 << 30;
   /** Rows gathered and walked together. */
-  private static final int BLOCK = Integer.getInteger("sieveml.trees.block", 64);
+  private static final int BLOCK = 64;
   /** Trees up to this depth are stored complete; deeper ones too while that at most 8x their node count. */
   private static final int COMPLETE_DEPTH = 8;
   private static final int COMPLETE_DEPTH_MAX = 16;
@@ -46,8 +47,6 @@ public final class TreeEnsemble {
   private final int[] feat;
   /** Per node: the order key of the test's threshold (see {@link #key}). */
   private final int[] thr;
-  /** Per node: compact index (high 32 bits) and threshold key (low 32 bits), as one load. */
-  private final long[] packed;
   /** Per leaf node: its value. */
   private final float[] leaf;
   /** Per node of a linked tree: the default child; the non-default child is next to it. */
@@ -140,10 +139,6 @@ public final class TreeEnsemble {
         queue[tail] = dl ? right[t][node] : left[t][node];
         slot[tail++] = next++;
       }
-    }
-    this.packed = new long[(int) total];
-    for (int g = 0; g < packed.length; g++) {
-      packed[g] = (long) feat[g] << 32 | (thr[g] & 0xffffffffL);
     }
   }
 
@@ -639,20 +634,22 @@ public final class TreeEnsemble {
     }
   }
 
-  static final int VARIANT = Integer.getInteger("sieveml.trees.variant", 4);
-
   /** 1 when {@code a < b}, else 0, without a branch. */
   private static int less(int a, int b) {
     return (int) (((long) a - b) >>> 63);
   }
 
-  /** Adds every tree's leaf, in model order, to {@code sums[r]} for the {@code m} gathered rows in buf. */
+  /**
+   * Adds every tree's leaf, in model order, to {@code sums[r]} for the {@code m} gathered rows in buf.
+   * A complete tree is walked level by level over all rows of the block: each row's step is independent
+   * of the others', so their load chains overlap, and the step has no branch.
+   */
   private void walk(int[] buf, int m, float[] sums) {
     int[] feat = this.feat;
     int[] thr = this.thr;
-    long[] packed = this.packed;
     float[] leaf = this.leaf;
     int s = stride;
+    int[] gs = new int[m];
     for (int t = 0; t < treeCount; t++) {
       int o = start[t];
       int d = depth[t];
@@ -661,97 +658,15 @@ public final class TreeEnsemble {
         continue;
       }
       int k = 1 - o;
-      int r = 0;
-      if (VARIANT == 3) {
-        for (; r + 8 <= m; r += 8) {
-          int b0 = r * s;
-          int b1 = b0 + s;
-          int b2 = b1 + s;
-          int b3 = b2 + s;
-          int b4 = b3 + s;
-          int b5 = b4 + s;
-          int b6 = b5 + s;
-          int b7 = b6 + s;
-          int g0 = o;
-          int g1 = o;
-          int g2 = o;
-          int g3 = o;
-          int g4 = o;
-          int g5 = o;
-          int g6 = o;
-          int g7 = o;
-          for (int l = 0; l < d; l++) {
-            g0 = 2 * g0 + k + less(buf[b0 + feat[g0]], thr[g0]);
-            g1 = 2 * g1 + k + less(buf[b1 + feat[g1]], thr[g1]);
-            g2 = 2 * g2 + k + less(buf[b2 + feat[g2]], thr[g2]);
-            g3 = 2 * g3 + k + less(buf[b3 + feat[g3]], thr[g3]);
-            g4 = 2 * g4 + k + less(buf[b4 + feat[g4]], thr[g4]);
-            g5 = 2 * g5 + k + less(buf[b5 + feat[g5]], thr[g5]);
-            g6 = 2 * g6 + k + less(buf[b6 + feat[g6]], thr[g6]);
-            g7 = 2 * g7 + k + less(buf[b7 + feat[g7]], thr[g7]);
-          }
-          sums[r] += leaf[g0];
-          sums[r + 1] += leaf[g1];
-          sums[r + 2] += leaf[g2];
-          sums[r + 3] += leaf[g3];
-          sums[r + 4] += leaf[g4];
-          sums[r + 5] += leaf[g5];
-          sums[r + 6] += leaf[g6];
-          sums[r + 7] += leaf[g7];
-        }
-      } else if (VARIANT == 4) {
-        for (; r + 8 <= m; r += 8) {
-          int b0 = r * s;
-          int b1 = b0 + s;
-          int b2 = b1 + s;
-          int b3 = b2 + s;
-          int b4 = b3 + s;
-          int b5 = b4 + s;
-          int b6 = b5 + s;
-          int b7 = b6 + s;
-          int g0 = o;
-          int g1 = o;
-          int g2 = o;
-          int g3 = o;
-          int g4 = o;
-          int g5 = o;
-          int g6 = o;
-          int g7 = o;
-          for (int l = 0; l < d; l++) {
-            long n0 = packed[g0];
-            long n1 = packed[g1];
-            long n2 = packed[g2];
-            long n3 = packed[g3];
-            long n4 = packed[g4];
-            long n5 = packed[g5];
-            long n6 = packed[g6];
-            long n7 = packed[g7];
-            g0 = 2 * g0 + k + (int) (((long) buf[b0 + (int) (n0 >>> 32)] - (int) n0) >>> 63);
-            g1 = 2 * g1 + k + (int) (((long) buf[b1 + (int) (n1 >>> 32)] - (int) n1) >>> 63);
-            g2 = 2 * g2 + k + (int) (((long) buf[b2 + (int) (n2 >>> 32)] - (int) n2) >>> 63);
-            g3 = 2 * g3 + k + (int) (((long) buf[b3 + (int) (n3 >>> 32)] - (int) n3) >>> 63);
-            g4 = 2 * g4 + k + (int) (((long) buf[b4 + (int) (n4 >>> 32)] - (int) n4) >>> 63);
-            g5 = 2 * g5 + k + (int) (((long) buf[b5 + (int) (n5 >>> 32)] - (int) n5) >>> 63);
-            g6 = 2 * g6 + k + (int) (((long) buf[b6 + (int) (n6 >>> 32)] - (int) n6) >>> 63);
-            g7 = 2 * g7 + k + (int) (((long) buf[b7 + (int) (n7 >>> 32)] - (int) n7) >>> 63);
-          }
-          sums[r] += leaf[g0];
-          sums[r + 1] += leaf[g1];
-          sums[r + 2] += leaf[g2];
-          sums[r + 3] += leaf[g3];
-          sums[r + 4] += leaf[g4];
-          sums[r + 5] += leaf[g5];
-          sums[r + 6] += leaf[g6];
-          sums[r + 7] += leaf[g7];
+      java.util.Arrays.fill(gs, o);
+      for (int l = 0; l < d; l++) {
+        for (int r = 0, b = 0; r < m; r++, b += s) {
+          int g = gs[r];
+          gs[r] = 2 * g + k + less(buf[b + feat[g]], thr[g]);
         }
       }
-      for (; r < m; r++) {
-        int b = r * s;
-        int g = o;
-        for (int l = 0; l < d; l++) {
-          g = 2 * g + k + less(buf[b + feat[g]], thr[g]);
-        }
-        sums[r] += leaf[g];
+      for (int r = 0; r < m; r++) {
+        sums[r] += leaf[gs[r]];
       }
     }
   }

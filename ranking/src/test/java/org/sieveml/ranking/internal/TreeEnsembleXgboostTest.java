@@ -304,6 +304,28 @@ class TreeEnsembleXgboostTest {
         + ",\"split_conditions\":" + c + "],\"default_left\":" + java.util.Arrays.toString(dl) + "}";
   }
 
+  /** The int keys the walk compares order exactly as float {@code <} does; NaN is above every key. */
+  @Test
+  void keysOrderAsFloatsDo() {
+    List<Float> values = new ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL,
+        -Float.MIN_NORMAL, 1f, -1f, Math.nextUp(1f), Math.nextDown(1f), Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3e-39f, -3e-39f));
+    Random r = new Random(51);
+    for (int i = 0; i < 300; i++) {
+      values.add(Float.intBitsToFloat(r.nextInt()));
+    }
+    for (float a : values) {
+      for (float b : values) {
+        if (Float.isNaN(a) || Float.isNaN(b)) {
+          continue;
+        }
+        assertEquals(a < b, TreeEnsemble.key(a) < TreeEnsemble.key(b), a + " < " + b);
+        assertTrue(TreeEnsemble.key(b) < TreeEnsemble.key(Float.NaN));
+        assertTrue(TreeEnsemble.key(b) < TreeEnsemble.key(Float.intBitsToFloat(0xffc00001)));
+      }
+    }
+  }
+
   @Test
   void badBatchesAreRefusedNamingTheProblem() {
     TreeEnsemble t = TreeEnsemble.fromModelJson(TreeEnsembleTest.good());
