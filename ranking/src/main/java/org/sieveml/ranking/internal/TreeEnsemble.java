@@ -19,7 +19,7 @@ import java.util.Map;
  * leaf below it), so a walk is exactly {@code depth} steps of {@code g = 2 * g + k + test} with no leaf
  * check; deeper trees keep explicit child links. Rows are walked in blocks of 64, tree by tree and level
  * by level, so the independent steps of the block's rows overlap. Values are compared as order-preserving
- * int keys ({@link #key}), which makes each step free of branches.
+ * int keys (see {@code key(float)}), which makes each step free of branches.
  *
  * <p>Thread-safety: immutable; safe for concurrent use. Scratch buffers are allocated per call.
  */
