@@ -4,61 +4,121 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pure-Java evaluator of an XGBoost tree ensemble, compiled from the booster's model JSON. Each tree is
- * flattened into parallel arrays; a row is routed exactly as XGBoost routes it: the feature value is cast
- * to float and the row goes left when {@code value < split_condition}, or along the node's default branch
- * when the value is NaN (missing). Leaf values are summed in float, from the base margin, as XGBoost's CPU
- * predictor does.
+ * A pure-Java evaluator of an XGBoost tree ensemble, compiled from the booster's model JSON. A row is
+ * routed exactly as XGBoost routes it: the feature value is cast to float and the row goes left when
+ * {@code value < split_condition}, or along the node's default branch when the value is missing (NaN in a
+ * dense row, an absent column in a sparse one). Leaf values are summed in float, tree by tree in model
+ * order, from the base margin, as XGBoost's CPU predictor does, so predictions equal XGBoost's.
  *
- * <p>Thread-safety: immutable; safe for concurrent use.
+ * <p>Layout, compiled once at load: only the features some split uses are read. Each row of a block is
+ * gathered into a compact buffer holding every used feature twice, as {@code v} and as {@code -v}. Every
+ * node is then one test {@code buf[f] < t} whose outcome picks the non-default child, and whose failure
+ * (including NaN, for which every comparison is false) picks the default child: a default-right node
+ * tests {@code v < cond}, a default-left node tests {@code -v < -nextDown(cond)}, i.e. {@code v >= cond}.
+ * Trees of moderate depth are stored as complete binary trees (a shallow leaf's value is copied to every
+ * leaf below it), so a walk is exactly {@code depth} steps of {@code g = 2 * g + k + test} with no leaf
+ * check; deeper trees keep explicit child links. Rows are walked in blocks of 64, tree by tree and level
+ * by level, so the independent steps of the block's rows overlap. Values are compared as order-preserving
+ * int keys (see {@code key(float)}), which makes each step free of branches.
+ *
+ * <p>Thread-safety: immutable; safe for concurrent use. Scratch buffers are allocated per call.
  */
 public final class TreeEnsemble {
-  private final int[][] left;
-  private final int[][] right;
-  private final int[][] feature;
-  private final float[][] cond;
-  private final boolean[][] defaultLeft;
+  /** The most input features a model may have. */
+  public static final int MAX_FEATURES = 1 << 30;
+  /** Rows gathered and walked together. */
+  private static final int BLOCK = 64;
+  /** Trees up to this depth are stored complete; deeper ones too while that at most 8x their node count. */
+  private static final int COMPLETE_DEPTH = 8;
+  private static final int COMPLETE_DEPTH_MAX = 16;
+
   private final float baseMargin;
   private final String objective;
   private final int numFeatures;
   private final boolean logistic;
-  /** Packed nodes of all trees: meta[2n] = feature << 1 | defaultLeft (-1 for a leaf), meta[2n+1] = left child (right = left + 1). */
-  private final int[] meta;
-  /** Split condition of an inner node, leaf value of a leaf. */
-  private final float[] value;
-  private final int[] roots;
-  /** The most input features a model may have: a split feature is packed into 31 bits with a flag. */
-  public static final int MAX_FEATURES = 1 << 30;
+  private final int treeCount;
+  /** The split features, ascending; a feature's compact index is its position here. */
+  private final int[] used;
+  /** feature -> compact index (or -1), when num_feature is small enough for a table; else null. */
+  private final int[] compactOf;
+  /** Row stride of the gather buffer: {@code 2 * used.length} (values, then their negations). */
+  private final int stride;
+  /** Per node: the compact buffer index its test reads (-1 marks a leaf of a linked tree). */
+  private final int[] feat;
+  /** Per node: the order key of the test's threshold (see {@link #key}). */
+  private final int[] thr;
+  /** Per leaf node: its value. */
+  private final float[] leaf;
+  /** Per node of a linked tree: the default child; the non-default child is next to it. */
+  private final int[] child;
+  /** Per tree: its first node. */
+  private final int[] start;
+  /** Per tree: its depth when stored complete, -1 when linked. */
+  private final int[] depth;
 
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
-    this.left = left;
-    this.right = right;
-    this.feature = feature;
-    this.cond = cond;
-    this.defaultLeft = defaultLeft;
     this.baseMargin = baseMargin;
     this.objective = objective;
     this.numFeatures = numFeatures;
     this.logistic = "binary:logistic".equals(objective) || "reg:logistic".equals(objective);
-    int total = 0;
-    for (int[] l : left) {
-      total += l.length;
+    int n = left.length;
+    this.treeCount = n;
+    // the used features, ascending
+    java.util.BitSet seen = new java.util.BitSet();
+    for (int t = 0; t < n; t++) {
+      for (int k = 0; k < left[t].length; k++) {
+        if (left[t][k] != -1) {
+          seen.set(feature[t][k]);
+        }
+      }
     }
-    this.meta = new int[2 * total];
-    this.value = new float[total];
-    this.roots = new int[left.length];
-    int next = 0;
+    this.used = seen.stream().toArray();
+    int u = used.length;
+    this.stride = 2 * u;
+    if (numFeatures <= (1 << 16)) {
+      compactOf = new int[numFeatures];
+      java.util.Arrays.fill(compactOf, -1);
+      for (int k = 0; k < u; k++) {
+        compactOf[used[k]] = k;
+      }
+    } else {
+      compactOf = null;
+    }
+    this.start = new int[n];
+    this.depth = new int[n];
+    long total = 0;
+    boolean anyLinked = false;
+    for (int t = 0; t < n; t++) {
+      int d = treeDepth(left[t], right[t]);
+      int nodes = left[t].length;
+      boolean complete = d <= COMPLETE_DEPTH || (d <= COMPLETE_DEPTH_MAX && (1L << (d + 1)) <= 8L * nodes);
+      depth[t] = complete ? d : -1;
+      anyLinked |= !complete;
+      start[t] = (int) total;
+      total += complete ? (1L << (d + 1)) - 1 : nodes;
+      if (total > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("model has too many nodes to evaluate: " + total);
+      }
+    }
+    this.feat = new int[(int) total];
+    this.thr = new int[(int) total];
+    this.leaf = new float[(int) total];
+    this.child = anyLinked ? new int[(int) total] : new int[0];
     int[] queue = new int[0];
     int[] slot = new int[0];
-    for (int t = 0; t < left.length; t++) {
+    for (int t = 0; t < n; t++) {
+      if (depth[t] >= 0) {
+        fillComplete(left[t], right[t], feature[t], cond[t], defaultLeft[t], 0, 0, depth[t], start[t]);
+        continue;
+      }
       int size = left[t].length;
       if (queue.length < size) {
         queue = new int[size];
         slot = new int[size];
       }
-      // breadth-first relabelling so that siblings are adjacent: right = left + 1
-      roots[t] = next;
+      // breadth-first relabelling so that siblings are adjacent: non-default = default + 1
+      int next = start[t];
       int head = 0;
       int tail = 0;
       queue[tail] = 0;
@@ -67,19 +127,98 @@ public final class TreeEnsemble {
         int node = queue[head];
         int at = slot[head++];
         if (left[t][node] == -1) {
-          meta[2 * at] = -1;
-          value[at] = cond[t][node];
-        } else {
-          meta[2 * at] = feature[t][node] << 1 | (defaultLeft[t][node] ? 1 : 0);
-          meta[2 * at + 1] = next;
-          value[at] = cond[t][node];
-          queue[tail] = left[t][node];
-          slot[tail++] = next++;
-          queue[tail] = right[t][node];
-          slot[tail++] = next++;
+          feat[at] = -1;
+          leaf[at] = cond[t][node];
+          continue;
         }
+        boolean dl = defaultLeft[t][node];
+        setTest(at, feature[t][node], cond[t][node], dl);
+        child[at] = next;
+        queue[tail] = dl ? left[t][node] : right[t][node];
+        slot[tail++] = next++;
+        queue[tail] = dl ? right[t][node] : left[t][node];
+        slot[tail++] = next++;
       }
     }
+  }
+
+  /**
+   * An int that orders as the float does: {@code key(a) < key(b)} exactly when {@code a < b}, for all
+   * floats that are not NaN ({@code -0} and {@code +0} both map to 0); NaN maps to
+   * {@code Integer.MAX_VALUE}, above every threshold's key, so a test on a missing value always fails.
+   * Branch-free.
+   */
+  static int key(float v) {
+    int bits = Float.floatToRawIntBits(v + 0.0f); // -0 + 0 = +0
+    int k = bits ^ ((bits >> 31) & 0x7fffffff);
+    int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31; // -1 exactly for NaN
+    return (k & ~nan) | (Integer.MAX_VALUE & nan);
+  }
+
+  /** The test of an inner node: {@code buf[feat] < thr} (on keys) chooses the non-default child. */
+  private void setTest(int at, int feature, float cond, boolean defaultLeft) {
+    int k = java.util.Arrays.binarySearch(used, feature);
+    if (defaultLeft) {
+      // v >= cond  <=>  v > nextDown(cond)  <=>  -v < -nextDown(cond); false for NaN
+      feat[at] = used.length + k;
+      thr[at] = key(-Math.nextDown(cond));
+    } else {
+      // v < cond; false for NaN
+      feat[at] = k;
+      thr[at] = key(cond);
+    }
+  }
+
+  /**
+   * Writes the subtree of {@code node} at position {@code pos} of a complete tree of depth {@code d}
+   * starting at {@code base}: the default child at {@code 2 pos + 1}, the other at {@code 2 pos + 2}. A
+   * leaf above the last level fills its whole subtree: every leaf below it gets its value, and the tests
+   * on the way (compact index 0, threshold 0) do not matter.
+   */
+  private void fillComplete(int[] l, int[] r, int[] f, float[] c, boolean[] dl, int node, int pos, int level,
+      int base) {
+    if (l[node] == -1) {
+      fillLeaf(pos, level, c[node], base);
+      return;
+    }
+    setTest(base + pos, f[node], c[node], dl[node]);
+    int def = dl[node] ? l[node] : r[node];
+    int other = dl[node] ? r[node] : l[node];
+    fillComplete(l, r, f, c, dl, def, 2 * pos + 1, level - 1, base);
+    fillComplete(l, r, f, c, dl, other, 2 * pos + 2, level - 1, base);
+  }
+
+  private void fillLeaf(int pos, int level, float value, int base) {
+    if (level == 0) {
+      leaf[base + pos] = value;
+      return;
+    }
+    feat[base + pos] = 0;
+    thr[base + pos] = 0;
+    fillLeaf(2 * pos + 1, level - 1, value, base);
+    fillLeaf(2 * pos + 2, level - 1, value, base);
+  }
+
+  /** The number of inner nodes on the longest root-to-leaf path (0 for a single leaf). */
+  private static int treeDepth(int[] left, int[] right) {
+    int nodes = left.length;
+    int[] stack = new int[nodes];
+    int[] level = new int[nodes];
+    int top = 0;
+    stack[top++] = 0;
+    int max = 0;
+    while (top > 0) {
+      int node = stack[--top];
+      if (left[node] == -1) {
+        max = Math.max(max, level[node]);
+        continue;
+      }
+      level[left[node]] = level[node] + 1;
+      level[right[node]] = level[node] + 1;
+      stack[top++] = left[node];
+      stack[top++] = right[node];
+    }
+    return max;
   }
 
   /**
@@ -325,7 +464,7 @@ public final class TreeEnsemble {
    * @return the tree count
    */
   public int treeCount() {
-    return left.length;
+    return treeCount;
   }
 
   /**
@@ -384,145 +523,204 @@ public final class TreeEnsemble {
   /**
    * The raw margin (sum of leaves plus base margin) of one row.
    *
-   * @param row the data
+   * @param row the data, NaN = missing
    * @param offset where the row starts
    * @return the margin
+   * @throws IllegalArgumentException if the row is too short for a feature the trees use
    */
   public float margin(double[] row, int offset) {
-    float sum = baseMargin;
-    for (int t = 0; t < left.length; t++) {
-      int[] lt = left[t];
-      int[] rt = right[t];
-      int[] ft = feature[t];
-      float[] ct = cond[t];
-      boolean[] dt = defaultLeft[t];
-      int node = 0;
-      while (lt[node] != -1) {
-        float v = (float) row[offset + ft[node]];
-        if (v != v) {
-          node = dt[node] ? lt[node] : rt[node];
-        } else {
-          node = v < ct[node] ? lt[node] : rt[node];
-        }
-      }
-      sum += ct[node];
+    int u = used.length;
+    if (u > 0 && (offset < 0 || (long) offset + used[u - 1] >= row.length)) {
+      throw new IllegalArgumentException("row: " + (row.length - (long) offset) + " values from offset " + offset
+          + "; expected at least " + (used[u - 1] + 1L) + " (the highest feature a split uses + 1)");
     }
-    return sum;
-  }
-
-  /**
-   * The predictions XGBoost would return for a batch of rows given as one row-major float array. Rows are
-   * processed in blocks of 32 per tree so the tree stays in cache and independent traversals overlap;
-   * child selection is arithmetic (right = left + 1), not a data-dependent branch.
-   *
-   * @param x row-major values, {@code n * width} long, NaN = missing
-   * @param n the number of rows
-   * @param width the row width
-   * @param out receives {@code n} predictions
-   */
-  public void predictBatch(float[] x, int n, int width, double[] out) {
-    final int block = 32;
-    float[] sums = new float[block];
-    for (int start = 0; start < n; start += block) {
-      int m = Math.min(block, n - start);
-      java.util.Arrays.fill(sums, 0, m, baseMargin);
-      boolean anyMissing = false;
-      for (int i = start * width, e = (start + m) * width; i < e; i++) {
-        if (x[i] != x[i]) {
-          anyMissing = true;
-          break;
-        }
-      }
-      if (!anyMissing && m == block) {
-        lockstep(x, start, width, sums);
-      } else {
-        general(x, start, m, width, sums);
-      }
-      for (int r = 0; r < m; r++) {
-        out[start + r] = logistic ? (float) (1.0 / (1.0 + Math.exp(-sums[r]))) : sums[r];
-      }
+    int[] buf = new int[stride];
+    for (int k = 0; k < u; k++) {
+      float v = (float) row[offset + used[k]];
+      buf[k] = key(v);
+      buf[u + k] = key(-v);
     }
-  }
-
-  /** Four rows at a time through each tree, so their dependent load chains overlap; no missing values. */
-  private void lockstep(float[] x, int start, int width, float[] sums) {
-    int[] meta = this.meta;
-    float[] value = this.value;
-    for (int root : roots) {
-      for (int r = 0; r < 32; r += 4) {
-        int b0 = (start + r) * width;
-        int b1 = b0 + width;
-        int b2 = b1 + width;
-        int b3 = b2 + width;
-        int n0 = root;
-        int n1 = root;
-        int n2 = root;
-        int n3 = root;
-        while (true) {
-          int w0 = meta[2 * n0];
-          int w1 = meta[2 * n1];
-          int w2 = meta[2 * n2];
-          int w3 = meta[2 * n3];
-          if ((w0 & w1 & w2 & w3) < 0) {
-            break;
-          }
-          if (w0 >= 0) {
-            n0 = meta[2 * n0 + 1] + (x[b0 + (w0 >>> 1)] < value[n0] ? 0 : 1);
-          }
-          if (w1 >= 0) {
-            n1 = meta[2 * n1 + 1] + (x[b1 + (w1 >>> 1)] < value[n1] ? 0 : 1);
-          }
-          if (w2 >= 0) {
-            n2 = meta[2 * n2 + 1] + (x[b2 + (w2 >>> 1)] < value[n2] ? 0 : 1);
-          }
-          if (w3 >= 0) {
-            n3 = meta[2 * n3 + 1] + (x[b3 + (w3 >>> 1)] < value[n3] ? 0 : 1);
-          }
-        }
-        sums[r] += value[n0];
-        sums[r + 1] += value[n1];
-        sums[r + 2] += value[n2];
-        sums[r + 3] += value[n3];
-      }
-    }
-  }
-
-  private void general(float[] x, int start, int m, int width, float[] sums) {
-    int[] meta = this.meta;
-    float[] value = this.value;
-    {
-      for (int root : roots) {
-        for (int r = 0; r < m; r++) {
-          int base = (start + r) * width;
-          int node = root;
-          int w;
-          while ((w = meta[2 * node]) >= 0) {
-            float v = x[base + (w >>> 1)];
-            int goRight = v < value[node] ? 0 : 1;
-            if (v != v) {
-              goRight = (w & 1) ^ 1;
-            }
-            node = meta[2 * node + 1] + goRight;
-          }
-          sums[r] += value[node];
-        }
-      }
-    }
+    float[] sums = {baseMargin};
+    walk(buf, 1, sums);
+    return sums[0];
   }
 
   /**
    * The prediction XGBoost would return for one row (the margin transformed by the objective's link).
    *
-   * @param row the data
+   * @param row the data, NaN = missing
    * @param offset where the row starts
    * @return the prediction
+   * @throws IllegalArgumentException if the row is too short for a feature the trees use
    */
   public double predict(double[] row, int offset) {
-    float m = margin(row, offset);
-    if (logistic) {
-      return (float) (1.0 / (1.0 + Math.exp(-m)));
+    return link(margin(row, offset));
+  }
+
+  private double link(float margin) {
+    return logistic ? (float) (1.0 / (1.0 + Math.exp(-margin))) : margin;
+  }
+
+  /**
+   * The predictions XGBoost would return for a batch of dense rows given as one row-major float array,
+   * NaN marking a missing value (as a {@code DMatrix(float[], nrow, ncol, Float.NaN)}).
+   *
+   * @param x row-major values, at least {@code n * width} long, NaN = missing
+   * @param n the number of rows
+   * @param width the row width (at least the highest feature a split uses + 1)
+   * @param out receives {@code n} predictions at {@code out[0..n)}
+   * @throws IllegalArgumentException if {@code n} or {@code width} is negative, the arrays are too short,
+   *     or {@code width} does not cover a feature the trees use
+   */
+  public void predictBatch(float[] x, int n, int width, double[] out) {
+    if (n < 0 || width < 0) {
+      throw new IllegalArgumentException("n is " + n + " and width " + width + "; expected both >= 0");
     }
-    return m;
+    if ((long) n * width > x.length || out.length < n) {
+      throw new IllegalArgumentException("x has " + x.length + " values and out " + out.length + " slots; expected"
+          + " at least n * width = " + (long) n * width + " and n = " + n);
+    }
+    int u = used.length;
+    if (n > 0 && u > 0 && used[u - 1] >= width) {
+      throw new IllegalArgumentException("width is " + width + "; the trees split on feature " + used[u - 1]);
+    }
+    int[] used = this.used;
+    int s = stride;
+    int[] buf = new int[Math.min(n, BLOCK) * s];
+    float[] sums = new float[BLOCK];
+    for (int from = 0; from < n; from += BLOCK) {
+      int m = Math.min(BLOCK, n - from);
+      for (int r = 0; r < m; r++) {
+        int base = (from + r) * width;
+        int b = r * s;
+        for (int k = 0; k < u; k++) {
+          float v = x[base + used[k]];
+          buf[b + k] = key(v);
+          buf[b + u + k] = key(-v);
+        }
+      }
+      java.util.Arrays.fill(sums, 0, m, baseMargin);
+      walk(buf, m, sums);
+      for (int r = 0; r < m; r++) {
+        out[from + r] = link(sums[r]);
+      }
+    }
+  }
+
+  /**
+   * The predictions XGBoost would return for a batch of sparse rows in CSR form, as a
+   * {@code DMatrix(rowHeaders, indices, data, DMatrix.SparseType.CSR, numColumns)}: row {@code r} holds the
+   * entries {@code rowStart[r] .. rowStart[r + 1] - 1} of {@code cols} (column indexes, ascending as in a
+   * CSR matrix) and {@code vals}; a column absent from a row is missing and takes the default branch, as
+   * does a NaN value. Only the features the trees split on are read, so rows may be very wide. Should a
+   * row list a column twice (XGBoost refuses such a matrix), the last entry counts.
+   *
+   * @param rowStart row offsets into {@code cols} and {@code vals}, at least {@code n + 1} long,
+   *     non-decreasing over the rows read
+   * @param cols column indexes, each in {@code [0, numFeatures())}
+   * @param vals values, NaN = missing
+   * @param n the number of rows
+   * @param out receives {@code n} predictions at {@code out[0..n)}
+   * @throws IllegalArgumentException if {@code n} is negative, an array is too short, row offsets are
+   *     out of order or out of range, or a column index is outside {@code [0, numFeatures())}
+   */
+  public void predictSparse(int[] rowStart, int[] cols, float[] vals, int n, double[] out) {
+    if (n < 0 || rowStart.length < (long) n + 1 || out.length < n) {
+      throw new IllegalArgumentException("n is " + n + ", rowStart has " + rowStart.length + " entries and out "
+          + out.length + " slots; expected n >= 0, n + 1 row offsets and n slots");
+    }
+    int u = used.length;
+    int s = stride;
+    int[] compactOf = this.compactOf;
+    int limit = Math.min(cols.length, vals.length);
+    int[] buf = new int[Math.min(n, BLOCK) * s];
+    float[] sums = new float[BLOCK];
+    for (int from = 0; from < n; from += BLOCK) {
+      int m = Math.min(BLOCK, n - from);
+      java.util.Arrays.fill(buf, 0, m * s, Integer.MAX_VALUE); // all missing
+      for (int r = 0; r < m; r++) {
+        int row = from + r;
+        int lo = rowStart[row];
+        int hi = rowStart[row + 1];
+        if (lo < 0 || hi < lo || hi > limit) {
+          throw new IllegalArgumentException("row " + row + " spans entries [" + lo + ", " + hi + "); expected"
+              + " 0 <= start <= end <= " + limit + " (the entries in cols and vals)");
+        }
+        int b = r * s;
+        for (int j = lo; j < hi; j++) {
+          int c = cols[j];
+          if (c < 0 || c >= numFeatures) {
+            throw new IllegalArgumentException("cols[" + j + "] (row " + row + ") is " + c + "; expected a column"
+                + " in [0, " + numFeatures + ")");
+          }
+          int k = compactOf != null ? compactOf[c] : java.util.Arrays.binarySearch(used, c);
+          if (k >= 0) {
+            float v = vals[j];
+            buf[b + k] = key(v);
+            buf[b + u + k] = key(-v);
+          }
+        }
+      }
+      java.util.Arrays.fill(sums, 0, m, baseMargin);
+      walk(buf, m, sums);
+      for (int r = 0; r < m; r++) {
+        out[from + r] = link(sums[r]);
+      }
+    }
+  }
+
+  /** 1 when {@code a < b}, else 0, without a branch. */
+  private static int less(int a, int b) {
+    return (int) (((long) a - b) >>> 63);
+  }
+
+  /**
+   * Adds every tree's leaf, in model order, to {@code sums[r]} for the {@code m} gathered rows in buf.
+   * A complete tree is walked level by level over all rows of the block: each row's step is independent
+   * of the others', so their load chains overlap, and the step has no branch.
+   */
+  private void walk(int[] buf, int m, float[] sums) {
+    int[] feat = this.feat;
+    int[] thr = this.thr;
+    float[] leaf = this.leaf;
+    int s = stride;
+    int[] gs = new int[m];
+    for (int t = 0; t < treeCount; t++) {
+      int o = start[t];
+      int d = depth[t];
+      if (d < 0) {
+        linked(buf, m, sums, o);
+        continue;
+      }
+      int k = 1 - o;
+      java.util.Arrays.fill(gs, o);
+      for (int l = 0; l < d; l++) {
+        for (int r = 0, b = 0; r < m; r++, b += s) {
+          int g = gs[r];
+          gs[r] = 2 * g + k + less(buf[b + feat[g]], thr[g]);
+        }
+      }
+      for (int r = 0; r < m; r++) {
+        sums[r] += leaf[gs[r]];
+      }
+    }
+  }
+
+  /** One linked (deep) tree starting at node o, for the m gathered rows. */
+  private void linked(int[] buf, int m, float[] sums, int o) {
+    int[] feat = this.feat;
+    int[] thr = this.thr;
+    int[] child = this.child;
+    int s = stride;
+    for (int r = 0; r < m; r++) {
+      int b = r * s;
+      int g = o;
+      int f;
+      while ((f = feat[g]) >= 0) {
+        g = child[g] + less(buf[b + f], thr[g]);
+      }
+      sums[r] += leaf[g];
+    }
   }
 
   /**
