@@ -53,11 +53,22 @@ public final class TreeEnsemble {
   private final int[] child;
   /** Per tree: its first node. */
   private final int[] start;
+  // the parsed trees as XGBoost numbers their nodes (for the ONNX export)
+  private final int[][] left;
+  private final int[][] right;
+  private final int[][] feature;
+  private final float[][] cond;
+  private final boolean[][] defaultLeft;
   /** Per tree: its depth when stored complete, -1 when linked. */
   private final int[] depth;
 
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
+    this.left = left;
+    this.right = right;
+    this.feature = feature;
+    this.cond = cond;
+    this.defaultLeft = defaultLeft;
     this.baseMargin = baseMargin;
     this.objective = objective;
     this.numFeatures = numFeatures;
@@ -723,42 +734,7 @@ public final class TreeEnsemble {
     }
   }
 
-  /**
-   * Predictions for CSR rows: row {@code r} holds columns {@code cols[rowStart[r]..rowStart[r+1])} (ascending)
-   * with values {@code vals}; an absent column is missing, as in XGBoost's CSR matrices.
-   *
-   * @param rowStart row offsets, {@code n + 1} long
-   * @param cols column indexes
-   * @param vals values
-   * @param n the number of rows
-   * @param out receives {@code n} predictions
-   */
-  public void predictSparse(int[] rowStart, int[] cols, float[] vals, int n, double[] out) {
-    for (int r = 0; r < n; r++) {
-      int from = rowStart[r];
-      int to = rowStart[r + 1];
-      float sum = baseMargin;
-      for (int t = 0; t < left.length; t++) {
-        int[] lt = left[t];
-        int[] rt = right[t];
-        int[] ft = feature[t];
-        float[] ct = cond[t];
-        boolean[] dt = defaultLeft[t];
-        int node = 0;
-        while (lt[node] != -1) {
-          int k = java.util.Arrays.binarySearch(cols, from, to, ft[node]);
-          float v = k < 0 ? Float.NaN : vals[k];
-          if (v != v) {
-            node = dt[node] ? lt[node] : rt[node];
-          } else {
-            node = v < ct[node] ? lt[node] : rt[node];
-          }
-        }
-        sum += ct[node];
-      }
-      out[r] = logistic ? (float) (1.0 / (1.0 + Math.exp(-sum))) : sum;
-    }
-  }
+
 
   /**
    * A model JSON trained over compacted columns, rewritten over the original ones: every tree's
