@@ -563,6 +563,9 @@ public final class GbdtRanker implements Ranker {
       if (objective != Objective.RANK_NDCG) {
         throw new IllegalStateException("trainRanking needs objective RANK_NDCG, was " + objective);
       }
+      if (frame == null || relevance == null) {
+        throw new IllegalArgumentException("frame or relevance is null; expected training rows and one grade each");
+      }
       if (groupSizes == null || groupSizes.length == 0) {
         throw new IllegalArgumentException("groupSizes is empty; expected one positive size per query group");
       }
@@ -578,8 +581,10 @@ public final class GbdtRanker implements Ranker {
             + " rows");
       }
       for (int i = 0; i < relevance.length; i++) {
-        if (!(relevance[i] >= 0) || Double.isInfinite(relevance[i])) {
-          throw new IllegalArgumentException("relevance[" + i + "] is " + relevance[i] + "; expected a finite grade >= 0");
+        // XGBoost 1.6's NDCG gain is (1 << grade) - 1 over the grade cast to an unsigned int
+        double g = relevance[i];
+        if (!(g >= 0 && g <= 31) || g != Math.rint(g)) {
+          throw new IllegalArgumentException("relevance[" + i + "] is " + g + "; expected an integer grade in 0..31");
         }
       }
       return trainFrame(frame, relevance, null, groupSizes);

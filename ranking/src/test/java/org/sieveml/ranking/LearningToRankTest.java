@@ -94,6 +94,14 @@ class LearningToRankTest {
     double[] negative = g60.clone();
     negative[5] = -1;
     assertThrows(IllegalArgumentException.class, () -> t.trainRanking(f, negative, new int[] {30, 30}));
+    // XGBoost's NDCG gain is 2^grade - 1 on an unsigned int: huge or fractional grades are refused
+    for (double bad : new double[] {32, 1e9, 0.5, Double.NaN}) {
+      double[] g = g60.clone();
+      g[7] = bad;
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> t.trainRanking(f, g, new int[] {30, 30}), "grade " + bad);
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("relevance[7]"), e.getMessage());
+    }
     assertThrows(IllegalStateException.class, () -> t.train(f, g60, null));
     assertThrows(IllegalStateException.class, () -> GbdtRanker.trainer(FeatureEncoder.builder(SCHEMA).build())
         .trainRanking(f, g60, new int[] {30, 30}));
