@@ -116,7 +116,11 @@ public final class Scorecard {
           "the same HNSW, feature-store and GBDT stages wired by hand", 0.95, true, "us/op"),
       new Comparison(
           "ranking", "gbdt_500x50_100trees", GbdtScoringBenchmark.class, "ranker", "xgboost4j",
-          "XGBoost4J Booster.predict on one DMatrix", 2.0, true, "us/op"),
+          "XGBoost4J Booster.predict on one reused DMatrix, 1 thread (its prediction cache dropped per call)", 2.0, true, "us/op"),
+      // issue 19: the same model's ONNX export in ONNX Runtime
+      new Comparison(
+          "ranking", "gbdt_500x50_100trees_vs_onnxruntime", GbdtScoringBenchmark.class, "ranker", "onnxRuntime",
+          "ONNX Runtime 1.20 (1 thread) on the model's own ONNX export", 1.0, true, "us/op"),
       new Comparison(
           "ranking", "logistic_500x50", LinearScoringBenchmark.class, "ranker", "dotProduct",
           "hand-written dot product", 0.9, true, "us/op"),

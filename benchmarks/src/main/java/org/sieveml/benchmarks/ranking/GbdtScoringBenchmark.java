@@ -64,14 +64,18 @@ public class GbdtScoringBenchmark {
   private PipelineRequest request;
   private float[] flat;
   private DMatrix matrix;
+  private ai.onnxruntime.OrtEnvironment ort;
+  private ai.onnxruntime.OrtSession session;
+  private java.nio.FloatBuffer flatBuffer;
 
   /**
    * Trains the model (seeded) and builds the request.
    *
    * @throws XGBoostError on native failure
+   * @throws ai.onnxruntime.OrtException when ONNX Runtime cannot load the export
    */
   @Setup(Level.Trial)
-  public void setup() throws XGBoostError {
+  public void setup() throws XGBoostError, ai.onnxruntime.OrtException {
     Random r = new Random(42);
     List<FeatureSpec> specs = new ArrayList<>();
     for (int j = 0; j < FEATURES; j++) {
@@ -113,8 +117,25 @@ public class GbdtScoringBenchmark {
     request = PipelineRequest.of(EntityKey.of("user", "u1"), 10);
     booster.setParam("nthread", "1");
     matrix = new DMatrix(flat, CANDIDATES, FEATURES, Float.NaN);
+    ort = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    try (ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions()) {
+      o.setIntraOpNumThreads(1);
+      o.setInterOpNumThreads(1);
+      session = ort.createSession(ranker.toOnnx(), o);
+    } catch (ai.onnxruntime.OrtException e) {
+      throw new IllegalStateException(e);
+    }
+    flatBuffer = java.nio.ByteBuffer.allocateDirect(flat.length * 4).order(java.nio.ByteOrder.nativeOrder())
+        .asFloatBuffer().put(flat);
+    flatBuffer.flip();
     double[] ours = ranker();
     float[][] ref = xgboost4j();
+    float[][] viaOrt = onnxRuntime();
+    for (int i = 0; i < CANDIDATES; i++) {
+      if (Math.abs(ours[i] - viaOrt[i][0]) > 1e-6) {
+        throw new IllegalStateException("row " + i + ": ranker " + ours[i] + " vs ONNX Runtime " + viaOrt[i][0]);
+      }
+    }
     for (int i = 0; i < CANDIDATES; i++) {
       if (Math.abs(ours[i] - ref[i][0]) > 1e-6) {
         throw new IllegalStateException("row " + i + ": ranker " + ours[i] + " vs XGBoost4J " + ref[i][0]);
@@ -125,6 +146,11 @@ public class GbdtScoringBenchmark {
   /** Releases the booster and the anchor's matrix. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    try {
+      session.close();
+    } catch (ai.onnxruntime.OrtException e) {
+      throw new IllegalStateException(e);
+    }
     matrix.dispose();
     booster.dispose();
   }
@@ -154,5 +180,23 @@ public class GbdtScoringBenchmark {
   public float[][] xgboost4j() throws XGBoostError {
     booster.predict(matrix, false, 1);
     return booster.predict(matrix);
+  }
+
+  /**
+   * The second anchor: ONNX Runtime 1.20 (one intra-op thread) running this model's own ONNX export
+   * ({@code GbdtRanker.toOnnx()}: {@code TreeEnsembleRegressor} and {@code Sigmoid}) on the same rows, already
+   * flattened into a direct float buffer; the tensor is wrapped per call, as a server would.
+   *
+   * @return the scores
+   * @throws ai.onnxruntime.OrtException on runtime failure
+   */
+  @Benchmark
+  public float[][] onnxRuntime() throws ai.onnxruntime.OrtException {
+    flatBuffer.rewind();
+    try (ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(ort, flatBuffer,
+            new long[] {CANDIDATES, FEATURES});
+        ai.onnxruntime.OrtSession.Result r = session.run(java.util.Map.of("features", x))) {
+      return (float[][]) r.get(0).getValue();
+    }
   }
 }
