@@ -47,9 +47,6 @@ public final class FmRanker implements Ranker {
   private final double[] v0;
   private final double[] v1;
   private final double bias;
-  // per slot, side by side: linear weight, then the negative class's factors, then the positive class's
-  private final double[] params;
-  private final int stride;
 
   private FmRanker(String name, FeatureEncoder encoder, FMClassificationModel model, ModelProvenance provenance) {
     this.name = name;
@@ -84,13 +81,6 @@ public final class FmRanker implements Ranker {
       }
     }
     this.bias = b.get(pos) - b.get(neg);
-    this.stride = 1 + 2 * factors;
-    this.params = new double[n * stride];
-    for (int sl = 0; sl < n; sl++) {
-      params[sl * stride] = linear[sl];
-      System.arraycopy(v0, sl * factors, params, sl * stride + 1, factors);
-      System.arraycopy(v1, sl * factors, params, sl * stride + 1 + factors, factors);
-    }
   }
 
   /**
@@ -202,8 +192,9 @@ public final class FmRanker implements Ranker {
     int[] rs = rows.rowStartArray();
     int[] cs = rows.columnArray();
     double[] vs = rows.valueArray();
-    double[] p = params;
-    int st = stride;
+    double[] w = linear;
+    double[] f0 = v0;
+    double[] f1 = v1;
     ColumnSlots sl = slots;
     for (int i = 0; i < out.length; i++) {
       java.util.Arrays.fill(s0, 0);
@@ -217,20 +208,16 @@ public final class FmRanker implements Ranker {
           continue;
         }
         double x = vs[e];
-        int o = s * st;
-        z += p[o] * x;
-        double sq0 = 0;
-        double sq1 = 0;
+        int o = s * f;
+        z += w[s] * x;
         for (int k = 0; k < f; k++) {
-          double a = p[o + 1 + k] * x;
-          double c = p[o + 1 + f + k] * x;
+          double a = f0[o + k] * x;
+          double c = f1[o + k] * x;
           s0[k] += a;
           s1[k] += c;
-          sq0 += a * a;
-          sq1 += c * c;
+          q0 += a * a;
+          q1 += c * c;
         }
-        q0 += sq0;
-        q1 += sq1;
       }
       // the same operations in the same order as finish(): every path gives the same bits
       double pair0 = 0;
@@ -272,34 +259,52 @@ public final class FmRanker implements Ranker {
   private double evaluateVector(FeatureVector v, int[] cols, double[] s0, double[] s1) {
     java.util.Arrays.fill(s0, 0);
     java.util.Arrays.fill(s1, 0);
-    double[] acc = {bias, 0, 0};
+    double z = bias;
+    double q0 = 0;
+    double q1 = 0;
+    int f = factors;
+    double[] w = linear;
+    double[] f0 = v0;
+    double[] f1 = v1;
     for (int j = 0; j < cols.length; j++) {
       double x = encoder.checkedValue(v, cols[j], j);
-      if (x == x && x != 0) { // missing, or nothing to add
-        add(j, x, s0, s1, acc);
+      if (x != x || x == 0) { // missing, or nothing to add
+        continue;
+      }
+      // the same operations in the same order as add() and predict(SparseRows)
+      z += w[j] * x;
+      int o = j * f;
+      for (int k = 0; k < f; k++) {
+        double a = f0[o + k] * x;
+        double c = f1[o + k] * x;
+        s0[k] += a;
+        s1[k] += c;
+        q0 += a * a;
+        q1 += c * c;
       }
     }
-    return finish(acc, s0, s1);
+    double pair0 = 0;
+    double pair1 = 0;
+    for (int k = 0; k < f; k++) {
+      pair0 += s0[k] * s0[k];
+      pair1 += s1[k] * s1[k];
+    }
+    return 1 / (1 + Math.exp(-(z + 0.5 * ((pair1 - q1) - (pair0 - q0)))));
   }
 
   /** Adds one present value of slot {@code s}: acc = {margin, sum of squares class 0, class 1}. */
   private void add(int s, double x, double[] s0, double[] s1, double[] acc) {
-    double[] p = params;
-    int o = s * stride;
-    acc[0] += p[o] * x;
+    acc[0] += linear[s] * x;
     int f = factors;
-    double sq0 = 0;
-    double sq1 = 0;
+    int o = s * f;
     for (int k = 0; k < f; k++) {
-      double a = p[o + 1 + k] * x;
-      double c = p[o + 1 + f + k] * x;
+      double a = v0[o + k] * x;
+      double c = v1[o + k] * x;
       s0[k] += a;
       s1[k] += c;
-      sq0 += a * a;
-      sq1 += c * c;
+      acc[1] += a * a;
+      acc[2] += c * c;
     }
-    acc[1] += sq0;
-    acc[2] += sq1;
   }
 
   private double finish(double[] acc, double[] s0, double[] s1) {
