@@ -42,6 +42,8 @@ public final class LinearRanker implements Ranker {
   private final ColumnSlots slots;
   private final double[] weights;
   private final double bias;
+  /** The weights laid out with the slot table (null for narrow encoders). */
+  private final double[] interleaved;
 
   private LinearRanker(String name, FeatureEncoder encoder, LinearSGDModel model, ModelProvenance provenance) {
     this.name = name;
@@ -67,6 +69,7 @@ public final class LinearRanker implements Ranker {
       weights[slots.slot(cols[id])] = w.get(pos, id) - w.get(neg, id);
     }
     this.bias = w.get(pos, nf) - w.get(neg, nf);
+    this.interleaved = slots.interleave(weights);
   }
 
   /**
@@ -136,7 +139,7 @@ public final class LinearRanker implements Ranker {
 
   @Override
   public double[] predict(List<FeatureVector> features) {
-    double[] out = TribuoSupport.margins(encoder, slots, weights, bias, features);
+    double[] out = TribuoSupport.margins(encoder, slots, weights, interleaved, bias, features);
     for (int i = 0; i < out.length; i++) {
       out[i] = sigmoid(out[i]);
     }
@@ -156,7 +159,7 @@ public final class LinearRanker implements Ranker {
    */
   public double[] predict(SparseRows rows) {
     checkWidth(rows);
-    double[] out = TribuoSupport.margins(rows, slots, weights, bias);
+    double[] out = TribuoSupport.margins(rows, slots, weights, interleaved, bias);
     for (int i = 0; i < out.length; i++) {
       out[i] = sigmoid(out[i]);
     }

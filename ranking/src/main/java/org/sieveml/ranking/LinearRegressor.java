@@ -39,6 +39,8 @@ public final class LinearRegressor implements Ranker {
   private final ColumnSlots slots;
   private final double[] weights;
   private final double bias;
+  /** The weights laid out with the slot table (null for narrow encoders). */
+  private final double[] interleaved;
 
   private LinearRegressor(String name, FeatureEncoder encoder, LinearSGDModel model, ModelProvenance provenance) {
     this.name = name;
@@ -59,6 +61,7 @@ public final class LinearRegressor implements Ranker {
       weights[slots.slot(cols[id])] = w.get(0, id);
     }
     this.bias = w.get(0, nf);
+    this.interleaved = slots.interleave(weights);
   }
 
   /**
@@ -121,12 +124,12 @@ public final class LinearRegressor implements Ranker {
 
   @Override
   public double[] predict(List<FeatureVector> features) {
-    return TribuoSupport.margins(encoder, slots, weights, bias, features);
+    return TribuoSupport.margins(encoder, slots, weights, interleaved, bias, features);
   }
 
   @Override
   public double[] predict(FeatureFrame frame) {
-    return TribuoSupport.margins(encoder.encodeSparse(frame), slots, weights, bias);
+    return TribuoSupport.margins(encoder.encodeSparse(frame), slots, weights, interleaved, bias);
   }
 
   /**

@@ -87,17 +87,12 @@ final class TribuoSupport {
    * Linear margins {@code w · x + b} of feature vectors over slot weights: numeric-only encoders take the
    * fused pass of {@link LinearScoring}; others go through sparse rows.
    */
-  static double[] margins(FeatureEncoder encoder, ColumnSlots slots, double[] w, double bias,
+  static double[] margins(FeatureEncoder encoder, ColumnSlots slots, double[] w, double[] interleaved, double bias,
       List<FeatureVector> features) {
     if (encoder.scalarOnly() && slots.identity()) {
       return LinearScoring.margins(encoder, w, bias, features);
     }
-    SparseRows rows = encoder.encodeSparse(features);
-    double[] out = new double[rows.rowCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = margin(rows, i, slots, w, bias);
-    }
-    return out;
+    return margins(encoder.encodeSparse(features), slots, w, interleaved, bias);
   }
 
   static double margin(SparseRows rows, int i, ColumnSlots slots, double[] w, double bias) {
@@ -115,9 +110,33 @@ final class TribuoSupport {
   }
 
   static double[] margins(SparseRows rows, ColumnSlots slots, double[] w, double bias) {
+    return margins(rows, slots, w, null, bias);
+  }
+
+  /**
+   * Margins of sparse rows; with {@code interleaved} (weights laid out by {@link ColumnSlots#interleave}) each
+   * entry costs one table read instead of a slot lookup and a weight read. Same sums in the same order.
+   */
+  static double[] margins(SparseRows rows, ColumnSlots slots, double[] w, double[] interleaved, double bias) {
     double[] out = new double[rows.rowCount()];
+    if (interleaved == null) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = margin(rows, i, slots, w, bias);
+      }
+      return out;
+    }
+    int[] rs = rows.rowStartArray();
+    int[] cs = rows.columnArray();
+    double[] vs = rows.valueArray();
     for (int i = 0; i < out.length; i++) {
-      out[i] = margin(rows, i, slots, w, bias);
+      double z = bias;
+      for (int k = rs[i], end = rs[i + 1]; k < end; k++) {
+        double wk = slots.valueOf(interleaved, cs[k]);
+        if (wk != 0) {
+          z += wk * vs[k];
+        }
+      }
+      out[i] = z;
     }
     return out;
   }

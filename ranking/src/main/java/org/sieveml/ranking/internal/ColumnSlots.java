@@ -110,6 +110,48 @@ public final class ColumnSlots {
   }
 
   /**
+   * One value per slot laid out like this table: pairs (column + 1, value) at the column's probe position, so
+   * {@link #valueOf} finds a column's value with one cache line read (the slot and the value side by side).
+   * Null for the identity (narrow encoders index values by column directly).
+   *
+   * @param perSlot one value per slot
+   * @return the interleaved table, or null
+   */
+  public double[] interleave(double[] perSlot) {
+    if (table == null) {
+      return null;
+    }
+    double[] out = new double[table.length];
+    for (int h = 0; h < table.length; h += 2) {
+      if (table[h] != 0) {
+        out[h] = table[h];
+        out[h + 1] = perSlot[table[h + 1]];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The value of a column in a table made by {@link #interleave}, or 0 when the column has no slot.
+   *
+   * @param interleaved the table
+   * @param column a column
+   * @return its value, or 0
+   */
+  public double valueOf(double[] interleaved, int column) {
+    double key = column + 1;
+    int h = mix(column) & mask;
+    double k;
+    while ((k = interleaved[2 * h]) != 0) {
+      if (k == key) {
+        return interleaved[2 * h + 1];
+      }
+      h = (h + 1) & mask;
+    }
+    return 0;
+  }
+
+  /**
    * The columns of the slots, in slot order.
    *
    * @return a new array of {@link #size()} columns
