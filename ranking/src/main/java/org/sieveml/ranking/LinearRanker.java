@@ -2,13 +2,11 @@ package org.sieveml.ranking;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.ranking.internal.ColumnSlots;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.Model;
-import org.tribuo.MutableDataset;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.LabelFactory;
 import org.tribuo.classification.sgd.linear.LinearSGDModel;
@@ -234,73 +232,24 @@ public final class LinearRanker implements Ranker {
    *
    * <p>Thread-safety: not thread-safe; configure and train on one thread.
    */
-  public static final class Trainer implements RankerTrainer<LinearRanker> {
-    private final FeatureEncoder encoder;
-    private String name = "logistic";
-    private int epochs = 5;
-    private double learningRate = 0.1;
-    private long seed = 42;
-
+  public static final class Trainer extends SgdTrainer<LinearRanker, Trainer> {
     private Trainer(FeatureEncoder encoder) {
-      if (encoder == null) {
-        throw new IllegalArgumentException("encoder is null");
-      }
-      this.encoder = encoder;
+      super(encoder, "logistic", 5);
     }
 
     @Override
-    public Trainer name(String v) {
-      this.name = Trainers.name(v);
-      return this;
-    }
-
-    @Override
-    public Trainer seed(long v) {
-      this.seed = v;
-      return this;
-    }
-
-    /**
-     * Sets the number of passes over the data.
-     *
-     * @param v at least 1
-     * @return this trainer
-     */
-    public Trainer epochs(int v) {
-      this.epochs = Trainers.atLeast("epochs", v, 1);
-      return this;
-    }
-
-    /**
-     * Sets AdaGrad's initial learning rate.
-     *
-     * @param v finite and positive
-     * @return this trainer
-     */
-    public Trainer learningRate(double v) {
-      this.learningRate = Trainers.positive("learningRate", v);
+    Trainer self() {
       return this;
     }
 
     @Override
     public LinearRanker train(FeatureFrame frame, double[] labels, double[] weights) {
-      FeatureEncoder enc = Trainers.fitted(encoder, frame);
-      SparseRows rows = enc.encodeSparse(frame);
-      Checks.labels(rows.rowCount(), labels, weights, true);
-      MutableDataset<Label> ds = TribuoSupport.dataset(enc, rows, i -> new Label(labels[i] == 1 ? "1" : "0"),
-          weights, new LabelFactory());
-      LinearSGDTrainer t = new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate, 1e-6, 0),
-          epochs, Integer.MAX_VALUE, 1, seed);
-      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(ds));
-      Map<String, String> params = new TreeMap<>();
-      params.put("objective", "log-loss");
-      params.put("optimiser", "AdaGrad");
-      params.put("epochs", Integer.toString(epochs));
-      params.put("learningRate", Double.toString(learningRate));
-      params.put("minibatch", "1");
-      ModelProvenance p = ModelProvenance.of("tribuo LinearSGDTrainer", params, seed,
-          new ModelProvenance.Fingerprint().add(rows).add(labels).add(weights).hex(), rows.rowCount(), "tribuo");
-      return new LinearRanker(name, enc, m, p);
+      Data<Label> d = new Data<>(frame, labels, weights, true, y -> new Label(y == 1 ? "1" : "0"),
+          new LabelFactory());
+      LinearSGDTrainer t = new LinearSGDTrainer(new LogMulticlass(), optimiser(), epochs, Integer.MAX_VALUE, 1,
+          seed);
+      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(d.dataset));
+      return new LinearRanker(name, d.encoder, m, d.provenance("tribuo LinearSGDTrainer", "log-loss", Map.of()));
     }
   }
 }

@@ -2,13 +2,11 @@ package org.sieveml.ranking;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.ranking.internal.ColumnSlots;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.Model;
-import org.tribuo.MutableDataset;
 import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.math.optimisers.AdaGrad;
 import org.tribuo.regression.RegressionFactory;
@@ -167,73 +165,24 @@ public final class LinearRegressor implements Ranker {
    *
    * <p>Thread-safety: not thread-safe; configure and train on one thread.
    */
-  public static final class Trainer implements RankerTrainer<LinearRegressor> {
-    private final FeatureEncoder encoder;
-    private String name = "regressor";
-    private int epochs = 10;
-    private double learningRate = 0.1;
-    private long seed = 42;
-
+  public static final class Trainer extends SgdTrainer<LinearRegressor, Trainer> {
     private Trainer(FeatureEncoder encoder) {
-      if (encoder == null) {
-        throw new IllegalArgumentException("encoder is null");
-      }
-      this.encoder = encoder;
+      super(encoder, "regressor", 10);
     }
 
     @Override
-    public Trainer name(String v) {
-      this.name = Trainers.name(v);
-      return this;
-    }
-
-    @Override
-    public Trainer seed(long v) {
-      this.seed = v;
-      return this;
-    }
-
-    /**
-     * Sets the number of passes over the data.
-     *
-     * @param v at least 1
-     * @return this trainer
-     */
-    public Trainer epochs(int v) {
-      this.epochs = Trainers.atLeast("epochs", v, 1);
-      return this;
-    }
-
-    /**
-     * Sets AdaGrad's initial learning rate.
-     *
-     * @param v finite and positive
-     * @return this trainer
-     */
-    public Trainer learningRate(double v) {
-      this.learningRate = Trainers.positive("learningRate", v);
+    Trainer self() {
       return this;
     }
 
     @Override
     public LinearRegressor train(FeatureFrame frame, double[] targets, double[] weights) {
-      FeatureEncoder enc = Trainers.fitted(encoder, frame);
-      SparseRows rows = enc.encodeSparse(frame);
-      Checks.labels(rows.rowCount(), targets, weights, false);
-      MutableDataset<Regressor> ds = TribuoSupport.dataset(enc, rows, i -> new Regressor(TARGET, targets[i]),
-          weights, new RegressionFactory());
-      LinearSGDTrainer t = new LinearSGDTrainer(new SquaredLoss(), new AdaGrad(learningRate, 1e-6, 0), epochs,
-          Integer.MAX_VALUE, 1, seed);
-      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(ds));
-      Map<String, String> params = new TreeMap<>();
-      params.put("objective", "squared-loss");
-      params.put("optimiser", "AdaGrad");
-      params.put("epochs", Integer.toString(epochs));
-      params.put("learningRate", Double.toString(learningRate));
-      params.put("minibatch", "1");
-      ModelProvenance p = ModelProvenance.of("tribuo regression LinearSGDTrainer", params, seed,
-          new ModelProvenance.Fingerprint().add(rows).add(targets).add(weights).hex(), rows.rowCount(), "tribuo");
-      return new LinearRegressor(name, enc, m, p);
+      Data<Regressor> d = new Data<>(frame, targets, weights, false, y -> new Regressor(TARGET, y),
+          new RegressionFactory());
+      LinearSGDTrainer t = new LinearSGDTrainer(new SquaredLoss(), optimiser(), epochs, Integer.MAX_VALUE, 1, seed);
+      LinearSGDModel m = (LinearSGDModel) Trainers.quietly(() -> t.train(d.dataset));
+      return new LinearRegressor(name, d.encoder, m,
+          d.provenance("tribuo regression LinearSGDTrainer", "squared-loss", Map.of()));
     }
   }
 }
