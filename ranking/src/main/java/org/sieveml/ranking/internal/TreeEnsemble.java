@@ -21,6 +21,13 @@ import java.util.Map;
  * by level, so the independent steps of the block's rows overlap. Values are compared as order-preserving
  * int keys (see {@code key(float)}), which makes each step free of branches.
  *
+ * <p>{@link #predictBatch} on a model whose trees are all complete lays each block out feature-major
+ * ({@code buf[column * BLOCK + row]}) and walks it with {@code SimdTreeWalk} (the JDK Vector API, when the
+ * JVM runs with {@code --add-modules jdk.incubator.vector} and the system property {@code sieveml.simd}
+ * is not {@code false}), the rows left over, or all rows without the Vector API, eight at a time in
+ * locals over nodes packed in one long each. Every path reaches the same leaves and adds them in the
+ * same order, so predictions do not depend on the path.
+ *
  * <p>Thread-safety: immutable; safe for concurrent use. Scratch buffers are allocated per call.
  */
 public final class TreeEnsemble {
@@ -61,6 +68,20 @@ public final class TreeEnsemble {
   private final boolean[][] defaultLeft;
   /** Per tree: its depth when stored complete, -1 when linked. */
   private final int[] depth;
+  /**
+   * Per node, when every tree is stored complete (else null): the test packed in one long for the batch
+   * walk, {@code (compact index * BLOCK) << 32 | threshold key}, read against a block buffer laid out
+   * feature-major ({@code buf[compact index * BLOCK + row]}).
+   */
+  private final long[] packed;
+  /** Per node, alongside {@link #packed}: the block buffer offset of the test's column. */
+  private final int[] blockOffset;
+  /**
+   * Whether the complete trees are walked with {@code SimdTreeWalk}: the JVM runs with
+   * {@code --add-modules jdk.incubator.vector}, and the system property {@code sieveml.simd} is not
+   * {@code false}.
+   */
+  private static final boolean SIMD = simdAvailable();
 
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
@@ -150,6 +171,30 @@ public final class TreeEnsemble {
         queue[tail] = dl ? right[t][node] : left[t][node];
         slot[tail++] = next++;
       }
+    }
+    if (anyLinked || (long) stride * BLOCK > Integer.MAX_VALUE) {
+      this.packed = null;
+      this.blockOffset = null;
+    } else {
+      this.packed = new long[(int) total];
+      this.blockOffset = new int[(int) total];
+      for (int g = 0; g < packed.length; g++) {
+        blockOffset[g] = feat[g] * BLOCK;
+        packed[g] = ((long) blockOffset[g]) << 32 | (thr[g] & 0xffffffffL);
+      }
+    }
+  }
+
+  private static boolean simdAvailable() {
+    if (!Boolean.parseBoolean(System.getProperty("sieveml.simd", "true"))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    try {
+      // initialises the class, which links against jdk.incubator.vector
+      return Class.forName("org.sieveml.ranking.internal.SimdTreeWalk").getName() != null;
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return false;
     }
   }
 
@@ -596,9 +641,30 @@ public final class TreeEnsemble {
       throw new IllegalArgumentException("width is " + width + "; the trees split on feature " + used[u - 1]);
     }
     int[] used = this.used;
+    float[] sums = new float[BLOCK];
+    if (packed != null) {
+      int[] buf = new int[stride * BLOCK];
+      for (int from = 0; from < n; from += BLOCK) {
+        int m = Math.min(BLOCK, n - from);
+        for (int r = 0; r < m; r++) {
+          int base = (from + r) * width;
+          for (int k = 0, b = r; k < u; k++, b += BLOCK) {
+            float v = x[base + used[k]];
+            buf[b] = key(v);
+            buf[b + u * BLOCK] = key(-v);
+          }
+        }
+        java.util.Arrays.fill(sums, 0, m, baseMargin);
+        int done = SIMD ? SimdTreeWalk.walk(blockOffset, thr, leaf, start, depth, buf, m, sums) : 0;
+        walkBlock(buf, done, m, sums);
+        for (int r = 0; r < m; r++) {
+          out[from + r] = link(sums[r]);
+        }
+      }
+      return;
+    }
     int s = stride;
     int[] buf = new int[Math.min(n, BLOCK) * s];
-    float[] sums = new float[BLOCK];
     for (int from = 0; from < n; from += BLOCK) {
       int m = Math.min(BLOCK, n - from);
       for (int r = 0; r < m; r++) {
@@ -713,6 +779,79 @@ public final class TreeEnsemble {
       }
       for (int r = 0; r < m; r++) {
         sums[r] += leaf[gs[r]];
+      }
+    }
+  }
+
+  /**
+   * Adds every tree's leaf, in model order, to {@code sums[r]} for rows {@code from .. m-1} of a feature-major
+   * block buffer ({@code buf[c * BLOCK + r]}); every tree is complete. Eight rows are walked side by side,
+   * each in a local, so their independent load chains overlap; the root's test is read once for all eight.
+   */
+  private void walkBlock(int[] buf, int from, int m, float[] sums) {
+    long[] node = this.packed;
+    float[] leaf = this.leaf;
+    int[] start = this.start;
+    int[] depth = this.depth;
+    for (int t = 0; t < treeCount; t++) {
+      int o = start[t];
+      int d = depth[t];
+      if (d == 0) {
+        float v = leaf[o];
+        for (int r = from; r < m; r++) {
+          sums[r] += v;
+        }
+        continue;
+      }
+      int k = 1 - o;
+      long root = node[o];
+      int rf = (int) (root >>> 32);
+      int rt = (int) root;
+      int r = from;
+      for (; r + 8 <= m; r += 8) {
+        int p = rf + r;
+        int g0 = o + 1 + less(buf[p], rt);
+        int g1 = o + 1 + less(buf[p + 1], rt);
+        int g2 = o + 1 + less(buf[p + 2], rt);
+        int g3 = o + 1 + less(buf[p + 3], rt);
+        int g4 = o + 1 + less(buf[p + 4], rt);
+        int g5 = o + 1 + less(buf[p + 5], rt);
+        int g6 = o + 1 + less(buf[p + 6], rt);
+        int g7 = o + 1 + less(buf[p + 7], rt);
+        for (int l = 1; l < d; l++) {
+          long n0 = node[g0];
+          long n1 = node[g1];
+          long n2 = node[g2];
+          long n3 = node[g3];
+          long n4 = node[g4];
+          long n5 = node[g5];
+          long n6 = node[g6];
+          long n7 = node[g7];
+          g0 = 2 * g0 + k + less(buf[(int) (n0 >>> 32) + r], (int) n0);
+          g1 = 2 * g1 + k + less(buf[(int) (n1 >>> 32) + r + 1], (int) n1);
+          g2 = 2 * g2 + k + less(buf[(int) (n2 >>> 32) + r + 2], (int) n2);
+          g3 = 2 * g3 + k + less(buf[(int) (n3 >>> 32) + r + 3], (int) n3);
+          g4 = 2 * g4 + k + less(buf[(int) (n4 >>> 32) + r + 4], (int) n4);
+          g5 = 2 * g5 + k + less(buf[(int) (n5 >>> 32) + r + 5], (int) n5);
+          g6 = 2 * g6 + k + less(buf[(int) (n6 >>> 32) + r + 6], (int) n6);
+          g7 = 2 * g7 + k + less(buf[(int) (n7 >>> 32) + r + 7], (int) n7);
+        }
+        sums[r] += leaf[g0];
+        sums[r + 1] += leaf[g1];
+        sums[r + 2] += leaf[g2];
+        sums[r + 3] += leaf[g3];
+        sums[r + 4] += leaf[g4];
+        sums[r + 5] += leaf[g5];
+        sums[r + 6] += leaf[g6];
+        sums[r + 7] += leaf[g7];
+      }
+      for (; r < m; r++) {
+        int g = o;
+        for (int l = 0; l < d; l++) {
+          long nd = node[g];
+          g = 2 * g + k + less(buf[(int) (nd >>> 32) + r], (int) nd);
+        }
+        sums[r] += leaf[g];
       }
     }
   }
