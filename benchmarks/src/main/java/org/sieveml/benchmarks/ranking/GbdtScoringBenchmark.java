@@ -166,12 +166,24 @@ public class GbdtScoringBenchmark {
   }
 
   /**
+   * Our ranker again, sampled call by call ({@code Mode.SampleTime}) for its latency percentiles (p99 per
+   * 500-row batch, encoding included).
+   *
+   * @return the scores
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  public double[] rankerLatency() {
+    return ranker.score(request, candidates, vectors);
+  }
+
+  /**
    * The anchor: XGBoost4J {@code Booster.predict} on the {@code DMatrix} of the same rows built once in
    * setup. XGBoost 1.6 caches each matrix's predictions and a repeated {@code predict(matrix)} only copies
    * them out (measured: about 30-55 us against about 800 us for scoring), so each call first scores tree 0
    * alone ({@code treeLimit = 1}), which drops the cached sums, then all trees, which scores trees 1..99
    * on top: every tree is evaluated once per call, at the price of one extra (cheap) JNI call, which this
-   * anchor counts against XGBoost ({@code TreeEnsembleBenchmark.xgboost4jCached} measures that price).
+   * anchor counts against XGBoost (a plain repeated {@code predict(matrix)} measured about 15-55 us).
    *
    * @return the scores
    * @throws XGBoostError on native failure
