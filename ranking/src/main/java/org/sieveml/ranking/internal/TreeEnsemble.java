@@ -96,12 +96,19 @@ public final class TreeEnsemble {
     this.logistic = "binary:logistic".equals(objective) || "reg:logistic".equals(objective);
     int n = left.length;
     this.treeCount = n;
-    // the used features, ascending
+    // the used features, ascending: those of the splits reachable from a root (the parser checks only
+    // those against num_feature; an unreachable node may name any feature: found by Jazzer)
     java.util.BitSet seen = new java.util.BitSet();
     for (int t = 0; t < n; t++) {
-      for (int k = 0; k < left[t].length; k++) {
+      int[] stack = new int[left[t].length];
+      int top = 0;
+      stack[top++] = 0;
+      while (top > 0) {
+        int k = stack[--top];
         if (left[t][k] != -1) {
           seen.set(feature[t][k]);
+          stack[top++] = left[t][k];
+          stack[top++] = right[t][k];
         }
       }
     }
