@@ -4,13 +4,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.io.StringReader;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureVector;
+import org.sieveml.core.csv.CsvFormat;
+import org.sieveml.core.csv.CsvFrameReader;
+import org.sieveml.core.csv.CsvReader;
 import org.sieveml.features.ViewDefinition;
 import org.sieveml.kafka.internal.Schemas;
 
@@ -159,99 +162,36 @@ public final class CsvDecoder implements RecordDecoder {
     return new DecodedEvent(key, event, created == null ? event : created, vb.build());
   }
 
+  /** A field's value by core's CSV value rules ({@link CsvFrameReader#parseValue}); a bad one is poison. */
   private static Object value(FeatureSpec spec, String v) {
-    String name = spec.name();
-    switch (spec.type()) {
-      case DOUBLE:
-        try {
-          double d = Double.parseDouble(v.trim());
-          if (Double.isInfinite(d) || v.trim().matches("(?i)[+-]?(nan|infinity).*")) {
-            throw new NumberFormatException();
-          }
-          return d;
-        } catch (NumberFormatException e) {
-          throw new PoisonRecordException(name, Schemas.shorten(v), "a finite decimal number (DOUBLE)");
-        }
-      case LONG:
-        try {
-          return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-          throw new PoisonRecordException(name, Schemas.shorten(v), "an integer within 64 bits (LONG)");
-        }
-      case BOOLEAN:
-        if (v.equals("true") || v.equals("false")) {
-          return Boolean.parseBoolean(v);
-        }
-        throw new PoisonRecordException(name, Schemas.shorten(v), "true or false (BOOLEAN)");
-      case STRING:
-        return v;
-      case EMBEDDING: {
-        String[] parts = v.trim().split(" +");
-        if (parts.length != spec.dimension()) {
-          throw new PoisonRecordException(name, Schemas.shorten(v), spec.dimension()
-              + " space-separated numbers (EMBEDDING), found " + parts.length);
-        }
-        float[] out = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-          try {
-            out[i] = Float.parseFloat(parts[i]);
-          } catch (NumberFormatException e) {
-            out[i] = Float.NaN;
-          }
-          if (!Float.isFinite(out[i])) {
-            throw new PoisonRecordException(name, Schemas.shorten(parts[i]), "finite numbers (EMBEDDING component " + i
-                + ")");
-          }
-        }
-        return out;
-      }
-      default:
-        throw new IllegalStateException("unknown type " + spec.type());
+    try {
+      return CsvFrameReader.parseValue(spec, v);
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage() == null ? "" : e.getMessage();
+      int at = m.indexOf("is not ");
+      throw new PoisonRecordException(spec.name(), Schemas.shorten(v), at >= 0 ? m.substring(at + 7) : m);
     }
   }
 
-  /** Splits one RFC 4180 line (quotes, doubled quotes inside); a trailing CR or LF is dropped. */
+  /**
+   * Splits one record with core's CSV reader (RFC 4180: quotes, doubled quotes, line breaks inside quotes;
+   * spaces around unquoted fields trimmed; a trailing line break dropped), the parser every SieveML reader of
+   * CSV uses. A record holding more than one CSV line is poison.
+   */
   static List<String> split(String line) {
-    int end = line.length();
-    while (end > 0 && (line.charAt(end - 1) == '\n' || line.charAt(end - 1) == '\r')) {
-      end--;
+    List<String> first;
+    boolean more;
+    try (CsvReader r = CsvFormat.defaults().open(new StringReader(line), "record")) {
+      first = r.next();
+      more = first != null && r.next() != null;
+    } catch (IllegalArgumentException e) {
+      throw new PoisonRecordException("record", Schemas.shorten(line), "one CSV line (" + e.getMessage() + ")");
     }
-    List<String> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    boolean quoted = false;
-    boolean wasQuoted = false;
-    for (int i = 0; i < end; i++) {
-      char ch = line.charAt(i);
-      if (quoted) {
-        if (ch == '"') {
-          if (i + 1 < end && line.charAt(i + 1) == '"') {
-            cur.append('"');
-            i++;
-          } else {
-            quoted = false;
-          }
-        } else {
-          cur.append(ch);
-        }
-      } else if (ch == ',') {
-        out.add(cur.toString());
-        cur.setLength(0);
-        wasQuoted = false;
-      } else if (ch == '"' && cur.length() == 0 && !wasQuoted) {
-        quoted = true;
-        wasQuoted = true;
-      } else if (wasQuoted) {
-        throw new PoisonRecordException("record", Schemas.shorten(line), "nothing between a closing quote and the next"
-            + " comma");
-      } else {
-        cur.append(ch);
-      }
+    if (more) {
+      throw new PoisonRecordException("record", Schemas.shorten(line), "one CSV line, found a line break outside "
+          + "quotes");
     }
-    if (quoted) {
-      throw new PoisonRecordException("record", Schemas.shorten(line), "a closing quote");
-    }
-    out.add(cur.toString());
-    return out;
+    return first == null ? List.of("") : first;
   }
 
   /** Configures a {@link CsvDecoder}. Not thread-safe. */

@@ -165,6 +165,15 @@ class KafkaIngestionTest {
     assertEquals("amount", ce.field());
     assertEquals("abc", ce.value());
     assertEquals("record", assertThrows(PoisonRecordException.class, () -> csv.decode(record("42,5,1.0"))).field());
+    // core's CSV reader and value rules (issue 19: one parser): a line break inside quotes is data, one outside
+    // makes two records (poison), an unclosed quote and a non-finite number are poison naming their field
+    assertEquals("a\nb", csv.decode(record("42,5,1.0,\"a\nb\",x")).values().getString("merchant"));
+    assertEquals("record", assertThrows(PoisonRecordException.class,
+        () -> csv.decode(record("42,5,1.0,m,x\n43,5,1.0,m,x"))).field());
+    assertEquals("record", assertThrows(PoisonRecordException.class, () -> csv.decode(record("42,5,1.0,\"m,x")))
+        .field());
+    assertEquals("amount", assertThrows(PoisonRecordException.class, () -> csv.decode(record("42,5,NaN,m,x")))
+        .field());
     assertThrows(IllegalArgumentException.class, () -> CsvDecoder.forView(r.view("last_txn"))
         .columns("ts", "amount").eventTimeColumn("ts").build(), "a missing join key is refused at build");
   }
