@@ -791,52 +791,47 @@ public final class FeatureEncoder {
     return Math.floorMod(h & 0x7fffffff, sizes[i]);
   }
 
+  /**
+   * Where a row's values go: a dense row (absent = the value {@code fill} writes) or sparse rows (only the values
+   * {@code set} writes).
+   */
+  private interface Sink {
+    void set(int column, double value);
+
+    /** Columns {@code [from, to)} hold {@code value} unless set (0 for categories, NaN for missing). */
+    void fill(int from, int to, double value);
+  }
+
   private void encodeRow(Row row, int[] cols, double[] out, int offset) {
-    double[] sign = new double[1];
-    for (int i = 0; i < cols.length; i++) {
-      int c = cols[i];
-      int o = offset + offsets[i];
-      FeatureSpec spec = schema.get(i);
-      switch (kinds[i]) {
-        case HASHED:
-        case ONE_HOT: {
-          Arrays.fill(out, o, o + sizes[i], 0.0);
-          if (row.isPresent(c)) {
-            int k = categoryColumn(row, c, i, sign);
-            if (k >= 0) {
-              out[o + k] = sign[0];
-            }
-          }
-          break;
-        }
-        case EMBEDDING: {
-          int d = spec.dimension();
-          if (!row.isPresent(c)) {
-            Arrays.fill(out, o, o + d, Double.NaN);
-          } else {
-            float[] e = row.embedding(c);
-            for (int k = 0; k < d; k++) {
-              if (!Float.isFinite(e[k])) {
-                throw new IllegalArgumentException(
-                    "feature '" + spec.name() + "' component " + k + " is " + e[k] + "; expected a finite value");
-              }
-              out[o + k] = e[k];
-            }
-          }
-          break;
-        }
-        default: {
-          double v = row.number(c);
-          if (Double.isInfinite(v) || (Double.isNaN(v) && row.isPresent(c))) {
-            throw notFinite(i, v);
-          }
-          out[o] = standardized[i] ? (v - means[i]) / sds[i] : v;
-        }
+    encodeRow(row, cols, new Sink() {
+      @Override
+      public void set(int column, double value) {
+        out[offset + column] = value;
       }
-    }
+
+      @Override
+      public void fill(int from, int to, double value) {
+        Arrays.fill(out, offset + from, offset + to, value);
+      }
+    });
   }
 
   private void encodeSparseRow(Row row, int[] cols, SparseRows.Builder out) {
+    encodeRow(row, cols, new Sink() {
+      @Override
+      public void set(int column, double value) {
+        out.add(column, value);
+      }
+
+      @Override
+      public void fill(int from, int to, double value) {
+        // absent from a sparse row: a category not set, a missing value
+      }
+    });
+  }
+
+  /** The one encoding routine of dense and sparse rows: checks, categories, standardization. */
+  private void encodeRow(Row row, int[] cols, Sink out) {
     double[] sign = new double[1];
     for (int i = 0; i < cols.length; i++) {
       int c = cols[i];
@@ -845,23 +840,27 @@ public final class FeatureEncoder {
       switch (kinds[i]) {
         case HASHED:
         case ONE_HOT: {
+          out.fill(o, o + sizes[i], 0.0);
           if (row.isPresent(c)) {
             int k = categoryColumn(row, c, i, sign);
             if (k >= 0) {
-              out.add(o + k, sign[0]);
+              out.set(o + k, sign[0]);
             }
           }
           break;
         }
         case EMBEDDING: {
-          if (row.isPresent(c)) {
+          int d = spec.dimension();
+          if (!row.isPresent(c)) {
+            out.fill(o, o + d, Double.NaN);
+          } else {
             float[] e = row.embedding(c);
-            for (int k = 0; k < e.length; k++) {
+            for (int k = 0; k < d; k++) {
               if (!Float.isFinite(e[k])) {
                 throw new IllegalArgumentException(
                     "feature '" + spec.name() + "' component " + k + " is " + e[k] + "; expected a finite value");
               }
-              out.add(o + k, e[k]);
+              out.set(o + k, e[k]);
             }
           }
           break;
@@ -872,7 +871,9 @@ public final class FeatureEncoder {
             throw notFinite(i, v);
           }
           if (v == v) {
-            out.add(o, standardized[i] ? (v - means[i]) / sds[i] : v);
+            out.set(o, standardized[i] ? (v - means[i]) / sds[i] : v);
+          } else {
+            out.fill(o, o + 1, Double.NaN);
           }
         }
       }
