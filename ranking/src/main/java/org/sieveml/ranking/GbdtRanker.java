@@ -196,13 +196,11 @@ public final class GbdtRanker implements Ranker {
 
   @Override
   public double[] predict(List<FeatureVector> features) {
+    if (encoder.sparse()) {
+      return predict(encoder.encodeSparse(features));
+    }
     int n = features.size();
     double[] out = new double[n];
-    if (encoder.sparse()) {
-      SparseRows rows = encoder.encodeSparse(features);
-      trees.predictSparse(rows.rowStartArray(), rows.columnArray(), rows.floatValues(), n, out);
-      return out;
-    }
     int w = encoder.width();
     float[] x = new float[n * w];
     encoder.encodeAll(features, x);

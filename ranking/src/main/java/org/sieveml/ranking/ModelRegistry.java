@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each model kind has one codec: XGBoost model JSON for {@link GbdtRanker} (every objective, LambdaMART
  * included), Tribuo's protobuf for {@link LinearRanker}, {@link FmRanker} and {@link LinearRegressor} (only
  * the Tribuo classes each kind writes may be named in a file: Tribuo instantiates the class a file names),
- * and for a {@link CalibratedRanker} its base model's codec plus the calibration and down-sampling rate in the
- * manifest. Loading never runs Java deserialization; it verifies the file's checksum, the manifest's checksum
+ * and for a {@link CalibratedRanker} one container holding the base model (in its own codec), the calibration
+ * and the down-sampling rate. Loading never runs Java deserialization; it verifies the file's checksum, the manifest's checksum
  * and that the given feature service schema provides every input the model needs, and fails with an
  * exception naming the model and version otherwise. Typed loads ({@link #loadProduction(String, Class)})
  * return the class the host deploys.
@@ -355,8 +355,8 @@ public final class ModelRegistry {
     Properties manifest;
     byte[] bytes;
     synchronized (this) {
-      mv = describe(name, version);
-      manifest = manifestOf(name, version);
+      manifest = verifiedManifest(name, version);
+      mv = describe(name, version, manifest);
       try {
         bytes = Files.readAllBytes(dirOf(name).resolve("v" + version).resolve("model.bin"));
       } catch (IOException e) {
@@ -400,23 +400,14 @@ public final class ModelRegistry {
     return type.cast(r);
   }
 
-  /** The manifest's properties (already verified by {@link #describe}). */
-  private Properties manifestOf(String name, int version) {
-    Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
-    Properties p = new Properties();
-    try {
-      String text = readText(m, "manifest");
-      int sum = text.lastIndexOf("\n" + MANIFEST_SUM);
-      loadProperties(p, sum < 0 ? text : text.substring(0, sum + 1), m, "manifest");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);
-    }
-    return p;
-  }
-
   // ---------------------------------------------------------------- internals
 
   private ModelVersion describe(String name, int version) {
+    return describe(name, version, verifiedManifest(name, version));
+  }
+
+  /** A version's manifest properties, its format known and its checksum line (formats 2 and 3) verified. */
+  private Properties verifiedManifest(String name, int version) {
     Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
     Properties p = new Properties();
     try {
@@ -437,6 +428,12 @@ public final class ModelRegistry {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read manifest " + m + ": " + e, e);
     }
+    return p;
+  }
+
+  /** A version's description from its verified manifest properties; a damaged field is refused naming it. */
+  private ModelVersion describe(String name, int version, Properties p) {
+    Path m = dirOf(name).resolve("v" + version).resolve("manifest.properties");
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("metric.")) {

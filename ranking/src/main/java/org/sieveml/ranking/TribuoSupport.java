@@ -109,10 +109,6 @@ final class TribuoSupport {
     return z;
   }
 
-  static double[] margins(SparseRows rows, ColumnSlots slots, double[] w, double bias) {
-    return margins(rows, slots, w, null, bias);
-  }
-
   /**
    * Margins of sparse rows; with {@code interleaved} (weights laid out by {@link ColumnSlots#interleave}) each
    * entry costs one table read instead of a slot lookup and a weight read. Same sums in the same order.

@@ -92,16 +92,16 @@ public final class OnnxExport {
           + maxBytes);
     }
     Map<String, String> meta = checkedMetadata(metadata);
-    TreeEnsemble model = TreeEnsemble.fromModelJson(json);
-    if (width < 1 || width < model.numFeatures()) {
+    TreeEnsemble.Parsed model = TreeEnsemble.parse(json);
+    if (width < 1 || width < model.numFeatures) {
       throw new IllegalArgumentException("width is " + width + "; expected at least 1 and at least the model's "
-          + "num_feature (" + model.numFeatures() + ")");
+          + "num_feature (" + model.numFeatures + ")");
     }
-    int[][] left = model.leftChildren();
-    int[][] right = model.rightChildren();
-    int[][] feature = model.splitFeatures();
-    float[][] cond = model.splitConditions();
-    boolean[][] defaultLeft = model.defaultLeft();
+    int[][] left = model.left;
+    int[][] right = model.right;
+    int[][] feature = model.feature;
+    float[][] cond = model.cond;
+    boolean[][] defaultLeft = model.defaultLeft;
     long totalNodes = 0;
     for (int[] l : left) {
       totalNodes += l.length;
@@ -129,7 +129,7 @@ public final class OnnxExport {
     // The base margin is folded into the leaves of the first tree instead of base_values: XGBoost starts
     // each row's float sum at the base margin and adds the trees in order, ONNX Runtime adds base_values
     // after summing the trees; with the fold, both compute the same float additions in the same order.
-    float base = model.baseMargin();
+    float base = model.baseMargin;
     if (trees == 0) {
       // A booster without trees predicts its base margin; ONNX Runtime needs at least one node.
       addNode(treeIds, nodeIds, featureIds, values, modes, trueIds, falseIds, missingTrue, 0, 0, 0, 0f, leaf, 0,

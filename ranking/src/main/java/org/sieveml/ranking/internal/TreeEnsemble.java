@@ -60,12 +60,6 @@ public final class TreeEnsemble {
   private final int[] child;
   /** Per tree: its first node. */
   private final int[] start;
-  // the parsed trees as XGBoost numbers their nodes (for the ONNX export)
-  private final int[][] left;
-  private final int[][] right;
-  private final int[][] feature;
-  private final float[][] cond;
-  private final boolean[][] defaultLeft;
   /** Per tree: its depth when stored complete, -1 when linked. */
   private final int[] depth;
   /**
@@ -83,17 +77,16 @@ public final class TreeEnsemble {
    */
   private static final boolean SIMD = simdAvailable();
 
+  private TreeEnsemble(Parsed p) {
+    this(p.left, p.right, p.feature, p.cond, p.defaultLeft, p.baseMargin, p.objective, p.numFeatures);
+  }
+
   private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
       float baseMargin, String objective, int numFeatures) {
-    this.left = left;
-    this.right = right;
-    this.feature = feature;
-    this.cond = cond;
-    this.defaultLeft = defaultLeft;
     this.baseMargin = baseMargin;
     this.objective = objective;
     this.numFeatures = numFeatures;
-    this.logistic = "binary:logistic".equals(objective) || "reg:logistic".equals(objective);
+    this.logistic = isLogistic(objective);
     int n = left.length;
     this.treeCount = n;
     // the used features, ascending: those of the splits reachable from a root (the parser checks only
@@ -300,6 +293,18 @@ public final class TreeEnsemble {
    *     objective
    */
   public static TreeEnsemble fromModelJson(String modelJson) {
+    return new TreeEnsemble(parse(modelJson));
+  }
+
+  /**
+   * XGBoost's model JSON parsed and checked as {@link #fromModelJson} does, without compiling the evaluator
+   * (the ONNX export reads the trees as XGBoost numbers their nodes).
+   *
+   * @param modelJson the JSON text
+   * @return the parsed trees
+   * @throws IllegalArgumentException as {@link #fromModelJson}
+   */
+  static Parsed parse(String modelJson) {
     Map<String, Object> root = object(Json.parse(modelJson), "the model JSON");
     Map<String, Object> learner = object(root.get("learner"), "learner");
     Map<String, Object> mp = object(learner.get("learner_model_param"), "learner.learner_model_param");
@@ -387,7 +392,45 @@ public final class TreeEnsemble {
       default:
         throw new IllegalArgumentException("objective is " + objective + "; not supported by the evaluator");
     }
-    return new TreeEnsemble(l, r, f, c, d, margin, objective, numFeature);
+    return new Parsed(l, r, f, c, d, margin, objective, numFeature);
+  }
+
+  /**
+   * A parsed model: per tree, the left and right children (-1 at a leaf), split features, split conditions
+   * (leaf values at leaves) and default directions, indexed by XGBoost's node ids; the base margin (logit of
+   * base_score under a logistic objective, else base_score), the objective and num_feature. Every split
+   * reachable from a root is checked; the arrays are not copied, callers must not modify them.
+   */
+  static final class Parsed {
+    final int[][] left;
+    final int[][] right;
+    final int[][] feature;
+    final float[][] cond;
+    final boolean[][] defaultLeft;
+    final float baseMargin;
+    final String objective;
+    final int numFeatures;
+
+    Parsed(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft, float baseMargin,
+        String objective, int numFeatures) {
+      this.left = left;
+      this.right = right;
+      this.feature = feature;
+      this.cond = cond;
+      this.defaultLeft = defaultLeft;
+      this.baseMargin = baseMargin;
+      this.objective = objective;
+      this.numFeatures = numFeatures;
+    }
+
+    /** Whether predictions are the sigmoid of the margin (binary:logistic, reg:logistic). */
+    boolean logistic() {
+      return isLogistic(objective);
+    }
+  }
+
+  private static boolean isLogistic(String objective) {
+    return "binary:logistic".equals(objective) || "reg:logistic".equals(objective);
   }
 
   /**
@@ -546,41 +589,6 @@ public final class TreeEnsemble {
    */
   public String objective() {
     return objective;
-  }
-
-  /**
-   * The parsed trees, for {@link OnnxExport}: per tree, the left and right children (-1 at a leaf), split
-   * features, split conditions (leaf values at leaves) and default directions, indexed by XGBoost's node
-   * ids. The arrays are shared, not copied: callers must not modify them.
-   */
-  int[][] leftChildren() {
-    return left;
-  }
-
-  int[][] rightChildren() {
-    return right;
-  }
-
-  int[][] splitFeatures() {
-    return feature;
-  }
-
-  float[][] splitConditions() {
-    return cond;
-  }
-
-  boolean[][] defaultLeft() {
-    return defaultLeft;
-  }
-
-  /** The margin the leaves are added to (logit(base_score) under a logistic objective, else base_score). */
-  float baseMargin() {
-    return baseMargin;
-  }
-
-  /** Whether predictions are the sigmoid of the margin (binary:logistic, reg:logistic). */
-  boolean logistic() {
-    return logistic;
   }
 
   /**

@@ -113,18 +113,18 @@ class OnnxExportTest {
    * Test rows: random with ~10% NaN, then a third of the values moved exactly onto a split threshold of
    * their feature (the {@code x < threshold} boundary), so a {@code <=} / {@code <} mix-up would show.
    */
-  static float[] testRows(TreeEnsemble model, int n, long seed) {
+  static float[] testRows(TreeEnsemble.Parsed model, int n, long seed) {
     Random rnd = new Random(seed);
     float[] x = rows(rnd, n, WIDTH, 0.1);
     List<List<Float>> thresholds = new ArrayList<>();
     for (int f = 0; f < WIDTH; f++) {
       thresholds.add(new ArrayList<>());
     }
-    int[][] left = model.leftChildren();
+    int[][] left = model.left;
     for (int t = 0; t < left.length; t++) {
       for (int node = 0; node < left[t].length; node++) {
         if (left[t][node] != -1) {
-          thresholds.get(model.splitFeatures()[t][node]).add(model.splitConditions()[t][node]);
+          thresholds.get(model.feature[t][node]).add(model.cond[t][node]);
         }
       }
     }
@@ -146,7 +146,7 @@ class OnnxExportTest {
       assertEquals(rounds, parsed.treeCount());
       byte[] onnx = OnnxExport.trees(json, WIDTH, Map.of("objective", objective));
       int n = 2000;
-      float[] x = testRows(parsed, n, 11);
+      float[] x = testRows(TreeEnsemble.parse(json), n, 11);
       DMatrix test = new DMatrix(x, n, WIDTH, Float.NaN);
       float[][] expected = booster.predict(test, margin);
       test.dispose();
