@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15: {@code internal} packages were a naming habit; now they are enforced three ways.
  * <ul>
- *   <li>{@code core} and {@code features} have a {@code module-info.java} exporting only their public
- *       packages (checked here against the compiled descriptors). {@code retrieval} and {@code ranking}
+ *   <li>{@code core}, {@code monitoring} and {@code features} have a {@code module-info.java} exporting
+ *       only their public packages (checked here against the compiled descriptors). {@code retrieval} and {@code ranking}
  *       have none: {@code hnswlib-core} has no module name of its own (only one derived from its file
  *       name, which must not be published), and {@code xgboost4j_2.12}'s file name is not a valid
  *       module name.
@@ -39,12 +39,16 @@ import org.junit.jupiter.api.Test;
  *       qualified use of another module's internal package. This module depends on every other, so it
  *       sees the whole tree ({@code ..} from its base directory).
  * </ul>
+ * Issue 20: the library modules' graph has no cycle and {@code core} holds no monitoring code:
+ * {@code core} depends on no other SieveML module, {@code monitoring} on {@code core} only, and
+ * {@code features}, {@code retrieval}, {@code ranking} and {@code monitoring} do not know each other
+ * (checked on the compiled descriptors and on the bytecode).
  */
 class ArchitectureTest {
 
   private static final Pattern INTERNAL = Pattern.compile("org\\.sieveml\\.([a-z]+)\\.internal\\b");
-  private static final List<String> MODULES = List.of("core", "features", "retrieval", "ranking", "examples",
-      "benchmarks");
+  private static final List<String> MODULES = List.of("core", "monitoring", "features", "retrieval", "ranking",
+      "examples", "benchmarks");
 
   /** Every use of another module's internal package under a module's sources, as "file: reference". */
   static List<String> violations(Path root) {
@@ -88,7 +92,7 @@ class ArchitectureTest {
         violations(tmp));
   }
 
-  private static final List<String> LIBRARIES = List.of("core", "features", "retrieval", "ranking");
+  private static final List<String> LIBRARIES = List.of("core", "monitoring", "features", "retrieval", "ranking");
 
   /** The classes of every library module and of this one, as compiled. */
   static JavaClasses sieveClasses() {
@@ -112,7 +116,7 @@ class ArchitectureTest {
       assertTrue(classes.stream().anyMatch(c -> c.getPackageName().startsWith("org.sieveml." + m + ".internal")),
           "the import sees " + m + "'s internal package");
     }
-    for (String m : List.of("core", "features", "retrieval", "ranking", "examples")) {
+    for (String m : List.of("core", "monitoring", "features", "retrieval", "ranking", "examples")) {
       EvaluationResult r = internalsRule(m, classes);
       assertEquals(List.of(), r.getFailureReport().getDetails(), m);
     }
@@ -152,8 +156,9 @@ class ArchitectureTest {
   }
 
   @Test
-  void coreAndFeaturesExportExactlyTheirPublicPackages() throws URISyntaxException {
-    for (Class<?> type : List.of(org.sieveml.core.EntityKey.class, org.sieveml.features.FeatureStore.class)) {
+  void coreMonitoringAndFeaturesExportExactlyTheirPublicPackages() throws URISyntaxException {
+    for (Class<?> type : List.of(org.sieveml.core.EntityKey.class, org.sieveml.monitoring.DriftReport.class,
+        org.sieveml.features.FeatureStore.class)) {
       ModuleDescriptor d = descriptor(type);
       Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source)
           .collect(Collectors.toCollection(TreeSet::new));
@@ -163,6 +168,35 @@ class ArchitectureTest {
       assertTrue(d.packages().stream().anyMatch(p -> p.endsWith(".internal")), d.name() + " has internal packages");
       assertTrue(d.exports().stream().noneMatch(e -> e.isQualified()), d.name() + " has no qualified exports");
       assertTrue(d.opens().isEmpty() && !d.isOpen(), d.name() + " opens nothing to reflection");
+    }
+  }
+
+  /** The SieveML modules a compiled library module's descriptor requires. */
+  static Set<String> sieveRequires(Class<?> type) throws URISyntaxException {
+    return descriptor(type).requires().stream().map(ModuleDescriptor.Requires::name)
+        .filter(n -> n.startsWith("org.sieveml.")).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  @Test
+  void theModuleGraphHasNoCycleAndCoreHoldsNoMonitoring() throws URISyntaxException {
+    assertEquals(Set.of(), sieveRequires(org.sieveml.core.EntityKey.class), "core requires no SieveML module");
+    assertEquals(Set.of("org.sieveml.core"), sieveRequires(org.sieveml.monitoring.DriftReport.class),
+        "monitoring requires core only");
+    assertEquals(Set.of("org.sieveml.core"), sieveRequires(org.sieveml.features.FeatureStore.class),
+        "features requires core only");
+    assertTrue(packages(org.sieveml.core.EntityKey.class).stream().noneMatch(p -> p.contains("drift")),
+        "no drift package in core: " + packages(org.sieveml.core.EntityKey.class));
+    // the bytecode: core knows no other module; monitoring, features, retrieval and ranking know core only
+    JavaClasses classes = sieveClasses();
+    List<String> libraries = List.of("core", "monitoring", "features", "retrieval", "ranking");
+    for (String m : libraries) {
+      String[] others = libraries.stream().filter(o -> !o.equals(m) && !o.equals("core"))
+          .map(o -> "org.sieveml." + o + "..").toArray(String[]::new);
+      EvaluationResult r = ArchRuleDefinition.noClasses().that().resideInAPackage("org.sieveml." + m + "..")
+          .should().dependOnClassesThat().resideInAnyPackage(others)
+          .allowEmptyShould(false)
+          .evaluate(classes);
+      assertEquals(List.of(), r.getFailureReport().getDetails(), m);
     }
   }
 }

@@ -16,9 +16,6 @@ import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.drift.DriftCheck;
-import org.sieveml.core.drift.SkewCheck;
-import org.sieveml.core.drift.SkewReport;
 import org.sieveml.core.pipeline.FeatureSource;
 import org.sieveml.core.pipeline.PipelineRequest;
 import org.sieveml.core.telemetry.Telemetry;
@@ -643,14 +640,16 @@ public final class FeatureStore implements AutoCloseable {
   // ---------------------------------------------------------------- skew and pipeline
 
   /**
-   * Compares served vectors with the point-in-time join at the time they were served, value by value.
+   * What was served next to what the point-in-time join at the time it was served gives for the same
+   * keys: the input of a training/serving skew check. This store does not compare the two (that is
+   * monitoring's job, e.g. {@code org.sieveml.monitoring.SkewCheck.compare(s.served(), s.offline(),
+   * tolerance)}); by design they agree value for value.
    *
    * @param served what {@link #getOnlineFeatures} returned
    * @param service the service it was read with
-   * @param tolerance absolute tolerance for numeric values
-   * @return per-feature mismatch counts and drift tests of served vs offline
+   * @return the served frame and the offline replay, row {@code i} of each for key {@code i}
    */
-  public SkewReport checkSkew(OnlineFeatures served, FeatureService service, double tolerance) {
+  public ServedVsOffline servedVsOffline(OnlineFeatures served, FeatureService service) {
     long[] ts = new long[served.size()];
     java.util.Arrays.fill(ts, served.readTime());
     TrainingData offline = getHistoricalFeatures(EntityRows.of(served.keys(), ts, null), service);
@@ -658,8 +657,8 @@ public final class FeatureStore implements AutoCloseable {
     for (FeatureVector v : served.vectors()) {
       sb.add(v);
     }
-    return SkewCheck.compare(sb.build(), offline.frame().select(served.schema().names()),
-        DriftCheck.builder().build(), tolerance);
+    return new ServedVsOffline(served.keys(), served.readTime(), sb.build(),
+        offline.frame().select(served.schema().names()));
   }
 
   /**

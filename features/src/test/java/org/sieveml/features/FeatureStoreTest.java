@@ -16,7 +16,6 @@ import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
-import org.sieveml.core.drift.SkewReport;
 
 class FeatureStoreTest {
 
@@ -213,9 +212,13 @@ class FeatureStoreTest {
     for (int i = 0; i < keys.size(); i++) {
       assertEquals(td.frame().select(of.schema().names()).row(i), of.vector(i), "key " + keys.get(i));
     }
-    SkewReport skew = w.store.checkSkew(of, w.service, 1e-12);
-    for (double rate : skew.mismatchRate().values()) {
-      assertEquals(0.0, rate, skew.toText());
+    ServedVsOffline skew = w.store.servedVsOffline(of, w.service);
+    assertEquals(keys, skew.keys());
+    assertEquals(w.now.get(), skew.readTime());
+    assertEquals(of.schema().names(), skew.offline().schema().names());
+    for (int i = 0; i < keys.size(); i++) {
+      assertEquals(of.vector(i), skew.served().row(i), "served row of key " + keys.get(i));
+      assertEquals(skew.served().row(i), skew.offline().row(i), "offline replay of key " + keys.get(i));
     }
 
     // time passes: a expires exactly at event + ttl

@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.sieveml.core.drift.Adwin;
-import org.sieveml.core.drift.DetectorState;
+import org.sieveml.monitoring.Adwin;
+import org.sieveml.monitoring.DetectorState;
 
 /**
  * Question: how many ADWIN updates per microsecond do we sustain against MOA 2024.07.0's {@code ADWIN}

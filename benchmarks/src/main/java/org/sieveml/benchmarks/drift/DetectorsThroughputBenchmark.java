@@ -18,13 +18,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.sieveml.core.drift.ChangeDetector;
-import org.sieveml.core.drift.Ddm;
-import org.sieveml.core.drift.DetectorState;
-import org.sieveml.core.drift.Eddm;
-import org.sieveml.core.drift.HddmA;
-import org.sieveml.core.drift.HddmW;
-import org.sieveml.core.drift.PageHinkley;
+import org.sieveml.monitoring.ChangeDetector;
+import org.sieveml.monitoring.Ddm;
+import org.sieveml.monitoring.DetectorState;
+import org.sieveml.monitoring.Eddm;
+import org.sieveml.monitoring.HddmA;
+import org.sieveml.monitoring.HddmW;
+import org.sieveml.monitoring.PageHinkley;
 
 /**
  * Question: how many updates per microsecond do our DDM, EDDM, Page-Hinkley, HDDM_A and HDDM_W

@@ -12,8 +12,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.sieveml.core.drift.DriftMethod;
-import org.sieveml.core.drift.DriftTests;
+import org.sieveml.monitoring.DriftMethod;
+import org.sieveml.monitoring.DriftTests;
 
 /**
  * Question: how long does a two-sample Kolmogorov-Smirnov test (statistic and p-value) of 1M vs 1M

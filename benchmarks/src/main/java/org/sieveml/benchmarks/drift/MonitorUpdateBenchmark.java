@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sieveml.core.FeatureFrame;
-import org.sieveml.core.drift.StreamingDriftMonitor;
+import org.sieveml.monitoring.StreamingDriftMonitor;
 
 /**
  * Question: what does one served request cost to record in a {@link StreamingDriftMonitor} of 50
