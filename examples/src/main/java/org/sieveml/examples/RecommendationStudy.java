@@ -587,9 +587,10 @@ public final class RecommendationStudy {
     }
     h.append("</table><h2>Recall@k</h2>").append(recallSvg(r.recallCurve()));
     h.append("<h2>Serving latency</h2><pre>").append(escape(r.telemetry().toTable())).append("</pre>");
+    // the drift section is a fragment (one <section>), so the report stays one document
     h.append("<h2>Drift of served features by test week</h2>");
     h.append(r.drift().isEmpty() ? "<p>no week with enough traffic</p>"
-        : DriftReport.toHtml("served features vs ranker training features", r.drift()));
+        : DriftReport.toHtmlFragment("served features vs ranker training features", r.drift()));
     h.append("</body></html>\n");
     Cli.writeReport(file, h);
   }

@@ -47,6 +47,11 @@ class RecommendationStudyTest {
     assertTrue(!r.drift().isEmpty(), "a drift report per test week with traffic");
     String html = Files.readString(report);
     assertTrue(html.contains("<svg") && html.contains("Recall@k") && html.contains("Drift"), "report content");
+    // issue 20: the drift section is embedded as a fragment, not as a second page inside the first
+    String lower = html.toLowerCase(java.util.Locale.ROOT);
+    assertEquals(1, lower.split("<html", -1).length - 1, "one <html> in the report");
+    assertEquals(1, lower.split("<body", -1).length - 1, "one <body> in the report");
+    assertTrue(html.contains("<section class=\"sieveml-drift\">"), "the drift fragment is embedded");
     for (String stage : new String[] {"[features]", "[als]", "[ranker]", "[pipeline]", "[evaluate]", "[drift]"}) {
       assertTrue(printed.contains(stage), "prints what stage " + stage + " did");
     }

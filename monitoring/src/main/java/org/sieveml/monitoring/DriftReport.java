@@ -10,8 +10,12 @@ import org.sieveml.monitoring.internal.HtmlReport;
  * The outcome of one drift check: per-feature results and the dataset-level decision (drift when the
  * share of drifted features reaches {@code shareThreshold}).
  *
- * <p>Render it with {@link #toText()}, or as a self-contained HTML page with {@link #toHtml()} or, for
- * a series of checks, {@link #toHtml(String, List)}, which draws one timeline chart per feature.
+ * <p>Render it with {@link #toText()}, or as HTML: {@link #toHtmlFragment()} gives one
+ * {@code <section>} a host embeds in its own page (no {@code <html>}, {@code <head>} or {@code <body>};
+ * its styles are scoped to the section, no scripts, no external resources), {@link #toHtmlPage()} a
+ * whole self-contained document wrapping that fragment. For a series of checks,
+ * {@link #toHtmlFragment(String, List)} and {@link #toHtmlPage(String, List)} draw one timeline chart
+ * per feature.
  *
  * <p>Immutable and thread-safe.
  *
@@ -124,28 +128,68 @@ public record DriftReport(
   }
 
   /**
-   * This report alone as a self-contained HTML page.
+   * This report alone as an embeddable HTML fragment (see {@link #toHtmlFragment(String, List)}).
    *
-   * @return the HTML text
+   * @return the HTML text: one {@code <section>}
    */
-  public String toHtml() {
-    return toHtml("Drift report " + label, List.of(this));
+  public String toHtmlFragment() {
+    return toHtmlFragment("Drift report " + label, List.of(this));
   }
 
   /**
-   * A series of reports as one self-contained HTML page (no external scripts, styles or fonts): a
-   * summary of the last report, and per feature an SVG timeline of the decision value across the
-   * series with its threshold, drifted checks marked in red.
+   * This report alone as a whole HTML page (see {@link #toHtmlPage(String, List)}).
    *
-   * @param title the page title
+   * @return the HTML text: one document
+   */
+  public String toHtmlPage() {
+    return toHtmlPage("Drift report " + label, List.of(this));
+  }
+
+  /**
+   * A series of reports as an HTML fragment a host embeds in its own page: one
+   * {@code <section class="sieveml-drift">} holding its heading, a summary and table of the last
+   * report, and per feature an SVG timeline of the decision value across the series with its
+   * threshold, drifted checks marked in red. It has no {@code <html>}, {@code <head>} or
+   * {@code <body>}; its styles apply only inside the section; it loads no script, style or font.
+   *
+   * @param title the section's heading
    * @param timeline reports in time order, not empty
    * @return the HTML text
    */
-  public static String toHtml(String title, List<DriftReport> timeline) {
+  public static String toHtmlFragment(String title, List<DriftReport> timeline) {
     Objects.requireNonNull(title, "title");
     if (timeline == null || timeline.isEmpty()) {
       throw new IllegalArgumentException("timeline must hold at least one report, was " + timeline);
     }
-    return HtmlReport.render(title, timeline);
+    List<HtmlReport.Check> checks = new ArrayList<>(timeline.size());
+    for (DriftReport r : timeline) {
+      checks.add(r.htmlView());
+    }
+    return HtmlReport.fragment(title, checks);
+  }
+
+  /**
+   * A series of reports as one self-contained HTML page: {@link #toHtmlFragment(String, List)} inside
+   * a document titled {@code title}.
+   *
+   * @param title the page title (and the section's heading)
+   * @param timeline reports in time order, not empty
+   * @return the HTML text
+   */
+  public static String toHtmlPage(String title, List<DriftReport> timeline) {
+    return HtmlReport.page(title, toHtmlFragment(title, timeline));
+  }
+
+  /** This report as the renderer's plain view. */
+  private HtmlReport.Check htmlView() {
+    List<HtmlReport.Row> rows = new ArrayList<>(features.size());
+    for (FeatureDrift f : features) {
+      rows.add(new HtmlReport.Row(f.feature(), f.method().toString(),
+          f.method().isPValueTest() ? f.method() + " p-value" : f.method().toString(), f.statistic(), f.pValue(),
+          f.threshold(), f.score(), f.referenceCount(), f.currentCount(), f.currentMissing(), f.drifted(),
+          f.note()));
+    }
+    return new HtmlReport.Check(label, sequence, drifted().size(), driftedShare, shareThreshold, datasetDrift,
+        correction.toString(), rows);
   }
 }

@@ -32,7 +32,10 @@
  *       sample of served requests), by distribution and, for paired rows, value by value, into a
  *       {@link org.sieveml.monitoring.SkewReport}.
  *   <li><b>Reports</b>: a {@link org.sieveml.monitoring.DriftReport} (and a series of them) renders as
- *       text or as a self-contained HTML page.
+ *       text, as an HTML fragment a host embeds in its own page
+ *       ({@link org.sieveml.monitoring.DriftReport#toHtmlFragment()}: one {@code <section>}, styles
+ *       scoped to it, no scripts, no external resources) or as a whole page wrapping that fragment
+ *       ({@link org.sieveml.monitoring.DriftReport#toHtmlPage()}).
  * </ul>
  *
  * <h2>Thread-safety</h2>

@@ -264,14 +264,79 @@ class MonitoringTest {
     for (int w = 0; w < 6; w++) {
       timeline.add(check.run("window " + w, w, ref, frame(10 + w, 2000, w * 0.2, 0)));
     }
-    String html = DriftReport.toHtml("Ranker <features>", timeline);
+    String html = DriftReport.toHtmlPage("Ranker <features>", timeline);
     assertTrue(html.startsWith("<!DOCTYPE html>"));
+    assertEquals(1, count(html, "<html"), html);
+    assertEquals(1, count(html, "<body"), html);
     assertTrue(html.contains("Ranker &lt;features&gt;"));
     assertFalse(html.contains("<script") || html.contains("http://") && !html.contains("xmlns=\"http://www.w3.org/2000/svg\""));
     assertEquals(4, html.split("<svg ").length - 1, "one chart per feature");
     assertTrue(html.contains("fill=\"#d62728\""), "drifted points are marked");
     String text = timeline.get(5).toText();
     assertTrue(text.contains("DATASET DRIFT") || text.contains("DRIFT"), text);
+  }
+
+  /** Occurrences of {@code what} in {@code text}, case-insensitively. */
+  static int count(String text, String what) {
+    String t = text.toLowerCase(java.util.Locale.ROOT);
+    int n = 0;
+    for (int i = t.indexOf(what); i >= 0; i = t.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  @Test
+  void aFragmentEmbedsInAHostPageWithoutASecondDocument() {
+    DriftCheck check = DriftCheck.builder().build();
+    FeatureFrame ref = frame(1, 2000, 0, 0);
+    List<DriftReport> timeline = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      timeline.add(check.run("window " + w, w, ref, frame(20 + w, 2000, w * 0.3, 0)));
+    }
+    String fragment = DriftReport.toHtmlFragment("Drift <of> the week", timeline);
+    assertTrue(fragment.startsWith("<section class=\"sieveml-drift\">"), fragment);
+    assertTrue(fragment.endsWith("</section>\n"), fragment);
+    for (String tag : List.of("<html", "<head", "<body", "<!doctype", "<script", "<link", "<meta")) {
+      assertEquals(0, count(fragment, tag), tag + " in the fragment");
+    }
+    // every style rule applies inside the section only
+    String css = fragment.substring(fragment.indexOf("<style>") + 7, fragment.indexOf("</style>"));
+    for (String rule : css.split("}")) {
+      for (String selector : rule.substring(0, rule.indexOf('{')).split(",")) {
+        assertTrue(selector.strip().startsWith("section.sieveml-drift"), "unscoped selector: " + selector);
+      }
+    }
+    assertTrue(fragment.contains("Drift &lt;of&gt; the week"));
+    assertEquals(4, count(fragment, "<svg "), "one chart per feature");
+    assertEquals(timeline.get(2).toHtmlFragment(), DriftReport.toHtmlFragment("Drift report window 2",
+        List.of(timeline.get(2))));
+
+    // a host page that embeds two fragments is still one document
+    String host = "<!doctype html><html><head><title>host</title></head><body><h1>Study</h1>"
+        + fragment + timeline.get(0).toHtmlFragment() + "</body></html>";
+    assertEquals(1, count(host, "<html"), host);
+    assertEquals(1, count(host, "<body"), host);
+    assertEquals(2, count(host, "<section class=\"sieveml-drift\""));
+
+    // the page form wraps exactly the fragment
+    String page = timeline.get(2).toHtmlPage();
+    assertTrue(page.contains(timeline.get(2).toHtmlFragment()), page);
+    assertEquals(1, count(page, "<html"), page);
+    assertEquals(1, count(page, "<body"), page);
+    assertThrows(IllegalArgumentException.class, () -> DriftReport.toHtmlFragment("t", List.of()));
+  }
+
+  @Test
+  void skewCheckWithTheDefaultCheckEqualsTheExplicitOne() {
+    FeatureFrame served = frame(3, 500, 0, 0);
+    FeatureFrame offline = frame(3, 500, 0, 0);
+    SkewReport byDefault = SkewCheck.compare(served, offline, 1e-9);
+    SkewReport explicit = SkewCheck.compare(served, offline, DriftCheck.builder().build(), 1e-9);
+    assertEquals(explicit, byDefault);
+    assertEquals(500, byDefault.pairedRows());
+    byDefault.mismatchRate().values().forEach(r -> assertEquals(0.0, r));
+    assertThrows(IllegalArgumentException.class, () -> SkewCheck.compare(served, offline, -1));
   }
 
   @Test

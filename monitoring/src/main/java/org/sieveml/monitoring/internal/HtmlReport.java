@@ -4,41 +4,103 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.sieveml.monitoring.DriftReport;
-import org.sieveml.monitoring.FeatureDrift;
 
-/** Renders drift reports as a self-contained HTML page with inline SVG charts. Stateless, thread-safe. */
+/**
+ * Renders a series of drift checks as HTML with inline SVG charts: a fragment (one {@code <section>}
+ * a host embeds in its own page, its styles scoped to the section by selector, no scripts, no
+ * external resources) or a whole page wrapping that fragment.
+ *
+ * <p>Takes plain data ({@link Check}, {@link Row}) so that it depends on no public type: the public
+ * report maps itself to these views and calls this class one way. Stateless, thread-safe.
+ */
 public final class HtmlReport {
+
+  /** The CSS class of the fragment's {@code <section>}; every style rule is scoped under it. */
+  public static final String SECTION_CLASS = "sieveml-drift";
 
   private static final int W = 640;
   private static final int H = 160;
   private static final int PAD = 36;
+  private static final String S = "section." + SECTION_CLASS;
+  private static final String STYLE = "<style>"
+      + S + "{font-family:sans-serif;color:#222;margin:1em 0}"
+      + S + " table{border-collapse:collapse}"
+      + S + " td," + S + " th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+      + S + " td:first-child," + S + " th:first-child{text-align:left}"
+      + S + " tr.drift td{background:#fde0e0}"
+      + S + " .chart{margin:1em 0}"
+      + S + " h3{font-size:1.1em}</style>\n";
 
   private HtmlReport() {}
 
   /**
-   * Renders the page.
+   * One feature's result in one check.
    *
-   * @param title page title
-   * @param timeline reports in order
+   * @param feature the feature's name
+   * @param method the method's name
+   * @param scoreName what {@code score} is (the method's name, or "... p-value")
+   * @param statistic the test statistic
+   * @param pValue the p-value (NaN for distances)
+   * @param threshold the decision threshold
+   * @param score the value compared with the threshold
+   * @param referenceCount reference values
+   * @param currentCount current values
+   * @param currentMissing current missing values
+   * @param drifted whether the feature drifted
+   * @param note a note, or empty
+   */
+  public record Row(String feature, String method, String scoreName, double statistic, double pValue,
+      double threshold, double score, long referenceCount, long currentCount, long currentMissing,
+      boolean drifted, String note) {}
+
+  /**
+   * One check of the series.
+   *
+   * @param label the check's label
+   * @param sequence its position in the series
+   * @param drifted how many features drifted
+   * @param driftedShare the share of drifted features
+   * @param shareThreshold the dataset decision's share threshold
+   * @param datasetDrift the dataset decision
+   * @param correction the multiple-testing correction's name
+   * @param rows per-feature results
+   */
+  public record Check(String label, long sequence, int drifted, double driftedShare, double shareThreshold,
+      boolean datasetDrift, String correction, List<Row> rows) {}
+
+  /**
+   * A whole HTML document (one {@code <html>}, one {@code <body>}) around {@code fragment}.
+   *
+   * @param title the document's title
+   * @param fragment a fragment from {@link #fragment}
    * @return HTML
    */
-  public static String render(String title, List<DriftReport> timeline) {
-    DriftReport last = timeline.get(timeline.size() - 1);
+  public static String page(String title, String fragment) {
+    return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title)
+        + "</title></head>\n<body style=\"margin:2em\">\n" + fragment + "</body></html>\n";
+  }
+
+  /**
+   * The fragment: a {@code <section class="sieveml-drift">} with a heading, a summary and table of the
+   * last check, and per feature an SVG timeline of the decision value across the series.
+   *
+   * @param title the section's heading
+   * @param timeline checks in order, not empty
+   * @return HTML
+   */
+  public static String fragment(String title, List<Check> timeline) {
+    Check last = timeline.get(timeline.size() - 1);
     StringBuilder sb = new StringBuilder(8192);
-    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
-        .append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-            + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
-            + "tr.drift td{background:#fde0e0}.chart{margin:1em 0}h2{font-size:1.1em}</style></head><body>\n");
-    sb.append("<h1>").append(esc(title)).append("</h1>\n");
+    sb.append("<section class=\"").append(SECTION_CLASS).append("\">\n").append(STYLE);
+    sb.append("<h2>").append(esc(title)).append("</h2>\n");
     sb.append(String.format(Locale.ROOT, "<p>Last check <b>%s</b> (#%d): %d of %d features drifted (%.1f%%, threshold %.1f%%): <b>%s</b>. Correction: %s.</p>\n",
-        esc(last.label()), last.sequence(), last.drifted().size(), last.features().size(), 100 * last.driftedShare(),
-        100 * last.shareThreshold(), last.datasetDrift() ? "dataset drift" : "no dataset drift", last.correction()));
+        esc(last.label()), last.sequence(), last.drifted(), last.rows().size(), 100 * last.driftedShare(),
+        100 * last.shareThreshold(), last.datasetDrift() ? "dataset drift" : "no dataset drift", esc(last.correction())));
     sb.append("<table><tr><th>feature</th><th>method</th><th>statistic</th><th>p-value</th><th>threshold</th>"
         + "<th>reference n</th><th>current n</th><th>missing</th><th>drift</th></tr>\n");
-    for (FeatureDrift f : last.features()) {
+    for (Row f : last.rows()) {
       sb.append(f.drifted() ? "<tr class=\"drift\">" : "<tr>")
-          .append("<td>").append(esc(f.feature())).append("</td><td>").append(f.method()).append("</td>")
+          .append("<td>").append(esc(f.feature())).append("</td><td>").append(esc(f.method())).append("</td>")
           .append(String.format(Locale.ROOT, "<td>%.6g</td><td>%.6g</td><td>%.6g</td><td>%d</td><td>%d</td><td>%d</td>",
               f.statistic(), f.pValue(), f.threshold(), f.referenceCount(), f.currentCount(), f.currentMissing()))
           .append("<td>").append(f.drifted() ? "DRIFT" : "-").append(f.note().isEmpty() ? "" : " (" + esc(f.note()) + ")")
@@ -46,19 +108,19 @@ public final class HtmlReport {
     }
     sb.append("</table>\n");
     Map<String, Boolean> names = new LinkedHashMap<>();
-    for (DriftReport r : timeline) {
-      for (FeatureDrift f : r.features()) {
+    for (Check r : timeline) {
+      for (Row f : r.rows()) {
         names.put(f.feature(), Boolean.TRUE);
       }
     }
     for (String name : names.keySet()) {
       chart(sb, name, timeline);
     }
-    sb.append("</body></html>\n");
+    sb.append("</section>\n");
     return sb.toString();
   }
 
-  private static void chart(StringBuilder sb, String name, List<DriftReport> timeline) {
+  private static void chart(StringBuilder sb, String name, List<Check> timeline) {
     int n = timeline.size();
     double[] v = new double[n];
     double[] t = new double[n];
@@ -68,12 +130,12 @@ public final class HtmlReport {
     for (int i = 0; i < n; i++) {
       v[i] = Double.NaN;
       t[i] = Double.NaN;
-      for (FeatureDrift f : timeline.get(i).features()) {
+      for (Row f : timeline.get(i).rows()) {
         if (f.feature().equals(name)) {
           v[i] = f.score();
           t[i] = f.threshold();
           d[i] = f.drifted();
-          method = f.method().isPValueTest() ? f.method() + " p-value" : f.method().toString();
+          method = f.scoreName();
         }
       }
       if (Double.isFinite(v[i])) {
@@ -87,7 +149,7 @@ public final class HtmlReport {
       max = 1;
     }
     max *= 1.1;
-    sb.append("<div class=\"chart\"><h2>").append(esc(name)).append(" &mdash; ").append(esc(method)).append("</h2>\n");
+    sb.append("<div class=\"chart\"><h3>").append(esc(name)).append(" &mdash; ").append(esc(method)).append("</h3>\n");
     sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s timeline\">",
         W, H, esc(name)));
     sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", PAD, H - PAD, W - 8, H - PAD));
