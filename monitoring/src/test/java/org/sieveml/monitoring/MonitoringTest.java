@@ -256,14 +256,20 @@ class MonitoringTest {
     assertTrue(rep.toText().contains("mismatch"));
   }
 
-  @Test
-  void reportsRenderAsTextAndSelfContainedHtml() {
+  /** A series of default checks against one reference, window {@code w} shifted by {@code w * step}. */
+  static List<DriftReport> timeline(int windows, long seed, double step) {
     DriftCheck check = DriftCheck.builder().build();
     FeatureFrame ref = frame(1, 2000, 0, 0);
     List<DriftReport> timeline = new ArrayList<>();
-    for (int w = 0; w < 6; w++) {
-      timeline.add(check.run("window " + w, w, ref, frame(10 + w, 2000, w * 0.2, 0)));
+    for (int w = 0; w < windows; w++) {
+      timeline.add(check.run("window " + w, w, ref, frame(seed + w, 2000, w * step, 0)));
     }
+    return timeline;
+  }
+
+  @Test
+  void reportsRenderAsTextAndSelfContainedHtml() {
+    List<DriftReport> timeline = timeline(6, 10, 0.2);
     String html = DriftReport.toHtmlPage("Ranker <features>", timeline);
     assertTrue(html.startsWith("<!DOCTYPE html>"));
     assertEquals(1, count(html, "<html"), html);
@@ -288,12 +294,7 @@ class MonitoringTest {
 
   @Test
   void aFragmentEmbedsInAHostPageWithoutASecondDocument() {
-    DriftCheck check = DriftCheck.builder().build();
-    FeatureFrame ref = frame(1, 2000, 0, 0);
-    List<DriftReport> timeline = new ArrayList<>();
-    for (int w = 0; w < 3; w++) {
-      timeline.add(check.run("window " + w, w, ref, frame(20 + w, 2000, w * 0.3, 0)));
-    }
+    List<DriftReport> timeline = timeline(3, 20, 0.3);
     String fragment = DriftReport.toHtmlFragment("Drift <of> the week", timeline);
     assertTrue(fragment.startsWith("<section class=\"sieveml-drift\">"), fragment);
     assertTrue(fragment.endsWith("</section>\n"), fragment);
