@@ -21,12 +21,14 @@ import java.util.Map;
  * by level, so the independent steps of the block's rows overlap. Values are compared as order-preserving
  * int keys (see {@code key(float)}), which makes each step free of branches.
  *
- * <p>{@link #predictBatch} on a model whose trees are all complete lays each block out feature-major
- * ({@code buf[column * BLOCK + row]}) and walks it with {@code SimdTreeWalk} (the JDK Vector API, when the
- * JVM runs with {@code --add-modules jdk.incubator.vector} and the system property {@code sieveml.simd}
- * is not {@code false}), the rows left over, or all rows without the Vector API, eight at a time in
- * locals over nodes packed in one long each. Every path reaches the same leaves and adds them in the
- * same order, so predictions do not depend on the path.
+ * <p>{@link #predictBatch} and {@link #predictSparse}, on blocks of at least 12 rows of a model whose trees
+ * are at most 8 deep, use {@code BitWalk}, which moves the 64 rows of a block down each tree together as
+ * the bits of a word, when the JDK Vector API is present (the JVM runs with
+ * {@code --add-modules jdk.incubator.vector} and the system property {@code sieveml.simd} is not
+ * {@code false}). Without it, {@link #predictBatch} on a model whose trees are all complete lays each block
+ * out feature-major ({@code buf[column * BLOCK + row]}) and walks it eight rows at a time in locals over
+ * nodes packed in one long each. Every path reaches the same leaves and adds them in the same order, so
+ * predictions do not depend on the path.
  *
  * <p>Thread-safety: immutable; safe for concurrent use. Scratch buffers are allocated per call.
  */
@@ -71,18 +73,25 @@ public final class TreeEnsemble {
   /** Per node, alongside {@link #packed}: the block buffer offset of the test's column. */
   private final int[] blockOffset;
   /**
-   * Whether the complete trees are walked with {@code SimdTreeWalk}: the JVM runs with
-   * {@code --add-modules jdk.incubator.vector}, and the system property {@code sieveml.simd} is not
+   * Whether batches go through {@link BitWalk}, whose bins are counted with {@code SimdBins}: the JVM runs
+   * with {@code --add-modules jdk.incubator.vector}, and the system property {@code sieveml.simd} is not
    * {@code false}.
    */
   private static final boolean SIMD = simdAvailable();
+  /** The 64-rows-a-word evaluator, when every tree is at most {@link BitWalk#MAX_DEPTH} deep; else null. */
+  private final BitWalk bits;
+  /** Blocks of at least this many rows go through {@link #bits}; smaller ones are walked row by row. */
+  private static final int BIT_MIN_ROWS = Integer.getInteger("sieveml.bitwalk.min", 12);
 
-  private TreeEnsemble(Parsed p) {
-    this(p.left, p.right, p.feature, p.cond, p.defaultLeft, p.baseMargin, p.objective, p.numFeatures);
-  }
-
-  private TreeEnsemble(int[][] left, int[][] right, int[][] feature, float[][] cond, boolean[][] defaultLeft,
-      float baseMargin, String objective, int numFeatures) {
+  private TreeEnsemble(Parsed p, boolean bitWalk) {
+    int[][] left = p.left;
+    int[][] right = p.right;
+    int[][] feature = p.feature;
+    float[][] cond = p.cond;
+    boolean[][] defaultLeft = p.defaultLeft;
+    float baseMargin = p.baseMargin;
+    String objective = p.objective;
+    int numFeatures = p.numFeatures;
     this.baseMargin = baseMargin;
     this.objective = objective;
     this.numFeatures = numFeatures;
@@ -183,6 +192,12 @@ public final class TreeEnsemble {
         packed[g] = ((long) blockOffset[g]) << 32 | (thr[g] & 0xffffffffL);
       }
     }
+    this.bits = bitWalk && SIMD ? BitWalk.compile(p, used) : null;
+  }
+
+  /** Whether the Vector API paths run (see the class comment). */
+  static boolean simd() {
+    return SIMD;
   }
 
   private static boolean simdAvailable() {
@@ -192,7 +207,7 @@ public final class TreeEnsemble {
     }
     try {
       // initialises the class, which links against jdk.incubator.vector
-      return Class.forName("org.sieveml.ranking.internal.SimdTreeWalk").getName() != null;
+      return Class.forName("org.sieveml.ranking.internal.SimdBins").getName() != null;
     } catch (ReflectiveOperationException | LinkageError e) {
       return false;
     }
@@ -293,7 +308,17 @@ public final class TreeEnsemble {
    *     objective
    */
   public static TreeEnsemble fromModelJson(String modelJson) {
-    return new TreeEnsemble(parse(modelJson));
+    return new TreeEnsemble(parse(modelJson), true);
+  }
+
+  /**
+   * {@link #fromModelJson} without the {@code BitWalk} path (for tests comparing the paths).
+   *
+   * @param modelJson the JSON text
+   * @return the evaluator, walking rows one by one
+   */
+  static TreeEnsemble withoutBitWalk(String modelJson) {
+    return new TreeEnsemble(parse(modelJson), false);
   }
 
   /**
@@ -657,6 +682,42 @@ public final class TreeEnsemble {
     }
     int[] used = this.used;
     float[] sums = new float[BLOCK];
+    if (bits != null && n >= BIT_MIN_ROWS) {
+      float[] xb = new float[Math.max(1, u) * BLOCK];
+      BitWalk.Scratch scratch = bits.scratch();
+      int[] buf = null;
+      for (int from = 0; from < n; from += BLOCK) {
+        int m = Math.min(BLOCK, n - from);
+        java.util.Arrays.fill(sums, 0, m, baseMargin);
+        if (m >= BIT_MIN_ROWS) {
+          for (int r = 0; r < m; r++) {
+            int base = (from + r) * width;
+            for (int k = 0, b = r; k < u; k++, b += BLOCK) {
+              xb[b] = x[base + used[k]] + 0.0f; // -0 -> +0, as the bins need
+            }
+          }
+          bits.block(xb, m, sums, scratch);
+        } else {
+          if (buf == null) {
+            buf = new int[m * stride];
+          }
+          for (int r = 0; r < m; r++) {
+            int base = (from + r) * width;
+            int b = r * stride;
+            for (int k = 0; k < u; k++) {
+              float v = x[base + used[k]];
+              buf[b + k] = key(v);
+              buf[b + u + k] = key(-v);
+            }
+          }
+          walk(buf, m, sums);
+        }
+        for (int r = 0; r < m; r++) {
+          out[from + r] = link(sums[r]);
+        }
+      }
+      return;
+    }
     if (packed != null) {
       int[] buf = new int[stride * BLOCK];
       for (int from = 0; from < n; from += BLOCK) {
@@ -670,8 +731,7 @@ public final class TreeEnsemble {
           }
         }
         java.util.Arrays.fill(sums, 0, m, baseMargin);
-        int done = SIMD ? SimdTreeWalk.walk(blockOffset, thr, leaf, start, depth, buf, m, sums) : 0;
-        walkBlock(buf, done, m, sums);
+        walkBlock(buf, 0, m, sums);
         for (int r = 0; r < m; r++) {
           out[from + r] = link(sums[r]);
         }
@@ -725,11 +785,19 @@ public final class TreeEnsemble {
     int s = stride;
     int[] compactOf = this.compactOf;
     int limit = Math.min(cols.length, vals.length);
+    boolean bitWalk = bits != null && n >= BIT_MIN_ROWS;
     int[] buf = new int[Math.min(n, BLOCK) * s];
+    float[] xb = bitWalk ? new float[Math.max(1, u) * BLOCK] : null;
+    BitWalk.Scratch scratch = bitWalk ? bits.scratch() : null;
     float[] sums = new float[BLOCK];
     for (int from = 0; from < n; from += BLOCK) {
       int m = Math.min(BLOCK, n - from);
-      java.util.Arrays.fill(buf, 0, m * s, Integer.MAX_VALUE); // all missing
+      boolean byBits = bitWalk && m >= BIT_MIN_ROWS;
+      if (byBits) {
+        java.util.Arrays.fill(xb, Float.NaN); // all missing
+      } else {
+        java.util.Arrays.fill(buf, 0, m * s, Integer.MAX_VALUE); // all missing
+      }
       for (int r = 0; r < m; r++) {
         int row = from + r;
         int lo = rowStart[row];
@@ -748,13 +816,21 @@ public final class TreeEnsemble {
           int k = compactOf != null ? compactOf[c] : java.util.Arrays.binarySearch(used, c);
           if (k >= 0) {
             float v = vals[j];
-            buf[b + k] = key(v);
-            buf[b + u + k] = key(-v);
+            if (byBits) {
+              xb[k * BLOCK + r] = v + 0.0f; // -0 -> +0, as the bins need
+            } else {
+              buf[b + k] = key(v);
+              buf[b + u + k] = key(-v);
+            }
           }
         }
       }
       java.util.Arrays.fill(sums, 0, m, baseMargin);
-      walk(buf, m, sums);
+      if (byBits) {
+        bits.block(xb, m, sums, scratch);
+      } else {
+        walk(buf, m, sums);
+      }
       for (int r = 0; r < m; r++) {
         out[from + r] = link(sums[r]);
       }

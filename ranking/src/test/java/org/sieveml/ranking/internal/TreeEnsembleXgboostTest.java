@@ -1,5 +1,6 @@
 package org.sieveml.ranking.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -155,6 +156,7 @@ class TreeEnsembleXgboostTest {
       Booster b = train(objective, d, maxDepth, 25);
       try {
         TreeEnsemble t = compile(b);
+        TreeEnsemble rowWalk = TreeEnsemble.withoutBitWalk(new String(b.toByteArray("json"), StandardCharsets.UTF_8));
         assertEquals(objective, t.objective());
         assertEquals(25, t.treeCount());
         double maxDense = 0;
@@ -168,6 +170,9 @@ class TreeEnsembleXgboostTest {
           double[] ours = new double[size];
           t.predictBatch(q, size, F, ours);
           maxDense = Math.max(maxDense, compare(objective + " dense n=" + size, ours, ref, size));
+          double[] walked = new double[size];
+          rowWalk.predictBatch(q, size, F, walked);
+          assertArrayEquals(ours, walked, 0.0, "the word walk and the row walks must agree bit for bit");
           Csr csr = new Csr(q, size, F, 1);
           DMatrix ds = csr.dmatrix(size, F);
           float[][] refSparse = size == 0 ? new float[0][] : b.predict(ds);
@@ -282,6 +287,95 @@ class TreeEnsembleXgboostTest {
         assertEquals(expected, ours[i], 0.0, "row " + i);
       }
     }
+  }
+
+  /**
+   * Split conditions and values at the edges of float order (both zeros, subnormals, the largest floats,
+   * infinities in the rows, NaN): every batch path (the 64-rows-a-word walk for blocks of 12 rows or more
+   * when the Vector API is present, the row walks otherwise) routes each row as a plain walk of the
+   * model's arrays does. Trees have shallow leaves (padded in the complete layouts) and depths 0 to 8.
+   */
+  @Test
+  void edgeValuesRouteAsAPlainWalkOnEveryPath() {
+    float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL,
+        Float.MAX_VALUE, -Float.MAX_VALUE, 1f, Math.nextUp(1f), Math.nextDown(1f), -1f, 3e-39f};
+    Random r = new Random(61);
+    int trees = 40;
+    List<int[][]> shapes = new ArrayList<>();
+    List<float[]> conds = new ArrayList<>();
+    StringBuilder all = new StringBuilder();
+    for (int t = 0; t < trees; t++) {
+      int maxDepth = t % 9;
+      List<int[]> nodes = new ArrayList<>(); // left, right, split, dl
+      List<Float> c = new ArrayList<>();
+      grow(nodes, c, r, edges, maxDepth, 0);
+      int n = nodes.size();
+      int[][] shape = new int[4][n];
+      float[] cond = new float[n];
+      for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 4; k++) {
+          shape[k][i] = nodes.get(i)[k];
+        }
+        cond[i] = c.get(i);
+      }
+      shapes.add(shape);
+      conds.add(cond);
+      all.append(t == 0 ? "" : ",").append(tree(shape[0], shape[1], shape[2], cond, shape[3]));
+    }
+    String json = "{\"learner\":{\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\","
+        + "\"num_feature\":\"" + F + "\"},\"objective\":{\"name\":\"reg:squarederror\"},\"gradient_booster\":"
+        + "{\"name\":\"gbtree\",\"model\":{\"trees\":[" + all + "]}}}}";
+    assertTrue(TreeEnsemble.simd(), "tests run with the Vector API (see the pom), so the word walk is tested");
+    for (TreeEnsemble t : List.of(TreeEnsemble.fromModelJson(json), TreeEnsemble.withoutBitWalk(json))) {
+      edgeRows(t, shapes, conds, edges, r);
+    }
+  }
+
+  private static void edgeRows(TreeEnsemble t, List<int[][]> shapes, List<float[]> conds, float[] edges,
+      Random r) {
+    int trees = shapes.size();
+    float[] values = new float[edges.length + 3];
+    System.arraycopy(edges, 0, values, 0, edges.length);
+    values[edges.length] = Float.POSITIVE_INFINITY;
+    values[edges.length + 1] = Float.NEGATIVE_INFINITY;
+    values[edges.length + 2] = Float.NaN;
+    for (int size : SIZES) {
+      float[] q = new float[size * F];
+      for (int i = 0; i < q.length; i++) {
+        q[i] = values[r.nextInt(values.length)];
+      }
+      double[] ours = new double[size];
+      t.predictBatch(q, size, F, ours);
+      Csr csr = new Csr(q, size, F, 1);
+      double[] sparse = new double[size];
+      t.predictSparse(csr.rowStart, csr.cols, csr.vals, size, sparse);
+      for (int i = 0; i < size; i++) {
+        float expected = 0.5f;
+        for (int k = 0; k < trees; k++) {
+          int[][] sh = shapes.get(k);
+          expected += walk(sh[0], sh[1], sh[2], conds.get(k), sh[3], q, i * F);
+        }
+        assertEquals(expected, ours[i], 0.0, "dense n=" + size + " row " + i);
+        assertEquals(expected, sparse[i], 0.0, "sparse n=" + size + " row " + i);
+      }
+    }
+  }
+
+  /** Appends a random subtree (preorder ids), stopping early at random; returns its root's id. */
+  private static int grow(List<int[]> nodes, List<Float> cond, Random r, float[] edges, int depthLeft, int at) {
+    int id = nodes.size();
+    nodes.add(new int[] {-1, -1, 0, 0});
+    if (depthLeft == 0 || (at > 0 && r.nextInt(5) == 0)) {
+      cond.add((float) r.nextGaussian());
+      return id;
+    }
+    cond.add(edges[r.nextInt(edges.length)]);
+    int split = r.nextInt(F);
+    int dl = r.nextInt(2);
+    int left = grow(nodes, cond, r, edges, depthLeft - 1, at + 1);
+    int right = grow(nodes, cond, r, edges, depthLeft - 1, at + 1);
+    nodes.set(id, new int[] {left, right, split, dl});
+    return id;
   }
 
   private static float walk(int[] left, int[] right, int[] split, float[] cond, int[] dl, float[] x, int base) {
