@@ -5,7 +5,7 @@ Writes numeric.tsv, categorical.tsv and kswin.tsv next to this script. Run from 
 
     flock /tmp/sieveml-build.lock python3 monitoring/src/test/resources/oracles/make_oracles.py
 
-Made with Debian's python3-scipy 1.17.1 / numpy 2.4.6. Every input is generated here with a seeded numpy
+Made with Python 3.11.7, scipy 1.17.1, numpy 2.4.6 (any scipy >= 1.9 should reproduce them). Every input is generated here with a seeded numpy
 generator and written into the files, so the Java test reads the very same samples.
 
 Definitions followed (as documented in DriftTests / DriftMethod):

@@ -65,11 +65,15 @@ import org.sieveml.monitoring.internal.Checks;
  *   <li>numeric: on references of at most {@value #SMALL_SAMPLE} values, Kolmogorov-Smirnov (features
  *       with more than 5 distinct values) or chi-square, at level 0.05; on larger ones Wasserstein
  *       distance over the reference's standard deviation at 0.1, because on large samples p-values
- *       flag shifts too small to matter. The 0.1 is an effect size, not a calibrated level: it
- *       stays quiet on iid splits of ELEC2 and of synthetic streams of 1,000 rows or more, but real
- *       streams move between periods by more than that (it flagged 40 of 45 yearly windows of a
- *       50-year weather record); learn thresholds from reference windows for such data
- *       ({@link DriftCheck.Builder#learnThresholds}).
+ *       flag shifts too small to matter. Measured on iid splits (100 per size): with 500 vs 500 rows
+ *       (KS, permutation p-value with ties) 1-6 % per column of ELEC2's eight numeric columns and of
+ *       four synthetic streams (Gaussian, log-normal, rounded, five levels); with 5,000 vs 5,000 rows
+ *       (Wasserstein at 0.1) 0 % on seven ELEC2 columns, 0-2 % on the synthetic streams, but 12 % on
+ *       ELEC2's vicprice (a long constant stretch, then price spikes: the distance is dominated by a
+ *       few extreme values). The 0.1 is an effect size, not a calibrated level: real streams move
+ *       between periods by more than that (issue 20 reports alarms in 40 of 45 yearly windows of a
+ *       50-year weather record); for such data, and for heavy-tailed features, learn thresholds
+ *       from reference windows ({@link DriftCheck.Builder#learnThresholds}).
  * </ul>
  *
  * <p>All methods are stateless and thread-safe; inputs are never modified.
@@ -270,16 +274,38 @@ public final class DriftTests {
       double p = chi[1];
       String note = "";
       if (!cochran(rc, cc)) {
-        PermutationTest t = new PermutationTest(pool, buckets, reference.length, current.length);
-        double[] mc = t.pValue(PermutationTest.Statistic.CHI_SQUARE, chi[0], MONTE_CARLO_SEED,
-            MONTE_CARLO_PERMUTATIONS, MONTE_CARLO_STOP);
+        double[] mc = monteCarloChiSquare(new PermutationTest(pool, buckets, reference.length, current.length), chi[0]);
         p = mc[0];
-        note = "Monte-Carlo p-value (" + (long) mc[1] + " permutations)";
+        note = monteCarloNote(mc);
       }
       return new FeatureDrift(feature, method, v, p, threshold, p < threshold, rn, cn, rm, cm, note);
     }
     double v = distance(method, rc, cc);
     return new FeatureDrift(feature, method, v, Double.NaN, threshold, v >= threshold, rn, cn, rm, cm, "");
+  }
+
+  static double[] monteCarloChiSquare(PermutationTest test, double observed) {
+    return test.pValue(PermutationTest.Statistic.CHI_SQUARE, observed, MONTE_CARLO_SEED, MONTE_CARLO_PERMUTATIONS,
+        MONTE_CARLO_STOP);
+  }
+
+  static String monteCarloNote(double[] mc) {
+    return "Monte-Carlo p-value (" + (long) mc[1] + " permutations)";
+  }
+
+  /**
+   * The chi-square decision on bucket counts alone (the streaming monitor's path): Cochran's rule, else
+   * the Monte-Carlo p-value, as for samples.
+   *
+   * @return {statistic, p-value, degrees of freedom, permutations run (0 if asymptotic)}
+   */
+  static double[] chiSquareOfCounts(long[] reference, long[] current) {
+    double[] chi = chiSquare(reference, current);
+    if (chi[2] == 0 || cochran(reference, current)) {
+      return new double[] {chi[0], chi[1], chi[2], 0};
+    }
+    double[] mc = monteCarloChiSquare(PermutationTest.ofCounts(reference, current), chi[0]);
+    return new double[] {chi[0], mc[0], chi[2], mc[1]};
   }
 
   /**

@@ -88,10 +88,21 @@ class DriftOraclesTest {
         assertTrue(chi.note().startsWith("Monte-Carlo"), r[0] + " " + chi.note());
         double perm = Double.parseDouble(r[7]);
         double floor = 1.0 / (1 + DriftTests.MONTE_CARLO_PERMUTATIONS);
+        // the same from the counts alone (the streaming monitor's path: draws by Fenwick-tree search)
+        int[] pool = new int[ref.length + cur.length];
+        int buckets = DriftTests.pooledBuckets(ref, cur, pool);
+        long[] rc = new long[buckets];
+        long[] cc = new long[buckets];
+        for (int i = 0; i < pool.length; i++) {
+          (i < ref.length ? rc : cc)[pool[i]]++;
+        }
+        double fromCounts = DriftTests.chiSquareOfCounts(rc, cc)[1];
         if (perm < floor) {
           assertEquals(floor, chi.pValue(), 1e-15, r[0] + " Monte-Carlo p at its floor");
+          assertEquals(floor, fromCounts, 1e-15, r[0] + " Monte-Carlo p from counts at its floor");
         } else {
           assertRel(perm, chi.pValue(), 0.5, r[0] + " Monte-Carlo p");
+          assertRel(perm, fromCounts, 0.5, r[0] + " Monte-Carlo p from counts");
         }
         // the asymptotic p-value the script also computed is not what we report on such tables
         assertTrue(Double.parseDouble(r[4]) != chi.pValue(), r[0]);

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
  * Seeded Monte-Carlo permutation p-values of two-sample statistics computed from a 2 x k table of
  * bucket counts (categories, or the ordered distinct values of a numeric sample).
  *
- * <p>The pooled sample is held as one {@code int} bucket id per observation. One permutation draws
+ * <p>The pooled sample is held as one {@code int} bucket id per observation (or, from counts alone,
+ * see {@link #ofCounts}). One permutation draws
  * {@code s = min(n, m)} observations without replacement (a partial Fisher-Yates shuffle of the pool,
  * seeded {@link SplittableRandom}) as the smaller sample, counts them into an {@code int} array and
  * recomputes the statistic against the fixed column totals: {@code O(s + k)} time, no boxing, no
@@ -51,13 +52,49 @@ public final class PermutationTest {
    * @param m current size ({@code >= 1}), {@code n + m == pool.length}
    */
   public PermutationTest(int[] pool, int buckets, int n, int m) {
-    this.pool = pool;
-    this.n = n;
-    this.m = m;
-    this.columns = new long[buckets];
+    this(pool, columnTotals(pool, buckets), n, m);
+  }
+
+  private static long[] columnTotals(int[] pool, int buckets) {
+    long[] columns = new long[buckets];
     for (int id : pool) {
       columns[id]++;
     }
+    return columns;
+  }
+
+  /**
+   * A test over a table of counts, without the observations (the streaming monitor's profile): each
+   * permutation draws the smaller row one observation at a time from the remaining column totals by a
+   * Fenwick-tree search, {@code O(min(n, m) log k)} time and {@code O(k)} memory whatever the counts.
+   *
+   * @param reference reference counts per bucket
+   * @param current current counts per bucket, same length, both rows with a positive total
+   * @return the test
+   */
+  public static PermutationTest ofCounts(long[] reference, long[] current) {
+    long n = 0;
+    long m = 0;
+    for (int k = 0; k < reference.length; k++) {
+      n += reference[k];
+      m += current[k];
+    }
+    if (n > Integer.MAX_VALUE || m > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("row totals " + n + " and " + m + " must fit in an int");
+    }
+    long[] columns = new long[reference.length];
+    for (int k = 0; k < columns.length; k++) {
+      columns[k] = reference[k] + current[k];
+    }
+    return new PermutationTest(null, columns, (int) n, (int) m);
+  }
+
+  private PermutationTest(int[] pool, long[] columns, int n, int m) {
+    this.pool = pool;
+    this.n = n;
+    this.m = m;
+    this.columns = columns;
+    int buckets = columns.length;
     this.drawn = new int[buckets];
     this.expectedRef = new double[buckets];
     this.weight = new double[buckets];
@@ -134,21 +171,53 @@ public final class PermutationTest {
     SplittableRandom random = new SplittableRandom(seed);
     boolean drawRef = n <= m;
     int s = drawRef ? n : m;
-    int total = pool.length;
+    int total = n + m;
     long[] ref = new long[columns.length];
     double bar = observed - 1e-12 * Math.abs(observed);
     int exceed = 0;
+    int k = columns.length;
+    long[] tree = pool == null ? new long[k + 1] : null;
+    int top = Integer.highestOneBit(Math.max(1, k));
     for (int l = 1; l <= maxPermutations; l++) {
       java.util.Arrays.fill(drawn, 0);
-      for (int i = 0; i < s; i++) {
-        int j = i + random.nextInt(total - i);
-        int t = pool[j];
-        pool[j] = pool[i];
-        pool[i] = t;
-        drawn[t]++;
+      if (pool != null) {
+        for (int i = 0; i < s; i++) {
+          int j = i + random.nextInt(total - i);
+          int t = pool[j];
+          pool[j] = pool[i];
+          pool[i] = t;
+          drawn[t]++;
+        }
+      } else {
+        // Fenwick tree over the remaining column totals, built in O(k)
+        for (int i = 1; i <= k; i++) {
+          tree[i] = columns[i - 1];
+        }
+        for (int i = 1; i <= k; i++) {
+          int parent = i + (i & -i);
+          if (parent <= k) {
+            tree[parent] += tree[i];
+          }
+        }
+        for (int i = 0; i < s; i++) {
+          long u = random.nextLong(total - i);
+          // the bucket holding the u-th remaining observation
+          int pos = 0;
+          for (int step = top; step > 0; step >>= 1) {
+            int next = pos + step;
+            if (next <= k && tree[next] <= u) {
+              pos = next;
+              u -= tree[next];
+            }
+          }
+          drawn[pos]++;
+          for (int x = pos + 1; x <= k; x += x & -x) {
+            tree[x]--;
+          }
+        }
       }
-      for (int k = 0; k < ref.length; k++) {
-        ref[k] = drawRef ? drawn[k] : columns[k] - drawn[k];
+      for (int b = 0; b < ref.length; b++) {
+        ref[b] = drawRef ? drawn[b] : columns[b] - drawn[b];
       }
       if (statistic(statistic, ref) >= bar) {
         exceed++;
