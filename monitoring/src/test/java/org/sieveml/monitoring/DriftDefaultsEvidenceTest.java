@@ -56,6 +56,21 @@ class DriftDefaultsEvidenceTest {
     }
   }
 
+  /** Row indices whose first {@code window} are the reference and next {@code window} the current window. */
+  static int[] disjointWindows(int rows, int window, SplittableRandom rnd) {
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    for (int i = 0; i < 2 * window; i++) {
+      int j = i + rnd.nextInt(rows - i);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
   /** Per column, the share of splits in which the check flagged the column. */
   static double[] rates(DriftCheck check, int splits, int shiftPermille, long seed) {
     int rows = talkingData[0].length;
@@ -64,18 +79,9 @@ class DriftDefaultsEvidenceTest {
       distinct[c] = Arrays.stream(talkingData[c]).distinct().sorted().toArray(String[]::new);
     }
     int[] flagged = new int[COLUMNS.length];
-    int[] order = new int[rows];
     for (int s = 0; s < splits; s++) {
       SplittableRandom rnd = new SplittableRandom(seed + s);
-      for (int i = 0; i < rows; i++) {
-        order[i] = i;
-      }
-      for (int i = 0; i < 2 * WINDOW; i++) {
-        int j = i + rnd.nextInt(rows - i);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      int[] order = disjointWindows(rows, WINDOW, rnd);
       FeatureFrame.ColumnBuilder ref = FeatureFrame.builder(WINDOW);
       FeatureFrame.ColumnBuilder cur = FeatureFrame.builder(WINDOW);
       for (int c = 0; c < COLUMNS.length; c++) {
@@ -105,11 +111,7 @@ class DriftDefaultsEvidenceTest {
   }
 
   static String show(double[] rates) {
-    StringBuilder b = new StringBuilder();
-    for (int c = 0; c < COLUMNS.length; c++) {
-      b.append(String.format("%s %.3f  ", COLUMNS[c], rates[c]));
-    }
-    return b.toString().trim();
+    return show(COLUMNS, rates);
   }
 
   @Test
@@ -173,21 +175,10 @@ class DriftDefaultsEvidenceTest {
 
   /** Per column, the share of iid splits (two disjoint random windows) the default check flags. */
   static double[] numericFalseAlarms(String[] names, double[][] cols, int window, int splits, long seed) {
-    int rows = cols[0].length;
-    int[] order = new int[rows];
     int[] flagged = new int[names.length];
     DriftCheck check = DriftCheck.builder().build();
     for (int s = 0; s < splits; s++) {
-      SplittableRandom rnd = new SplittableRandom(seed + s);
-      for (int i = 0; i < rows; i++) {
-        order[i] = i;
-      }
-      for (int i = 0; i < 2 * window; i++) {
-        int j = i + rnd.nextInt(rows - i);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      int[] order = disjointWindows(cols[0].length, window, new SplittableRandom(seed + s));
       FeatureFrame.ColumnBuilder ref = FeatureFrame.builder(window);
       FeatureFrame.ColumnBuilder cur = FeatureFrame.builder(window);
       for (int c = 0; c < names.length; c++) {

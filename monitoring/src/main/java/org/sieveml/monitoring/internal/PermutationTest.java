@@ -29,8 +29,6 @@ public final class PermutationTest {
   public enum Statistic {
     /** Pearson's chi-square of homogeneity. */
     CHI_SQUARE,
-    /** Jensen-Shannon distance (base 2, square root of the divergence). */
-    JENSEN_SHANNON,
     /** Kolmogorov-Smirnov D over ordered buckets (ties are whole buckets). */
     KOLMOGOROV_SMIRNOV
   }
@@ -124,21 +122,6 @@ public final class PermutationTest {
           s += d * d * weight[i];
         }
         return s;
-      }
-      case JENSEN_SHANNON: {
-        double s = 0;
-        for (int i = 0; i < k; i++) {
-          double r = ref[i] / (double) n;
-          double c = (columns[i] - ref[i]) / (double) m;
-          double mid = 0.5 * (r + c);
-          if (r > 0) {
-            s += 0.5 * r * Math.log(r / mid);
-          }
-          if (c > 0) {
-            s += 0.5 * c * Math.log(c / mid);
-          }
-        }
-        return Math.sqrt(Math.max(0, s / Math.log(2)));
       }
       default: {
         long a = 0;
