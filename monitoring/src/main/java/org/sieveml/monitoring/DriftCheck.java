@@ -19,8 +19,10 @@ import org.sieveml.monitoring.internal.Checks;
  * reaches {@code driftShare} (0.5 by default, as in Evidently).
  *
  * <p>Per feature the method defaults to {@link DriftTests#auto}'s choice by type and reference size
- * and the threshold to the method's default; both can be set per feature. Thresholds can also be
- * learned from the reference, as NannyML does, with {@link #withLearnedThresholds(FeatureFrame, int)}:
+ * and the threshold to the method's default (see {@link DriftTests} for the measured false-alarm
+ * rates behind them); both can be set per feature. Thresholds can also be
+ * learned from the reference, as NannyML does, with {@link Builder#learnThresholds} or
+ * {@link #withLearnedThresholds(FeatureFrame, int)}:
  * the reference is cut into chunks, each chunk is compared with the whole reference, and each
  * distance test's threshold becomes the mean plus three standard deviations of those chunk
  * distances.
@@ -302,6 +304,25 @@ public final class DriftCheck {
     public Builder threshold(String feature, double threshold) {
       DriftTests.checkThreshold(threshold);
       thresholds.put(Checks.notNull("feature", feature), threshold);
+      return this;
+    }
+
+    /**
+     * Learns each distance test's threshold from reference windows, as {@link
+     * DriftCheck#withLearnedThresholds} does, with the settings made so far (features, methods); p-value
+     * tests keep their significance level. Use it where the default distance thresholds alarm on
+     * ordinary variation between periods:
+     * {@code DriftCheck.builder().learnThresholds(reference, 1000).build()}.
+     *
+     * @param reference the reference frame
+     * @param chunkSize rows per reference window, positive, at least two full windows
+     * @return this builder
+     * @throws IllegalArgumentException on fewer than two full windows
+     */
+    public Builder learnThresholds(FeatureFrame reference, int chunkSize) {
+      DriftCheck learned = build().withLearnedThresholds(reference, chunkSize);
+      methods.putAll(learned.methods);
+      thresholds.putAll(learned.thresholds);
       return this;
     }
 

@@ -5,18 +5,24 @@ package org.sieveml.monitoring;
  *
  * <p>p-value tests ({@link #KOLMOGOROV_SMIRNOV}, {@link #CHI_SQUARE}) flag drift when the p-value is
  * below the threshold (a significance level, 0.05 by default); distance tests flag drift when the
- * distance is at or above the threshold. p-value tests are the defaults on small samples only,
- * because on large samples they flag shifts too small to matter.
+ * distance is at or above the threshold. For numeric features p-value tests are the defaults on
+ * small samples only, because on large samples they flag shifts too small to matter; for categorical
+ * features chi-square is the default at every size, because no fixed distance threshold holds its
+ * level on high-cardinality columns (see {@link DriftTests}).
  *
  * <p>Enum constants are immutable and thread-safe.
  */
 public enum DriftMethod {
-  /** Two-sample Kolmogorov-Smirnov test for numeric features; statistic D, exact or asymptotic p-value. */
+  /**
+   * Two-sample Kolmogorov-Smirnov test for numeric features; statistic D, exact or asymptotic p-value,
+   * or with ties a flag in the note and a permutation p-value (see {@link DriftTests}).
+   */
   KOLMOGOROV_SMIRNOV(true, 0.05),
   /**
    * Chi-square test of homogeneity for categorical features (or numeric features with few distinct
-   * values), over the reference's categories plus explicit buckets for unseen categories and for
-   * missing values.
+   * values), over the categories of both samples pooled (missing values a category of their own,
+   * rare ones merged); asymptotic p-value when the expected counts allow it, a seeded Monte-Carlo
+   * permutation p-value otherwise (see {@link DriftTests}). The default for categorical features.
    */
   CHI_SQUARE(true, 0.05),
   /**

@@ -10,7 +10,9 @@ import java.util.Objects;
  * for chi-square, and the distance itself for PSI, Jensen-Shannon and
  * Wasserstein. {@code pValue} is NaN for distance methods. When a window is empty (after dropping
  * missing values) the statistic and p-value are NaN, {@code drifted} is false and {@code note} says
- * why; {@code note} is empty otherwise.
+ * why. Otherwise {@code note} says how a p-value was obtained when it is not the textbook one
+ * ({@code "Monte-Carlo p-value (l permutations)"}; for Kolmogorov-Smirnov a note starting with
+ * {@code "ties"} flags repeated values), and is empty else.
  *
  * <p>Immutable and thread-safe.
  *
@@ -24,7 +26,7 @@ import java.util.Objects;
  * @param currentCount non-missing current values
  * @param referenceMissing missing (NaN or null) reference values
  * @param currentMissing missing current values
- * @param note why a result is undefined, or empty
+ * @param note why a result is undefined, how its p-value was obtained, or empty
  */
 public record FeatureDrift(
     String feature,

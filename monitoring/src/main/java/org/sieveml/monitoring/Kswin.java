@@ -15,7 +15,13 @@ import org.sieveml.monitoring.internal.KolmogorovSmirnov;
  * <p>MOA 2024.07.0 has no KSWIN; this follows River's and scikit-multiflow's {@code KSWIN} (defaults
  * alpha 0.005, window 100, statistic window 30). It has no warning state. Reset semantics: on a drift
  * the window is cut down to the newest {@code statSize} values, which become the start of the new
- * reference. Accepts any finite values. Not thread-safe (see {@link ChangeDetector}).
+ * reference, and the sampling continues its seeded sequence (scikit-multiflow's behaviour; River assigns
+ * the same shortened window but its next update calls {@code _reset()}, which empties the window and
+ * reseeds). The tests check this class step for step (p-values to 1e-9, detections exactly) against a
+ * transcription of River's algorithm in {@code src/test/resources/oracles/make_oracles.py}, with River's
+ * sampler replaced by the same seeded partial Fisher-Yates draw: up to River's first drift, and over
+ * whole streams with the reset above. Accepts any finite values. Not thread-safe (see
+ * {@link ChangeDetector}).
  */
 public final class Kswin extends AbstractDetector {
 

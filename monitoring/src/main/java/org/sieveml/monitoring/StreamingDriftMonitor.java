@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * binary search over at most {@code bins - 1} edges (or one hash lookup) per feature.
  *
  * <p>{@link #check()} compares the window's bucket counts with the profile using the monitor's method
- * (PSI by default; Jensen-Shannon or chi-square on the counts), builds a {@link DriftReport}, delivers
+ * (PSI by default; Jensen-Shannon or chi-square on the counts; chi-square's p-value is asymptotic only
+ * under Cochran's rule and a seeded Monte-Carlo permutation p-value otherwise, as in {@link DriftTests}), builds a {@link DriftReport}, delivers
  * it to listeners when a feature drifted, logs through slf4j and counts through {@link Telemetry}
  * ({@code drift.<name>.observations}, {@code .checks}, {@code .alarms}, {@code .drifted_features}).
  * NaN and null values count as missing (their own bucket), never as errors.
@@ -405,9 +406,11 @@ public final class StreamingDriftMonitor {
         continue;
       }
       if (method == DriftMethod.CHI_SQUARE) {
-        double[] chi = DriftTests.chiSquare(r, c);
+        double[] chi = DriftTests.chiSquareOfCounts(r, c);
         double v = Math.sqrt(chi[0] / (rn + rm + cn + cm));
-        results.add(new FeatureDrift(features[f], method, v, chi[1], threshold, chi[1] < threshold, rn, cn, rm, cm, ""));
+        String note = chi[3] > 0 ? DriftTests.monteCarloNote(new double[] {chi[1], chi[3]}) : "";
+        results.add(new FeatureDrift(features[f], method, v, chi[1], threshold, chi[1] < threshold, rn, cn, rm, cm,
+            note));
       } else {
         double v = DriftTests.distance(method, r, c);
         results.add(new FeatureDrift(features[f], method, v, Double.NaN, threshold, v >= threshold, rn, cn, rm, cm, ""));

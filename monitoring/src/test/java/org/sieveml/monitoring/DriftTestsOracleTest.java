@@ -48,6 +48,19 @@ class DriftTestsOracleTest {
           FeatureDrift ours = DriftTests.test(DriftMethod.KOLMOGOROV_SMIRNOV, "f", x, y, 0.05);
           String what = nm[0] + "x" + nm[1] + " shift " + shift + " round " + round;
           assertRel(expected.getStatistic(), ours.statistic(), 1e-12, "D " + what);
+          // ties: Commons flags them, we flag them and replace the continuous p-value by a permutation one
+          boolean ties = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(x), java.util.Arrays.stream(y))
+              .distinct().count() < x.length + y.length;
+          assertEquals(ties, ours.note().startsWith("ties"), what + " " + ours.note());
+          assertTrue(ties || !expected.hasSignificantTies(), what);
+          if (ties) {
+            // the continuous p-value is conservative with ties: the permutation p-value is not larger
+            // (up to its Monte-Carlo error)
+            // (up to its Monte-Carlo error: about 22 % relative with h = 20 stops)
+            assertTrue(ours.pValue() <= 1.4 * expected.getPValue() || ours.note().contains("continuous"),
+                what + ": " + ours.pValue() + " vs " + expected.getPValue());
+            continue;
+          }
           if (expected.getPValue() > 1e-250) {
             assertRel(expected.getPValue(), ours.pValue(), 1e-9, "p " + what);
             checked++;
@@ -55,7 +68,7 @@ class DriftTestsOracleTest {
         }
       }
     }
-    assertTrue(checked > 60, "checked " + checked);
+    assertTrue(checked > 30, "checked " + checked);
   }
 
   @Test
@@ -89,15 +102,26 @@ class DriftTestsOracleTest {
   }
 
   @Test
-  void categoricalUnseenAndMissingBucketsAreExplicit() {
-    String[] ref = {"a", "b", "a", "b", "a", "b", null, "a"};
-    String[] cur = {"a", "c", "d", "c", null, null, "b", "c"};
+  void categoricalBucketsArePooledSymmetricallyWithRareCategoriesMerged() {
+    String[] ref = {"a", "b", "a", "b", "a", "b", null, "a", "a", "b"};
+    String[] cur = {"a", "c", "d", "c", null, null, "b", "c", "b", "a"};
     FeatureDrift r = DriftTests.test(DriftMethod.CHI_SQUARE, "cat", ref, cur, 0.05);
-    // buckets: a, b, <unseen>, <missing>
-    double[] expected = DriftTests.chiSquare(new long[] {4, 3, 0, 1}, new long[] {1, 1, 4, 2});
-    assertEquals(expected[1], r.pValue(), 1e-15);
+    // pooled counts a 7, b 6, c 3, d 1, missing 3: c, d and missing (< 5) share one bucket, the unseen
+    // categories c and d counted in both rows (reference count 0), not in a bucket of their own
+    int[] pool = new int[ref.length + cur.length];
+    assertEquals(3, DriftTests.pooledBuckets(ref, cur, pool));
+    double[] asymptotic = DriftTests.chiSquare(new long[] {5, 4, 1}, new long[] {2, 2, 6});
+    assertEquals(Math.sqrt(asymptotic[0] / 20), r.statistic(), 1e-15);
+    // expected counts below 5: Monte-Carlo p-value, deterministic
+    assertTrue(r.note().startsWith("Monte-Carlo"), r.note());
+    assertEquals(r.pValue(), DriftTests.test(DriftMethod.CHI_SQUARE, "cat", ref, cur, 0.05).pValue(), 0);
     assertEquals(1, r.referenceMissing());
     assertEquals(2, r.currentMissing());
+    // symmetric: swapping the samples gives the same statistic
+    FeatureDrift swapped = DriftTests.test(DriftMethod.CHI_SQUARE, "cat", cur, ref, 0.05);
+    assertEquals(r.statistic(), swapped.statistic(), 1e-15);
+    // only rare categories: none merged (one bucket would leave nothing to test)
+    assertEquals(4, DriftTests.pooledBuckets(new String[] {"a", "b"}, new String[] {"c", "d"}, new int[4]));
   }
 
   @Test

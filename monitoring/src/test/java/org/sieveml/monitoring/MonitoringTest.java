@@ -40,7 +40,10 @@ class MonitoringTest {
   void datasetCheckFlagsShiftedFeaturesOnly() {
     DriftCheck check = DriftCheck.builder().build();
     DriftReport same = check.run("same", frame(1, 3000, 0, 0), frame(2, 3000, 0, 0));
-    assertTrue(same.drifted().isEmpty(), same.toText());
+    // the numeric distances stay below 0.1; the categorical chi-square at level 0.05 fires on 5 % of iid
+    // pairs by design, and does on this one (p = 0.036), which one feature of four cannot turn into dataset drift
+    assertEquals(List.of("s"), same.drifted().stream().map(FeatureDrift::feature).toList(), same.toText());
+    assertFalse(same.datasetDrift(), same.toText());
     DriftReport shifted = check.run("shifted", frame(1, 3000, 0, 0), frame(3, 3000, 0.8, 0.3));
     assertTrue(shifted.feature("a").drifted(), shifted.toText());
     assertTrue(shifted.feature("s").drifted(), shifted.toText());
@@ -48,7 +51,7 @@ class MonitoringTest {
     assertEquals(0.5, shifted.driftedShare(), 1e-12);
     assertTrue(shifted.datasetDrift());
     assertEquals(DriftMethod.WASSERSTEIN, shifted.feature("a").method());
-    assertEquals(DriftMethod.JENSEN_SHANNON, shifted.feature("s").method());
+    assertEquals(DriftMethod.CHI_SQUARE, shifted.feature("s").method());
     // small samples get p-value tests
     DriftReport small = check.run("small", frame(1, 300, 0, 0), frame(3, 300, 0.8, 0));
     assertEquals(DriftMethod.KOLMOGOROV_SMIRNOV, small.feature("a").method());
@@ -84,6 +87,11 @@ class MonitoringTest {
     assertTrue(shifted.feature("a").drifted(), shifted.toText());
     assertEquals(ta, shifted.feature("a").threshold());
     assertThrows(IllegalArgumentException.class, () -> DriftCheck.builder().build().withLearnedThresholds(ref, 5000));
+    // the builder route learns the same thresholds, and keeps settings made before and after
+    DriftCheck viaBuilder = DriftCheck.builder().features(List.of("a", "s")).learnThresholds(ref, 1000)
+        .driftShare(0.4).build();
+    assertEquals(check.thresholds(), viaBuilder.thresholds());
+    assertThrows(IllegalArgumentException.class, () -> DriftCheck.builder().learnThresholds(ref, 5000));
   }
 
   @Test
