@@ -40,10 +40,9 @@ public final class FmRanker implements Ranker {
   private final ModelProvenance provenance;
   private final int factors;
   private final ColumnSlots slots;
-  // per slot: linear weight difference and the factor rows of both classes
-  private final double[] linear;
-  private final double[] v0;
-  private final double[] v1;
+  // per slot, side by side (one or two cache lines per present column): the linear weight difference,
+  // then the class-0 factor row, then the class-1 factor row; stride 1 + 2 * factors
+  private final double[] params;
   private final double bias;
 
   private FmRanker(String name, FeatureEncoder encoder, FMClassificationModel model, ModelProvenance provenance) {
@@ -67,15 +66,14 @@ public final class FmRanker implements Ranker {
     int[] cols = TribuoSupport.columnsOf(fm, encoder);
     this.slots = TribuoSupport.slots(cols, encoder);
     int n = slots.size();
-    this.linear = new double[n];
-    this.v0 = new double[n * factors];
-    this.v1 = new double[n * factors];
+    int stride = 1 + 2 * factors;
+    this.params = new double[Math.multiplyExact(n, stride)];
     for (int id = 0; id < cols.length; id++) {
-      int s = slots.slot(cols[id]);
-      linear[s] = w.get(pos, id) - w.get(neg, id);
+      int o = slots.slot(cols[id]) * stride;
+      params[o] = w.get(pos, id) - w.get(neg, id);
       for (int k = 0; k < factors; k++) {
-        v0[s * factors + k] = f0.get(k, id);
-        v1[s * factors + k] = f1.get(k, id);
+        params[o + 1 + k] = f0.get(k, id);
+        params[o + 1 + factors + k] = f1.get(k, id);
       }
     }
     this.bias = b.get(pos) - b.get(neg);
@@ -149,19 +147,30 @@ public final class FmRanker implements Ranker {
   @Override
   public double[] predict(List<FeatureVector> features) {
     double[] out = new double[features.size()];
-    double[] s0 = new double[factors];
-    double[] s1 = new double[factors];
     if (encoder.scalarOnly() && slots.identity() && !features.isEmpty()) {
-      // numeric-only inputs: read each value once, straight into the factor sums
+      // numeric-only inputs: read each value once, straight into the row's entries
       FeatureSchema schema = features.get(0).schema();
       int[] cols = encoder.columnsIn(schema);
+      int stride = 1 + 2 * factors;
+      int[] off = new int[cols.length];
+      double[] xs = new double[cols.length];
       for (int i = 0; i < out.length; i++) {
         FeatureVector v = features.get(i);
         if (v.schema() != schema) {
           schema = v.schema();
           cols = encoder.columnsIn(schema);
+          off = new int[cols.length];
+          xs = new double[cols.length];
         }
-        out[i] = evaluateVector(v, cols, s0, s1);
+        int len = 0;
+        for (int j = 0; j < cols.length; j++) {
+          double x = encoder.checkedValue(v, cols[j], j);
+          if (x == x && x != 0) { // missing, or nothing to add
+            off[len] = j * stride;
+            xs[len++] = x;
+          }
+        }
+        out[i] = LinearRanker.sigmoid(margin(off, xs, len));
       }
       return out;
     }
@@ -184,47 +193,28 @@ public final class FmRanker implements Ranker {
       throw new IllegalArgumentException("rows are " + rows.width() + " wide; expected " + encoder.width());
     }
     double[] out = new double[rows.rowCount()];
-    int f = factors;
-    double[] s0 = new double[f];
-    double[] s1 = new double[f];
     int[] rs = rows.rowStartArray();
     int[] cs = rows.columnArray();
     double[] vs = rows.valueArray();
-    double[] w = linear;
-    double[] f0 = v0;
-    double[] f1 = v1;
+    int longest = 0;
+    for (int i = 0; i < out.length; i++) {
+      longest = Math.max(longest, rs[i + 1] - rs[i]);
+    }
+    int[] off = new int[longest];
+    double[] xs = new double[longest];
+    int stride = 1 + 2 * factors;
     ColumnSlots sl = slots;
     for (int i = 0; i < out.length; i++) {
-      java.util.Arrays.fill(s0, 0);
-      java.util.Arrays.fill(s1, 0);
-      double z = bias;
-      double q0 = 0;
-      double q1 = 0;
+      int len = 0;
       for (int e = rs[i], end = rs[i + 1]; e < end; e++) {
         int s = sl.slot(cs[e]);
-        if (s < 0) {
-          continue;
-        }
         double x = vs[e];
-        int o = s * f;
-        z += w[s] * x;
-        for (int k = 0; k < f; k++) {
-          double a = f0[o + k] * x;
-          double c = f1[o + k] * x;
-          s0[k] += a;
-          s1[k] += c;
-          q0 += a * a;
-          q1 += c * c;
+        if (s >= 0 && x == x && x != 0) {
+          off[len] = s * stride;
+          xs[len++] = x;
         }
       }
-      // the same operations in the same order as finish(): every path gives the same bits
-      double pair0 = 0;
-      double pair1 = 0;
-      for (int k = 0; k < f; k++) {
-        pair0 += s0[k] * s0[k];
-        pair1 += s1[k] * s1[k];
-      }
-      out[i] = 1 / (1 + Math.exp(-(z + 0.5 * ((pair1 - q1) - (pair0 - q0)))));
+      out[i] = LinearRanker.sigmoid(margin(off, xs, len));
     }
     return out;
   }
@@ -239,81 +229,125 @@ public final class FmRanker implements Ranker {
     if (row.length != encoder.width()) {
       throw new IllegalArgumentException("row has " + row.length + " values; expected " + encoder.width());
     }
-    double[] s0 = new double[factors];
-    double[] s1 = new double[factors];
-    double[] acc = {bias, 0, 0};
+    int stride = 1 + 2 * factors;
+    int[] off = new int[row.length];
+    double[] xs = new double[row.length];
+    int len = 0;
     for (int j = 0; j < row.length; j++) {
       double x = row[j];
       if (x == x && x != 0) {
         int s = slots.slot(j);
         if (s >= 0) {
-          add(s, x, s0, s1, acc);
+          off[len] = s * stride;
+          xs[len++] = x;
         }
       }
     }
-    return finish(acc, s0, s1);
+    return LinearRanker.sigmoid(margin(off, xs, len));
   }
 
-  private double evaluateVector(FeatureVector v, int[] cols, double[] s0, double[] s1) {
-    java.util.Arrays.fill(s0, 0);
-    java.util.Arrays.fill(s1, 0);
+  /**
+   * The margin of one row given by its present entries: {@code off[e]} is the parameter offset of entry
+   * {@code e}'s slot, {@code xs[e]} its value (neither NaN nor 0). Every scoring path calls this, so they
+   * give the same bits. The pairwise term is {@code 1/2 sum_k ((sum_e v_k x)^2 - sum_e (v_k x)^2)} per class,
+   * the model's output the class-1 minus the class-0 score; factors are taken four at a time, each with
+   * its own sums in locals, so that the additions of one entry do not wait on one another.
+   */
+  private double margin(int[] off, double[] xs, int len) {
+    double[] p = params;
+    int f = factors;
     double z = bias;
+    for (int e = 0; e < len; e++) {
+      z += p[off[e]] * xs[e];
+    }
+    double pair0 = 0;
+    double pair1 = 0;
     double q0 = 0;
     double q1 = 0;
-    int f = factors;
-    double[] w = linear;
-    double[] f0 = v0;
-    double[] f1 = v1;
-    for (int j = 0; j < cols.length; j++) {
-      double x = encoder.checkedValue(v, cols[j], j);
-      if (x != x || x == 0) { // missing, or nothing to add
-        continue;
+    int k = 0;
+    for (; k + 4 <= f; k += 4) {
+      double a0 = 0;
+      double a1 = 0;
+      double a2 = 0;
+      double a3 = 0;
+      double b0 = 0;
+      double b1 = 0;
+      double b2 = 0;
+      double b3 = 0;
+      double qa0 = 0;
+      double qa1 = 0;
+      double qa2 = 0;
+      double qa3 = 0;
+      double qb0 = 0;
+      double qb1 = 0;
+      double qb2 = 0;
+      double qb3 = 0;
+      for (int e = 0; e < len; e++) {
+        int o = off[e] + 1 + k;
+        double x = xs[e];
+        double t0 = p[o] * x;
+        double t1 = p[o + 1] * x;
+        double t2 = p[o + 2] * x;
+        double t3 = p[o + 3] * x;
+        double u0 = p[o + f] * x;
+        double u1 = p[o + f + 1] * x;
+        double u2 = p[o + f + 2] * x;
+        double u3 = p[o + f + 3] * x;
+        a0 += t0;
+        a1 += t1;
+        a2 += t2;
+        a3 += t3;
+        b0 += u0;
+        b1 += u1;
+        b2 += u2;
+        b3 += u3;
+        qa0 += t0 * t0;
+        qa1 += t1 * t1;
+        qa2 += t2 * t2;
+        qa3 += t3 * t3;
+        qb0 += u0 * u0;
+        qb1 += u1 * u1;
+        qb2 += u2 * u2;
+        qb3 += u3 * u3;
       }
-      // the same operations in the same order as add() and predict(SparseRows)
-      z += w[j] * x;
-      int o = j * f;
-      for (int k = 0; k < f; k++) {
-        double a = f0[o + k] * x;
-        double c = f1[o + k] * x;
-        s0[k] += a;
-        s1[k] += c;
-        q0 += a * a;
-        q1 += c * c;
+      pair0 += a0 * a0;
+      pair0 += a1 * a1;
+      pair0 += a2 * a2;
+      pair0 += a3 * a3;
+      pair1 += b0 * b0;
+      pair1 += b1 * b1;
+      pair1 += b2 * b2;
+      pair1 += b3 * b3;
+      q0 += qa0;
+      q0 += qa1;
+      q0 += qa2;
+      q0 += qa3;
+      q1 += qb0;
+      q1 += qb1;
+      q1 += qb2;
+      q1 += qb3;
+    }
+    for (; k < f; k++) {
+      double a = 0;
+      double b = 0;
+      double qa = 0;
+      double qb = 0;
+      for (int e = 0; e < len; e++) {
+        int o = off[e] + 1 + k;
+        double x = xs[e];
+        double t = p[o] * x;
+        double u = p[o + f] * x;
+        a += t;
+        b += u;
+        qa += t * t;
+        qb += u * u;
       }
+      pair0 += a * a;
+      pair1 += b * b;
+      q0 += qa;
+      q1 += qb;
     }
-    double pair0 = 0;
-    double pair1 = 0;
-    for (int k = 0; k < f; k++) {
-      pair0 += s0[k] * s0[k];
-      pair1 += s1[k] * s1[k];
-    }
-    return 1 / (1 + Math.exp(-(z + 0.5 * ((pair1 - q1) - (pair0 - q0)))));
-  }
-
-  /** Adds one present value of slot {@code s}: acc = {margin, sum of squares class 0, class 1}. */
-  private void add(int s, double x, double[] s0, double[] s1, double[] acc) {
-    acc[0] += linear[s] * x;
-    int f = factors;
-    int o = s * f;
-    for (int k = 0; k < f; k++) {
-      double a = v0[o + k] * x;
-      double c = v1[o + k] * x;
-      s0[k] += a;
-      s1[k] += c;
-      acc[1] += a * a;
-      acc[2] += c * c;
-    }
-  }
-
-  private double finish(double[] acc, double[] s0, double[] s1) {
-    double pair0 = 0;
-    double pair1 = 0;
-    for (int k = 0; k < factors; k++) {
-      pair0 += s0[k] * s0[k];
-      pair1 += s1[k] * s1[k];
-    }
-    double z = acc[0] + 0.5 * ((pair1 - acc[2]) - (pair0 - acc[1]));
-    return 1 / (1 + Math.exp(-z));
+    return z + 0.5 * ((pair1 - q1) - (pair0 - q0));
   }
 
   /**
@@ -327,9 +361,21 @@ public final class FmRanker implements Ranker {
    */
   public byte[] toOnnx() {
     int w = Onnx.width(this);
-    return org.sieveml.ranking.internal.OnnxExport.fm(bias, Onnx.dense(slots, linear, w, 1),
-        Onnx.dense(slots, v1, w, factors), Onnx.dense(slots, v0, w, factors), factors,
+    return org.sieveml.ranking.internal.OnnxExport.fm(bias, Onnx.dense(slots, part(0, 1), w, 1),
+        Onnx.dense(slots, part(1 + factors, factors), w, factors), Onnx.dense(slots, part(1, factors), w, factors),
+        factors,
         Onnx.metadata(this, "encoder columns; NaN = 0"));
+  }
+
+  /** Per slot, {@code length} parameters from {@code offset} within the slot's stride, slot after slot. */
+  private double[] part(int offset, int length) {
+    int stride = 1 + 2 * factors;
+    int n = params.length / stride;
+    double[] out = new double[n * length];
+    for (int s = 0; s < n; s++) {
+      System.arraycopy(params, s * stride + offset, out, s * length, length);
+    }
+    return out;
   }
 
   /**

@@ -99,7 +99,10 @@ public final class ColumnSlots {
     }
     int key = column + 1;
     int h = mix(column) & mask;
-    int k;
+    int k = t[2 * h];
+    if (k == key) { // most columns sit in their home pair: one read and a well-predicted branch
+      return t[2 * h + 1];
+    }
     while ((k = t[2 * h]) != 0) {
       if (k == key) {
         return t[2 * h + 1];
@@ -141,7 +144,10 @@ public final class ColumnSlots {
   public double valueOf(double[] interleaved, int column) {
     double key = column + 1;
     int h = mix(column) & mask;
-    double k;
+    double k = interleaved[2 * h];
+    if (k == key) { // most columns sit in their home pair: one read and a well-predicted branch
+      return interleaved[2 * h + 1];
+    }
     while ((k = interleaved[2 * h]) != 0) {
       if (k == key) {
         return interleaved[2 * h + 1];
