@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.sieveml.monitoring.internal.BinaryMetrics;
 import org.sieveml.monitoring.internal.Checks;
+import org.sieveml.monitoring.internal.DoubleSort;
 import org.sieveml.monitoring.internal.Isotonic;
 
 /**
@@ -213,11 +214,7 @@ public final class Cbpe {
     for (Chunking.Chunk c : chunking.split(scores.length)) {
       int[] rows = c.rows();
       int m = rows.length;
-      Integer[] order = new Integer[m];
-      for (int i = 0; i < m; i++) {
-        order[i] = rows[i];
-      }
-      Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+      int[] order = DoubleSort.argsort(scores, rows, true);
       double[] s = new double[m];
       double[] p = new double[m];
       double[] y = new double[m];
@@ -309,16 +306,17 @@ public final class Cbpe {
    * Builds a {@link Cbpe}. Every setter validates at once; {@link #fit} may be called more than once.
    * Not thread-safe.
    */
-  public static final class Builder {
+  public static final class Builder extends EstimatorBuilder<Builder> {
     private double threshold = 0.5;
     private Calibration calibration = Calibration.AUTO;
     private Set<PerformanceMetric> metrics = EnumSet.copyOf(CLASSIFICATION);
-    private double bandSigmas = 3;
-    private double alertSigmas = 3;
-    private int draws = 500;
-    private long seed = 42;
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * The decision threshold: a row is predicted positive when its score is {@code >= threshold}.
@@ -365,53 +363,6 @@ public final class Cbpe {
     }
 
     /**
-     * The band's half-width in sampling errors.
-     *
-     * @param sigmas positive; 3 by default
-     * @return this builder
-     */
-    public Builder bandSigmas(double sigmas) {
-      this.bandSigmas = Bands.positiveFinite("bandSigmas", sigmas);
-      return this;
-    }
-
-    /**
-     * The alert thresholds' distance from the reference mean, in sampling errors.
-     *
-     * @param sigmas positive; 3 by default
-     * @return this builder
-     */
-    public Builder alertSigmas(double sigmas) {
-      this.alertSigmas = Bands.positiveFinite("alertSigmas", sigmas);
-      return this;
-    }
-
-    /**
-     * How many reference samples estimate each chunk size's sampling error.
-     *
-     * @param draws at least 20; 500 by default
-     * @return this builder
-     */
-    public Builder draws(int draws) {
-      if (draws < 20) {
-        throw new IllegalArgumentException("draws must be at least 20, was " + draws);
-      }
-      this.draws = draws;
-      return this;
-    }
-
-    /**
-     * The seed of the reference sampling and of the calibration check's folds.
-     *
-     * @param seed any value; 42 by default
-     * @return this builder
-     */
-    public Builder seed(long seed) {
-      this.seed = seed;
-      return this;
-    }
-
-    /**
      * Fits on the labelled reference.
      *
      * @param referenceScores the model's scores on the reference, each in [0, 1], at least one
@@ -439,11 +390,7 @@ public final class Cbpe {
         case ISOTONIC -> Isotonic.fit(referenceScores, y);
         case AUTO -> calibrationHelps(referenceScores, referenceLabels, y) ? Isotonic.fit(referenceScores, y) : null;
       };
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(order, (a, b) -> Double.compare(referenceScores[b], referenceScores[a]));
+      int[] order = DoubleSort.argsort(referenceScores, true);
       double[] sDesc = new double[n];
       double[] yDesc = new double[n];
       for (int i = 0; i < n; i++) {
@@ -503,15 +450,7 @@ public final class Cbpe {
           }
         }
       }
-      Integer[] boxed = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        boxed[i] = i;
-      }
-      Arrays.sort(boxed, (a, b) -> Double.compare(s[a], s[b]));
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = boxed[i];
-      }
+      int[] order = DoubleSort.argsort(s, false);
       return ece(oof, y, order) < ece(s, y, order);
     }
   }

@@ -210,15 +210,16 @@ public final class Dle {
    * Builds a {@link Dle}. Every setter validates at once; {@link #fit} may be called more than once.
    * Not thread-safe.
    */
-  public static final class Builder {
+  public static final class Builder extends EstimatorBuilder<Builder> {
     private int trees = 100;
     private int depth = 3;
-    private double bandSigmas = 3;
-    private double alertSigmas = 3;
-    private int draws = 500;
-    private long seed = 42;
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * Trees per loss model.
@@ -245,53 +246,6 @@ public final class Dle {
         throw new IllegalArgumentException("depth must be in [1, 8], was " + depth);
       }
       this.depth = depth;
-      return this;
-    }
-
-    /**
-     * The band's half-width in sampling errors.
-     *
-     * @param sigmas positive; 3 by default
-     * @return this builder
-     */
-    public Builder bandSigmas(double sigmas) {
-      this.bandSigmas = Bands.positiveFinite("bandSigmas", sigmas);
-      return this;
-    }
-
-    /**
-     * The alert thresholds' distance from the reference mean, in sampling errors.
-     *
-     * @param sigmas positive; 3 by default
-     * @return this builder
-     */
-    public Builder alertSigmas(double sigmas) {
-      this.alertSigmas = Bands.positiveFinite("alertSigmas", sigmas);
-      return this;
-    }
-
-    /**
-     * How many reference samples estimate each chunk size's sampling error.
-     *
-     * @param draws at least 20; 500 by default
-     * @return this builder
-     */
-    public Builder draws(int draws) {
-      if (draws < 20) {
-        throw new IllegalArgumentException("draws must be at least 20, was " + draws);
-      }
-      this.draws = draws;
-      return this;
-    }
-
-    /**
-     * The seed of the loss models' row subsampling and of the reference sampling.
-     *
-     * @param seed any value; 42 by default
-     * @return this builder
-     */
-    public Builder seed(long seed) {
-      this.seed = seed;
       return this;
     }
 

@@ -28,17 +28,13 @@ public final class Isotonic {
    */
   public static Isotonic fit(double[] x, double[] y) {
     int n = x.length;
-    Integer[] boxed = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      boxed[i] = i;
-    }
-    Arrays.sort(boxed, (a, b) -> Double.compare(x[a], x[b]));
+    int[] order = DoubleSort.argsort(x, false);
     double[] ux = new double[n];
     double[] sum = new double[n];
     double[] w = new double[n];
     int m = 0;
     for (int k = 0; k < n; k++) {
-      int i = boxed[k];
+      int i = order[k];
       if (m > 0 && ux[m - 1] == x[i]) {
         sum[m - 1] += y[i];
         w[m - 1] += 1;
