@@ -39,7 +39,9 @@ import org.sieveml.monitoring.internal.Isotonic;
  *       from the reference (seeded). The band is estimate ± {@code bandSigmas} (3 by default) sampling
  *       errors, the alert thresholds are the reference mean ± {@code alertSigmas} (3) sampling errors,
  *       all clipped to [0, 1]. NannyML derives the same quantity analytically (its SEM-style sampling
- *       error); a bootstrap gives it for any metric and any chunk size.
+ *       error); a bootstrap gives it for any metric and any chunk size. It does not depend on the chunk,
+ *       so it understates the error of a chunk that drifted towards fewer positives;
+ *       {@link SamplingError#CHUNK} takes the band's sampling error from the chunk itself instead.
  * </ol>
  *
  * <p>The estimate is consistent under covariate shift (the inputs' distribution moves, P(label | score)
@@ -64,11 +66,29 @@ public final class Cbpe {
     NONE
   }
 
+  /** Where the sampling error behind each band comes from. */
+  public enum SamplingError {
+    /**
+     * NannyML's choice: the standard deviation of the realized metric over reference samples of the
+     * chunk's size. It does not depend on the chunk, so it understates the error of a chunk that has
+     * drifted towards fewer positives or harder rows.
+     */
+    REFERENCE,
+    /**
+     * The standard deviation of the realized metric over {@code draws} label vectors simulated from the
+     * chunk's own calibrated probabilities (label i ~ Bernoulli(p_i), the chunk's scores fixed): how much
+     * the realized metric of exactly these rows would vary if the calibrated model is right. It follows
+     * the chunk's class balance and score distribution; it does not cover calibration error.
+     */
+    CHUNK
+  }
+
   private static final Set<PerformanceMetric> CLASSIFICATION = EnumSet.of(PerformanceMetric.ROC_AUC,
       PerformanceMetric.PRECISION, PerformanceMetric.RECALL, PerformanceMetric.F1, PerformanceMetric.ACCURACY);
 
   private final double threshold;
   private final Calibration calibration;
+  private final SamplingError samplingError;
   private final Set<PerformanceMetric> metrics;
   private final double bandSigmas;
   private final double alertSigmas;
@@ -81,6 +101,7 @@ public final class Cbpe {
   private Cbpe(Builder b, Isotonic calibrator, double[] refScoresDesc, double[] refLabelsDesc) {
     this.threshold = b.threshold;
     this.calibration = b.calibration;
+    this.samplingError = b.samplingError;
     this.metrics = Set.copyOf(b.metrics);
     this.bandSigmas = b.bandSigmas;
     this.alertSigmas = b.alertSigmas;
@@ -202,9 +223,9 @@ public final class Cbpe {
   public String toString() {
     double[] ref = BinaryMetrics.of(refScoresDesc, refLabelsDesc, refScoresDesc.length, threshold);
     return String.format(Locale.ROOT,
-        "Cbpe[threshold=%s, calibration=%s (applied: %s), metrics=%s, bandSigmas=%s, alertSigmas=%s, draws=%d,"
+        "Cbpe[threshold=%s, calibration=%s (applied: %s), samplingError=%s, metrics=%s, bandSigmas=%s, alertSigmas=%s, draws=%d,"
             + " seed=%d, referenceRows=%d, referenceAuc=%.4f]",
-        threshold, calibration, calibrator != null, EnumSet.copyOf(metrics), bandSigmas, alertSigmas, draws, seed,
+        threshold, calibration, calibrator != null, samplingError, EnumSet.copyOf(metrics), bandSigmas, alertSigmas, draws, seed,
         refScoresDesc.length, ref[BinaryMetrics.AUC]);
   }
 
@@ -226,17 +247,30 @@ public final class Cbpe {
       double[] est = BinaryMetrics.of(s, p, m, threshold);
       double[] real = labels == null ? null : BinaryMetrics.of(s, y, m, threshold);
       double[][] ref = bands.computeIfAbsent(m, this::referenceBands);
+      double[] bandSd = samplingError == SamplingError.REFERENCE ? ref[1] : chunkSamplingError(s, p, m);
       Map<PerformanceMetric, MetricEstimate> byMetric = new EnumMap<>(PerformanceMetric.class);
       for (PerformanceMetric pm : PerformanceMetric.values()) {
         if (metrics.contains(pm)) {
           int k = pm.ordinal(); // ROC_AUC..ACCURACY are BinaryMetrics' indices 0..4
-          byMetric.put(pm, Bands.estimate(pm, est[k], ref[0][k], ref[1][k], bandSigmas, alertSigmas,
+          byMetric.put(pm, Bands.estimate(pm, est[k], ref[0][k], ref[1][k], bandSd[k], bandSigmas, alertSigmas,
               real == null ? Double.NaN : real[k]));
         }
       }
       out.add(new ChunkEstimate(c.key(), m, byMetric));
     }
     return out;
+  }
+
+  /** Standard deviation of each realized metric over label vectors drawn from the chunk's probabilities. */
+  private double[] chunkSamplingError(double[] sDesc, double[] p, int m) {
+    double[] y = new double[m];
+    SplittableRandom rnd = new SplittableRandom(seed ^ (m * 0xC2B2AE3D27D4EB4FL));
+    return Bands.moments(draws, BinaryMetrics.COUNT, () -> {
+      for (int i = 0; i < m; i++) {
+        y[i] = rnd.nextDouble() < p[i] ? 1 : 0;
+      }
+      return BinaryMetrics.of(sDesc, y, m, threshold);
+    })[1];
   }
 
   private double[][] referenceBands(int n) {
@@ -309,6 +343,7 @@ public final class Cbpe {
   public static final class Builder extends EstimatorBuilder<Builder> {
     private double threshold = 0.5;
     private Calibration calibration = Calibration.AUTO;
+    private SamplingError samplingError = SamplingError.REFERENCE;
     private Set<PerformanceMetric> metrics = EnumSet.copyOf(CLASSIFICATION);
 
     private Builder() {}
@@ -338,6 +373,17 @@ public final class Cbpe {
      */
     public Builder calibration(Calibration calibration) {
       this.calibration = Checks.notNull("calibration", calibration);
+      return this;
+    }
+
+    /**
+     * Where each band's sampling error comes from (alert thresholds always use the reference's).
+     *
+     * @param samplingError the source; {@link SamplingError#REFERENCE} (NannyML's) by default
+     * @return this builder
+     */
+    public Builder samplingError(SamplingError samplingError) {
+      this.samplingError = Checks.notNull("samplingError", samplingError);
       return this;
     }
 

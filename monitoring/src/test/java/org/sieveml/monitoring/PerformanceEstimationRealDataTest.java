@@ -165,10 +165,15 @@ class PerformanceEstimationRealDataTest {
   }
 
   /** Fits on fraud, plants a shift on column {@code shiftColumn} and returns the CBPE chunks. */
-  static List<ChunkEstimate> fraudChunks(int shiftColumn, double maxLambda) throws IOException {
+  static List<ChunkEstimate> fraudChunks(long seed, int shiftColumn, double maxLambda) throws IOException {
+    return fraudChunks(seed, shiftColumn, maxLambda, Cbpe.SamplingError.REFERENCE);
+  }
+
+  static List<ChunkEstimate> fraudChunks(long seed, int shiftColumn, double maxLambda, Cbpe.SamplingError se)
+      throws IOException {
     Fraud data = fraud();
     int n = data.y().length;
-    SplittableRandom rnd = new SplittableRandom(SEED);
+    SplittableRandom rnd = new SplittableRandom(seed);
     int[] perm = shuffled(n, rnd);
     int[] train = java.util.Arrays.copyOfRange(perm, 0, 400);
     int[] ref = java.util.Arrays.copyOfRange(perm, 400, 1000);
@@ -182,7 +187,7 @@ class PerformanceEstimationRealDataTest {
       refScores[i] = score(w, x[ref[i]]);
       refLabels[i] = data.y()[ref[i]];
     }
-    Cbpe cbpe = Cbpe.builder().seed(SEED).fit(refScores, refLabels);
+    Cbpe cbpe = Cbpe.builder().samplingError(se).seed(seed).fit(refScores, refLabels);
     System.out.println("fraud: " + cbpe);
     double[] z = new double[pool.length];
     for (int i = 0; i < pool.length; i++) {
@@ -205,9 +210,54 @@ class PerformanceEstimationRealDataTest {
    * than "nothing changed", and the band must stay narrower than 0.11 AUC (6 sampling errors at 300
    * rows is 0.10; bands are clipped at 1, so most are narrower).
    */
+  /**
+   * How much the result above owes to the split: the same three experiments on ten other seeded splits
+   * of the data (the model, reference, pool and chunks all change). Prints one line per split and
+   * guards the measured state: with NannyML's reference sampling error the fraud V14 estimate is within
+   * its band in at least 90 % of chunks on only about half the splits, with the chunk's own sampling
+   * error on about seven in ten (wider bands); the failing splits are those where a 600-row reference
+   * gives an over-confident isotonic calibration, which no band choice repairs. DLE on taxi trips holds
+   * on nine in ten.
+   */
+  @Test
+  void withinBandRatesAcrossTenSplits() throws IOException {
+    int refOk = 0;
+    int chunkOk = 0;
+    int taxiOk = 0;
+    for (long sd = 1; sd <= 10; sd++) {
+      BandStats ref = PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5), PerformanceMetric.ROC_AUC);
+      BandStats chunk = PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5, Cbpe.SamplingError.CHUNK),
+          PerformanceMetric.ROC_AUC);
+      BandStats taxi = PerformanceEstimationTest.stats(taxi(sd, 250, -1.5), PerformanceMetric.MAE);
+      System.out.printf(Locale.ROOT, "split %2d: CBPE V14 REFERENCE %s%n          CBPE V14 CHUNK     %s%n"
+          + "          DLE taxi MAE       %s%n", sd, ref, chunk, taxi);
+      refOk += ref.withinRate() >= 0.9 ? 1 : 0;
+      chunkOk += chunk.withinRate() >= 0.9 ? 1 : 0;
+      taxiOk += taxi.withinRate() >= 0.9 ? 1 : 0;
+    }
+    System.out.printf(Locale.ROOT, "splits with >= 90 %% of chunks within band: CBPE REFERENCE %d/10, CHUNK %d/10,"
+        + " DLE %d/10%n", refOk, chunkOk, taxiOk);
+    assertTrue(refOk >= 5 && chunkOk >= 7 && taxiOk >= 9, refOk + " " + chunkOk + " " + taxiOk);
+  }
+
+  /**
+   * The acceptance test of issue 20 item 5: oversampling transactions with high V14 (V14 is strongly
+   * negative for fraud, so chunks hold fewer and less obvious frauds) moves the realized ROC-AUC from
+   * 0.99 down to 0.86; CBPE's estimate must be within its band in at least 90 % of chunks, track better
+   * than "nothing changed", and the band must stay narrower than 0.11 AUC (6 sampling errors at 300
+   * rows is 0.10; bands are clipped at 1, so most are narrower).
+   */
+  @Test
+  void exploreSeeds() throws IOException {
+    for (long sd = 1; sd <= 10; sd++) {
+      System.out.println("SEEDX " + sd + " V14C " + PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5, Cbpe.SamplingError.CHUNK), PerformanceMetric.ROC_AUC));
+      System.out.println("SEEDX " + sd + " AMTC " + PerformanceEstimationTest.stats(fraudChunks(sd, 28, 2.0, Cbpe.SamplingError.CHUNK), PerformanceMetric.ROC_AUC));
+    }
+  }
+
   @Test
   void cbpeTracksRocAucOnFraudWithPlantedV14Shift() throws IOException {
-    BandStats auc = check("V14", fraudChunks(13, 1.5));
+    BandStats auc = check("V14", fraudChunks(SEED, 13, 1.5));
     assertTrue(auc.estimateError() < auc.baselineError(), auc.toString());
   }
 
@@ -217,7 +267,7 @@ class PerformanceEstimationRealDataTest {
    */
   @Test
   void cbpeStaysWithinBandOnFraudWithPlantedAmountShift() throws IOException {
-    check("amount (log1p)", fraudChunks(28, 2.0));
+    check("amount (log1p)", fraudChunks(SEED, 28, 2.0));
   }
 
   private static BandStats check(String shift, List<ChunkEstimate> chunks) {
@@ -239,7 +289,7 @@ class PerformanceEstimationRealDataTest {
    */
   @Test
   void dleTracksMaeOnTaxiTripsWithPlantedDistanceShift() throws IOException {
-    List<ChunkEstimate> chunks = taxi(250, -1.5);
+    List<ChunkEstimate> chunks = taxi(SEED, 250, -1.5);
     for (PerformanceMetric m : List.of(PerformanceMetric.MAE, PerformanceMetric.RMSE)) {
       BandStats s = PerformanceEstimationTest.stats(chunks, m);
       assertTrue(s.withinRate() >= 0.9, m + ": " + s);
@@ -247,7 +297,7 @@ class PerformanceEstimationRealDataTest {
     }
   }
 
-  static List<ChunkEstimate> taxi(int size, double maxLambda) throws IOException {
+  static List<ChunkEstimate> taxi(long seed, int size, double maxLambda) throws IOException {
     List<String> lines = Files.readAllLines(file("eta-nyc-taxi-trip-duration/train.csv"));
     // id,vendor_id,pickup_datetime,dropoff_datetime,passenger_count,pickup_longitude,pickup_latitude,
     // dropoff_longitude,dropoff_latitude,store_and_fwd_flag,trip_duration
@@ -266,7 +316,7 @@ class PerformanceEstimationRealDataTest {
           t.getDayOfWeek().getValue(), Double.parseDouble(f[4]), Double.parseDouble(f[1])};
       target[i] = Math.log1p(Double.parseDouble(f[10]));
     }
-    SplittableRandom rnd = new SplittableRandom(SEED);
+    SplittableRandom rnd = new SplittableRandom(seed);
     int[] perm = shuffled(n, rnd);
     int[] train = java.util.Arrays.copyOfRange(perm, 0, 2000);
     int[] ref = java.util.Arrays.copyOfRange(perm, 2000, 3500);
@@ -292,7 +342,7 @@ class PerformanceEstimationRealDataTest {
       refPred[i] = intercept + slope * x[ref[i]][0];
       refY[i] = target[ref[i]];
     }
-    Dle dle = Dle.builder().seed(SEED).fit(refX, refPred, refY);
+    Dle dle = Dle.builder().seed(seed).fit(refX, refPred, refY);
     System.out.println("taxi: " + dle);
     double[] z = new double[pool.length];
     for (int i = 0; i < pool.length; i++) {

@@ -126,6 +126,22 @@ class PerformanceEstimationTest {
   }
 
   @Test
+  void chunkSamplingErrorFollowsTheChunk() {
+    SplittableRandom rnd = new SplittableRandom(SEED + 5);
+    World ref = new World(rnd, 5000, 0, 1, false);
+    Cbpe cbpe = Cbpe.builder().samplingError(Cbpe.SamplingError.CHUNK).fit(ref.score, ref.label);
+    int[] labels = new int[20 * 1000];
+    double[] scores = analysis(rnd, 20, 1000, false, labels)[0];
+    List<ChunkEstimate> result = cbpe.evaluate(scores, labels, Chunking.bySize(1000));
+    BandStats s = stats(result, PerformanceMetric.ROC_AUC);
+    System.out.printf(Locale.ROOT, "CBPE synthetic, chunk sampling error: %s%n", s);
+    assertTrue(s.withinRate() >= 0.9 && s.maxWidth() < 0.12, s.toString());
+    // the last chunk's x1 is narrower: fewer easy rows, a larger sampling error than the first
+    assertTrue(result.get(19).metric(PerformanceMetric.ROC_AUC).samplingError()
+        > result.get(0).metric(PerformanceMetric.ROC_AUC).samplingError());
+  }
+
+  @Test
   void cbpeCannotSeeConceptShiftAndTheBandCheckSaysSo() {
     SplittableRandom rnd = new SplittableRandom(SEED + 1);
     World ref = new World(rnd, 5000, 0, 1, false);
