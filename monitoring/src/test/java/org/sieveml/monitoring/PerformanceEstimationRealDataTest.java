@@ -208,7 +208,9 @@ class PerformanceEstimationRealDataTest {
    * negative for fraud, so chunks hold fewer and less obvious frauds) moves the realized ROC-AUC from
    * 0.99 down to 0.86; CBPE's estimate must be within its band in at least 90 % of chunks, track better
    * than "nothing changed", and the band must stay narrower than 0.11 AUC (6 sampling errors at 300
-   * rows is 0.10; bands are clipped at 1, so most are narrower).
+   * rows is 0.10; bands are clipped at 1, so most are narrower). This holds on this split (seed 20, the
+   * issue's number, chosen before any run); {@link #withinBandRatesAcrossTenSplits} shows it does not
+   * on every split.
    */
   /**
    * How much the result above owes to the split: the same three experiments on ten other seeded splits
@@ -247,14 +249,6 @@ class PerformanceEstimationRealDataTest {
    * than "nothing changed", and the band must stay narrower than 0.11 AUC (6 sampling errors at 300
    * rows is 0.10; bands are clipped at 1, so most are narrower).
    */
-  @Test
-  void exploreSeeds() throws IOException {
-    for (long sd = 1; sd <= 10; sd++) {
-      System.out.println("SEEDX " + sd + " V14C " + PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5, Cbpe.SamplingError.CHUNK), PerformanceMetric.ROC_AUC));
-      System.out.println("SEEDX " + sd + " AMTC " + PerformanceEstimationTest.stats(fraudChunks(sd, 28, 2.0, Cbpe.SamplingError.CHUNK), PerformanceMetric.ROC_AUC));
-    }
-  }
-
   @Test
   void cbpeTracksRocAucOnFraudWithPlantedV14Shift() throws IOException {
     BandStats auc = check("V14", fraudChunks(SEED, 13, 1.5));
