@@ -1,6 +1,6 @@
 /**
- * Drift and skew monitoring: is what a model sees now still what it was trained on, and does serving
- * compute the same features as training?
+ * Drift and skew monitoring: is what a model sees now still what it was trained on, does serving
+ * compute the same features as training, and how well does the model perform while labels are late?
  *
  * <h2>What is in it</h2>
  * <ul>
@@ -31,6 +31,12 @@
  *       the same features replayed offline (for example the two frames a feature store returns for one
  *       sample of served requests), by distribution and, for paired rows, value by value, into a
  *       {@link org.sieveml.monitoring.SkewReport}.
+ *   <li><b>Performance without labels</b>: {@link org.sieveml.monitoring.Cbpe} (confidence-based
+ *       performance estimation for binary classifiers: ROC-AUC, precision, recall, F1, accuracy from
+ *       calibrated scores) and {@link org.sieveml.monitoring.Dle} (direct loss estimation for
+ *       regression: MAE and RMSE from loss models), per {@link org.sieveml.monitoring.Chunking} chunk,
+ *       as {@link org.sieveml.monitoring.ChunkEstimate}s of
+ *       {@link org.sieveml.monitoring.MetricEstimate}s with confidence bands and alert thresholds.
  *   <li><b>Reports</b>: a {@link org.sieveml.monitoring.DriftReport} (and a series of them) renders as
  *       text, as an HTML fragment a host embeds in its own page
  *       ({@link org.sieveml.monitoring.DriftReport#toHtmlFragment()}: one {@code <section>}, styles
@@ -42,8 +48,9 @@
  * Reports, results, methods and checks ({@code DriftReport}, {@code FeatureDrift}, {@code SkewReport},
  * {@code DriftCheck}, {@code DriftMethod}, {@code Correction}, {@code DetectorEvent}) are immutable
  * and thread-safe, as are the stateless {@code DriftTests} and {@code SkewCheck}; builders are not.
- * {@code StreamingDriftMonitor} and {@code DetectorMonitor} are thread-safe (updates are serialised,
- * listeners run outside their lock on the calling thread). Detectors ({@code ChangeDetector} and its
+ * Fitted {@code Cbpe} and {@code Dle}, {@code Chunking} and the estimate value types are immutable and
+ * thread-safe. {@code StreamingDriftMonitor} and {@code DetectorMonitor} are thread-safe (updates are
+ * serialised, listeners run outside their lock on the calling thread). Detectors ({@code ChangeDetector} and its
  * implementations) are not thread-safe: one owner thread, or the caller's lock, or a
  * {@code DetectorMonitor}.
  *

@@ -217,4 +217,41 @@ public final class DoubleSort {
       }
     }
   }
+
+  /**
+   * The indices {@code 0..v.length-1} ordered by their value in {@code v} (stable: equal values keep
+   * their index order).
+   *
+   * @param v values without NaN
+   * @param descending largest first when true
+   * @return the ordered indices
+   */
+  public static int[] argsort(double[] v, boolean descending) {
+    int[] all = new int[v.length];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    return argsort(v, all, descending);
+  }
+
+  /**
+   * The given indices ordered by their value in {@code v} (stable).
+   *
+   * @param v values without NaN
+   * @param rows indices into {@code v}
+   * @param descending largest first when true
+   * @return a new array of the ordered indices
+   */
+  public static int[] argsort(double[] v, int[] rows, boolean descending) {
+    Integer[] boxed = new Integer[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      boxed[i] = rows[i];
+    }
+    Arrays.sort(boxed, descending ? (a, b) -> Double.compare(v[b], v[a]) : (a, b) -> Double.compare(v[a], v[b]));
+    int[] out = new int[rows.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = boxed[i];
+    }
+    return out;
+  }
 }
