@@ -238,7 +238,8 @@ public final class RecommendationStudy {
     List<String> trendServe = trending(ev, t80);
     Map<String, Integer> trendRanksServe = ranks(trendServe, 500);
     InMemoryTelemetry telemetry = new InMemoryTelemetry();
-    Map<Integer, List<FeatureVector>> servedByWeek = new HashMap<>();
+    List<FeatureVector> served = new ArrayList<>();
+    List<Long> servedAt = new ArrayList<>();
     AtomicLong requestTime = new AtomicLong(t80);
     CandidateGenerator alsGen = CandidateGenerator.of("als", (request, limit) -> {
       int u = userOf(request);
@@ -249,9 +250,12 @@ public final class RecommendationStudy {
     FeatureSource features = FeatureSource.of("recs-features", RANK, (request, cands) -> {
       List<FeatureVector> fv = featuresOnline(store, itemService, userService, item, user, userOf(request), cands,
           alsServe, before80, data, trendRanksServe);
-      int week = (int) ((requestTime.get() - t80) / (7 * RecData.DAY));
-      synchronized (servedByWeek) {
-        servedByWeek.computeIfAbsent(week, w -> new ArrayList<>()).addAll(fv);
+      long at = requestTime.get();
+      synchronized (served) {
+        served.addAll(fv);
+        for (int i = 0; i < fv.size(); i++) {
+          servedAt.add(at);
+        }
       }
       return fv;
     });
@@ -338,20 +342,16 @@ public final class RecommendationStudy {
     out.printf(Locale.ROOT, "[evaluate]   %,d test users, top-10 each, in %d ms%n", evaluated, ms(t));
 
     // ---- drift: served features per test week against the ranker's training features
-    List<DriftReport> drift = new ArrayList<>();
-    DriftCheck check = DriftCheck.builder().build();
-    List<Integer> weeks = new ArrayList<>(servedByWeek.keySet());
-    java.util.Collections.sort(weeks);
-    for (int w : weeks) {
-      List<FeatureVector> vs = servedByWeek.get(w);
-      if (vs.size() < 200) {
-        continue;
-      }
-      FeatureFrame.RowBuilder fb = FeatureFrame.rowBuilder(RANK);
-      vs.forEach(fb::add);
-      DriftReport r = check.run("test week " + (w + 1), w, referenceFrame, fb.build());
-      drift.add(r);
-      out.printf(Locale.ROOT, "[drift]      test week %d: %d served rows, drifted: %s%n", w + 1, vs.size(),
+    // one report per test week (weeks from the test period's start); a week with fewer than 200 served rows,
+    // or fewer than half the median week's, joins the week before it
+    FeatureFrame.RowBuilder fb = FeatureFrame.rowBuilder(RANK);
+    served.forEach(fb::add);
+    long[] times = servedAt.stream().mapToLong(Long::longValue).toArray();
+    List<DriftReport> drift = DriftCheck.builder().build().timeline("served", referenceFrame, fb.build(), times,
+        t80, 7 * RecData.DAY, 200, 0.5);
+    for (DriftReport r : drift) {
+      out.printf(Locale.ROOT, "[drift]      %s: %d served rows, drifted: %s%n", r.label(),
+          r.features().isEmpty() ? 0 : r.features().get(0).currentCount() + r.features().get(0).currentMissing(),
           r.drifted().stream().map(f -> f.feature()).toList());
     }
     double genreMatch = shownPipeline == 0 ? Double.NaN : inFavourite / (double) shownPipeline;

@@ -106,6 +106,117 @@ public final class DriftCheck {
   }
 
   /**
+   * Runs the check over time buckets of the current rows: a drift timeline. Row {@code i} of
+   * {@code current} falls in bucket {@code floorDiv(times[i] - origin, bucketMillis)}, which spans
+   * {@code [origin + b * bucketMillis, origin + (b + 1) * bucketMillis)}. Buckets are compared in time
+   * order, each against the whole reference, and a bucket too small to be compared fairly with the others
+   * is merged into its neighbour rather than reported alone: a bucket is too small when it holds fewer than
+   * {@code minRows} rows, or fewer than {@code minShareOfMedian} times the median row count of the non-empty
+   * buckets (so a 4,000-row tail week is not set against 165,000-row weeks). A small bucket joins the kept
+   * bucket before it; small buckets before the first kept one join the first kept one. Empty buckets are
+   * skipped. Each report's label is {@code label} followed by its time span
+   * ({@code [start, end)} as ISO-8601 instants of the epoch milliseconds), its sequence the span's start.
+   *
+   * @param label the reports' label prefix
+   * @param reference the reference frame
+   * @param current the current rows
+   * @param times one time (epoch milliseconds) per current row
+   * @param origin where bucket 0 starts (epoch milliseconds; e.g. a Monday's midnight for calendar weeks)
+   * @param bucketMillis bucket length, positive (e.g. {@code Duration.ofDays(7).toMillis()})
+   * @param minRows the least rows a reported bucket holds, at least 1
+   * @param minShareOfMedian the least share of the median bucket a reported bucket holds, in [0, 1]
+   * @return one report per kept bucket (with the small ones merged into it), in time order; empty when no
+   *     bucket reaches the minimum
+   * @throws IllegalArgumentException if an argument is null or out of range, or {@code times} does not hold
+   *     one time per current row
+   */
+  public java.util.List<DriftReport> timeline(String label, FeatureFrame reference, FeatureFrame current,
+      long[] times, long origin, long bucketMillis, int minRows, double minShareOfMedian) {
+    Checks.notNull("label", label);
+    Checks.notNull("reference", reference);
+    Checks.notNull("current", current);
+    Checks.notNull("times", times);
+    if (times.length != current.rowCount()) {
+      throw new IllegalArgumentException("times has " + times.length + " entries; expected one per current row ("
+          + current.rowCount() + ")");
+    }
+    if (bucketMillis <= 0) {
+      throw new IllegalArgumentException("bucketMillis is " + bucketMillis + "; expected a positive length");
+    }
+    if (minRows < 1) {
+      throw new IllegalArgumentException("minRows is " + minRows + "; expected at least 1");
+    }
+    if (!(minShareOfMedian >= 0 && minShareOfMedian <= 1)) {
+      throw new IllegalArgumentException("minShareOfMedian is " + minShareOfMedian + "; expected a share in [0, 1]");
+    }
+    // rows by bucket, buckets in time order
+    java.util.TreeMap<Long, int[]> counts = new java.util.TreeMap<>();
+    for (long t : times) {
+      counts.computeIfAbsent(Math.floorDiv(t - origin, bucketMillis), b -> new int[1])[0]++;
+    }
+    java.util.List<DriftReport> out = new ArrayList<>();
+    if (counts.isEmpty()) {
+      return out;
+    }
+    int[] sizes = counts.values().stream().mapToInt(c -> c[0]).sorted().toArray();
+    int n = sizes.length;
+    double median = n % 2 == 1 ? sizes[n / 2] : (sizes[n / 2 - 1] + (double) sizes[n / 2]) / 2;
+    double least = Math.max(minRows, minShareOfMedian * median);
+    // spans: kept buckets, each absorbing the small ones after it (and the first, those before it)
+    java.util.List<long[]> spans = new ArrayList<>(); // {first bucket, last bucket, rows}
+    long pendingFrom = Long.MIN_VALUE;
+    int pendingRows = 0;
+    for (java.util.Map.Entry<Long, int[]> e : counts.entrySet()) {
+      long b = e.getKey();
+      int rows = e.getValue()[0];
+      if (rows >= least) {
+        spans.add(new long[] {pendingRows > 0 ? pendingFrom : b, b, rows + pendingRows});
+        pendingRows = 0;
+      } else if (!spans.isEmpty()) {
+        long[] last = spans.get(spans.size() - 1);
+        last[1] = b;
+        last[2] += rows;
+      } else {
+        if (pendingRows == 0) {
+          pendingFrom = b;
+        }
+        pendingRows += rows;
+      }
+    }
+    // every row into its span (spans are disjoint runs of buckets in time order)
+    long[] firstBucket = new long[spans.size()];
+    int[][] rows = new int[spans.size()][];
+    for (int j = 0; j < firstBucket.length; j++) {
+      firstBucket[j] = spans.get(j)[0];
+      rows[j] = new int[(int) spans.get(j)[2]];
+    }
+    int[] filled = new int[rows.length];
+    for (int i = 0; i < times.length; i++) {
+      int j = java.util.Arrays.binarySearch(firstBucket, Math.floorDiv(times[i] - origin, bucketMillis));
+      j = j >= 0 ? j : -j - 2;
+      if (j >= 0 && filled[j] < rows[j].length) {
+        rows[j][filled[j]++] = i;
+      }
+    }
+    for (int j = 0; j < rows.length; j++) {
+      long[] span = spans.get(j);
+      long start;
+      long end;
+      try {
+        start = Math.addExact(origin, Math.multiplyExact(span[0], bucketMillis));
+        end = Math.addExact(origin, Math.multiplyExact(span[1] + 1, bucketMillis));
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException("times reach " + span[1] + " buckets of " + bucketMillis
+            + " ms; expected times whose buckets fit in epoch milliseconds");
+      }
+      String name = label + " [" + java.time.Instant.ofEpochMilli(start) + ", " + java.time.Instant.ofEpochMilli(end)
+          + ")";
+      out.add(run(name, start, reference, current.rows(rows[j])));
+    }
+    return out;
+  }
+
+  /**
    * This check with each distance test's threshold learned from the reference (mean + 3 standard
    * deviations of the distance between each chunk of {@code chunkSize} rows and the whole reference);
    * p-value tests keep their significance level. Needs at least two full chunks.
