@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import org.sieveml.micrometer.internal.Checks;
 import org.sieveml.micrometer.internal.Registrations;
 import org.sieveml.monitoring.DetectorEvent;
@@ -166,6 +167,14 @@ public final class DriftMeterBinder implements MeterBinder, DriftListener, AutoC
     registrations.addEverywhere(source, source);
   }
 
+  private <T> void gauge(String name, T state, ToDoubleFunction<T> value, Tags t, String description) {
+    add(r -> Gauge.builder(name, state, value).tags(t).description(description).register(r));
+  }
+
+  private void counter(String name, LongAdder count, Tags t, String description) {
+    add(r -> FunctionCounter.builder(name, count, LongAdder::sum).tags(t).description(description).register(r));
+  }
+
   private synchronized MonitorState newMonitor(String monitor) {
     MonitorState m = monitors.get(monitor);
     if (m != null) {
@@ -173,12 +182,9 @@ public final class DriftMeterBinder implements MeterBinder, DriftListener, AutoC
     }
     MonitorState s = new MonitorState();
     Tags t = tags.and("monitor", monitor);
-    add(r -> Gauge.builder("sieveml.drift.dataset", s, x -> x.dataset).tags(t)
-        .description("1 when the latest drift check found dataset-level drift, else 0").register(r));
-    add(r -> Gauge.builder("sieveml.drift.share", s, x -> x.share).tags(t)
-        .description("share of features drifted in the latest drift check").register(r));
-    add(r -> FunctionCounter.builder("sieveml.drift.checks", s, x -> x.checks.sum()).tags(t)
-        .description("drift checks").register(r));
+    gauge("sieveml.drift.dataset", s, x -> x.dataset, t, "1 when the latest drift check found dataset drift, else 0");
+    gauge("sieveml.drift.share", s, x -> x.share, t, "share of features drifted in the latest drift check");
+    counter("sieveml.drift.checks", s.checks, t, "drift checks");
     monitors.put(monitor, s);
     return s;
   }
@@ -191,12 +197,9 @@ public final class DriftMeterBinder implements MeterBinder, DriftListener, AutoC
     FeatureState s = new FeatureState();
     Tags t = tags.and("monitor", key.get(0)).and("feature", key.get(1));
     Tags withMethod = t.and("method", f.method().name().toLowerCase(Locale.ROOT));
-    add(r -> Gauge.builder("sieveml.drift.statistic", s, x -> x.statistic).tags(withMethod)
-        .description("the feature's drift statistic in the latest check").register(r));
-    add(r -> Gauge.builder("sieveml.drift.pvalue", s, x -> x.pValue).tags(withMethod)
-        .description("the feature's p-value in the latest check (NaN for distances)").register(r));
-    add(r -> FunctionCounter.builder("sieveml.drift.alarms", s, x -> x.alarms.sum()).tags(t)
-        .description("drift checks in which the feature drifted").register(r));
+    gauge("sieveml.drift.statistic", s, x -> x.statistic, withMethod, "the feature's drift statistic, latest check");
+    gauge("sieveml.drift.pvalue", s, x -> x.pValue, withMethod, "the feature's p-value, latest check (NaN: none)");
+    counter("sieveml.drift.alarms", s.alarms, t, "drift checks in which the feature drifted");
     features.put(key, s);
     return s;
   }
@@ -208,8 +211,7 @@ public final class DriftMeterBinder implements MeterBinder, DriftListener, AutoC
     }
     LongAdder n = new LongAdder();
     Tags t = tags.and("monitor", key.get(0)).and("detector", key.get(1)).and("state", key.get(2));
-    add(r -> FunctionCounter.builder("sieveml.detector.events", n, LongAdder::sum).tags(t)
-        .description("concept-drift detector warnings (when entered) and drifts").register(r));
+    counter("sieveml.detector.events", n, t, "concept-drift detector warnings (when entered) and drifts");
     detectorEvents.put(key, n);
     return n;
   }
