@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * under Cochran's rule and a seeded Monte-Carlo permutation p-value otherwise, as in {@link DriftTests}), builds a {@link DriftReport}, delivers
  * it to listeners when a feature drifted, logs through slf4j and counts through {@link Telemetry}
  * ({@code drift.<name>.observations}, {@code .checks}, {@code .alarms}, {@code .drifted_features}).
+ * Listeners get every report ({@link DriftListener#onCheck}) and, when a feature drifted,
+ * {@link DriftListener#onDrift}.
  * NaN and null values count as missing (their own bucket), never as errors.
  *
  * <p>Thread-safe: observations and checks from any number of threads are serialised by a lock held
@@ -419,6 +421,13 @@ public final class StreamingDriftMonitor {
     long from = Math.max(0, obs - windowSize);
     DriftReport report = DriftReport.of(name + " [" + from + ", " + obs + ")", seq, results, driftShare, Correction.NONE);
     checks.increment();
+    for (DriftListener l : listeners) {
+      try {
+        l.onCheck(name, report);
+      } catch (RuntimeException e) {
+        LOG.error("drift listener failed on report {}", report.label(), e);
+      }
+    }
     List<FeatureDrift> drifted = report.drifted();
     if (!drifted.isEmpty()) {
       alarms.increment();

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link LongAdder} per counter, read through {@link #snapshot()}.
  *
  * <p>A host exports to its own metrics system by polling {@link #snapshot()} (for example every 10
- * seconds) or by implementing {@link Telemetry} itself. Values accumulate from creation; metrics are
+ * seconds), by reading metrics one by one ({@link #latencySummary}, {@link #counterValue},
+ * {@link #gaugeValue}; {@code sieveml-micrometer} binds them to a Micrometer registry this way) or by
+ * implementing {@link Telemetry} itself. Values accumulate from creation; metrics are
  * never removed.
  *
  * <p>Thread-safety: fully thread-safe. Recording is lock-free; creating a metric for a new name takes
@@ -58,6 +60,47 @@ public final class InMemoryTelemetry implements Telemetry {
    */
   public java.util.SortedSet<String> gaugeNames() {
     return new java.util.TreeSet<>(gauges.keySet());
+  }
+
+  /**
+   * The summary of one latency metric, reading only its own histogram (cheaper than
+   * {@link #snapshot()} when an exporter polls metrics one by one).
+   *
+   * @param name the metric's name
+   * @return its summary, or an empty one (all zeros) when it was never created
+   */
+  public LatencySummary latencySummary(String name) {
+    LatencyHistogram h = latencies.get(name);
+    return h == null ? new LatencySummary(0, 0, 0, 0, 0, 0) : h.snapshot();
+  }
+
+  /**
+   * The value of one counter.
+   *
+   * @param name the counter's name
+   * @return its value, or 0 when it was never created
+   */
+  public long counterValue(String name) {
+    LongAdder a = counters.get(name);
+    return a == null ? 0 : a.sum();
+  }
+
+  /**
+   * The names of every latency metric created so far.
+   *
+   * @return the names, sorted
+   */
+  public java.util.SortedSet<String> latencyNames() {
+    return new java.util.TreeSet<>(latencies.keySet());
+  }
+
+  /**
+   * The names of every counter created so far.
+   *
+   * @return the names, sorted
+   */
+  public java.util.SortedSet<String> counterNames() {
+    return new java.util.TreeSet<>(counters.keySet());
   }
 
   /**
