@@ -30,6 +30,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.util.Version;
 import org.sieveml.benchmarks.drift.AdwinThroughputBenchmark;
 import org.sieveml.benchmarks.drift.DetectorsThroughputBenchmark;
+import org.sieveml.benchmarks.drift.EddmThroughputBenchmark;
 import org.sieveml.benchmarks.drift.KsMillionBenchmark;
 import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
 import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
@@ -246,6 +247,10 @@ public final class Scorecard {
       new Comparison(
           "drift", "ddm_eddm_ph_hddm_updates", DetectorsThroughputBenchmark.class, "sieveml", "moa",
           "MOA 2024.07.0 DDM+EDDM+PageHinkleyDM+HDDM_A+HDDM_W", 1.0, false, "ops/us"),
+      // issue 20: EDDM alone at least as fast as MOA's
+      new Comparison(
+          "drift", "eddm_updates", EddmThroughputBenchmark.class, "sieveml", "moa",
+          "MOA 2024.07.0 EDDM", 1.0, false, "ops/us"),
       new Comparison(
           "drift", "ks_1m_vs_1m", KsMillionBenchmark.class, "sieveml", "commons",
           "Commons Statistics KolmogorovSmirnovTest", 1.0, true, "ms/op"),

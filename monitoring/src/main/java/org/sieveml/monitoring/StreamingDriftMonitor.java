@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * with the reference's share in each bucket; per STRING feature, the {@code maxCategories} (default
  * 32) most frequent categories, one bucket for every other or unseen category and one for missing
  * values. The reference frame is not kept. The current window is a ring of the last
- * {@code windowSize} observations' bucket indices (one byte per feature) plus running counts, so
- * memory is O(features x (windowSize + buckets)) whatever the traffic, and an observation costs one
- * binary search over at most {@code bins - 1} edges (or one hash lookup) per feature.
+ * {@code windowSize} observations' bucket indices (one byte per feature), counted only when
+ * {@link #check()} runs (a check copies the ring under the lock and counts outside it), so
+ * memory is O(features x (windowSize + buckets)) whatever the traffic, and an observation costs, per
+ * numeric feature, one lookup in a uniform grid over its edges plus a fixed step or two of branch-free
+ * comparison (per STRING feature, one hash lookup); {@link #observe(double[])} allocates nothing.
  *
  * <p>{@link #check()} compares the window's bucket counts with the profile using the monitor's method
  * (PSI by default; Jensen-Shannon or chi-square on the counts; chi-square's p-value is asymptotic only
@@ -58,13 +60,9 @@ public final class StreamingDriftMonitor {
   private final double threshold;
   private final double driftShare;
   private final byte[] ring;
-  /** Window counts of every feature in one array: feature f's buckets start at offset[f]. */
-  private final int[] counts;
+  /** Where feature f's buckets start in a flat array of every feature's counts. */
   private final int[] offset;
-  /** Every numeric feature's inner edges in one array: feature f's start at edgeStart[f]. */
-  private final double[] flatEdges;
-  private final int[] edgeStart;
-  private final int[] edgeCount;
+  private final int totalBuckets;
   /**
    * A uniform grid of {@link EdgeGrid#CELLS} cells per numeric feature between its lowest and highest edge:
    * {@code grid[f * GRID + c]} is a lower bound of the bucket of any value in cell c (the number of
@@ -72,9 +70,19 @@ public final class StreamingDriftMonitor {
    * or two of correction, instead of a search over the edges.
    */
   private final byte[] grid;
-  private final double[] gridLow;
-  private final double[] gridScale;
-  private final int[] missingBucket;
+  /** Per feature: the grid's origin and cells per unit, at {@code 2f} and {@code 2f + 1}. */
+  private final double[] lowScale;
+  /**
+   * Every numeric feature's inner edges followed by one NaN (which no comparison passes), so that the
+   * fixed number of branch-free correction steps after the grid lookup never reads past its feature.
+   */
+  private final double[] paddedEdges;
+  /**
+   * Per feature, {@link #STRIDE} ints: grid start, padded-edge start, missing bucket and correction
+   * steps ({@link EdgeGrid#steps}), so an observation reads one small block per feature.
+   */
+  private final int[] layout;
+  private static final int STRIDE = 4;
   private final boolean allNumeric;
   private final List<DriftListener> listeners;
   private final Telemetry.Counter observed;
@@ -84,6 +92,8 @@ public final class StreamingDriftMonitor {
   private FeatureSchema lastSchema;
   private int[] lastIndex;
   private long observations;
+  /** Where the next observation's row starts in {@link #ring}: {@code (observations % windowSize) * features}. */
+  private int cursor;
   private long sequence;
 
   @SuppressWarnings("unchecked")
@@ -137,39 +147,43 @@ public final class StreamingDriftMonitor {
     this.driftShare = b.driftShare;
     this.ring = new byte[windowSize * nf];
     this.offset = new int[nf];
-    this.edgeCount = new int[nf];
-    this.missingBucket = new int[nf];
+    int[] missingBucket = new int[nf];
     int total = 0;
     int totalEdges = 0;
     boolean numeric = true;
-    this.edgeStart = new int[nf];
     for (int f = 0; f < nf; f++) {
       offset[f] = total;
       total += referenceCounts[f].length;
       missingBucket[f] = referenceCounts[f].length - 1;
       numeric &= !cat[f];
       if (!cat[f]) {
-        edgeStart[f] = totalEdges;
-        edgeCount[f] = edges[f].length;
         totalEdges += edges[f].length;
       }
     }
     this.allNumeric = numeric;
-    this.counts = new int[total];
-    this.flatEdges = new double[totalEdges];
+    this.totalBuckets = total;
     this.grid = new byte[nf * GRID];
-    this.gridLow = new double[nf];
-    this.gridScale = new double[nf];
+    this.lowScale = new double[2 * nf];
+    this.paddedEdges = new double[totalEdges + nf];
+    this.layout = new int[STRIDE * nf];
     double[] lowAndScale = new double[2];
+    int padded = 0;
     for (int f = 0; f < nf; f++) {
+      int q = STRIDE * f;
+      layout[q + 2] = missingBucket[f];
       if (cat[f]) {
         continue;
       }
       double[] e = edges[f];
-      System.arraycopy(e, 0, flatEdges, edgeStart[f], e.length);
       EdgeGrid.fill(e, grid, f * GRID, lowAndScale);
-      gridLow[f] = lowAndScale[0];
-      gridScale[f] = lowAndScale[1];
+      lowScale[2 * f] = lowAndScale[0];
+      lowScale[2 * f + 1] = lowAndScale[1];
+      System.arraycopy(e, 0, paddedEdges, padded, e.length);
+      paddedEdges[padded + e.length] = Double.NaN;
+      layout[q] = f * GRID;
+      layout[q + 1] = padded;
+      layout[q + 3] = EdgeGrid.steps(e, grid, f * GRID, lowAndScale[0], lowAndScale[1]);
+      padded += e.length + 1;
     }
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
@@ -243,34 +257,34 @@ public final class StreamingDriftMonitor {
         }
       }
     }
+    int nf = values.length;
+    double[] e = paddedEdges;
+    double[] ls = lowScale;
+    int[] lay = layout;
+    byte[] g = grid;
+    byte[] r = ring;
     synchronized (this) {
-      int base = slot();
-      boolean full = observations >= windowSize;
-      double[] e = flatEdges;
-      int[] c = counts;
-      for (int f = 0; f < values.length; f++) {
+      int base = cursor;
+      for (int f = 0, q = 0; f < nf; f++, q += STRIDE) {
         double v = values[f];
         int b;
         if (v != v) {
-          b = missingBucket[f];
+          b = lay[q + 2];
         } else {
-          // O(1): a lower bound from the grid, then count the few edges left at or below v
-          b = grid[f * GRID + EdgeGrid.cell(v, gridLow[f], gridScale[f])];
-          int start = edgeStart[f];
-          int k = edgeCount[f];
-          while (b < k && e[start + b] <= v) {
-            b++;
+          // O(1): a lower bound from the grid, then branch-free steps over the few edges left: one
+          // always (a step too many never overshoots, and the NaN after the feature's last edge stops
+          // the count), more only where EdgeGrid.steps says a cell can need them
+          int cell = (int) ((v - ls[2 * f]) * ls[2 * f + 1]);
+          b = g[lay[q] + Math.max(0, Math.min(GRID - 1, cell))];
+          int eb = lay[q + 1];
+          b += e[eb + b] <= v ? 1 : 0;
+          for (int s = lay[q + 3]; s > 1; s--) {
+            b += e[eb + b] <= v ? 1 : 0;
           }
         }
-        int pos = base + f;
-        int o = offset[f];
-        if (full) {
-          c[o + ring[pos]]--;
-        }
-        ring[pos] = (byte) b;
-        c[o + b]++;
+        r[base + f] = (byte) b;
       }
-      observations++;
+      advance();
     }
     observed.increment();
   }
@@ -287,8 +301,8 @@ public final class StreamingDriftMonitor {
           + Arrays.toString(features));
     }
     synchronized (this) {
-      put(slot(), 0, DriftTests.bucket(edges[0], value));
-      observations++;
+      put(cursor, 0, DriftTests.bucket(edges[0], value));
+      advance();
     }
     observed.increment();
   }
@@ -317,11 +331,11 @@ public final class StreamingDriftMonitor {
       }
     }
     synchronized (this) {
-      int base = slot();
+      int base = cursor;
       for (int f = 0; f < nf; f++) {
         put(base, f, buckets[f]);
       }
-      observations++;
+      advance();
     }
     observed.increment();
   }
@@ -351,19 +365,16 @@ public final class StreamingDriftMonitor {
     return idx;
   }
 
-  // caller holds the lock
-  private int slot() {
-    return (int) (observations % windowSize) * features.length;
+  // caller holds the lock: counts the observation and moves the ring cursor (no division per observation)
+  private void advance() {
+    observations++;
+    int next = cursor + features.length;
+    cursor = next == ring.length ? 0 : next;
   }
 
   // caller holds the lock
   private void put(int base, int f, int bucket) {
-    int pos = base + f;
-    if (observations >= windowSize) {
-      counts[offset[f] + ring[pos]]--;
-    }
-    ring[pos] = (byte) bucket;
-    counts[offset[f] + bucket]++;
+    ring[base + f] = (byte) bucket;
   }
 
   /**
@@ -381,18 +392,29 @@ public final class StreamingDriftMonitor {
    * @return the report (features whose window is empty get an undefined result)
    */
   public DriftReport check() {
-    long[][] cur = new long[features.length][];
+    byte[] window;
     long seq;
     long obs;
     synchronized (this) {
-      for (int f = 0; f < features.length; f++) {
-        cur[f] = new long[referenceCounts[f].length];
-        for (int b = 0; b < cur[f].length; b++) {
-          cur[f][b] = counts[offset[f] + b];
-        }
-      }
+      window = ring.clone();
       seq = sequence++;
       obs = observations;
+    }
+    // the ring's first min(obs, windowSize) rows hold the window (rows fill from 0, then wrap)
+    int nf = features.length;
+    int[] flat = new int[totalBuckets];
+    int used = (int) Math.min(obs, windowSize) * nf;
+    for (int p = 0; p < used; p += nf) {
+      for (int f = 0; f < nf; f++) {
+        flat[offset[f] + window[p + f]]++;
+      }
+    }
+    long[][] cur = new long[nf][];
+    for (int f = 0; f < nf; f++) {
+      cur[f] = new long[referenceCounts[f].length];
+      for (int b = 0; b < cur[f].length; b++) {
+        cur[f][b] = flat[offset[f] + b];
+      }
     }
     List<FeatureDrift> results = new ArrayList<>(features.length);
     for (int f = 0; f < features.length; f++) {

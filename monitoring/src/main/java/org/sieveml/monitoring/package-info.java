@@ -22,6 +22,9 @@
  *       {@link org.sieveml.monitoring.HddmW}, {@link org.sieveml.monitoring.PageHinkley} and
  *       {@link org.sieveml.monitoring.Kswin}; each update returns a
  *       {@link org.sieveml.monitoring.DetectorState}.
+  <li><b>Detector evaluation</b>: {@link org.sieveml.monitoring.DetectorEvaluation} scores a detector
+ *       on {@link org.sieveml.monitoring.LabelledStream}s with known change points (detection delay,
+ *       mean time between false alarms, missed-detection rate).
  *   <li><b>Monitors</b> for the serving path: {@link org.sieveml.monitoring.StreamingDriftMonitor}
  *       (a bounded-memory reference profile against a sliding window of feature vectors or
  *       predictions) and {@link org.sieveml.monitoring.DetectorMonitor} (a detector over an error

@@ -66,6 +66,38 @@ public final class EdgeGrid {
   }
 
   /**
+   * How many comparisons always finish a lookup from the grid filled by {@link #fill}: the largest
+   * number of edges that can lie between a cell's lower bound and any value mapped to that cell (with a
+   * whole cell of slack for rounding). A lookup that compares {@code edges[b] <= v} that many times,
+   * stepping {@code b} on each success, ends on the exact bucket.
+   *
+   * @param edges the edges given to {@link #fill}
+   * @param grid the filled grid
+   * @param offset where this edge set's cells start
+   * @param low the grid's origin from {@link #fill}
+   * @param scale cells per unit from {@link #fill} (0: every value maps to cell 0)
+   * @return the number of comparisons, in {@code [0, edges.length]}
+   */
+  public static int steps(double[] edges, byte[] grid, int offset, double low, double scale) {
+    if (scale == 0) {
+      return edges.length;
+    }
+    int steps = 0;
+    for (int c = 0; c < CELLS; c++) {
+      int upper = edges.length;
+      if (c < CELLS - 1) {
+        double end = low + (c + 2) / scale;
+        upper = 0;
+        while (upper < edges.length && edges[upper] <= end) {
+          upper++;
+        }
+      }
+      steps = Math.max(steps, upper - grid[offset + c]);
+    }
+    return steps;
+  }
+
+  /**
    * The cell of a value.
    *
    * @param v a value, not NaN
