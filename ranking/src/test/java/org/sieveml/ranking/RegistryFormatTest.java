@@ -160,7 +160,9 @@ class RegistryFormatTest {
 
   /**
    * The predictions of each golden version on {@link #inputs()}, as the version that wrote the files
-   * computed them; compared bit for bit.
+   * computed them, compared bit for bit; except V3's (the FM's) fifth score, which moved by one ulp, from
+   * 0.609647642782069 to 0.6096476427820691, when the FM evaluator began adding its factor terms four factors
+   * at a time (commit ca2f469): the model file is unchanged, only the order of the additions.
    */
   static double[] expectedScores(Version v) {
     switch (v) {
@@ -172,7 +174,7 @@ class RegistryFormatTest {
             0.5550082531033553};
       case V3:
         return new double[] {0.9225701844291044, 0.22050248701146857, 0.8782708114078407, 0.8979453610784018,
-            0.609647642782069};
+            0.6096476427820691};
       case V4:
         return new double[] {0.6170094013214111, 0.4791930019855499, 0.7490315437316895, 0.5488434433937073,
             0.5488434433937073};
