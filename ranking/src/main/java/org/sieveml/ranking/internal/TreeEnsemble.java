@@ -70,8 +70,6 @@ public final class TreeEnsemble {
    * feature-major ({@code buf[compact index * BLOCK + row]}).
    */
   private final long[] packed;
-  /** Per node, alongside {@link #packed}: the block buffer offset of the test's column. */
-  private final int[] blockOffset;
   /**
    * Whether batches go through {@link BitWalk}, whose bins are counted with {@code SimdBins}: the JVM runs
    * with {@code --add-modules jdk.incubator.vector}, and the system property {@code sieveml.simd} is not
@@ -183,13 +181,10 @@ public final class TreeEnsemble {
     }
     if (anyLinked || (long) stride * BLOCK > Integer.MAX_VALUE) {
       this.packed = null;
-      this.blockOffset = null;
     } else {
       this.packed = new long[(int) total];
-      this.blockOffset = new int[(int) total];
       for (int g = 0; g < packed.length; g++) {
-        blockOffset[g] = feat[g] * BLOCK;
-        packed[g] = ((long) blockOffset[g]) << 32 | (thr[g] & 0xffffffffL);
+        packed[g] = ((long) feat[g] * BLOCK) << 32 | (thr[g] & 0xffffffffL);
       }
     }
     this.bits = bitWalk && SIMD ? BitWalk.compile(p, used) : null;
@@ -701,15 +696,7 @@ public final class TreeEnsemble {
           if (buf == null) {
             buf = new int[m * stride];
           }
-          for (int r = 0; r < m; r++) {
-            int base = (from + r) * width;
-            int b = r * stride;
-            for (int k = 0; k < u; k++) {
-              float v = x[base + used[k]];
-              buf[b + k] = key(v);
-              buf[b + u + k] = key(-v);
-            }
-          }
+          gatherRows(x, from, m, width, buf);
           walk(buf, m, sums);
         }
         for (int r = 0; r < m; r++) {
@@ -731,7 +718,7 @@ public final class TreeEnsemble {
           }
         }
         java.util.Arrays.fill(sums, 0, m, baseMargin);
-        walkBlock(buf, 0, m, sums);
+        walkBlock(buf, m, sums);
         for (int r = 0; r < m; r++) {
           out[from + r] = link(sums[r]);
         }
@@ -742,19 +729,29 @@ public final class TreeEnsemble {
     int[] buf = new int[Math.min(n, BLOCK) * s];
     for (int from = 0; from < n; from += BLOCK) {
       int m = Math.min(BLOCK, n - from);
-      for (int r = 0; r < m; r++) {
-        int base = (from + r) * width;
-        int b = r * s;
-        for (int k = 0; k < u; k++) {
-          float v = x[base + used[k]];
-          buf[b + k] = key(v);
-          buf[b + u + k] = key(-v);
-        }
-      }
+      gatherRows(x, from, m, width, buf);
       java.util.Arrays.fill(sums, 0, m, baseMargin);
       walk(buf, m, sums);
       for (int r = 0; r < m; r++) {
         out[from + r] = link(sums[r]);
+      }
+    }
+  }
+
+  /**
+   * Gathers rows {@code from .. from + m - 1} of row-major {@code x} into the row-major key buffer the row
+   * walk reads: per row, {@link #stride} keys, each used feature's value and then its negation.
+   */
+  private void gatherRows(float[] x, int from, int m, int width, int[] buf) {
+    int[] used = this.used;
+    int u = used.length;
+    for (int r = 0; r < m; r++) {
+      int base = (from + r) * width;
+      int b = r * stride;
+      for (int k = 0; k < u; k++) {
+        float v = x[base + used[k]];
+        buf[b + k] = key(v);
+        buf[b + u + k] = key(-v);
       }
     }
   }
@@ -875,11 +872,11 @@ public final class TreeEnsemble {
   }
 
   /**
-   * Adds every tree's leaf, in model order, to {@code sums[r]} for rows {@code from .. m-1} of a feature-major
+   * Adds every tree's leaf, in model order, to {@code sums[r]} for rows {@code 0 .. m-1} of a feature-major
    * block buffer ({@code buf[c * BLOCK + r]}); every tree is complete. Eight rows are walked side by side,
    * each in a local, so their independent load chains overlap; the root's test is read once for all eight.
    */
-  private void walkBlock(int[] buf, int from, int m, float[] sums) {
+  private void walkBlock(int[] buf, int m, float[] sums) {
     long[] node = this.packed;
     float[] leaf = this.leaf;
     int[] start = this.start;
@@ -889,7 +886,7 @@ public final class TreeEnsemble {
       int d = depth[t];
       if (d == 0) {
         float v = leaf[o];
-        for (int r = from; r < m; r++) {
+        for (int r = 0; r < m; r++) {
           sums[r] += v;
         }
         continue;
@@ -898,7 +895,7 @@ public final class TreeEnsemble {
       long root = node[o];
       int rf = (int) (root >>> 32);
       int rt = (int) root;
-      int r = from;
+      int r = 0;
       for (; r + 8 <= m; r += 8) {
         int p = rf + r;
         int g0 = o + 1 + less(buf[p], rt);
