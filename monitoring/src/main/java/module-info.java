@@ -12,6 +12,8 @@
  */
 module org.sieveml.monitoring {
   requires transitive org.sieveml.core;
+  // optional: SimdBuckets is linked only when the JVM runs with --add-modules jdk.incubator.vector
+  requires static jdk.incubator.vector;
 
   exports org.sieveml.monitoring;
 }

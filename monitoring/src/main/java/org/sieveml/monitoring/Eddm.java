@@ -22,7 +22,11 @@ public final class Eddm extends AbstractDetector {
   private static final int MIN_ERRORS = 30;
 
   private double numErrors;
-  private int n;
+  /**
+   * MOA's instance counter {@code n} is {@code count - nBase} (kept as an offset from the detector's
+   * own count, so that an observation without error writes no field of this class).
+   */
+  private long nBase;
   private int d;
   private int lastD;
   private double mean;
@@ -54,7 +58,7 @@ public final class Eddm extends AbstractDetector {
 
   @Override
   protected void resetAlgorithm() {
-    n = 1;
+    nBase = count - 1; // n = 1
     numErrors = 0;
     d = 0;
     lastD = 0;
@@ -73,9 +77,9 @@ public final class Eddm extends AbstractDetector {
     if (restart) {
       boolean w = warning;
       resetAlgorithm();
+      nBase--; // MOA resets n to 1 and counts this observation: n = 2
       warning = w;
     }
-    n++;
     if (x == 1.0 && onError()) {
       return DetectorState.DRIFT;
     }
@@ -87,6 +91,7 @@ public final class Eddm extends AbstractDetector {
     warning = false;
     numErrors += 1;
     lastD = d;
+    int n = (int) (count - nBase); // as MOA's int counter
     d = n - 1;
     int distance = d - lastD;
     double oldMean = mean;

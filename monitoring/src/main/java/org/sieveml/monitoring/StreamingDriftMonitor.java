@@ -12,6 +12,7 @@ import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.monitoring.internal.EdgeGrid;
+import org.sieveml.monitoring.internal.SimdBuckets;
 import org.sieveml.monitoring.internal.Checks;
 import org.sieveml.core.telemetry.Telemetry;
 import org.slf4j.Logger;
@@ -95,6 +96,10 @@ public final class StreamingDriftMonitor {
   /** Where the next observation's row starts in {@link #ring}: {@code (observations % windowSize) * features}. */
   private int cursor;
   private long sequence;
+  /** The Vector API layout of the numeric features, or null (see {@link SimdBuckets}). */
+  private final SimdBuckets.Layout simd;
+  /** Room for the vector loop's counts; used under the monitor's lock. */
+  private final double[] simdScratch;
 
   @SuppressWarnings("unchecked")
   private StreamingDriftMonitor(Builder b, String[] names, boolean[] cat, Object[] columns) {
@@ -185,6 +190,8 @@ public final class StreamingDriftMonitor {
       layout[q + 3] = EdgeGrid.steps(e, grid, f * GRID, lowAndScale[0], lowAndScale[1]);
       padded += e.length + 1;
     }
+    this.simd = numeric ? SimdBuckets.Layout.of(edges, missingBucket) : null;
+    this.simdScratch = simd == null ? null : new double[simd.lanes()];
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
     this.checks = b.telemetry.counter("drift." + name + ".checks");
@@ -263,9 +270,16 @@ public final class StreamingDriftMonitor {
     int[] lay = layout;
     byte[] g = grid;
     byte[] r = ring;
+    SimdBuckets.Layout vec = simd;
     synchronized (this) {
       int base = cursor;
-      for (int f = 0, q = 0; f < nf; f++, q += STRIDE) {
+      int from = 0;
+      if (vec != null) {
+        // the leading features eight at a time (one per lane); the scalar loop below does the rest
+        SimdBuckets.buckets(vec, values, r, base, simdScratch);
+        from = vec.lanes();
+      }
+      for (int f = from, q = from * STRIDE; f < nf; f++, q += STRIDE) {
         double v = values[f];
         int b;
         if (v != v) {

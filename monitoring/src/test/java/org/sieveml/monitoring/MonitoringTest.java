@@ -175,6 +175,65 @@ class MonitoringTest {
   }
 
   @Test
+  void eightLaneBucketsEqualTheScalarPathOnManyFeatures() {
+    // 19 numeric features: two groups of eight go through SimdBuckets when the Vector API is present (the
+    // test JVM runs with it), three through the scalar loop; the FeatureVector path is scalar throughout
+    Random r = new Random(33);
+    int nf = 19;
+    int n = 3000;
+    FeatureFrame.ColumnBuilder b = FeatureFrame.builder(n);
+    double[][] refCols = new double[nf][n];
+    FeatureSpec[] specs = new FeatureSpec[nf];
+    for (int f = 0; f < nf; f++) {
+      for (int i = 0; i < n; i++) {
+        switch (f % 5) {
+          case 0: refCols[f][i] = r.nextGaussian() * (f + 1); break;
+          case 1: refCols[f][i] = r.nextInt(4) * 0.5; break; // ties: few edges
+          case 2: refCols[f][i] = Math.tan(Math.PI * (r.nextDouble() - 0.5)); break;
+          case 3: refCols[f][i] = 7.0; break; // constant
+          default: refCols[f][i] = r.nextDouble() < 0.2 ? Double.NaN : -r.nextDouble(); break;
+        }
+      }
+      b.addDouble("f" + f, refCols[f]);
+      specs[f] = FeatureSpec.of("f" + f, FeatureType.DOUBLE);
+    }
+    FeatureFrame ref = b.build();
+    FeatureSchema schema = FeatureSchema.of(specs);
+    StreamingDriftMonitor viaArray = StreamingDriftMonitor.builder(ref).windowSize(700).build();
+    StreamingDriftMonitor viaVector = StreamingDriftMonitor.builder(ref).windowSize(700).build();
+    double[] special = {Double.NaN, -0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 7.0, 0.5,
+        Double.MIN_VALUE, -Double.MAX_VALUE, Math.nextUp(7.0)};
+    for (int i = 0; i < 2500; i++) {
+      double[] row = new double[nf];
+      for (int f = 0; f < nf; f++) {
+        double v = refCols[(f + 1) % nf][r.nextInt(n)] * 1.3; // another feature's scale: shifted
+        if (r.nextInt(6) == 0) {
+          v = special[r.nextInt(special.length)];
+        } else if (r.nextInt(6) == 0) {
+          v = refCols[f][r.nextInt(n)]; // exactly a reference value, often an edge
+        }
+        row[f] = v;
+      }
+      viaArray.observe(row);
+      FeatureVector.Builder v = FeatureVector.builder(schema);
+      for (int f = 0; f < nf; f++) {
+        v.setDouble(f, row[f]);
+      }
+      viaVector.observe(v.build());
+      if (i % 600 == 599 || i == 2499) {
+        DriftReport x = viaArray.check();
+        DriftReport y = viaVector.check();
+        for (int f = 0; f < nf; f++) {
+          String name = "f" + f;
+          assertEquals(y.feature(name).statistic(), x.feature(name).statistic(), name + " at " + i);
+          assertEquals(y.feature(name).currentMissing(), x.feature(name).currentMissing(), name + " at " + i);
+          assertEquals(y.feature(name).currentCount(), x.feature(name).currentCount(), name + " at " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void streamingBucketsEqualBatchBucketsOnDiscreteAndHeavyTailedData() {
     Random r = new Random(21);
     int n = 3000;
