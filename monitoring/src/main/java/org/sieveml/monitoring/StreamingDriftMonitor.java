@@ -99,7 +99,7 @@ public final class StreamingDriftMonitor {
   /** The Vector API layout of the numeric features, or null (see {@link SimdBuckets}). */
   private final SimdBuckets.Layout simd;
   /** Room for the vector loop's counts; used under the monitor's lock. */
-  private final double[] simdScratch;
+  private final long[] simdScratch;
 
   @SuppressWarnings("unchecked")
   private StreamingDriftMonitor(Builder b, String[] names, boolean[] cat, Object[] columns) {
@@ -191,7 +191,7 @@ public final class StreamingDriftMonitor {
       padded += e.length + 1;
     }
     this.simd = numeric ? SimdBuckets.Layout.of(edges, missingBucket) : null;
-    this.simdScratch = simd == null ? null : new double[simd.lanes()];
+    this.simdScratch = simd == null ? null : new long[simd.lanes()];
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
     this.checks = b.telemetry.counter("drift." + name + ".checks");

@@ -72,14 +72,16 @@ public final class SimdBuckets {
    * @param values the observation
    * @param out where buckets go
    * @param at the first feature's position in {@code out}
-   * @param scratch room for {@code layout.lanes()} doubles, not shared with a concurrent call
+   * @param scratch room for {@code layout.lanes()} longs, not shared with a concurrent call
    */
-  public static void buckets(Layout layout, double[] values, byte[] out, int at, double[] scratch) {
+  public static void buckets(Layout layout, double[] values, byte[] out, int at, long[] scratch) {
     Kernel.buckets(layout, values, out, at, scratch);
   }
 
   /** The part that links against the Vector API, loaded only when {@link #AVAILABLE}. */
   static final class Kernel {
+
+    private static final double TWO_52 = 0x1p52;
 
     private Kernel() {}
 
@@ -111,7 +113,7 @@ public final class SimdBuckets {
       return new Layout(lanes, maxEdges, edges, missing);
     }
 
-    static void buckets(Layout layout, double[] values, byte[] out, int at, double[] scratch) {
+    static void buckets(Layout layout, double[] values, byte[] out, int at, long[] scratch) {
       int lanes = layout.lanes;
       int maxEdges = layout.maxEdges;
       double[] edges = layout.edges;
@@ -136,7 +138,8 @@ public final class SimdBuckets {
         DoubleVector count = c0.add(c1).add(c2);
         VectorMask<Double> nan = v.compare(VectorOperators.NE, v);
         count = count.blend(DoubleVector.fromArray(S, missing, g), nan);
-        count.intoArray(scratch, g);
+        // 2^52 + count has count in its low mantissa bits: the narrowing below is a plain byte store
+        count.add(TWO_52).reinterpretAsLongs().intoArray(scratch, g);
       }
       for (int f = 0; f < lanes; f++) {
         out[at + f] = (byte) scratch[f];
