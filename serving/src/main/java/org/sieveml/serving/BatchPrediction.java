@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.sieveml.core.Candidate;
 import org.sieveml.core.EntityKey;
+import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
@@ -45,7 +46,7 @@ import org.sieveml.serving.internal.Keys;
  *     .service(userFeatures)                        // what the model was trained on
  *     .ranker(model, modelVersion)                  // e.g. from ModelRegistry.loadProduction + production()
  *     .outputView("churn_scores", user, Duration.ofDays(2))
- *     .chunkSize(10_000)
+ *     .chunkSize(2_000)
  *     .build();
  * BatchResult r = churn.run(users, scoreTime, p -> log.info("{}", p));
  * OnlineFeatures f = store.getOnlineFeatures(keys, churn.predictionService());   // score, model_version, scored_at
@@ -118,8 +119,11 @@ public final class BatchPrediction {
   private final int candidatesPerEntity;
   private final int topN;
   private final BiFunction<EntityKey, Candidate, EntityKey> pairKey;
+  /** The one integral join key of every view of the service and of the output entity, or null. */
+  private final String longJoinKey;
 
-  private BatchPrediction(Builder b, FeatureView view, FeatureService predictionService) {
+  private BatchPrediction(Builder b, FeatureView view, FeatureService predictionService, String longJoinKey) {
+    this.longJoinKey = longJoinKey;
     this.store = b.store;
     this.service = b.service;
     this.ranker = b.ranker;
@@ -187,15 +191,22 @@ public final class BatchPrediction {
    * @return {@code batch:[label:]<16 hex digits>}
    */
   public String runId(Collection<EntityKey> entities, long scoreTime) {
-    return runId(Keys.sortedDistinct(entities), scoreTime);
+    return runId(Keys.sort(entities), scoreTime);
   }
 
-  private String runId(List<EntityKey> sorted, long scoreTime) {
+  private String runId(Keys.Sorted sorted, long scoreTime) {
     Keys.Fingerprint f = new Keys.Fingerprint().add("sieveml-batch-1").add(view.version()).add(service.version())
         .add(modelVersion).addLong(scoreTime).add(generator == null ? "entities" : "pairs:" + generator.name())
-        .addLong(candidatesPerEntity).addLong(topN).addLong(sorted.size());
-    for (EntityKey k : sorted) {
-      f.add(k);
+        .addLong(candidatesPerEntity).addLong(topN).addLong(sorted.keys().size());
+    if (sorted.ids() != null) {
+      f.add("long:" + sorted.name());
+      for (long id : sorted.ids()) {
+        f.addLong(id);
+      }
+    } else {
+      for (EntityKey k : sorted.keys()) {
+        f.add(k);
+      }
     }
     return "batch:" + (runLabel.isEmpty() ? "" : runLabel + ":") + f.hex16();
   }
@@ -224,7 +235,9 @@ public final class BatchPrediction {
       throw new IllegalArgumentException("scoreTime is " + scoreTime + ", expected epoch milliseconds in [0, "
           + EventBatch.MAX_TIME + "]");
     }
-    List<EntityKey> keys = Keys.sortedDistinct(entities);
+    Keys.Sorted sorted = Keys.sort(entities);
+    List<EntityKey> keys = sorted.keys();
+    long[] ids = sorted.ids() != null && sorted.name().equals(longJoinKey) ? sorted.ids() : null;
     Entity entity = view.entity();
     for (EntityKey k : keys) {
       if (!k.names().containsAll(entity.joinKeys())) {
@@ -232,7 +245,7 @@ public final class BatchPrediction {
             + "', expected " + entity.joinKeys());
       }
     }
-    String source = runId(keys, scoreTime);
+    String source = runId(sorted, scoreTime);
     int n = keys.size();
     long stored = store.streamPosition(view.name(), source);
     int start = stored == Long.MIN_VALUE ? 0 : (int) Math.min(stored, n);
@@ -249,8 +262,10 @@ public final class BatchPrediction {
           int from = next;
           int to = Math.min(n, (from / chunkSize + 1) * chunkSize);
           List<EntityKey> part = keys.subList(from, to);
-          CompletableFuture<Scored> f = executor == null ? CompletableFuture.completedFuture(score(part, scoreTime))
-              : CompletableFuture.supplyAsync(() -> score(part, scoreTime), executor);
+          long[] partIds = ids == null ? null : java.util.Arrays.copyOfRange(ids, from, to);
+          CompletableFuture<Scored> f = executor == null
+              ? CompletableFuture.completedFuture(score(part, partIds, scoreTime))
+              : CompletableFuture.supplyAsync(() -> score(part, partIds, scoreTime), executor);
           inflight.add(new Chunk(from, to, f));
           next = to;
         }
@@ -299,23 +314,42 @@ public final class BatchPrediction {
 
   private record Scored(EventBatch rows, long pairs) {}
 
-  /** Joins and scores one chunk of sorted keys into rows of the prediction view. */
-  private Scored score(List<EntityKey> part, long scoreTime) {
-    return generator == null ? scoreEntities(part, scoreTime) : scorePairs(part, scoreTime);
+  /**
+   * Joins and scores one chunk of sorted keys into rows of the prediction view.
+   *
+   * @param ids the keys as long ids when they are the one integral join key of the service and the output
+   *     entity (a columnar path for the join and the rows), else null
+   */
+  private Scored score(List<EntityKey> part, long[] ids, long scoreTime) {
+    return generator == null ? scoreEntities(part, ids, scoreTime) : scorePairs(part, scoreTime);
   }
 
-  private Scored scoreEntities(List<EntityKey> part, long scoreTime) {
+  private Scored scoreEntities(List<EntityKey> part, long[] ids, long scoreTime) {
     int m = part.size();
-    double[] scores = predict(part, scoreTime);
-    Long scoredAt = clock.getAsLong();
-    EventBatch.Builder b = EventBatch.builder(view.schema());
+    long[] ts = new long[m];
+    java.util.Arrays.fill(ts, scoreTime);
+    double[] scores = ranker.predict(store.getHistoricalFeatures(ids != null ? EntityRows.ofLongKeys(ids, ts, null)
+        : EntityRows.of(part, ts, null), service).frame());
+    long scoredAt = clock.getAsLong();
     for (int i = 0; i < m; i++) {
       double s = scores[i];
       if (!Double.isFinite(s)) {
         throw new IllegalArgumentException("score of entity " + part.get(i) + " is " + s + " (model " + modelVersion
             + "), expected a finite value");
       }
-      b.add(outputKey(part.get(i)), scoreTime, scoreTime, s, modelVersion, scoredAt);
+    }
+    if (ids != null) {
+      String[] versions = new String[m];
+      java.util.Arrays.fill(versions, modelVersion);
+      long[] at = new long[m];
+      java.util.Arrays.fill(at, scoredAt);
+      FeatureFrame values = FeatureFrame.builder(m).addDouble(SCORE, scores).addString(MODEL_VERSION, versions)
+          .addLong(SCORED_AT, at, null).build();
+      return new Scored(EventBatch.ofLongKeys(ids, ts, ts, values), m);
+    }
+    EventBatch.Builder b = EventBatch.builder(view.schema());
+    for (int i = 0; i < m; i++) {
+      b.add(outputKey(part.get(i)), scoreTime, scoreTime, scores[i], modelVersion, scoredAt);
     }
     return new Scored(b.build(), m);
   }
@@ -413,7 +447,7 @@ public final class BatchPrediction {
     private String viewName;
     private Entity entity;
     private Duration ttl;
-    private int chunkSize = 10_000;
+    private int chunkSize = 2_000;
     private Executor executor;
     private int parallelism = 1;
     private String runLabel = "";
@@ -500,9 +534,12 @@ public final class BatchPrediction {
     }
 
     /**
-     * How many entities are joined, scored and written together (default 10,000). Memory is bounded by
+     * How many entities are joined, scored and written together (default 2,000). Memory is bounded by
      * {@code parallelism} chunks (times the candidates per entity in pairs mode); a crash recomputes at most
-     * one chunk.
+     * one chunk. Each chunk is one exactly-once write (one fsync of each embedded store), so chunks much
+     * smaller than about a thousand rows pay for it; with the embedded offline store, chunks below its
+     * segment batch ({@value org.sieveml.features.EmbeddedOfflineStore#SEGMENT_BATCH} rows) go to its
+     * write-ahead log, which measured faster for batch scoring ({@code BatchScoringBenchmark}).
      *
      * @param n positive
      * @return this builder
@@ -629,7 +666,22 @@ public final class BatchPrediction {
       FeatureService ps = FeatureService.builder(viewName).features(viewName, view.schema().names()
           .toArray(new String[0])).build();
       store.registry().apply(ps);
-      return new BatchPrediction(this, view, ps);
+      return new BatchPrediction(this, view, ps, longJoinKey());
+    }
+
+    /** The one join key of the output entity when every view of the service is keyed by it alone, else null. */
+    private String longJoinKey() {
+      if (entity.joinKeys().size() != 1) {
+        return null;
+      }
+      String k = entity.joinKeys().get(0);
+      for (FeatureService.Selection sel : service.selections()) {
+        Entity e = store.registry().view(sel.view()).entity();
+        if (e == null || !e.joinKeys().equals(List.of(k))) {
+          return null;
+        }
+      }
+      return k;
     }
   }
 }

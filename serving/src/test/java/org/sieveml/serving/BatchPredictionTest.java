@@ -138,6 +138,35 @@ class BatchPredictionTest {
   }
 
   @Test
+  void keysCarryingMoreJoinKeysTakeTheGeneralPathAndAreProjectedToTheOutputEntity() {
+    AtomicLong clock = new AtomicLong(T);
+    try (FeatureStore store = ServingFixture.store(null, clock::get)) {
+      ServingFixture.ingest(store, 200, 0, 21);
+      GbdtRanker model = ServingFixture.userModel(store, 200);
+      BatchPrediction batch = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL).ranker(model, "m@v1")
+          .outputView("by_long", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).build();
+      BatchPrediction general = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
+          .ranker(model, "m@v1").outputView("by_pair", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).build();
+      List<EntityKey> users = ServingFixture.users(200);
+      List<EntityKey> pairs = new ArrayList<>();
+      for (int u = 0; u < 200; u++) {
+        pairs.add(ServingFixture.pair(u, 7)); // user_id and item_id: not the long path
+      }
+      batch.run(users, T, null);
+      BatchResult r = general.run(pairs, T, null);
+      assertEquals(200, r.scored());
+      OnlineFeatures a = store.getOnlineFeatures(users, batch.predictionService());
+      OnlineFeatures b = store.getOnlineFeatures(users, general.predictionService());
+      for (int i = 0; i < 200; i++) {
+        assertEquals(FeatureStatus.PRESENT, b.status(i, BatchPrediction.SCORE), users.get(i).toString());
+        assertEquals(Double.doubleToRawLongBits(a.vector(i).getDouble("score")),
+            Double.doubleToRawLongBits(b.vector(i).getDouble("score")), users.get(i).toString());
+      }
+      assertEquals(java.util.Set.copyOf(users), ServingFixture.offlineRows(store, general.predictionView()).keySet());
+    }
+  }
+
+  @Test
   void anotherScoreTimeOrEntitySetIsAnotherRun() {
     AtomicLong clock = new AtomicLong(T);
     try (FeatureStore store = ServingFixture.store(null, clock::get)) {

@@ -20,6 +20,15 @@ public final class Keys {
   private Keys() {}
 
   /**
+   * Distinct keys in {@link #ORDER}; when every key is one integral join key of one name, also their ids.
+   *
+   * @param keys the keys
+   * @param ids the ids of {@code keys} when they are single long keys of the join key {@code name}, else null
+   * @param name that join key, or null
+   */
+  public record Sorted(List<EntityKey> keys, long[] ids, String name) {}
+
+  /**
    * The distinct keys in {@link #ORDER}.
    *
    * @param keys the keys, none null
@@ -27,19 +36,55 @@ public final class Keys {
    * @throws IllegalArgumentException naming the position of a null key
    */
   public static List<EntityKey> sortedDistinct(Collection<EntityKey> keys) {
+    return sort(keys).keys();
+  }
+
+  /**
+   * The distinct keys in {@link #ORDER}, with a primitive path for single long keys.
+   *
+   * @param keys the keys, none null
+   * @return the sorted keys
+   * @throws IllegalArgumentException naming the position of a null key
+   */
+  public static Sorted sort(Collection<EntityKey> keys) {
     if (keys == null) {
       throw new IllegalArgumentException("entities must not be null");
     }
-    TreeSet<EntityKey> set = new TreeSet<>(ORDER);
+    String name = null;
+    long[] ids = new long[keys.size()];
     int i = 0;
     for (EntityKey k : keys) {
       if (k == null) {
         throw new IllegalArgumentException("entity " + i + " is null, expected an entity key");
       }
-      set.add(k);
+      if (ids != null) {
+        if (k.size() == 1 && k.value(0) instanceof Long v && (name == null || name.equals(k.names().get(0)))) {
+          name = k.names().get(0);
+          ids[i] = v;
+        } else {
+          ids = null;
+        }
+      }
       i++;
     }
-    return new ArrayList<>(set);
+    if (ids != null && name != null) {
+      java.util.Arrays.sort(ids);
+      int m = 0;
+      for (int j = 0; j < ids.length; j++) {
+        if (m == 0 || ids[j] != ids[m - 1]) {
+          ids[m++] = ids[j];
+        }
+      }
+      ids = java.util.Arrays.copyOf(ids, m);
+      List<EntityKey> out = new ArrayList<>(m);
+      for (long id : ids) {
+        out.add(EntityKey.of(name, id));
+      }
+      return new Sorted(out, ids, name);
+    }
+    TreeSet<EntityKey> set = new TreeSet<>(ORDER);
+    set.addAll(keys);
+    return new Sorted(new ArrayList<>(set), null, null);
   }
 
   private static int compare(EntityKey a, EntityKey b) {
@@ -78,6 +123,8 @@ public final class Keys {
   /** A SHA-256 over length-prefixed fields, for run identities. Not thread-safe. */
   public static final class Fingerprint {
     private final MessageDigest md;
+    private final byte[] buf = new byte[8192];
+    private int len;
 
     /** A new, empty fingerprint. */
     public Fingerprint() {
@@ -101,6 +148,7 @@ public final class Keys {
       }
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       addLong(b.length);
+      flush();
       md.update(b);
       return this;
     }
@@ -112,10 +160,25 @@ public final class Keys {
      * @return this
      */
     public Fingerprint addLong(long v) {
+      if (len + 8 > buf.length) {
+        flush();
+      }
       for (int i = 7; i >= 0; i--) {
-        md.update((byte) (v >>> (8 * i)));
+        buf[len++] = (byte) (v >>> (8 * i));
       }
       return this;
+    }
+
+    private void addByte(byte b) {
+      if (len == buf.length) {
+        flush();
+      }
+      buf[len++] = b;
+    }
+
+    private void flush() {
+      md.update(buf, 0, len);
+      len = 0;
     }
 
     /**
@@ -130,10 +193,10 @@ public final class Keys {
         add(k.names().get(i));
         Object v = k.value(i);
         if (v instanceof Long l) {
-          md.update((byte) 'L');
+          addByte((byte) 'L');
           addLong(l);
         } else {
-          md.update((byte) 'S');
+          addByte((byte) 'S');
           add(String.valueOf(v));
         }
       }
@@ -146,6 +209,7 @@ public final class Keys {
      * @return the digest prefix
      */
     public String hex16() {
+      flush();
       return HexFormat.of().formatHex(md.digest(), 0, 8);
     }
   }
