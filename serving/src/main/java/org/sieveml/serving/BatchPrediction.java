@@ -76,10 +76,11 @@ import org.sieveml.serving.internal.Keys;
  * ({@link BatchResult#skipped()}), recomputes at most the chunk that was in flight (the offline log, ahead
  * of the online position by at most that chunk, skips its rows), and ends with exactly one row per entity
  * and run in the offline log and every entity online. This needs an online store that commits atomically
- * and an offline store that appends exactly once (the embedded ones and Redis do); otherwise
- * {@link #run} throws {@link UnsupportedOperationException} before writing anything. Two processes running
- * the same run at once do not duplicate rows either: the one whose commit finds the position moved stops
- * with an {@link IllegalStateException}. Resumption recomputes the same scores only when the join at
+ * and an offline store that appends exactly once (the embedded stores, the Caffeine tier and Redis
+ * do); otherwise the first chunk's write throws {@link UnsupportedOperationException} (an offline log that
+ * can append exactly once may then hold that chunk, which a rerun on capable stores skips). Two writers running
+ * the same run at once on the same stores do not duplicate rows either: the one whose commit finds the
+ * position moved stops with an {@link IllegalStateException} (tested with two threads). Resumption recomputes the same scores only when the join at
  * {@code scoreTime} is stable: score at a time in the past of every late ingestion (with
  * {@code AS_SERVED} visibility a row ingested after {@code scoreTime} never counts).
  *

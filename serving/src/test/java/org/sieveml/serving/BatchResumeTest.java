@@ -117,6 +117,43 @@ class BatchResumeTest {
   }
 
   @Test
+  void twoThreadsRunningTheSameRunAtOnceWriteEachEntityOnce(@TempDir Path dir) throws Exception {
+    double[] expected = prepare(dir, 600);
+    List<EntityKey> users = ServingFixture.users(600);
+    try (FeatureStore store = ServingFixture.store(dir, () -> T)) {
+      BatchPrediction b = batch(store, dir, 20, 0);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+      List<Object> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread th = new Thread(() -> {
+          try {
+            start.await();
+            outcomes.add(b.run(users, T, null));
+          } catch (IllegalStateException e) {
+            outcomes.add(e);
+          } catch (Exception e) {
+            outcomes.add(new AssertionError(e));
+          }
+        });
+        th.start();
+        threads.add(th);
+      }
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertEquals(2, outcomes.size());
+      for (Object o : outcomes) {
+        assertTrue(o instanceof BatchResult || (o instanceof IllegalStateException e
+            && e.getMessage().contains("another writer")), String.valueOf(o));
+      }
+      assertTrue(outcomes.stream().anyMatch(o -> o instanceof BatchResult), "one of them finishes: " + outcomes);
+      assertComplete(store, b, expected);
+      assertEquals(0, b.run(users, T, null).chunks(), "nothing left to do");
+    }
+  }
+
+  @Test
   void aBatchJvmKilledMidwayAndRestartedEndsWithExactlyOneRowPerEntity(@TempDir Path dir) throws Exception {
     int n = 2000;
     double[] expected = prepare(dir, n);
