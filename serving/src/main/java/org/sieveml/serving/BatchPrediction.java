@@ -240,7 +240,8 @@ public final class BatchPrediction {
     List<EntityKey> keys = sorted.keys();
     long[] ids = sorted.ids() != null && sorted.name().equals(longJoinKey) ? sorted.ids() : null;
     Entity entity = view.entity();
-    for (EntityKey k : keys) {
+    boolean oneLongKey = sorted.ids() != null && entity.joinKeys().equals(List.of(sorted.name()));
+    for (EntityKey k : oneLongKey ? List.<EntityKey>of() : keys) {
       if (!k.names().containsAll(entity.joinKeys())) {
         throw new IllegalArgumentException("entity key " + k + " lacks join keys of entity '" + entity.name()
             + "', expected " + entity.joinKeys());

@@ -75,12 +75,21 @@ public final class Keys {
           ids[m++] = ids[j];
         }
       }
-      ids = java.util.Arrays.copyOf(ids, m);
-      List<EntityKey> out = new ArrayList<>(m);
-      for (long id : ids) {
-        out.add(EntityKey.of(name, id));
-      }
-      return new Sorted(out, ids, name);
+      long[] sortedIds = java.util.Arrays.copyOf(ids, m);
+      String key = name;
+      // keys made on demand: the columnar path reads the ids, and keys only for messages
+      List<EntityKey> out = new java.util.AbstractList<>() {
+        @Override
+        public EntityKey get(int index) {
+          return EntityKey.of(key, sortedIds[index]);
+        }
+
+        @Override
+        public int size() {
+          return sortedIds.length;
+        }
+      };
+      return new Sorted(out, sortedIds, name);
     }
     TreeSet<EntityKey> set = new TreeSet<>(ORDER);
     set.addAll(keys);
