@@ -44,12 +44,15 @@ import org.junit.jupiter.api.Test;
  * {@code features}, {@code retrieval}, {@code ranking} and {@code monitoring} do not know each other
  * (checked on the compiled descriptors and on the bytecode). {@code micrometer} (the Micrometer binders)
  * knows {@code core} and {@code monitoring}, and no library module knows it.
+ * Issue 21: {@code serving} (batch prediction, precomputed candidates) is the one library module that knows
+ * {@code features}, {@code retrieval} and {@code ranking} together; its descriptor requires exactly those and
+ * {@code core}, and no other library module knows it.
  */
 class ArchitectureTest {
 
   private static final Pattern INTERNAL = Pattern.compile("org\\.sieveml\\.([a-z]+)\\.internal\\b");
   private static final List<String> MODULES = List.of("core", "monitoring", "micrometer", "features", "retrieval",
-      "ranking", "examples", "benchmarks");
+      "ranking", "serving", "examples", "benchmarks");
 
   /** Every use of another module's internal package under a module's sources, as "file: reference". */
   static List<String> violations(Path root) {
@@ -94,7 +97,7 @@ class ArchitectureTest {
   }
 
   private static final List<String> LIBRARIES = List.of("core", "monitoring", "micrometer", "features", "retrieval",
-      "ranking");
+      "ranking", "serving");
 
   /** The classes of every library module and of this one, as compiled. */
   static JavaClasses sieveClasses() {
@@ -118,7 +121,8 @@ class ArchitectureTest {
       assertTrue(classes.stream().anyMatch(c -> c.getPackageName().startsWith("org.sieveml." + m + ".internal")),
           "the import sees " + m + "'s internal package");
     }
-    for (String m : List.of("core", "monitoring", "micrometer", "features", "retrieval", "ranking", "examples")) {
+    for (String m : List.of("core", "monitoring", "micrometer", "features", "retrieval", "ranking", "serving",
+        "examples")) {
       EvaluationResult r = internalsRule(m, classes);
       assertEquals(List.of(), r.getFailureReport().getDetails(), m);
     }
@@ -160,7 +164,8 @@ class ArchitectureTest {
   @Test
   void coreMonitoringAndFeaturesExportExactlyTheirPublicPackages() throws URISyntaxException {
     for (Class<?> type : List.of(org.sieveml.core.EntityKey.class, org.sieveml.monitoring.DriftReport.class,
-        org.sieveml.micrometer.SieveMeterBinder.class, org.sieveml.features.FeatureStore.class)) {
+        org.sieveml.micrometer.SieveMeterBinder.class, org.sieveml.features.FeatureStore.class,
+        org.sieveml.serving.BatchPrediction.class)) {
       ModuleDescriptor d = descriptor(type);
       Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source)
           .collect(Collectors.toCollection(TreeSet::new));
@@ -188,15 +193,19 @@ class ArchitectureTest {
         "features requires core only");
     assertEquals(Set.of("org.sieveml.core", "org.sieveml.monitoring"),
         sieveRequires(org.sieveml.micrometer.SieveMeterBinder.class), "micrometer requires core and monitoring");
+    assertEquals(Set.of("org.sieveml.core", "org.sieveml.features", "org.sieveml.retrieval", "org.sieveml.ranking"),
+        sieveRequires(org.sieveml.serving.BatchPrediction.class), "serving requires features, retrieval, ranking, core");
     assertTrue(packages(org.sieveml.core.EntityKey.class).stream().noneMatch(p -> p.contains("drift")),
         "no drift package in core: " + packages(org.sieveml.core.EntityKey.class));
     // the bytecode: core knows no other module; monitoring, features, retrieval and ranking know core only;
-    // micrometer knows core and monitoring, and no library knows micrometer (Micrometer stays optional)
+    // micrometer knows core and monitoring, and no library knows micrometer (Micrometer stays optional);
+    // serving knows core, features, retrieval and ranking, and no library knows serving
     JavaClasses classes = sieveClasses();
-    List<String> libraries = List.of("core", "monitoring", "micrometer", "features", "retrieval", "ranking");
+    List<String> libraries = List.of("core", "monitoring", "micrometer", "features", "retrieval", "ranking", "serving");
     for (String m : libraries) {
       String[] others = libraries.stream().filter(o -> !o.equals(m) && !o.equals("core"))
           .filter(o -> !(m.equals("micrometer") && o.equals("monitoring")))
+          .filter(o -> !(m.equals("serving") && List.of("features", "retrieval", "ranking").contains(o)))
           .map(o -> "org.sieveml." + o + "..").toArray(String[]::new);
       EvaluationResult r = ArchRuleDefinition.noClasses().that().resideInAPackage("org.sieveml." + m + "..")
           .should().dependOnClassesThat().resideInAnyPackage(others)

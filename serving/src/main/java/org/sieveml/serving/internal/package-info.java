@@ -1,0 +1,2 @@
+/** Implementation details of the serving module; not a public API. */
+package org.sieveml.serving.internal;
