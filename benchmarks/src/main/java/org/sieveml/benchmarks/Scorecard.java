@@ -54,6 +54,7 @@ import org.sieveml.benchmarks.retrieval.AnnLoadBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnNativeBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnQuantizedBenchmark;
 import org.sieveml.benchmarks.retrieval.AnnRecallBenchmark;
+import org.sieveml.benchmarks.serving.BatchScoringBenchmark;
 
 /**
  * The project's single benchmark entry point: runs, for each area, every registered
@@ -104,7 +105,7 @@ public final class Scorecard {
   private static final Pattern METRIC = Pattern.compile("[a-z0-9_]+");
 
   /** The areas, in report order. */
-  public static final List<String> AREAS = List.of("pipeline", "features", "retrieval", "ranking", "drift");
+  public static final List<String> AREAS = List.of("pipeline", "features", "retrieval", "ranking", "drift", "serving");
 
   /** Every comparison the scorecard runs, in report order within each area. */
   public static final List<Comparison> REGISTRY = List.of(
@@ -259,7 +260,11 @@ public final class Scorecard {
           "Commons Statistics Quantile + histogram", 1.0, true, "ms/op"),
       new Comparison(
           "drift", "monitor_update_50_features", MonitorUpdateBenchmark.class, "sieveml", "rawWindow",
-          "raw-window ring copy (lower bound)", 0.2, true, "ns/op"));
+          "raw-window ring copy (lower bound)", 0.2, true, "ns/op"),
+      // issue 21: batch prediction against the ranker alone on the same rows
+      new Comparison(
+          "serving", "batch_scoring_20k_users_100_trees", BatchScoringBenchmark.class, "batch", "rankerOnly",
+          "the same GBDT scoring the same already-fetched rows (the floor)", 0.7, true, "ms/op"));
 
   static final String USAGE =
       "usage: java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]\n"
