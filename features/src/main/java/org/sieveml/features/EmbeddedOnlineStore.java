@@ -27,8 +27,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 import org.sieveml.core.EntityKey;
 import org.sieveml.features.internal.FileIo;
+import org.sieveml.features.internal.History;
 import org.sieveml.features.internal.OnlineCodec;
 import org.sieveml.features.internal.OnlineCodec.AddTiles;
 import org.sieveml.features.internal.OnlineCodec.Clear;
@@ -118,6 +120,17 @@ import org.slf4j.LoggerFactory;
  * trusted.) A write that threw may or may not be present after reopening; a checkpoint that fails
  * before its rename leaves the store usable.
  *
+ * <p><b>History for as-of reads</b> ({@link #keepHistory}, set by
+ * {@link FeatureStore.Builder#historyHorizon}; off by default, and then free): each applied write is
+ * stamped with the history clock (never below the previous stamp), and per (view, key) the store keeps
+ * the states the key took within the horizon plus the one current at the horizon's start, so
+ * {@link #readAsOf} and {@link #readTilesAsOf} return exactly what {@link #read} and
+ * {@link #readTiles} returned at any time within it. A key not changed within the horizon has no
+ * history (its current value answers); a changed key costs one reference per change to the row or tile
+ * set it then held (a row is shared with the current value; a tile add makes a new tile set, so a key's
+ * tile history costs a whole tile set per add). Histories are trimmed when their key is written.
+ * Superseded rows leave no history; {@link #erase} and {@link #clear} drop the history with the value.
+ *
  * <p><b>Thread-safety</b>: thread-safe. Writers append in one order and share forces; a checkpoint
  * waits for writes in progress and blocks writers (not readers) while it writes the snapshot.
  * {@link #close()}, in this order: waits for a running checkpoint to finish (it holds the exclusive
@@ -146,12 +159,28 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private static final long EMPTY_LOG = LOG_HEADER + 12 + OnlineCodec.NUMBER_BYTES + 9;
   private static final int SNAPSHOT_BATCH = 512;
   private static final Set<Path> OPEN_DIRS = ConcurrentHashMap.newKeySet();
+  /** The stamp of a write that records no history. */
+  private static final long NO_STAMP = Long.MIN_VALUE;
 
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, OnlineRow>> views = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<Object, WindowTiles>> tiles = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> marks = new ConcurrentHashMap<>();
   /** Per view, the retention of its latest tile add (part of the state: logged and snapshotted). */
   private final ConcurrentHashMap<String, WindowTiles.Retention> retentions = new ConcurrentHashMap<>();
+  /** Per view and key, the recent rows (as-of reads); only keys changed within the horizon have one. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<Object, History<OnlineRow>>> rowHistory =
+      new ConcurrentHashMap<>();
+  /** Per view and key, the recent tile sets (as-of reads). */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<Object, History<WindowTiles>>> tileHistory =
+      new ConcurrentHashMap<>();
+  /** How far back as-of reads reach, milliseconds; 0: no history is kept. */
+  private volatile long horizonMillis;
+  /** Stamps applied writes (set with the horizon). */
+  private volatile LongSupplier historyClock;
+  /** From when on the history is complete ({@link #NO_STAMP}: never). */
+  private volatile long historySince = NO_STAMP;
+  /** The stamp of the latest write appended; guarded by order. */
+  private long lastStamp = NO_STAMP;
 
   private final Path dir;
   /** What a salvage-mode open skipped; null in the default mode. */
@@ -202,11 +231,13 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private static final class Pending {
     final long seq;
     final Op op;
+    final long stamp;
     int result;
 
-    Pending(long seq, Op op) {
+    Pending(long seq, Op op, long stamp) {
       this.seq = seq;
       this.op = op;
+      this.stamp = stamp;
     }
   }
 
@@ -550,7 +581,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   /** Appends an op and applies it, under the store's durability policy; returns what apply returned. */
   private int submit(Op op) {
     if (dir == null) {
-      return apply(op);
+      return apply(op, op instanceof Mark ? NO_STAMP : stamp());
     }
     List<byte[]> payloads = codec.encode(op); // a bad name or key is refused here, before anything changes
     cut.readLock().lock();
@@ -559,6 +590,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       long end = 0;
       synchronized (order) {
         checkWritable();
+        long stamp = op instanceof Mark ? NO_STAMP : stamp();
         try {
           for (byte[] b : payloads) {
             end = log.append(ByteBuffer.wrap(OnlineCodec.number(b, nextRecord)));
@@ -571,9 +603,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           requestCheckpoint();
         }
         if (durability.mode() != Durability.Mode.SYNC_EVERY_WRITE) {
-          return apply(op);
+          return apply(op, stamp);
         }
-        p = new Pending(++appendedSeq, op);
+        p = new Pending(++appendedSeq, op, stamp);
         pending.add(p);
       }
       force(end);
@@ -583,7 +615,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           synchronized (order) {
             q = pending.poll();
           }
-          q.result = apply(q.op);
+          q.result = apply(q.op, q.stamp);
           appliedSeq = q.seq;
         }
       }
@@ -639,16 +671,48 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     }
   }
 
-  /** Applies an op to memory (live writes, replay and snapshot loading share this). */
+  /**
+   * The stamp of a write applied now: the history clock, never below the previous stamp (so a key's
+   * history stays in order when the clock steps back); {@link #NO_STAMP} when no history is kept.
+   * Persistent stores call it under {@link #order}.
+   */
+  private long stamp() {
+    if (horizonMillis == 0) {
+      return NO_STAMP;
+    }
+    long s = historyClock.getAsLong();
+    if (dir != null) {
+      s = Math.max(s, lastStamp);
+      lastStamp = s;
+    }
+    return s;
+  }
+
+  /** Applies an op to memory without history (replay and snapshot loading share this). */
   private int apply(Op op) {
+    return apply(op, NO_STAMP);
+  }
+
+  /**
+   * Applies an op to memory; with a stamp, records each change in its key's history (inside the
+   * key's atomic update, before the new value is published, so a reader that sees the new value finds
+   * the history that explains it).
+   */
+  private int apply(Op op, long stamp) {
+    long cutoff = stamp == NO_STAMP ? NO_STAMP : stamp - horizonMillis;
     if (op instanceof Rows r) {
       ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(r.view(), v -> new ConcurrentHashMap<>());
+      ConcurrentHashMap<Object, History<OnlineRow>> hist = stamp == NO_STAMP ? null
+          : rowHistory.computeIfAbsent(r.view(), v -> new ConcurrentHashMap<>());
       int applied = 0;
       for (OnlineRow row : r.rows()) {
         boolean[] won = new boolean[1];
         m.compute(mapKey(row.key()), (k, old) -> {
           if (row.isNewerThan(old)) {
             won[0] = true;
+            if (hist != null) {
+              hist.compute(k, (kk, h) -> History.record(h, old, stamp, row, cutoff));
+            }
             return row;
           }
           return old;
@@ -665,36 +729,63 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         return 0; // a snapshot's record of the retention
       }
       ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(a.view(), v -> new ConcurrentHashMap<>());
+      ConcurrentHashMap<Object, History<WindowTiles>> hist = stamp == NO_STAMP ? null
+          : tileHistory.computeIfAbsent(a.view(), v -> new ConcurrentHashMap<>());
       for (WindowTiles d : a.deltas()) {
-        m.compute(mapKey(d.key()), (k, old) -> WindowTiles.merge(old, d, a.retention()));
+        m.compute(mapKey(d.key()), (k, old) -> {
+          WindowTiles merged = WindowTiles.merge(old, d, a.retention());
+          if (hist != null && merged != old) {
+            hist.compute(k, (kk, h) -> History.record(h, old, stamp, merged, cutoff));
+          }
+          return merged;
+        });
       }
       return a.deltas().size();
     }
     if (op instanceof PutTiles p) {
       ConcurrentHashMap<Object, WindowTiles> m = tiles.computeIfAbsent(p.view(), v -> new ConcurrentHashMap<>());
+      ConcurrentHashMap<Object, History<WindowTiles>> hist = stamp == NO_STAMP ? null
+          : tileHistory.computeIfAbsent(p.view(), v -> new ConcurrentHashMap<>());
       for (WindowTiles t : p.sets()) {
-        if (t.size() == 0) {
-          m.remove(mapKey(t.key()));
-        } else {
-          m.put(mapKey(t.key()), t);
-        }
+        WindowTiles put = t.size() == 0 ? null : t;
+        m.compute(mapKey(t.key()), (k, old) -> {
+          if (hist != null && put != old) {
+            hist.compute(k, (kk, h) -> History.record(h, old, stamp, put, cutoff));
+          }
+          return put;
+        });
       }
       return p.sets().size();
     }
     if (op instanceof Erase e) {
+      Object k = mapKey(e.key());
       ConcurrentHashMap<Object, OnlineRow> r = views.get(e.view());
+      ConcurrentHashMap<Object, History<OnlineRow>> rh = rowHistory.get(e.view());
       if (r != null) {
-        r.remove(mapKey(e.key()));
+        r.compute(k, (kk, old) -> { // the history goes with the value (a privacy erasure erases the past too)
+          if (rh != null) {
+            rh.remove(kk);
+          }
+          return null;
+        });
       }
       ConcurrentHashMap<Object, WindowTiles> t = tiles.get(e.view());
+      ConcurrentHashMap<Object, History<WindowTiles>> th = tileHistory.get(e.view());
       if (t != null) {
-        t.remove(mapKey(e.key()));
+        t.compute(k, (kk, old) -> {
+          if (th != null) {
+            th.remove(kk);
+          }
+          return null;
+        });
       }
       return 1;
     }
     if (op instanceof Clear c) {
       views.remove(c.view());
       tiles.remove(c.view());
+      rowHistory.remove(c.view());
+      tileHistory.remove(c.view());
       retentions.remove(c.view());
       return 1;
     }
@@ -705,7 +796,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     if (op instanceof Commit t) {
       int applied = 0;
       for (Op w : t.writes()) {
-        applied += apply(w);
+        applied += apply(w, stamp);
       }
       for (Mark m : t.marks()) {
         marks.put(m.name(), m.value()); // the compare-and-set was checked before the record was logged
@@ -843,6 +934,133 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   public WindowTiles readTiles(String view, EntityKey key) {
     ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
     return m == null ? null : m.get(mapKey(key));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each key's history lives next to its value: a key changed within the horizon keeps its changes
+   * since the horizon's start plus the state before them; a key not changed within it costs nothing
+   * (its current value is its state at every time in the horizon). A history is trimmed when its key is
+   * written. Calling it again changes the horizon and the clock; history already kept stays. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code horizon} is null, zero, negative or above 3650 days,
+   *     or {@code clock} is null
+   */
+  @Override
+  public void keepHistory(java.time.Duration horizon, LongSupplier clock) {
+    checkHorizon(horizon);
+    if (clock == null) {
+      throw new IllegalArgumentException("history clock is null, expected a supplier of epoch milliseconds");
+    }
+    synchronized (order) {
+      historyClock = clock;
+      horizonMillis = horizon.toMillis();
+      if (historySince == NO_STAMP) {
+        historySince = clock.getAsLong();
+      }
+    }
+  }
+
+  /** Checks a history horizon. */
+  static void checkHorizon(java.time.Duration horizon) {
+    if (horizon == null || horizon.isNegative() || horizon.isZero() || horizon.compareTo(MAX_HORIZON) > 0) {
+      throw new IllegalArgumentException("history horizon is " + horizon + ", expected a positive duration of at "
+          + "most " + MAX_HORIZON);
+    }
+  }
+
+  /** The longest history horizon accepted. */
+  static final java.time.Duration MAX_HORIZON = java.time.Duration.ofDays(3650);
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes no lock. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view}, {@code keys} or a key is null, or {@code asOf}
+   *     is outside the history (naming it, the horizon and the oldest time available)
+   * @throws IllegalStateException when no history is kept ({@link #keepHistory} was not called)
+   */
+  @Override
+  public List<OnlineRow> readAsOf(String view, List<EntityKey> keys, long asOf) {
+    checkKeys(view, keys);
+    checkAsOf(view, asOf);
+    ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
+    ConcurrentHashMap<Object, History<OnlineRow>> h = rowHistory.get(view);
+    List<OnlineRow> out = new ArrayList<>(keys.size());
+    for (EntityKey k : keys) {
+      Object mk = mapKey(k);
+      OnlineRow current = m == null ? null : m.get(mk); // first: a change publishes its history before its value
+      History<OnlineRow> past = h == null ? null : h.get(mk);
+      out.add(past == null ? current : past.at(asOf));
+    }
+    return out;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes no lock. Thread-safe.
+   *
+   * @throws IllegalArgumentException when {@code view}, {@code keys} or a key is null, or {@code asOf}
+   *     is outside the history (naming it, the horizon and the oldest time available)
+   * @throws IllegalStateException when no history is kept ({@link #keepHistory} was not called)
+   */
+  @Override
+  public List<WindowTiles> readTilesAsOf(String view, List<EntityKey> keys, long asOf) {
+    checkKeys(view, keys);
+    checkAsOf(view, asOf);
+    ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
+    ConcurrentHashMap<Object, History<WindowTiles>> h = tileHistory.get(view);
+    List<WindowTiles> out = new ArrayList<>(keys.size());
+    for (EntityKey k : keys) {
+      Object mk = mapKey(k);
+      WindowTiles current = m == null ? null : m.get(mk);
+      History<WindowTiles> past = h == null ? null : h.get(mk);
+      out.add(past == null ? current : past.at(asOf));
+    }
+    return out;
+  }
+
+  /**
+   * The number of past states kept for as-of reads, over every key and view (rows and tile sets; the
+   * state before a key's oldest kept change counts). For sizing the history horizon. Thread-safe.
+   *
+   * @return the number of history entries
+   */
+  public long historyEntries() {
+    long n = 0;
+    for (ConcurrentHashMap<Object, History<OnlineRow>> m : rowHistory.values()) {
+      for (History<OnlineRow> h : m.values()) {
+        n += h.size();
+      }
+    }
+    for (ConcurrentHashMap<Object, History<WindowTiles>> m : tileHistory.values()) {
+      for (History<WindowTiles> h : m.values()) {
+        n += h.size();
+      }
+    }
+    return n;
+  }
+
+  private void checkAsOf(String view, long asOf) {
+    long horizon = horizonMillis;
+    if (horizon == 0) {
+      throw new IllegalStateException("as-of read of view '" + view + "' at asOf=" + asOf + ": this store keeps no "
+          + "history (history horizon 0); set FeatureStore.Builder.historyHorizon (or call keepHistory)");
+    }
+    long now = historyClock.getAsLong();
+    if (asOf > now) {
+      throw new IllegalArgumentException("asOf=" + asOf + " of an as-of read of view '" + view + "' is after the "
+          + "store's clock (" + now + "), expected a time in the history horizon of " + horizon + " ms");
+    }
+    long oldest = Math.max(historySince, now - horizon);
+    if (asOf < oldest) {
+      throw new IllegalArgumentException("asOf=" + asOf + " of an as-of read of view '" + view + "' is older than the "
+          + "history kept: the history horizon is " + horizon + " ms and the oldest time available is " + oldest
+          + (oldest == historySince ? " (history is kept since then)" : " (the clock " + now + " minus the horizon)"));
+    }
   }
 
   /**
