@@ -38,10 +38,12 @@ import org.sieveml.features.internal.OnlineCodec.Commit;
 import org.sieveml.features.internal.OnlineCodec.End;
 import org.sieveml.features.internal.OnlineCodec.Erase;
 import org.sieveml.features.internal.OnlineCodec.Generation;
+import org.sieveml.features.internal.OnlineCodec.HistoryStart;
 import org.sieveml.features.internal.OnlineCodec.Mark;
 import org.sieveml.features.internal.OnlineCodec.Op;
 import org.sieveml.features.internal.OnlineCodec.PutTiles;
 import org.sieveml.features.internal.OnlineCodec.Rows;
+import org.sieveml.features.internal.OnlineCodec.Stamp;
 import org.sieveml.features.internal.RecordLog;
 import org.sieveml.features.internal.Salvage;
 import org.slf4j.Logger;
@@ -55,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Persistence</b> ({@link #open(Path)}, {@link #builder(Path)}): everything the store holds —
  * rows, tile adds (each delta with its retention), tile puts, erasures, clears and marks — goes through
  * a write-ahead log ({@code online-wal.log}) and a snapshot ({@code online.snap}) in the directory,
- * format version {@value org.sieveml.features.internal.OnlineCodec#FORMAT}: CRC32C-checked records of
+ * format version {@value org.sieveml.features.internal.OnlineCodec#FORMAT_NO_HISTORY}, or
+ * {@value org.sieveml.features.internal.OnlineCodec#FORMAT} with history: CRC32C-checked records of
  * primitives and UTF-8 text, never Java-serialized objects (see {@code OnlineCodec}). <b>Log before
  * memory:</b> a write is appended to the log before memory changes, in the same order for both, so
  * replaying the log rebuilds exactly what was served. When the log is forced is the store's
@@ -130,6 +133,21 @@ import org.slf4j.LoggerFactory;
  * set it then held (a row is shared with the current value; a tile add makes a new tile set, so a key's
  * tile history costs a whole tile set per add). Histories are trimmed when their key is written.
  * Superseded rows leave no history; {@link #erase} and {@link #clear} drop the history with the value.
+ * Memory: see the scorecard's as-of row (about one row or tile-set reference plus 40 bytes per change,
+ * the row or tile set itself when no longer current).
+ *
+ * <p><b>History on disk</b> (format 3): in the log, each write of a store keeping history follows a
+ * stamp record with its time, in the same append under the same lock; the snapshot holds where the
+ * history starts and each key's kept states, each after its stamp, before the current state. Replay
+ * and loading rebuild the history through the same path as the live write, so a reopened store
+ * answers as-of reads as the closed one did. A crash or a power loss loses exactly the history of the
+ * writes it loses (a write is never replayed without its stamp, which precedes it in the log; a stamp
+ * without its write, torn off the log's end, changes nothing) and nothing else. A store opened with
+ * history and written without it (no {@link #keepHistory}) drops the history, and logs that it did,
+ * so a later open cannot answer for times it did not record. Files without history records stay
+ * format {@value org.sieveml.features.internal.OnlineCodec#FORMAT_NO_HISTORY} (readable by earlier
+ * releases); starting a history ({@link #keepHistory} on a store without one) checkpoints, so the new
+ * log starts in format 3. Both formats are read.
  *
  * <p><b>Thread-safety</b>: thread-safe. Writers append in one order and share forces; a checkpoint
  * waits for writes in progress and blocks writers (not readers) while it writes the snapshot.
@@ -181,6 +199,10 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private volatile long historySince = NO_STAMP;
   /** The stamp of the latest write appended; guarded by order. */
   private long lastStamp = NO_STAMP;
+  /** The stamp of the records being replayed (recovery only, single-threaded). */
+  private long replayStamp = NO_STAMP;
+  /** Whether the file being loaded holds history records (recovery only). */
+  private boolean sawHistory;
 
   private final Path dir;
   /** What a salvage-mode open skipped; null in the default mode. */
@@ -403,7 +425,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     long[] expectedNumber = {0};
     final long snapshotCovers = covered;
     // every check runs before the log file changes (a torn tail is cut only after all records passed)
-    log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, new ArrayList<>(), r -> {
+    log = RecordLog.open(walFile, io, OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, OnlineCodec.FORMAT_NO_HISTORY,
+        new ArrayList<>(), r -> {
       Op op;
       long number;
       try {
@@ -464,18 +487,27 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       return;
     }
     generation = g.generation();
+    sawHistory = false;
     for (int i = 1; i < ops.size(); i++) {
-      apply(ops.get(i));
+      replay(ops.get(i));
+    }
+    if (sawHistory && log.version() < OnlineCodec.FORMAT) {
+      throw new StorageCorruptedException(walFile, 8, "history records in a log of format " + log.version()
+          + ", which has none (format " + OnlineCodec.FORMAT + " added them)");
     }
     if (ops.size() > 1) {
       LOG.info("{}: replayed {} records of log generation {}", walFile, ops.size() - 1, generation);
     }
   }
 
-  /** Empties the log (if asked) and starts it with a generation record, forced. */
+  /**
+   * Empties the log (if asked, or when its format must change: format 3 while history is kept, else
+   * format 2) and starts it with a generation record, forced.
+   */
   private void startGeneration(long gen, boolean reset) throws IOException {
-    if (reset) {
-      log.reset();
+    int format = fileFormat();
+    if (reset || log.version() != format) {
+      log.reset(format);
     }
     long n = 0;
     for (byte[] p : codec.encode(new Generation(gen))) {
@@ -496,7 +528,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16)) {
       size = ch.size();
       long[] records = {0};
-      OnlineCodec.readStrict(in, size, snap, OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT, (offset, payload) -> {
+      sawHistory = false;
+      int format = OnlineCodec.readStrict(in, size, snap, OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT_NO_HISTORY,
+          OnlineCodec.FORMAT, (offset, payload) -> {
         long number = OnlineCodec.number(payload);
         Op op = codec.decode(payload);
         if (number != records[0]) {
@@ -523,10 +557,12 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           ended[0] = true;
         } else if (op instanceof Rows r) {
           counts[0] += r.rows().size();
-          apply(op);
+          replay(op);
         } else if (op instanceof PutTiles p) {
           counts[1] += p.sets().size();
-          apply(op);
+          replay(op);
+        } else if (op instanceof Stamp || op instanceof HistoryStart) {
+          replay(op);
         } else if (op instanceof Mark) {
           counts[2]++;
           apply(op);
@@ -536,7 +572,12 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           throw new IOException("a snapshot holds no " + op.getClass().getSimpleName() + " records");
         }
       });
+      if (sawHistory && format < OnlineCodec.FORMAT) {
+        throw new StorageCorruptedException(snap, 8, "history records in a snapshot of format " + format
+            + ", which has none (format " + OnlineCodec.FORMAT + " added them)");
+      }
     }
+    replayStamp = NO_STAMP;
     if (!ended[0]) {
       throw new StorageCorruptedException(snap, size, "the snapshot has no end record (cut short)");
     }
@@ -591,13 +632,27 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       synchronized (order) {
         checkWritable();
         long stamp = op instanceof Mark ? NO_STAMP : stamp();
+        boolean dropHistory = stamp == NO_STAMP && !(op instanceof Mark) && historySince != NO_STAMP;
         try {
+          // the stamp (or the end of a loaded history no longer kept) goes before the write it dates
+          Op pre = stamp != NO_STAMP ? new Stamp(stamp) : dropHistory ? new HistoryStart(NO_STAMP) : null;
+          if (pre != null) {
+            for (byte[] b : codec.encode(pre)) {
+              end = log.append(ByteBuffer.wrap(OnlineCodec.number(b, nextRecord)));
+              nextRecord++;
+            }
+          }
           for (byte[] b : payloads) {
             end = log.append(ByteBuffer.wrap(OnlineCodec.number(b, nextRecord)));
             nextRecord++; // after the append: a failed one leaves the store fail-stop, appending nothing more
           }
         } catch (IOException e) {
           throw fail("append to the write-ahead log", e);
+        }
+        if (dropHistory) { // a store opened with history and written without: what it kept no longer holds
+          historySince = NO_STAMP;
+          rowHistory.clear();
+          tileHistory.clear();
         }
         if (end >= checkpointAt) {
           requestCheckpoint();
@@ -688,9 +743,39 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     return s;
   }
 
-  /** Applies an op to memory without history (replay and snapshot loading share this). */
+  /** Applies an op to memory without history (format 1 migration and marks). */
   private int apply(Op op) {
     return apply(op, NO_STAMP);
+  }
+
+  /**
+   * Applies a record read back from the log or the snapshot: a stamp sets the time of the writes after
+   * it, a history start sets (or, with none, drops) the history, a write is applied with the current
+   * stamp, so the history is rebuilt as it was recorded (untrimmed until the horizon is known again).
+   */
+  private void replay(Op op) {
+    if (op instanceof Stamp st) {
+      sawHistory = true;
+      replayStamp = st.at();
+      lastStamp = Math.max(lastStamp, st.at());
+      return;
+    }
+    if (op instanceof HistoryStart h) {
+      sawHistory = true;
+      historySince = h.since();
+      if (h.since() == NO_STAMP) {
+        rowHistory.clear();
+        tileHistory.clear();
+        replayStamp = NO_STAMP;
+      }
+      return;
+    }
+    apply(op, op instanceof Mark ? NO_STAMP : replayStamp);
+  }
+
+  /** The format files are written in: 3 while history is kept (or was loaded), else 2. */
+  private int fileFormat() {
+    return historySince != NO_STAMP ? OnlineCodec.FORMAT : OnlineCodec.FORMAT_NO_HISTORY;
   }
 
   /**
@@ -699,7 +784,9 @@ public final class EmbeddedOnlineStore implements OnlineStore {
    * the history that explains it).
    */
   private int apply(Op op, long stamp) {
-    long cutoff = stamp == NO_STAMP ? NO_STAMP : stamp - horizonMillis;
+    long horizon = horizonMillis;
+    // replayed before the horizon is known again: nothing is trimmed yet
+    long cutoff = stamp == NO_STAMP || horizon == 0 ? Long.MIN_VALUE : stamp - horizon;
     if (op instanceof Rows r) {
       ConcurrentHashMap<Object, OnlineRow> m = views.computeIfAbsent(r.view(), v -> new ConcurrentHashMap<>());
       ConcurrentHashMap<Object, History<OnlineRow>> hist = stamp == NO_STAMP ? null
@@ -953,12 +1040,32 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     if (clock == null) {
       throw new IllegalArgumentException("history clock is null, expected a supplier of epoch milliseconds");
     }
-    synchronized (order) {
-      historyClock = clock;
-      horizonMillis = horizon.toMillis();
-      if (historySince == NO_STAMP) {
-        historySince = clock.getAsLong();
+    if (dir == null) {
+      synchronized (order) {
+        historyClock = clock;
+        horizonMillis = horizon.toMillis();
+        if (historySince == NO_STAMP) {
+          historySince = clock.getAsLong();
+        }
       }
+      return;
+    }
+    cut.writeLock().lock(); // no write in between: every write after this is stamped in a format 3 log
+    try {
+      checkWritable();
+      boolean start = historySince == NO_STAMP;
+      synchronized (order) {
+        historyClock = clock;
+        horizonMillis = horizon.toMillis();
+        if (start) {
+          historySince = clock.getAsLong();
+        }
+      }
+      if (start) {
+        checkpoint(false); // the snapshot records where the history starts; the log restarts in format 3
+      }
+    } finally {
+      cut.writeLock().unlock();
     }
   }
 
@@ -1337,11 +1444,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     try (FileChannel ch = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-      out.write(OnlineCodec.header(OnlineCodec.SNAP_MAGIC, OnlineCodec.FORMAT));
+      out.write(OnlineCodec.header(OnlineCodec.SNAP_MAGIC, fileFormat()));
       long[] number = {0};
       writeOp(out, number, new Generation(covers));
       long rows = 0;
       long sets = 0;
+      if (historySince != NO_STAMP) {
+        long[] counted = writeHistory(out, number);
+        rows += counted[0];
+        sets += counted[1];
+      }
       for (Map.Entry<String, ConcurrentHashMap<Object, OnlineRow>> v : views.entrySet()) {
         List<OnlineRow> batch = new ArrayList<>(SNAPSHOT_BATCH);
         for (OnlineRow r : v.getValue().values()) {
@@ -1391,6 +1503,58 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       ch.force(true);
       return ch.size();
     }
+  }
+
+  /**
+   * Writes where the history starts and every kept past state (trimmed to the horizon first, in memory
+   * too), each after the stamp of when it was applied, ending with an empty stamp so the current state
+   * that follows records no history. Loading replays them through the same path as the log. Returns
+   * {rows, tile sets} written.
+   */
+  private long[] writeHistory(OutputStream out, long[] number) throws IOException {
+    writeOp(out, number, new HistoryStart(historySince));
+    long horizon = horizonMillis;
+    long cutoff = horizon == 0 ? Long.MIN_VALUE : historyClock.getAsLong() - horizon;
+    long[] counts = new long[2];
+    for (Map.Entry<String, ConcurrentHashMap<Object, History<OnlineRow>>> v : rowHistory.entrySet()) {
+      for (Object k : v.getValue().keySet()) {
+        History<OnlineRow> h = v.getValue().computeIfPresent(k, (kk, old) -> old.trim(cutoff));
+        if (h == null) {
+          continue;
+        }
+        for (int i = 0; i < h.size(); i++) {
+          if (h.state(i) != null) { // only the state before a key's first row is ever null
+            writeOp(out, number, new Stamp(h.time(i)));
+            writeOp(out, number, new Rows(v.getKey(), List.of(h.state(i))));
+            counts[0]++;
+          }
+        }
+      }
+    }
+    for (Map.Entry<String, ConcurrentHashMap<Object, History<WindowTiles>>> v : tileHistory.entrySet()) {
+      for (Object k : v.getValue().keySet()) {
+        History<WindowTiles> h = v.getValue().computeIfPresent(k, (kk, old) -> old.trim(cutoff));
+        if (h == null) {
+          continue;
+        }
+        EntityKey key = null;
+        for (int i = 0; i < h.size() && key == null; i++) {
+          key = h.state(i) == null ? null : h.state(i).key(); // consecutive states differ: one is not null
+        }
+        for (int i = 0; i < h.size(); i++) {
+          WindowTiles t = h.state(i);
+          if (t == null && i == 0) {
+            continue; // loading starts from no tiles
+          }
+          writeOp(out, number, new Stamp(h.time(i)));
+          writeOp(out, number, new PutTiles(v.getKey(), List.of(t != null ? t
+              : WindowTiles.of(key, "", 0, new long[0], new long[0], new long[0], new double[0]))));
+          counts[1]++;
+        }
+      }
+    }
+    writeOp(out, number, new Stamp(NO_STAMP));
+    return counts;
   }
 
   /** Whether a retention keeps any of the tiles ({@code tiles.retain(keep) != null}, without a copy). */

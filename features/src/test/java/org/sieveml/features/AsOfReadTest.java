@@ -44,17 +44,33 @@ class AsOfReadTest {
     final AtomicLong now;
     final FeatureRegistry registry = OnlineOfflineAgreementTest.registry();
     final Supplier<OnlineStore> onlineStores;
+    final Supplier<OfflineStore> offlineStores;
     FeatureStore store;
+    int restarts;
 
     World(long start, Supplier<OnlineStore> onlineStores) {
+      this(start, onlineStores, () -> EmbeddedOfflineStore.inMemory());
+    }
+
+    World(long start, Supplier<OnlineStore> onlineStores, Supplier<OfflineStore> offlineStores) {
       this.now = new AtomicLong(start);
       this.onlineStores = onlineStores;
+      this.offlineStores = offlineStores;
       open();
     }
 
     void open() {
       store = FeatureStore.builder(registry).clock(now::get).onlineStore(onlineStores.get())
-          .historyHorizon(HORIZON).build();
+          .offlineStore(offlineStores.get()).historyHorizon(HORIZON).build();
+    }
+
+    /** Closes and reopens both stores, every other time after a checkpoint (history from the snapshot). */
+    void restart() {
+      if (restarts++ % 2 == 0 && store.onlineStore() instanceof EmbeddedOnlineStore e) {
+        e.checkpoint();
+      }
+      store.close();
+      open();
     }
 
     @Override
@@ -180,6 +196,22 @@ class AsOfReadTest {
       }
     }
     assertTrue(replayed > 200, replayed + " reads replayed");
+  }
+
+  @Test
+  void replayOnTheDurableEmbeddedStoreAcrossRestartsGivesWhatWasServed(@TempDir Path tmp) {
+    int replayed = 0;
+    int restarts = 0;
+    for (int trial = 0; trial < 2; trial++) {
+      Path dir = tmp.resolve("t" + trial);
+      try (World w = new World(1_000 * DAY, () -> EmbeddedOnlineStore.open(dir.resolve("online")),
+          () -> EmbeddedOfflineStore.builder(dir.resolve("offline")).build())) {
+        final World world = w;
+        replayed += replayStream(w, 80 + trial, world::restart);
+        restarts += w.restarts;
+      }
+    }
+    assertTrue(replayed > 100 && restarts > 5, replayed + " reads replayed, " + restarts + " restarts");
   }
 
   @Test
