@@ -133,8 +133,9 @@ import org.slf4j.LoggerFactory;
  * set it then held (a row is shared with the current value; a tile add makes a new tile set, so a key's
  * tile history costs a whole tile set per add). Histories are trimmed when their key is written.
  * Superseded rows leave no history; {@link #erase} and {@link #clear} drop the history with the value.
- * Memory: see the scorecard's as-of row (about one row or tile-set reference plus 40 bytes per change,
- * the row or tile set itself when no longer current).
+ * Memory: each retained change keeps the row (or tile set) it wrote alive plus about 16 bytes of
+ * history arrays; measured ({@code AsOfHistoryBytesBenchmark}, 20 DOUBLE features, 20 writes per key in a
+ * 48 h horizon): 356 bytes per retained row version, 7.9 KB per entity against 0.44 KB without history.
  *
  * <p><b>History on disk</b> (format 3): in the log, each write of a store keeping history follows a
  * stamp record with its time, in the same append under the same lock; the snapshot holds where the
