@@ -144,16 +144,16 @@ final class AggregationViewPart extends ViewPart {
   }
 
   @Override
-  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part) {
+  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part, boolean asOf) {
     int n = keys.size();
-    List<WindowTiles> found = tiles(keys);
+    List<WindowTiles> found = asOf ? ctx.online().readTilesAsOf(av.name(), project(keys), now) : tiles(keys);
     int[] featureIndex = part.featureIndex;
     FeatureSchema slots = part.slots;
     double[] vals = new double[agg.outputs()];
     Fetched out = new Fetched(n);
     for (int i = 0; i < n; i++) {
       WindowTiles t = found.get(i);
-      FeatureStatus st = status(t, now, vals);
+      FeatureStatus st = status(t, now, vals, asOf);
       FeatureVector.Builder b = FeatureVector.builder(slots);
       for (int s = 0; s < featureIndex.length; s++) {
         set(b, s, slots.get(s).type(), vals[featureIndex[s]]);
@@ -167,8 +167,8 @@ final class AggregationViewPart extends ViewPart {
 
   /** The service is this view's features in order: the part's slots are the output layout. */
   @Override
-  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
-    Fetched f = online(keys, now, rs.stored.get(0));
+  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now, boolean asOf) {
+    Fetched f = online(keys, now, rs.stored.get(0), asOf);
     byte[] status = new byte[keys.size()];
     for (int i = 0; i < status.length; i++) {
       status[i] = (byte) f.status[i].ordinal();
@@ -184,10 +184,12 @@ final class AggregationViewPart extends ViewPart {
   }
 
   /** Reads a key's windows at {@code now} into {@code vals} and returns their status. */
-  private FeatureStatus status(WindowTiles t, long now, double[] vals) {
+  private FeatureStatus status(WindowTiles t, long now, double[] vals, boolean asOf) {
     if (t != null && !t.version().equals(av.version())) {
       agg.read(null, now, vals); // another definition's tiles are never read
-      mismatch(1);
+      if (!asOf) {
+        mismatch(1);
+      }
       return FeatureStatus.VERSION_MISMATCH;
     }
     long horizon = agg.read(t, now, vals);

@@ -133,6 +133,38 @@ public final class CachingOnlineStore implements OnlineStore {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Passed to the backing store, which keeps the history (this tier caches current values only).
+   */
+  @Override
+  public void keepHistory(Duration horizon, java.util.function.LongSupplier clock) {
+    backing.keepHistory(horizon, clock);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read straight from the backing store's history, never from this tier. It gives what this tier
+   * served at {@code asOf} when this tier was not serving a value older than the backing store's (which
+   * happens only for writes by other processes, until the cached entry expires).
+   */
+  @Override
+  public List<OnlineRow> readAsOf(String view, List<EntityKey> keys, long asOf) {
+    return backing.readAsOf(view, keys, asOf);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read straight from the backing store's history, as {@link #readAsOf}.
+   */
+  @Override
+  public List<WindowTiles> readTilesAsOf(String view, List<EntityKey> keys, long asOf) {
+    return backing.readTilesAsOf(view, keys, asOf);
+  }
+
   @Override
   public long readMark(String name) {
     return backing.readMark(name);

@@ -102,6 +102,9 @@ public final class FeatureStore implements AutoCloseable {
     this.clock = b.clock;
     this.ctx = new ViewPart.Context(online, offline, clock, b.futureTolerance,
         b.telemetry.counter(VERSION_MISMATCH_COUNTER));
+    if (b.historyHorizon != null) {
+      online.keepHistory(b.historyHorizon, clock);
+    }
   }
 
   /**
@@ -470,11 +473,60 @@ public final class FeatureStore implements AutoCloseable {
    * @return one vector per key, with statuses
    */
   public OnlineFeatures getOnlineFeatures(List<EntityKey> keys, FeatureService service, List<FeatureVector> request) {
+    return readOnline(keys, service, request, clock.getAsLong(), false);
+  }
+
+  /**
+   * Online features for keys as of a past time, for a service without on-demand request fields: see
+   * {@link #getOnlineFeatures(List, FeatureService, List, long)}.
+   *
+   * @param keys the entity keys
+   * @param service the registered feature service
+   * @param asOfMillis the time to read at, epoch milliseconds, within the history horizon
+   * @return what {@link #getOnlineFeatures(List, FeatureService)} returned (or would have) at that time
+   */
+  public OnlineFeatures getOnlineFeatures(List<EntityKey> keys, FeatureService service, long asOfMillis) {
+    return getOnlineFeatures(keys, service, null, asOfMillis);
+  }
+
+  /**
+   * Online features for keys as of a past time: exactly what {@link #getOnlineFeatures(List,
+   * FeatureService, List)} would have returned had it been called at {@code asOfMillis} by the store's
+   * clock — per view the row or window tiles the online store held then (its history, kept for
+   * {@link Builder#historyHorizon}), TTL, version and statuses evaluated at that time, on-demand views
+   * computed from those inputs and the given request data, and {@link OnlineFeatures#readTime()}
+   * {@code asOfMillis}. So a logged request replays to the vectors it was served (writes the store
+   * applied in the very millisecond of the logged read, after it, are included). Data erased since
+   * ({@link #erase}, {@link #dropData}) is gone from the past too.
+   *
+   * @param keys the entity keys
+   * @param service the registered feature service
+   * @param request request-time data for on-demand views, as for a current read; null when none
+   * @param asOfMillis the time to read at, epoch milliseconds: not after the store's clock and not
+   *     before the history horizon (nor before history was kept)
+   * @return one vector per key, with statuses, as served at {@code asOfMillis}
+   * @throws IllegalArgumentException naming {@code asOf}, the horizon and the oldest time available
+   *     when the time is outside the history, or when it is after the store's clock
+   * @throws IllegalStateException when no history is kept ({@link Builder#historyHorizon} not set)
+   * @throws UnsupportedOperationException when the online store keeps no history
+   */
+  public OnlineFeatures getOnlineFeatures(List<EntityKey> keys, FeatureService service, List<FeatureVector> request,
+      long asOfMillis) {
+    long now = clock.getAsLong();
+    if (asOfMillis > now) {
+      throw new IllegalArgumentException("asOf=" + asOfMillis + " is after the store's clock (" + now
+          + "): an as-of read needs a past time within the history horizon");
+    }
+    return readOnline(keys, service, request, asOfMillis, true);
+  }
+
+  /** An online read at {@code now}: current, or from the online store's history when {@code asOf}. */
+  private OnlineFeatures readOnline(List<EntityKey> keys, FeatureService service, List<FeatureVector> request,
+      long now, boolean asOf) {
     if (keys == null) {
       throw new IllegalArgumentException("keys must not be null");
     }
     ResolvedService rs = registry.resolve(service);
-    long now = clock.getAsLong();
     int n = keys.size();
     for (int i = 0; i < n; i++) {
       if (keys.get(i) == null) {
@@ -495,7 +547,7 @@ public final class FeatureStore implements AutoCloseable {
       }
     }
     if (rs.wholeSingleView) {
-      return part(rs.stored.get(0).view).readWhole(keys, rs, now);
+      return part(rs.stored.get(0).view).readWhole(keys, rs, now, asOf);
     }
     FeatureSchema out = rs.outputSchema;
     int nf = out.size();
@@ -509,7 +561,7 @@ public final class FeatureStore implements AutoCloseable {
     ViewPart.Fetched[] fetched = new ViewPart.Fetched[rs.stored.size()];
     for (int pi = 0; pi < rs.stored.size(); pi++) {
       ResolvedService.StoredPart p = rs.stored.get(pi);
-      ViewPart.Fetched f = part(p.view).online(keys, now, p);
+      ViewPart.Fetched f = part(p.view).online(keys, now, p, asOf);
       fetched[pi] = f;
       for (int i = 0; i < n; i++) {
         for (int s = 0; s < p.featureIndex.length; s++) {
@@ -711,6 +763,7 @@ public final class FeatureStore implements AutoCloseable {
     private LongSupplier clock = System::currentTimeMillis;
     private long futureTolerance = DEFAULT_FUTURE_TOLERANCE.toMillis();
     private Telemetry telemetry = Telemetry.noop();
+    private Duration historyHorizon;
 
     private Builder(FeatureRegistry registry) {
       this.registry = registry;
@@ -792,6 +845,25 @@ public final class FeatureStore implements AutoCloseable {
     }
 
     /**
+     * Keeps the online store's history for as-of reads
+     * ({@link FeatureStore#getOnlineFeatures(List, FeatureService, List, long)}) reaching this far back
+     * (default {@link Duration#ZERO}: no history, no cost, as-of reads refused). {@link #build()} calls
+     * {@link OnlineStore#keepHistory} with it and this builder's clock, so the store stamps every write
+     * it applies; what it costs is stated by each store (e.g. {@link EmbeddedOnlineStore}).
+     *
+     * @param horizon zero (no history) or positive, at most 3650 days
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when it is null, negative or too long
+     */
+    public Builder historyHorizon(Duration horizon) {
+      if (horizon == null || horizon.isNegative() || horizon.compareTo(Duration.ofDays(3650)) > 0) {
+        throw new IllegalArgumentException("history horizon must be between 0 and 3650 days, was " + horizon);
+      }
+      this.historyHorizon = horizon.isZero() ? null : horizon;
+      return this;
+    }
+
+    /**
      * Sets where counters go (default none): {@value FeatureStore#VERSION_MISMATCH_COUNTER}.
      *
      * @param telemetry the telemetry
@@ -809,6 +881,8 @@ public final class FeatureStore implements AutoCloseable {
      * Builds the store.
      *
      * @return the store
+     * @throws UnsupportedOperationException when a history horizon is set and the online store keeps
+     *     no history
      */
     public FeatureStore build() {
       return new FeatureStore(this);

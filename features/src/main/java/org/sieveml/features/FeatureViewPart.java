@@ -90,12 +90,14 @@ final class FeatureViewPart extends ViewPart {
   }
 
   /** The status of a stored row at {@code now}. */
-  private FeatureStatus status(OnlineRow row, long now) {
+  private FeatureStatus status(OnlineRow row, long now, boolean asOf) {
     if (row == null) {
       return FeatureStatus.NOT_FOUND;
     }
     if (!row.version().equals(fv.version())) {
-      mismatch(1);
+      if (!asOf) {
+        mismatch(1);
+      }
       return FeatureStatus.VERSION_MISMATCH;
     }
     long ttl = fv.ttlMillis();
@@ -103,15 +105,15 @@ final class FeatureViewPart extends ViewPart {
   }
 
   @Override
-  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part) {
+  Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part, boolean asOf) {
     int n = keys.size();
     int[] featureIndex = part.featureIndex;
-    List<OnlineRow> found = read(keys);
+    List<OnlineRow> found = asOf ? ctx.online().readAsOf(fv.name(), project(keys), now) : read(keys);
     FeatureSchema slots = part.slots;
     Fetched out = new Fetched(n);
     for (int i = 0; i < n; i++) {
       OnlineRow row = found.get(i);
-      FeatureStatus st = status(row, now);
+      FeatureStatus st = status(row, now, asOf);
       FeatureVector.Builder b = FeatureVector.builder(slots);
       for (int s = 0; s < featureIndex.length; s++) {
         int fi = featureIndex[s];
@@ -137,15 +139,15 @@ final class FeatureViewPart extends ViewPart {
 
   /** A PRESENT row's stored vector is immutable and already has the output layout: returned as is. */
   @Override
-  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now) {
+  OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now, boolean asOf) {
     int n = keys.size();
     byte[] status = new byte[n];
     long[] eventTime = new long[n];
     FeatureVector[] vectors = new FeatureVector[n];
-    List<OnlineRow> found = read(keys);
+    List<OnlineRow> found = asOf ? ctx.online().readAsOf(fv.name(), project(keys), now) : read(keys);
     for (int i = 0; i < n; i++) {
       OnlineRow row = found.get(i);
-      FeatureStatus st = status(row, now);
+      FeatureStatus st = status(row, now, asOf);
       vectors[i] = st == FeatureStatus.PRESENT ? row.values() : rs.defaults();
       status[i] = (byte) st.ordinal();
       eventTime[i] = row == null || st == FeatureStatus.VERSION_MISMATCH ? Long.MIN_VALUE : row.eventTime();

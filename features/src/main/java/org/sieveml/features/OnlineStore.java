@@ -113,6 +113,57 @@ public interface OnlineStore extends AutoCloseable {
     throw new UnsupportedOperationException(getClass().getName() + " cannot apply rows, tiles and marks atomically");
   }
 
+  /**
+   * Starts keeping the history of every row and tile set this store applies from now on, for
+   * {@link #readAsOf} and {@link #readTilesAsOf}: each applied write is stamped with {@code clock} (the
+   * {@link FeatureStore}'s clock, so as-of times and read times agree), and changes older than the
+   * horizon are dropped (except the state current at the horizon's start). Writes that were superseded
+   * (not applied) leave no history; {@link #erase} and {@link #clear} remove the history with the
+   * current value. {@link FeatureStore.Builder#historyHorizon} calls it.
+   *
+   * @param horizon how far back as-of reads reach, positive
+   * @param clock the time each applied write is stamped with, epoch milliseconds
+   * @throws UnsupportedOperationException when the store keeps no history (the default)
+   */
+  default void keepHistory(java.time.Duration horizon, java.util.function.LongSupplier clock) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no history for as-of reads");
+  }
+
+  /**
+   * Reads the rows keys had at a past time: per key, the row {@link #read} would have returned at
+   * {@code asOf} (the last applied write stamped at or before it, by the clock given to
+   * {@link #keepHistory}).
+   *
+   * @param view the view's name
+   * @param keys the keys
+   * @param asOf the time, epoch milliseconds, within the history horizon
+   * @return one entry per key, in order: the row, or null when the store had none
+   * @throws IllegalArgumentException naming {@code asOf}, the horizon and the oldest time available
+   *     when {@code asOf} is older than the history kept, or later than the clock
+   * @throws IllegalStateException when {@link #keepHistory} was not called
+   * @throws UnsupportedOperationException when the store keeps no history (the default)
+   */
+  default List<OnlineRow> readAsOf(String view, List<EntityKey> keys, long asOf) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no history for as-of reads");
+  }
+
+  /**
+   * Reads the window tiles keys had at a past time: per key, what {@link #readTiles} would have
+   * returned at {@code asOf}.
+   *
+   * @param view the aggregation view's name
+   * @param keys the keys
+   * @param asOf the time, epoch milliseconds, within the history horizon
+   * @return one entry per key, in order: its tiles, or null when it had none
+   * @throws IllegalArgumentException naming {@code asOf}, the horizon and the oldest time available
+   *     when {@code asOf} is older than the history kept, or later than the clock
+   * @throws IllegalStateException when {@link #keepHistory} was not called
+   * @throws UnsupportedOperationException when the store keeps no history (the default)
+   */
+  default List<WindowTiles> readTilesAsOf(String view, List<EntityKey> keys, long asOf) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no history for as-of reads");
+  }
+
   /** Makes every acknowledged write durable, for stores that persist; a no-op otherwise. */
   default void sync() {}
 

@@ -144,14 +144,18 @@ abstract class ViewPart {
   /** Point-in-time columns of the read features. */
   abstract Historical historical(EntityRows rows, int[] featureIndex, Visibility visibility);
 
-  /** Online values of the read features of a service's part at {@code now}. */
-  abstract Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part);
+  /**
+   * Online values of the read features of a service's part at {@code now}; with {@code asOf}, from the
+   * online store's history at {@code now} ({@link OnlineStore#readAsOf}) instead of its current state
+   * (a replay: version mismatches are not counted again).
+   */
+  abstract Fetched online(List<EntityKey> keys, long now, ResolvedService.StoredPart part, boolean asOf);
 
   /**
    * The fast path for a service that is exactly this view's features in order: one status and event
    * time per key, vectors built straight in the output layout.
    */
-  abstract OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now);
+  abstract OnlineFeatures readWhole(List<EntityKey> keys, ResolvedService rs, long now, boolean asOf);
 
   /**
    * Which offline rows a materialization at {@code now} writes online: rows ingested by the clock and

@@ -338,7 +338,7 @@ class LoaderFuzzTest {
     OnlineCodec codec = new OnlineCodec();
     List<String> lines = new ArrayList<>();
     OnlineCodec.readStrict(new ByteArrayInputStream(snap), snap.length, file, OnlineCodec.SNAP_MAGIC,
-        OnlineCodec.FORMAT, (offset, payload) -> {
+        OnlineCodec.FORMAT_NO_HISTORY, OnlineCodec.FORMAT, (offset, payload) -> {
           Op op = codec.decode(payload);
           if (op instanceof OnlineCodec.Rows r) {
             for (OnlineRow row : r.rows()) {
@@ -1062,7 +1062,7 @@ class LoaderFuzzTest {
     for (int i = 0; i < alone.size(); i++) {
       numbered.add(OnlineCodec.number(alone.get(i).clone(), i));
     }
-    wal.put("seed-golden-raw-alone", withMode(0, recordFile(OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, numbered)));
+    wal.put("seed-golden-raw-alone", withMode(0, recordFile(OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT_NO_HISTORY, numbered)));
     byte[] every = everyOpLog();
     wal.put("seed-every-op-raw-alone", withMode(0, every));
     wal.put("seed-every-op-numbered-alone", framed(2, recordsOf(every)));
@@ -1070,7 +1070,7 @@ class LoaderFuzzTest {
     List<byte[]> commitAlone = new ArrayList<>(recordsOf(ONLINE_COMMIT_WAL));
     commitAlone.set(0, new OnlineCodec().encode(new OnlineCodec.Generation(1)).get(0));
     wal.put("seed-commit-numbered-alone", framed(2, commitAlone));
-    wal.put("seed-commit-raw-alone", withMode(0, recordFile(OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT, commitAlone)));
+    wal.put("seed-commit-raw-alone", withMode(0, recordFile(OnlineCodec.WAL_MAGIC, OnlineCodec.FORMAT_NO_HISTORY, commitAlone)));
     List<byte[]> commitAfter = new ArrayList<>(commitAlone);
     commitAfter.set(0, walRecords.get(0));
     wal.put("seed-commit-numbered-with-snapshot", framed(0x80 | 2, commitAfter));

@@ -37,6 +37,10 @@ import org.sieveml.features.internal.OnlineCodec;
  * file is left as it was. (A payload changed behind a valid checksum may decode to other valid values:
  * then only the kind of failure is checked.)
  *
+ * <p>The format 3 log and snapshot of {@code golden/online-v3-history/} (history records, see {@link
+ * OnlineHistoryFormatTest}) are fuzzed the same way; the state compared includes the number of history
+ * entries loaded.
+ *
  * <p>The format 2 log is fuzzed twice: the golden log of every plain record, and the log of
  * {@code golden/online-v2-commit/}, whose atomic commits ({@code 'T'} records) must load whole or not
  * at all: the state after a damaged log is the state after some prefix of its records, so never part
@@ -62,6 +66,8 @@ class OnlineFormatFuzzTest {
   static byte[] legacyWal;
   static byte[] commitSnap;
   static byte[] commitWal;
+  static byte[] historySnap;
+  static byte[] historyWal;
   static Path work;
   static boolean ownWork;
 
@@ -76,6 +82,9 @@ class OnlineFormatFuzzTest {
     Path commit = OnlineFormatTest.source(OnlineFormatTest.GOLDEN_COMMIT);
     commitSnap = Files.readAllBytes(commit.resolve(EmbeddedOnlineStore.SNAPSHOT));
     commitWal = Files.readAllBytes(commit.resolve(EmbeddedOnlineStore.WAL));
+    Path history = OnlineFormatTest.source(OnlineHistoryFormatTest.GOLDEN_V3);
+    historySnap = Files.readAllBytes(history.resolve(EmbeddedOnlineStore.SNAPSHOT));
+    historyWal = Files.readAllBytes(history.resolve(EmbeddedOnlineStore.WAL));
     Path shm = Path.of("/dev/shm"); // thousands of small fsyncs: on a memory file system when there is one
     if (Files.isDirectory(shm) && Files.isWritable(shm)) {
       work = Files.createTempDirectory(shm, "sieveml-online-fuzz");
@@ -120,7 +129,8 @@ class OnlineFormatFuzzTest {
     try {
       EmbeddedOnlineStore s = EmbeddedOnlineStore.builder(dir).durability(Durability.MANUAL).build();
       try {
-        o.state = OnlineFormatTest.describe(s, marks);
+        // with the history it loaded: format 3 files rebuild it from their stamps
+        o.state = OnlineFormatTest.describe(s, marks) + "\nhistory entries " + s.historyEntries();
       } finally {
         s.close();
       }
@@ -254,7 +264,7 @@ class OnlineFormatFuzzTest {
     byte[] payload = Arrays.copyOfRange(file, st[k] + 12, st[k + 1]);
     Mutation inner = mutate(payload, rnd, List.of(), ByteOrder.BIG_ENDIAN);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(OnlineCodec.header(magic, OnlineCodec.FORMAT));
+    out.write(file, 0, 16); // the file's own header (format 2 or 3)
     for (int i = 0; i + 1 < st.length; i++) {
       OnlineCodec.writeRecord(out, i == k ? inner.bytes : Arrays.copyOfRange(file, st[i] + 12, st[i + 1]));
     }
@@ -298,6 +308,50 @@ class OnlineFormatFuzzTest {
     String position = "mark " + OnlineFormatTest.PROFILE_POSITION + " ";
     assertTrue(prefix.get(1).contains(position + 10) && prefix.get(2).contains(position + 20)
         && prefix.get(5).contains(position + 23), "each commit moves its position with its rows");
+  }
+
+  /** The format 3 log of the history golden: stamps before writes, a history rebuilt from a prefix. */
+  @Test
+  void writeAheadLogWithHistory() throws IOException {
+    List<String> prefix = fuzzLog(historySnap, historyWal, List.of("never"), SEED + 4, "history log");
+    assertTrue(!prefix.get(0).equals(prefix.get(prefix.size() - 1)), "the log changes the state");
+  }
+
+  /** The format 3 snapshot of the history golden: any damage is refused, naming it. */
+  @Test
+  void snapshotWithHistory() throws IOException {
+    Path dir = work.resolve("snap3");
+    String[] names = {EmbeddedOnlineStore.SNAPSHOT, EmbeddedOnlineStore.WAL};
+    int[] st = starts(historySnap);
+    String reference = open(dir, new byte[][] {historySnap, null}, names).state;
+    assertTrue(reference.contains("history entries") && !reference.endsWith("history entries 0"), reference);
+    List<Integer> lengths = new ArrayList<>();
+    for (int k = 0; k + 1 < st.length; k++) {
+      lengths.add(st[k] + 4);
+    }
+    Random rnd = new Random(SEED + 5);
+    Path file = dir.resolve(EmbeddedOnlineStore.SNAPSHOT);
+    int decoderRefusals = 0;
+    for (int it = 0; it < ITERATIONS; it++) {
+      Mutation m = rnd.nextInt(3) == 0 ? mutatePayload(historySnap, st, rnd, OnlineCodec.SNAP_MAGIC)
+          : mutate(historySnap, rnd, lengths, ByteOrder.LITTLE_ENDIAN);
+      if (Arrays.equals(m.bytes, historySnap)) {
+        continue;
+      }
+      String ctx = "history snapshot, seed " + (SEED + 5) + " iteration " + it + ": " + m;
+      Outcome o = open(dir, new byte[][] {m.bytes, null}, names);
+      if (o.thrown == null) {
+        assertTrue(m.crcFixed, ctx + ": a damaged snapshot was loaded:\n" + o.state);
+        continue;
+      }
+      requireRefusal(o.thrown, file, ctx);
+      assertArrayEquals(m.bytes, Files.readAllBytes(file), ctx + ": a refused snapshot is left as it was");
+      if (m.crcFixed && !o.thrown.getMessage().contains("checksum")) {
+        decoderRefusals++;
+      }
+    }
+    assertTrue(decoderRefusals > ITERATIONS / 20, "mutations behind a valid checksum reached the decoder: "
+        + decoderRefusals);
   }
 
   /**

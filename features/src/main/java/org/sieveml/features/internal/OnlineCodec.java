@@ -17,7 +17,8 @@ import org.sieveml.features.OnlineRow;
 import org.sieveml.features.WindowTiles;
 
 /**
- * The records of the embedded online store's files, format 2: the write-ahead log
+ * The records of the embedded online store's files, format 2 and 3 (2 plus the history records 'S' and
+ * 'H'): the write-ahead log
  * ({@code online-wal.log}, a {@link RecordLog}) and the snapshot ({@code online.snap}, the same framing
  * written in one pass and read strictly). Each record is one {@link Op} (a large rows or tiles op is
  * split into several records, between keys); a snapshot is the sequence of ops that rebuilds the state
@@ -50,6 +51,10 @@ import org.sieveml.features.WindowTiles;
  *     m x (name utf, value long)                have none): each payload an 'R' or 'A' record without
  *                                              splitting (number 0), then marks set to their values
  * 'E' rows long, tile sets long, marks long    the end of a snapshot and what it held
+ * 'S' at long                                  format 3: the following writes were applied at this time
+ *                                              (Long.MIN_VALUE: they record no history)
+ * 'H' since long                               format 3: the history is complete from this time on
+ *                                              (Long.MIN_VALUE: none is kept; what was kept is dropped)
  * key   = count short, per join key: name utf, tag byte (1 long, 2 string), value (long | utf)
  * tiles = key, version utf, fields int, n int, per tile: length long, start long, 3 times long,
  *         (1 + 4 * fields) stats double
@@ -61,8 +66,14 @@ public final class OnlineCodec {
 
   /** Bytes of a payload's record number, before its type byte. */
   public static final int NUMBER_BYTES = 8;
-  /** The format version of the log and snapshot. */
-  public static final int FORMAT = 2;
+  /**
+   * The format version of the log and snapshot: 3 adds the history records ({@link Stamp},
+   * {@link HistoryStart}) to format 2. A file without them is still written as format 2 (readable by
+   * earlier releases); a store keeping history writes format 3.
+   */
+  public static final int FORMAT = 3;
+  /** The format of files without history records (and the oldest read, besides format 1's migration). */
+  public static final int FORMAT_NO_HISTORY = 2;
   /** Magic of the write-ahead log. */
   public static final byte[] WAL_MAGIC = "SVMLONWL".getBytes(StandardCharsets.US_ASCII);
   /** Magic of the snapshot. */
@@ -76,7 +87,23 @@ public final class OnlineCodec {
   private final RowCodec rows = new RowCodec();
 
   /** One record. */
-  public sealed interface Op permits Generation, Rows, AddTiles, PutTiles, Erase, Clear, Mark, End, Commit {}
+  public sealed interface Op permits Generation, Rows, AddTiles, PutTiles, Erase, Clear, Mark, End, Commit, Stamp,
+      HistoryStart {}
+
+  /**
+   * Format 3: the time the following writes were applied at, for as-of reads (in a log, before each
+   * write of a store keeping history; in a snapshot, before each past state of a key's history).
+   *
+   * @param at epoch milliseconds; {@code Long.MIN_VALUE}: the following writes record no history
+   */
+  public record Stamp(long at) implements Op {}
+
+  /**
+   * Format 3: from when on the store's history is complete.
+   *
+   * @param since epoch milliseconds; {@code Long.MIN_VALUE}: no history is kept (what was kept is dropped)
+   */
+  public record HistoryStart(long since) implements Op {}
 
   /**
    * The log generation a log belongs to (its first record) or a snapshot covers.
@@ -224,6 +251,12 @@ public final class OnlineCodec {
           d.writeByte('M');
           d.writeUTF(m.name());
           d.writeLong(m.value());
+        } else if (op instanceof Stamp st) {
+          d.writeByte('S');
+          d.writeLong(st.at());
+        } else if (op instanceof HistoryStart h) {
+          d.writeByte('H');
+          d.writeLong(h.since());
         } else {
           End e = (End) op;
           d.writeByte('E');
@@ -527,6 +560,12 @@ public final class OnlineCodec {
         case 'E':
           op = new End(in.readLong(), in.readLong(), in.readLong());
           break;
+        case 'S':
+          op = new Stamp(in.readLong());
+          break;
+        case 'H':
+          op = new HistoryStart(in.readLong());
+          break;
         case 'T': {
           int n = count(in, bytes, 4 + NUMBER_BYTES + 1, "commit writes");
           List<Op> writes = new ArrayList<>(n);
@@ -677,6 +716,28 @@ public final class OnlineCodec {
    */
   public static void readStrict(java.io.InputStream in, long size, java.nio.file.Path file, byte[] magic,
       int version, RecordSink sink) throws IOException {
+    readStrict(in, size, file, magic, version, version, sink);
+  }
+
+  /**
+   * Reads a whole record file that must be intact, as {@link #readStrict(java.io.InputStream, long,
+   * java.nio.file.Path, byte[], int, RecordSink)} does, accepting the format versions from
+   * {@code oldestVersion} to {@code version}.
+   *
+   * @param in the file's bytes
+   * @param size the file's size
+   * @param file its name, for messages
+   * @param magic expected magic
+   * @param oldestVersion the oldest format version accepted
+   * @param version the newest format version accepted
+   * @param sink receives each record
+   * @return the file's format version
+   * @throws IOException on an I/O error
+   * @throws org.sieveml.features.StorageCorruptedException naming the file and offset on any damage or
+   *     when the sink refuses a record
+   */
+  public static int readStrict(java.io.InputStream in, long size, java.nio.file.Path file, byte[] magic,
+      int oldestVersion, int version, RecordSink sink) throws IOException {
     DataInputStream d = new DataInputStream(in);
     if (size < RecordLog.HEADER) {
       throw new org.sieveml.features.StorageCorruptedException(file, 0, "file of " + size
@@ -684,6 +745,10 @@ public final class OnlineCodec {
     }
     byte[] h = new byte[RecordLog.HEADER];
     d.readFully(h);
+    int fileVersion = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
+    if (fileVersion >= oldestVersion && fileVersion < version) {
+      version = fileVersion;
+    }
     if (!java.util.Arrays.equals(h, header(magic, version))) {
       ByteBuffer hb = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
       String what = !java.util.Arrays.equals(h, 0, 8, magic, 0, 8) ? "not a SieveML "
@@ -727,6 +792,7 @@ public final class OnlineCodec {
       }
       pos += RecordLog.RECORD_HEADER + len;
     }
+    return version;
   }
 
   // ================================================================== format 1 (read only)

@@ -46,7 +46,10 @@ public final class RecordLog implements AutoCloseable {
   private final Path file;
   private final FileIo io;
   private final byte[] magic;
-  private final int version;
+  /** The file's format version (the one written when it is created or {@link #reset(int) reset}). */
+  private int version;
+  /** The oldest format version {@link #open} accepts in an existing file's header. */
+  private int oldestVersion;
   private FileChannel channel;
   private long end;
   private volatile long written;
@@ -59,6 +62,7 @@ public final class RecordLog implements AutoCloseable {
     this.io = io;
     this.magic = magic;
     this.version = version;
+    this.oldestVersion = version;
   }
 
   /**
@@ -118,7 +122,30 @@ public final class RecordLog implements AutoCloseable {
    */
   public static RecordLog open(Path file, FileIo io, byte[] magic, int version, List<ByteBuffer> records,
       java.util.function.Consumer<ByteBuffer> check, Salvage salvage) throws IOException {
+    return open(file, io, magic, version, version, records, check, salvage);
+  }
+
+  /**
+   * Opens a log as {@link #open(Path, FileIo, byte[], int, List, java.util.function.Consumer, Salvage)}
+   * does, accepting an existing file of any format version from {@code oldestVersion} to
+   * {@code version} ({@link #version()} then says which); a new file gets {@code version}.
+   *
+   * @param file the file
+   * @param io file operations
+   * @param magic 8 bytes naming the kind of log
+   * @param version the format version of new files, and the newest accepted
+   * @param oldestVersion the oldest format version accepted
+   * @param records receives each intact (and, in salvage mode, accepted) record's payload in order
+   * @param check called with each intact record (a duplicate) in order; throws to refuse it; or null
+   * @param salvage collects what was skipped, or null for the default (refusing) mode
+   * @return the open log, positioned after the last intact record
+   * @throws IOException on an I/O error
+   * @throws StorageCorruptedException when intact data follows damage (default mode), or from {@code check}
+   */
+  public static RecordLog open(Path file, FileIo io, byte[] magic, int version, int oldestVersion,
+      List<ByteBuffer> records, java.util.function.Consumer<ByteBuffer> check, Salvage salvage) throws IOException {
     RecordLog log = new RecordLog(file, io, magic, version);
+    log.oldestVersion = oldestVersion;
     boolean existed = Files.exists(file);
     log.channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
@@ -168,6 +195,10 @@ public final class RecordLog implements AutoCloseable {
     ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
     readFully(h, 0);
     h.flip();
+    int fileVersion = h.getInt(8);
+    if (fileVersion >= oldestVersion && fileVersion < version) {
+      version = fileVersion; // an older format this reader accepts: the file keeps it until reset
+    }
     ByteBuffer expected = header();
     if (!h.equals(expected)) {
       byte[] m = new byte[8];
@@ -175,7 +206,8 @@ public final class RecordLog implements AutoCloseable {
       String what = !java.util.Arrays.equals(m, magic)
           ? "magic " + new String(m, StandardCharsets.ISO_8859_1) + ", expected " + new String(magic,
               StandardCharsets.US_ASCII)
-          : h.getInt(8) != version ? "format version " + h.getInt(8) + ", this library reads " + version
+          : h.getInt(8) != version ? "format version " + h.getInt(8) + ", this library reads "
+              + (oldestVersion == version ? Integer.toString(version) : oldestVersion + " to " + version)
           : "header checksum mismatch";
       if (salvage == null) {
         throw new StorageCorruptedException(file, 0, what + "; the file holds " + (size - HEADER)
@@ -391,6 +423,41 @@ public final class RecordLog implements AutoCloseable {
    * @throws IOException on an I/O error
    */
   public synchronized void reset() throws IOException {
+    reset(version);
+  }
+
+  /**
+   * The file's format version.
+   *
+   * @return the version its header names
+   */
+  public synchronized int version() {
+    return version;
+  }
+
+  /**
+   * Empties the log as {@link #reset()} does, with a header naming another format version (forced
+   * before any record is appended).
+   *
+   * @param newVersion the version the emptied file's header names
+   * @throws IOException on an I/O error
+   */
+  public synchronized void reset(int newVersion) throws IOException {
+    if (newVersion != version) {
+      synchronized (forceLock) {
+        channel.truncate(HEADER);
+        end = HEADER;
+        written = HEADER;
+        forced = HEADER;
+        version = newVersion;
+        ByteBuffer h = header();
+        while (h.hasRemaining()) {
+          channel.write(h, h.position());
+        }
+        channel.force(true);
+      }
+      return;
+    }
     synchronized (forceLock) {
       channel.truncate(HEADER);
       // the file ends at the header now, even if the force below fails: the next record goes there

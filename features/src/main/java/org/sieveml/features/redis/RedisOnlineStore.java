@@ -100,6 +100,14 @@ import org.slf4j.LoggerFactory;
  * reads as having no tiles (NOT_FOUND) where the embedded store, which drops tiles only when the key is
  * written, would still hold tiles older than every window.
  *
+ * <p><b>History</b> ({@link #keepHistory}, for as-of reads; off by default): each write script also
+ * records, in the same script (so atomically with the write), the key's change in a sorted set
+ * {@code <key>:h} (same hash tag, same slot) scored by the write's stamp (the history clock, never
+ * below the set's latest score), trimmed to the horizon in the same script and expiring after it; a
+ * key not changed within the horizon has no set and its current value answers. {@link #readAsOf} and
+ * {@link #readTilesAsOf} run one read script per slot group. {@link #erase} and {@link #clear} remove
+ * the sets with the values. Every replica writing to the same prefix must keep the same history.
+ *
  * <p><b>Near-cache.</b> On a single server, rows (and absences) read from Redis are kept in a bounded
  * Caffeine cache with a time-to-live. The connection subscribes to Redis 6+ client-side-caching
  * invalidations in broadcast mode for the row keys ({@code CLIENT TRACKING ON BCAST PREFIX <prefix>:r:}),
@@ -159,6 +167,69 @@ public final class RedisOnlineStore implements OnlineStore {
       end
       """;
 
+  /**
+   * Lua: the history of as-of reads, kept by every write script in the same script (so atomically with
+   * the write). The last two ARGV of every write are the stamp (decimal epoch ms; empty: no history)
+   * and the horizon in ms. {@code hist(k, old, new)} records in the sorted set {@code k .. ':h'} (same
+   * hash tag, same slot) the change of key {@code k} from {@code old} to {@code new} (false or empty:
+   * absent): on the first change the state before it (score -inf), then the new state scored by the
+   * stamp (never below the latest score); members are {@code <stamp>,<8-digit sequence>;<value>}, so
+   * equal values stay distinct and, at one score, the later write sorts last. Entries older than the
+   * newest one at or before {@code stamp - horizon} are removed; a set left with one entry (which the
+   * current value equals) is deleted; otherwise it expires after the horizon (after which the current
+   * value answers for the whole horizon).
+   */
+  private static final String LUA_HISTORY = """
+      local HS, HZ = ARGV[#ARGV - 1], ARGV[#ARGV]
+      local function hist(k, old, new)
+        if HS == '' then return end
+        local h = k .. ':h'
+        local stamp = tonumber(HS)
+        local seq = 0
+        local last = redis.call('ZREVRANGE', h, 0, 0, 'WITHSCORES')
+        if #last == 0 then
+          redis.call('ZADD', h, '-inf', '-inf,00000000;' .. (old or ''))
+        elseif last[2] ~= '-inf' then
+          local ls = tonumber(last[2])
+          if ls >= stamp then
+            stamp = ls
+            local c = string.find(last[1], ',', 1, true)
+            seq = tonumber(string.sub(last[1], c + 1, c + 8)) + 1
+          end
+        end
+        local st = string.format('%.0f', stamp)
+        redis.call('ZADD', h, st, st .. ',' .. string.format('%08d', seq) .. ';' .. (new or ''))
+        local keep = redis.call('ZREVRANGEBYSCORE', h, string.format('%.0f', stamp - tonumber(HZ)), '-inf',
+          'WITHSCORES', 'LIMIT', 0, 1)
+        if #keep > 0 then
+          redis.call('ZREMRANGEBYSCORE', h, '-inf', '(' .. keep[2])
+        end
+        if redis.call('ZCARD', h) <= 1 then
+          redis.call('DEL', h)
+        else
+          redis.call('PEXPIRE', h, HZ)
+        end
+      end
+      """;
+
+  /**
+   * Per key KEYS[i], ARGV[1] the as-of time: the state the history set {@code KEYS[i] .. ':h'} had then
+   * (empty: absent), or the current value when the key has no history (not changed within the horizon).
+   */
+  static final String READ_AS_OF_SCRIPT = """
+      local out = {}
+      for i = 1, #KEYS do
+        local h = KEYS[i] .. ':h'
+        local e = redis.call('ZREVRANGEBYSCORE', h, ARGV[1], '-inf', 'LIMIT', 0, 1)
+        if #e > 0 then
+          out[i] = string.sub(e[1], string.find(e[1], ';', 1, true) + 1)
+        else
+          out[i] = redis.call('GET', KEYS[i]) or ''
+        end
+      end
+      return out
+      """;
+
   /** Lua: {@code writeRows(K, ko, n, V, vo)}, {@link #WRITE_SCRIPT} over K[ko+1..ko+n] and V[vo+1..vo+n]. */
   private static final String LUA_WRITE_ROWS = LUA_CMPINT + """
       local function header(v)
@@ -179,6 +250,7 @@ public final class RedisOnlineStore implements OnlineStore {
         end
         if not keep then
           redis.call('SET', K[ko + i], V[vo + i])
+          hist(K[ko + i], cur, V[vo + i])
           applied = applied + 1
         end
       end
@@ -192,7 +264,7 @@ public final class RedisOnlineStore implements OnlineStore {
    * time), whatever the versions ({@code OnlineRow.isNewerThan}). A stored value without a version
    * field (format 1) is always replaced.
    */
-  static final String WRITE_SCRIPT = LUA_WRITE_ROWS + """
+  static final String WRITE_SCRIPT = LUA_HISTORY + LUA_WRITE_ROWS + """
       return writeRows(KEYS, 0, #KEYS, ARGV, 0)
       """;
 
@@ -320,9 +392,13 @@ public final class RedisOnlineStore implements OnlineStore {
             end
           end
           if kept == 0 then
+            if cur then
+              hist(K[ko + i], cur, false)
+            end
             removed = removed + redis.call('DEL', K[ko + i])
           else
             local v = table.concat(out)
+            hist(K[ko + i], cur, v)
             ttl = math.floor(ttl + grace)
             if forever or grace < 0 or ttl > 1e15 then
               redis.call('SET', K[ko + i], v)
@@ -341,7 +417,7 @@ public final class RedisOnlineStore implements OnlineStore {
    * WindowTiles.merge per key: ARGV[1] the retention (16 bytes per tile length: sortable length, sortable
    * keepFrom), ARGV[2] the expiry grace in ms (negative: no expiry), ARGV[2 + i] the delta of KEYS[i].
    */
-  static final String ADD_TILES_SCRIPT = LUA_ADD_TILES + """
+  static final String ADD_TILES_SCRIPT = LUA_HISTORY + LUA_ADD_TILES + """
       return addTiles(KEYS, 0, #KEYS, ARGV, 2, ARGV[1], tonumber(ARGV[2]))
       """;
 
@@ -351,7 +427,7 @@ public final class RedisOnlineStore implements OnlineStore {
    * per row key its value; per tile group its key count, retention, expiry grace and one delta per key.
    * Returns -1 (nothing written) when a mark does not hold its expected value, else 1.
    */
-  static final String COMMIT_SCRIPT = LUA_WRITE_ROWS + LUA_ADD_TILES + """
+  static final String COMMIT_SCRIPT = LUA_HISTORY + LUA_WRITE_ROWS + LUA_ADD_TILES + """
       local nm, nr, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
       for i = 1, nm do
         local cur = redis.call('GET', KEYS[i])
@@ -377,9 +453,17 @@ public final class RedisOnlineStore implements OnlineStore {
       """;
 
   /** Per key KEYS[i]: ARGV[2i-1] the new value (empty: delete), ARGV[2i] its expiry in ms (0: none). */
-  static final String PUT_TILES_SCRIPT = """
+  static final String PUT_TILES_SCRIPT = LUA_HISTORY + """
       for i = 1, #KEYS do
         local v, ttl = ARGV[2 * i - 1], ARGV[2 * i]
+        if HS ~= '' then
+          local cur = redis.call('GET', KEYS[i])
+          if #v == 0 then
+            if cur then hist(KEYS[i], cur, false) end
+          elseif cur ~= v then
+            hist(KEYS[i], cur, v)
+          end
+        end
         if #v == 0 then
           redis.call('DEL', KEYS[i])
         elseif ttl == '0' then
@@ -422,6 +506,13 @@ public final class RedisOnlineStore implements OnlineStore {
   private final Script putTilesScript;
   private final Script markScript;
   private final Script commitScript;
+  /** How far back as-of reads reach, ms; 0: no history is kept. */
+  private volatile long horizonMillis;
+  private volatile java.util.function.LongSupplier historyClock;
+  /** From when on the shared history is complete (read from Redis by {@link #keepHistory}). */
+  private volatile long historySince = Long.MIN_VALUE;
+  /** The suffix of a key's history set (':' never ends an escaped view name, so it is unambiguous). */
+  static final String HISTORY_SUFFIX = ":h";
 
   private RedisOnlineStore(Builder b) {
     this.uri = b.redisUri();
@@ -840,6 +931,142 @@ public final class RedisOnlineStore implements OnlineStore {
   /**
    * {@inheritDoc}
    *
+   * <p>Every replica writing to this Redis must keep the same history (or none can be trusted): the
+   * history lives in Redis next to each key (a sorted set {@code <key>:h} of its recent values scored by
+   * their stamps), written by the same Lua script
+   * as the value, so it is exactly as atomic as the write. Where the history starts is the key
+   * {@code <prefix>:history-since}, set once by the first store that keeps history ({@code SET NX}).
+   * The cost: per key changed within the horizon, a sorted set of its values since the horizon's start
+   * (the whole row or tile value per change, plus about 30 bytes), expiring after the horizon.
+   *
+   * @throws IllegalArgumentException when {@code horizon} is not positive or above 3650 days, or
+   *     {@code clock} is null
+   */
+  @Override
+  public void keepHistory(Duration horizon, java.util.function.LongSupplier clock) {
+    if (horizon == null || horizon.isNegative() || horizon.isZero() || horizon.compareTo(Duration.ofDays(3650)) > 0) {
+      throw new IllegalArgumentException("history horizon is " + horizon + ", expected a positive duration of at "
+          + "most 3650 days");
+    }
+    if (clock == null) {
+      throw new IllegalArgumentException("history clock is null, expected a supplier of epoch milliseconds");
+    }
+    byte[] key = latin1(utf8AsLatin1(prefix + ":history-since"));
+    await("start the history", async.set(key, ascii(Long.toString(clock.getAsLong())),
+        io.lettuce.core.SetArgs.Builder.nx()));
+    byte[] since = await("read where the history starts", async.get(key));
+    historyClock = clock;
+    historySince = Long.parseLong(new String(since, StandardCharsets.US_ASCII));
+    horizonMillis = horizon.toMillis();
+  }
+
+  /** The stamp and horizon every write script ends its ARGV with (an empty stamp: no history). */
+  private byte[][] historyArgs() {
+    long h = horizonMillis;
+    if (h == 0) {
+      return new byte[][] {new byte[0], ascii("0")};
+    }
+    return new byte[][] {ascii(Long.toString(historyClock.getAsLong())), ascii(Long.toString(h))};
+  }
+
+  private void checkAsOf(String view, long asOf) {
+    long horizon = horizonMillis;
+    if (horizon == 0) {
+      throw new IllegalStateException("as-of read of view '" + view + "' at asOf=" + asOf + ": this store keeps no "
+          + "history (history horizon 0); set FeatureStore.Builder.historyHorizon (or call keepHistory)");
+    }
+    long now = historyClock.getAsLong();
+    if (asOf > now) {
+      throw new IllegalArgumentException("asOf=" + asOf + " of an as-of read of view '" + view + "' is after the "
+          + "store's clock (" + now + "), expected a time in the history horizon of " + horizon + " ms");
+    }
+    long oldest = Math.max(historySince, now - horizon);
+    if (asOf < oldest) {
+      throw new IllegalArgumentException("asOf=" + asOf + " of an as-of read of view '" + view + "' is older than the "
+          + "history kept: the history horizon is " + horizon + " ms and the oldest time available is " + oldest
+          + (oldest == historySince ? " (history is kept since then)" : " (the clock " + now + " minus the horizon)"));
+    }
+  }
+
+  /** Runs the as-of read script over keys (one call per slot group); returns the raw values ('' absent). */
+  private byte[][] readAsOfRaw(String what, byte[][] keys, long asOf) {
+    byte[][] out = new byte[keys.length][];
+    if (keys.length == 0) {
+      return out;
+    }
+    List<int[]> groups = groups(keys);
+    List<RedisFuture<List<Object>>> pending = new ArrayList<>(groups.size());
+    byte[][] args = {ascii(Long.toString(asOf))};
+    for (int[] g : groups) {
+      byte[][] k = new byte[g.length][];
+      for (int i = 0; i < g.length; i++) {
+        k[i] = keys[g[i]];
+      }
+      pending.add(async.eval(READ_AS_OF_SCRIPT.getBytes(StandardCharsets.US_ASCII), ScriptOutputType.MULTI, k, args));
+    }
+    for (int gi = 0; gi < groups.size(); gi++) {
+      List<Object> r = await(what, pending.get(gi));
+      int[] g = groups.get(gi);
+      for (int i = 0; i < g.length; i++) {
+        out[g[i]] = (byte[]) r.get(i);
+      }
+    }
+    return out;
+  }
+
+  private static byte[][] keyBytes(String view, List<EntityKey> keys, java.util.function.Function<EntityKey, String> k) {
+    checkView(view);
+    if (keys == null) {
+      throw new IllegalArgumentException("keys of view '" + view + "' was null, expected a list of entity keys");
+    }
+    byte[][] ks = new byte[keys.size()][];
+    for (int i = 0; i < keys.size(); i++) {
+      if (keys.get(i) == null) {
+        throw new IllegalArgumentException("keys[" + i + "] of view '" + view + "' is null, expected an entity key");
+      }
+      ks[i] = latin1(k.apply(keys.get(i)));
+    }
+    return ks;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One Lua script per slot group reads each key's history set (or its value when it has none),
+   * atomically per group; the near-cache is not used.
+   */
+  @Override
+  public List<OnlineRow> readAsOf(String view, List<EntityKey> keys, long asOf) {
+    byte[][] ks = keyBytes(view, keys, k -> redisKey(view, k));
+    checkAsOf(view, asOf);
+    byte[][] raw = readAsOfRaw("read " + ks.length + " keys of view '" + view + "' as of " + asOf, ks, asOf);
+    OnlineRow[] out = new OnlineRow[ks.length];
+    for (int i = 0; i < ks.length; i++) {
+      out[i] = raw[i] == null || raw[i].length == 0 ? null : decode(view, keys.get(i), raw[i]);
+    }
+    return Arrays.asList(out);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As {@link #readAsOf}, for tile keys.
+   */
+  @Override
+  public List<WindowTiles> readTilesAsOf(String view, List<EntityKey> keys, long asOf) {
+    byte[][] ks = keyBytes(view, keys, k -> tileKey(view, k));
+    checkAsOf(view, asOf);
+    byte[][] raw = readAsOfRaw("read tiles of " + ks.length + " keys of view '" + view + "' as of " + asOf, ks, asOf);
+    WindowTiles[] out = new WindowTiles[ks.length];
+    for (int i = 0; i < ks.length; i++) {
+      out[i] = raw[i] == null || raw[i].length == 0 ? null : decodeTiles(view, keys.get(i), raw[i]);
+    }
+    return Arrays.asList(out);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One {@code DEL} of the entity's row key and tile key of the view (one slot).
    */
   @Override
@@ -850,7 +1077,9 @@ public final class RedisOnlineStore implements OnlineStore {
     }
     String rowKey = redisKey(view, key);
     try {
-      await("erase " + key + " from view '" + view + "'", async.del(latin1(rowKey), latin1(tileKey(view, key))));
+      String tileKey = tileKey(view, key); // with their histories (a privacy erasure erases the past too)
+      await("erase " + key + " from view '" + view + "'", async.del(latin1(rowKey), latin1(tileKey),
+          latin1(rowKey + HISTORY_SUFFIX), latin1(tileKey + HISTORY_SUFFIX)));
     } finally {
       if (nearCache != null) {
         invalidate(List.of(rowKey));
@@ -949,6 +1178,9 @@ public final class RedisOnlineStore implements OnlineStore {
       }
       retentions.put(a.view(), a.retention());
     }
+    byte[][] h = historyArgs();
+    args.add(h[0]);
+    args.add(h[1]);
     byte[][] k = keys.toArray(new byte[0][]);
     byte[][] v = args.toArray(new byte[0][]);
     String what = "commit " + commit;
@@ -979,16 +1211,18 @@ public final class RedisOnlineStore implements OnlineStore {
   @Override
   public void clear(String view) {
     Objects.requireNonNull(view, "view");
-    byte[] pattern = latin1(utf8AsLatin1(glob(prefix) + ":[rt]:*:" + glob(escape(view))));
-    io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
-    io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
-    do {
-      io.lettuce.core.KeyScanCursor<byte[]> page = await("scan view '" + view + "'", async.scan(cursor, args));
-      if (!page.getKeys().isEmpty()) {
-        await("clear view '" + view + "'", async.unlink(page.getKeys().toArray(new byte[0][])));
-      }
-      cursor = page;
-    } while (!cursor.isFinished());
+    for (String suffix : new String[] {"", HISTORY_SUFFIX}) { // ':' is escaped in view names: no other view's
+      byte[] pattern = latin1(utf8AsLatin1(glob(prefix) + ":[rt]:*:" + glob(escape(view)) + suffix));
+      io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+      io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
+      do {
+        io.lettuce.core.KeyScanCursor<byte[]> page = await("scan view '" + view + "'", async.scan(cursor, args));
+        if (!page.getKeys().isEmpty()) {
+          await("clear view '" + view + "'", async.unlink(page.getKeys().toArray(new byte[0][])));
+        }
+        cursor = page;
+      } while (!cursor.isFinished());
+    }
     if (nearCache != null) {
       invalidate(null);
     }
@@ -1070,12 +1304,15 @@ public final class RedisOnlineStore implements OnlineStore {
     List<byte[][]> groupArgs = new ArrayList<>(groups.size());
     for (int[] g : groups) {
       byte[][] k = new byte[g.length][];
-      byte[][] a = new byte[common.length + g.length * perKey][];
+      byte[][] a = new byte[common.length + g.length * perKey + 2][];
       System.arraycopy(common, 0, a, 0, common.length);
       for (int i = 0; i < g.length; i++) {
         k[i] = keys[g[i]];
         System.arraycopy(args, g[i] * perKey, a, common.length + i * perKey, perKey);
       }
+      byte[][] h = historyArgs(); // the last two ARGV of every write script (LUA_HISTORY)
+      a[a.length - 2] = h[0];
+      a[a.length - 1] = h[1];
       groupKeys.add(k);
       groupArgs.add(a);
       pending.add(async.evalsha(script.sha(), ScriptOutputType.INTEGER, k, a));
