@@ -34,6 +34,7 @@ import org.sieveml.benchmarks.drift.EddmThroughputBenchmark;
 import org.sieveml.benchmarks.drift.KsMillionBenchmark;
 import org.sieveml.benchmarks.drift.MonitorUpdateBenchmark;
 import org.sieveml.benchmarks.drift.PsiMillionBenchmark;
+import org.sieveml.benchmarks.features.AsOfReadBenchmark;
 import org.sieveml.benchmarks.features.HistoricalJoinBenchmark;
 import org.sieveml.benchmarks.features.IngestThroughputBenchmark;
 import org.sieveml.benchmarks.features.OnlineReadHundredBenchmark;
@@ -182,6 +183,10 @@ public final class Scorecard {
           "features", "push_3_windows_durable", PushThroughputBenchmark.class, "pushDurable",
           "concurrentHashMapCounters", "ConcurrentHashMap<Long,long[]> counter per event; ours into persistent "
           + "embedded stores under their default durability", 0.2, false, "ops/us"),
+      // issue 21: what serving saw at time T, against a read of now
+      new Comparison(
+          "features", "as_of_read_100_keys_48h_20_versions", AsOfReadBenchmark.class, "asOf", "current",
+          "a current read of the same 100 keys from the same store", 0.5, true, "us/op"),
       // issue 4: retrieval
       new Comparison(
           "retrieval", "ann_top10_100k_x_128_at_recall_95", AnnRecallBenchmark.class, "sieveml", "hnswlib",
