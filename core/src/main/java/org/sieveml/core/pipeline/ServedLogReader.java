@@ -224,12 +224,12 @@ public final class ServedLogReader implements Closeable {
   private void checkLine(List<String> f, long line) {
     String problem = null;
     if (f.size() != columns) {
-      problem = "has " + f.size() + " fields, the header has " + columns;
+      problem = "it has " + f.size() + " fields, the header has " + columns;
     } else {
       String crc = f.get(columns - 1);
       String expected = ServedLogFormat.crc(f, columns - 1);
       if (!crc.equals(expected)) {
-        problem = "checksum is " + abbreviate(crc) + ", the line's fields give " + expected;
+        problem = "its checksum is " + abbreviate(crc) + " but its fields give " + expected;
       }
     }
     if (problem == null) {
@@ -242,10 +242,10 @@ public final class ServedLogReader implements Closeable {
       last = false;
     }
     if (last) {
-      throw error(line, "the log ends with a torn line (it " + problem + "): the last record was cut while being "
+      throw error(line, "the log ends with a torn line (" + problem + "): the last record was cut while being "
           + "written (a crash?); the " + requests + " requests before it are intact");
     }
-    throw error(line, "the line is corrupted: it " + problem);
+    throw error(line, "the line is corrupted: " + problem);
   }
 
   private ServedRequest readRequest() {
