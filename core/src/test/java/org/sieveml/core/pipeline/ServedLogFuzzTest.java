@@ -27,7 +27,7 @@ import org.sieveml.core.csv.CsvReader;
  *       {@code ServedLogFuzzTestInputs/reader}): the input's first byte chooses whether to reseal the
  *       checksums, the rest is the log;
  *   <li>{@link #seededMutationsOfTheGoldenLog()}: seeded mutations (seed {@code -Dsieveml.test.seed},
- *       count {@code -Dsieveml.fuzz.iterations}, default 800), run by every build.
+ *       count {@code -Dsieveml.fuzz.iterations}, default 500), run by every build.
  * </ul>
  */
 class ServedLogFuzzTest {
@@ -94,7 +94,7 @@ class ServedLogFuzzTest {
   @Test
   void seededMutationsOfTheGoldenLog() throws IOException {
     long seed = Long.getLong("sieveml.test.seed", 0x5E12L);
-    int iterations = Integer.getInteger("sieveml.fuzz.iterations", 800);
+    int iterations = Integer.getInteger("sieveml.fuzz.iterations", 500);
     SplittableRandom rnd = new SplittableRandom(seed);
     byte[] golden = ServedLogFormatTest.golden();
     int read = 0;
