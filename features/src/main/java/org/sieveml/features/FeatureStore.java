@@ -718,11 +718,12 @@ public final class FeatureStore implements AutoCloseable {
    *
    * @param service the feature service the ranker was trained on
    * @param keyOf the entity key to read for a candidate (e.g. user and item join keys together)
-   * @return a thread-safe feature source
+   * @return a thread-safe feature source; its {@link FeatureSource#fetchWithStatus} reports the keys
+   *     read, each value's status and the read time (for a served-feature log)
    */
   public FeatureSource featureSource(FeatureService service, BiFunction<PipelineRequest, Candidate, EntityKey> keyOf) {
     FeatureSchema schema = registry.resolve(service).outputSchema;
-    return FeatureSource.of("features:" + service.name(), schema, new StoreFeatureSource(this, service, keyOf));
+    return new StoreFeatureSource(this, service, schema, keyOf);
   }
 
   /** Closes the online store, then the offline store (both, even if the first fails). */

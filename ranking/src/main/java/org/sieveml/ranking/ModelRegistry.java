@@ -78,6 +78,8 @@ public final class ModelRegistry {
     ARCHIVED
   }
 
+  private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}@v[1-9][0-9]{0,9}");
+
   private final Path root;
 
   private ModelRegistry(Path root) {
@@ -401,6 +403,11 @@ public final class ModelRegistry {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Whether a ranker's name is a label {@link #load} gives: {@code <name>@v<version>}. */
+  static boolean isLabel(String name) {
+    return LABEL.matcher(name).matches();
+  }
 
   private ModelVersion describe(String name, int version) {
     return describe(name, version, verifiedManifest(name, version));

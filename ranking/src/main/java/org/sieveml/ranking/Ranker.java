@@ -91,6 +91,19 @@ public interface Ranker extends Scorer {
    */
   double[] predict(List<FeatureVector> features);
 
+  /**
+   * The model version, for a served-feature log: a ranker loaded by {@link ModelRegistry#load} is named
+   * {@code <name>@v<version>} by the registry, and that label is its version. A ranker with any other name
+   * (trained in this process, or renamed) reports the empty string: unknown.
+   *
+   * @return {@code <name>@v<version>}, or the empty string
+   */
+  @Override
+  default String version() {
+    String n = name();
+    return n != null && ModelRegistry.isLabel(n) ? n : "";
+  }
+
   @Override
   default FeatureSchema inputSchema() {
     return encoder().inputSchema();

@@ -295,6 +295,8 @@ class RegistryFormatTest {
       assertTrue(mv.provenance().contains(v.kind.startsWith("xgboost") ? "xgboost4j booster, trees="
           : v == Version.V2 ? "LinearSGDTrainer" : "FMClassificationTrainer"), what + ": " + mv.provenance());
       Scorer s = reg.load(MODEL, v.number(), SCHEMA);
+      assertEquals(MODEL + "@v" + v.number(), s.version(), what + ": a loaded model reports its registry version");
+      assertEquals("", ((Ranker) s).withName("renamed").version(), what + ": a renamed model has no registry version");
       assertTrue(v.kind.startsWith("xgboost") ? s instanceof GbdtRanker
           : v == Version.V2 ? s instanceof LinearRanker : s instanceof FmRanker, what + ": " + s);
       assertBitsEqual(expectedScores(v), score(s), what);

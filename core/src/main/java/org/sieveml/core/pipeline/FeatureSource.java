@@ -43,6 +43,23 @@ public interface FeatureSource {
   List<FeatureVector> fetch(PipelineRequest request, List<Candidate> candidates);
 
   /**
+   * Fetches features like {@link #fetch}, and reports what a replay needs to read the same values
+   * again: the entity key read per candidate, each value's {@link ServedStatus} and the time of the read.
+   * A pipeline with a {@link ServingLog} calls this instead of {@link #fetch} for the requests it logs;
+   * its vectors must be exactly those {@link #fetch} would return.
+   *
+   * <p>The default calls {@link #fetch} and reports every status {@link ServedStatus#UNKNOWN}, no keys
+   * and no read time.
+   *
+   * @param request the request
+   * @param candidates the merged candidates, not empty
+   * @return the fetch; its vectors obey {@link #fetch}'s contract
+   */
+  default FeatureFetch fetchWithStatus(PipelineRequest request, List<Candidate> candidates) {
+    return FeatureFetch.of(fetch(request, candidates));
+  }
+
+  /**
    * A feature source from a name, a schema and a function, for small sources and tests.
    *
    * @param name the source's name

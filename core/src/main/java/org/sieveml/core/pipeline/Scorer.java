@@ -24,6 +24,17 @@ public interface Scorer {
   }
 
   /**
+   * The version of the model this scorer runs, as the host's model store names it, recorded with every
+   * request a {@link ServingLog} logs so that a replay can load the same model. A ranker loaded from
+   * SieveML's model registry reports {@code <name>@v<version>}.
+   *
+   * @return the version, or the empty string when unknown (the default)
+   */
+  default String version() {
+    return "";
+  }
+
+  /**
    * The features this scorer reads. The pipeline refuses, at build time, a feature source whose
    * schema does not provide each of them with the same type.
    *

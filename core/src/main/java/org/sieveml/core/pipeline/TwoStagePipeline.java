@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.sieveml.core.Candidate;
+import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.core.ScoredItem;
@@ -64,6 +66,13 @@ import org.slf4j.LoggerFactory;
  * {@code P.degraded.<stage>}, {@code P.errors} (stage exceptions) and {@code P.empty} (responses with
  * no items).
  *
+ * <h2>Served-feature logging</h2>
+ * With a {@linkplain Builder#servingLog(ServingLog) serving log}, each request the log
+ * {@linkplain ServingLog#isSampled(String) samples} is served through
+ * {@link FeatureSource#fetchWithStatus} (keys, statuses and read time besides the vectors) and recorded
+ * as a {@link ServedRequest} after its response is complete; the log writes it in the background and
+ * never delays or fails the request (see {@link ServingLog}).
+ *
  * <h2>Thread-safety</h2>
  * A pipeline is immutable and thread-safe: {@link #execute} may be called concurrently from any
  * number of threads, provided the stage implementations are themselves thread-safe, as their
@@ -80,6 +89,7 @@ public final class TwoStagePipeline {
   private final String[] generatorNames;
   private final String featureSourceName;
   private final String scorerName;
+  private final String scorerVersion;
   private final String reRankerName;
   private final int[] quotas;
   private final int maxCandidates;
@@ -91,6 +101,7 @@ public final class TwoStagePipeline {
   private final long[] stageBudgetNanos;
   private final Ticker ticker;
   private final Telemetry telemetry;
+  private final ServingLog servingLog;
 
   private final Telemetry.LatencyRecorder requestLatency;
   private final Telemetry.LatencyRecorder[] stageLatency;
@@ -111,6 +122,8 @@ public final class TwoStagePipeline {
     }
     this.featureSourceName = b.featureSource.name();
     this.scorerName = b.scorer.name();
+    String version = b.scorer.version();
+    this.scorerVersion = version == null ? "" : version;
     this.reRankerName = b.reRanker == null ? null : b.reRanker.name();
     this.quotas = b.quotas.stream().mapToInt(Integer::intValue).toArray();
     this.maxCandidates = b.maxCandidates > 0 ? b.maxCandidates : Arrays.stream(quotas).sum();
@@ -122,6 +135,7 @@ public final class TwoStagePipeline {
     this.stageBudgetNanos = b.stageBudgetNanos.clone();
     this.ticker = b.ticker;
     this.telemetry = b.telemetry != null ? b.telemetry : new InMemoryTelemetry();
+    this.servingLog = b.servingLog;
 
     this.requestLatency = telemetry.latency(name + ".request");
     Stage[] stages = Stage.values();
@@ -183,7 +197,10 @@ public final class TwoStagePipeline {
       throw new IllegalArgumentException("request must not be null");
     }
     requests.increment();
+    boolean logged = servingLog != null && servingLog.isSampled(request.requestId());
+    long servedAt = logged ? servingLog.nowMillis() : 0;
     Run run = new Run(request);
+    run.logged = logged;
 
     // Stage 1: candidates. Each stage starts at the previous stage's end reading of the ticker.
     Object[][] perSource = new Object[generators.length][];
@@ -211,6 +228,9 @@ public final class TwoStagePipeline {
         scores = score(candidates, features, run);
       }
       List<ScoredItem> byScore = scores == null ? null : sortByScore(candidates, scores, run);
+      if (byScore != null) {
+        run.scores = scores;
+      }
       if (features != null) {
         // The scoring stage's latency includes ordering by score, so re-ranking is timed alone.
         run.endStage(Stage.SCORING, run.scoringStart);
@@ -246,8 +266,32 @@ public final class TwoStagePipeline {
     if (!run.degradations.isEmpty()) {
       degraded.increment();
     }
-    return new PipelineResponse(request.requestId(), items, run.degradations, candidates.size(), scored,
-        reranked, total, run.stageNanos);
+    PipelineResponse response = new PipelineResponse(request.requestId(), items, run.degradations,
+        candidates.size(), scored, reranked, total, run.stageNanos);
+    if (logged) {
+      logServed(run, servedAt, candidates, response);
+    }
+    return response;
+  }
+
+  /** Hands the log what this request served; never throws (a record that cannot be built is counted). */
+  private void logServed(Run run, long servedAt, List<Candidate> candidates, PipelineResponse response) {
+    try {
+      FeatureFetch f = run.vectors == null ? null : run.fetch;
+      Set<Stage> stages = EnumSet.noneOf(Stage.class);
+      for (Degradation d : run.degradations) {
+        stages.add(d.stage());
+      }
+      List<FeatureVector> vectors = run.vectors == null ? List.of() : run.vectors;
+      List<EntityKey> keys = f == null ? List.of() : f.keys();
+      byte[] status = f == null ? new byte[0] : f.statusCodes();
+      long readTime = f == null ? FeatureFetch.UNKNOWN_TIME : f.readTimeMillis();
+      servingLog.offer(new ServedRequest(run.request.requestId(), servedAt, run.request.entity(), run.request.k(),
+          name, featureSourceName, featureSchema, scorerName, scorerVersion, readTime, stages, candidates, keys,
+          vectors, status, run.scores, response.items()));
+    } catch (RuntimeException e) {
+      servingLog.lost(e);
+    }
   }
 
   private static final Object[] NONE = new Object[0];
@@ -263,6 +307,14 @@ public final class TwoStagePipeline {
     long now;
     /** When scoring started; the stage ends after ordering by score. */
     long scoringStart;
+    /** Whether the serving log records this request. */
+    boolean logged;
+    /** The features fetch of a logged request (null otherwise, or when it failed). */
+    FeatureFetch fetch;
+    /** The vectors served to the scorer (null when the features stage degraded). */
+    List<FeatureVector> vectors;
+    /** The validated model scores (null unless scoring succeeded). */
+    double[] scores;
 
     Run(PipelineRequest request) {
       this.request = request;
@@ -398,7 +450,13 @@ public final class TwoStagePipeline {
     List<FeatureVector> out = null;
     RuntimeException error = null;
     try {
-      out = featureSource.fetch(run.request, candidates);
+      if (run.logged) {
+        FeatureFetch f = featureSource.fetchWithStatus(run.request, candidates);
+        run.fetch = f;
+        out = f == null ? null : f.vectors();
+      } else {
+        out = featureSource.fetch(run.request, candidates);
+      }
     } catch (RuntimeException e) {
       error = e;
     }
@@ -408,7 +466,9 @@ public final class TwoStagePipeline {
       run.fail(Stage.FEATURES, who, took, allowed, error, invalid);
       return null;
     }
-    return out instanceof ReadOnlyArrayList ? out : new ReadOnlyArrayList<>(out.toArray(), out.size());
+    List<FeatureVector> served = out instanceof ReadOnlyArrayList ? out : new ReadOnlyArrayList<>(out.toArray(), out.size());
+    run.vectors = served;
+    return served;
   }
 
   private String invalidFeatures(List<FeatureVector> out, List<Candidate> candidates) {
@@ -575,6 +635,7 @@ public final class TwoStagePipeline {
     private final long[] stageBudgetNanos = new long[Stage.values().length];
     private Ticker ticker = Ticker.system();
     private Telemetry telemetry;
+    private ServingLog servingLog;
 
     private Builder() {
       Arrays.fill(stageBudgetNanos, UNLIMITED);
@@ -732,6 +793,22 @@ public final class TwoStagePipeline {
         throw new IllegalArgumentException("telemetry must not be null (use Telemetry.noop() for none)");
       }
       this.telemetry = telemetry;
+      return this;
+    }
+
+    /**
+     * Sets the served-feature log (optional): each request it samples is recorded, after its response
+     * is complete, as a {@link ServedRequest}. The pipeline does not close the log; the host closes it
+     * after the last request.
+     *
+     * @param log the log
+     * @return this builder
+     */
+    public Builder servingLog(ServingLog log) {
+      if (log == null) {
+        throw new IllegalArgumentException("servingLog must not be null (leave it unset for none)");
+      }
+      this.servingLog = log;
       return this;
     }
 

@@ -11,5 +11,12 @@
  * {@link org.sieveml.core.pipeline.PipelineResponse} that lists every
  * {@link org.sieveml.core.pipeline.Degradation}: a stage that failed or ran over its budget never
  * produces a silently partial result.
+ *
+ * <p>Served-feature logging: a {@link org.sieveml.core.pipeline.ServingLog} set on the builder records a
+ * sample of requests as {@link org.sieveml.core.pipeline.ServedRequest}s (keys, vectors with their
+ * {@link org.sieveml.core.pipeline.ServedStatus}, read time, model version, scores, ranking) into a
+ * {@link org.sieveml.core.pipeline.ServedRequestSink}, in the background; the
+ * {@link org.sieveml.core.pipeline.CsvServedRequestSink} writes a versioned, checksummed CSV file that
+ * {@link org.sieveml.core.pipeline.ServedLogReader} reads back bit for bit.
  */
 package org.sieveml.core.pipeline;
