@@ -496,7 +496,10 @@ public final class FeatureStore implements AutoCloseable {
    * {@link Builder#historyHorizon}), TTL, version and statuses evaluated at that time, on-demand views
    * computed from those inputs and the given request data, and {@link OnlineFeatures#readTime()}
    * {@code asOfMillis}. So a logged request replays to the vectors it was served (writes the store
-   * applied in the very millisecond of the logged read, after it, are included). Data erased since
+   * applied in the very millisecond of the logged read, after it, are included). The time resolution is
+   * the clock's millisecond and a read is not a snapshot: a write to one of the read's keys that another
+   * thread or replica applies while the read is in progress can be in the replay and not in what was
+   * served (or the other way round); reads that do not race a write replay exactly. Data erased since
    * ({@link #erase}, {@link #dropData}) is gone from the past too.
    *
    * @param keys the entity keys
