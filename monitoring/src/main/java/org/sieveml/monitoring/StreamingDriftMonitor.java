@@ -98,8 +98,6 @@ public final class StreamingDriftMonitor {
   private long sequence;
   /** The Vector API layout of the numeric features, or null (see {@link SimdBuckets}). */
   private final SimdBuckets.Layout simd;
-  /** Room for the vector loop's counts; used under the monitor's lock. */
-  private final long[] simdScratch;
 
   @SuppressWarnings("unchecked")
   private StreamingDriftMonitor(Builder b, String[] names, boolean[] cat, Object[] columns) {
@@ -191,7 +189,6 @@ public final class StreamingDriftMonitor {
       padded += e.length + 1;
     }
     this.simd = numeric ? SimdBuckets.Layout.of(edges, missingBucket) : null;
-    this.simdScratch = simd == null ? null : new long[simd.lanes()];
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.observed = b.telemetry.counter("drift." + name + ".observations");
     this.checks = b.telemetry.counter("drift." + name + ".checks");
@@ -276,7 +273,7 @@ public final class StreamingDriftMonitor {
       int from = 0;
       if (vec != null) {
         // the leading features eight at a time (one per lane); the scalar loop below does the rest
-        SimdBuckets.buckets(vec, values, r, base, simdScratch);
+        SimdBuckets.buckets(vec, values, r, base);
         from = vec.lanes();
       }
       for (int f = from, q = from * STRIDE; f < nf; f++, q += STRIDE) {

@@ -1,9 +1,13 @@
 package org.sieveml.monitoring.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -72,16 +76,18 @@ public final class SimdBuckets {
    * @param values the observation
    * @param out where buckets go
    * @param at the first feature's position in {@code out}
-   * @param scratch room for {@code layout.lanes()} longs, not shared with a concurrent call
    */
-  public static void buckets(Layout layout, double[] values, byte[] out, int at, long[] scratch) {
-    Kernel.buckets(layout, values, out, at, scratch);
+  public static void buckets(Layout layout, double[] values, byte[] out, int at) {
+    Kernel.buckets(layout, values, out, at);
   }
 
   /** The part that links against the Vector API, loaded only when {@link #AVAILABLE}. */
   static final class Kernel {
 
     private static final double TWO_52 = 0x1p52;
+    private static final VectorShuffle<Byte> PICK =
+        VectorShuffle.fromOp(ByteVector.SPECIES_512, i -> (i & 7) * 8);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Kernel() {}
 
@@ -113,7 +119,7 @@ public final class SimdBuckets {
       return new Layout(lanes, maxEdges, edges, missing);
     }
 
-    static void buckets(Layout layout, double[] values, byte[] out, int at, long[] scratch) {
+    static void buckets(Layout layout, double[] values, byte[] out, int at) {
       int lanes = layout.lanes;
       int maxEdges = layout.maxEdges;
       double[] edges = layout.edges;
@@ -138,11 +144,10 @@ public final class SimdBuckets {
         DoubleVector count = c0.add(c1).add(c2);
         VectorMask<Double> nan = v.compare(VectorOperators.NE, v);
         count = count.blend(DoubleVector.fromArray(S, missing, g), nan);
-        // 2^52 + count has count in its low mantissa bits: the narrowing below is a plain byte store
-        count.add(TWO_52).reinterpretAsLongs().intoArray(scratch, g);
-      }
-      for (int f = 0; f < lanes; f++) {
-        out[at + f] = (byte) scratch[f];
+        // 2^52 + count has count in its low mantissa bits; one byte permutation gathers the eight low
+        // bytes into the first long: the group's buckets, lane 0 lowest
+        long packed = count.add(TWO_52).reinterpretAsBytes().rearrange(PICK).reinterpretAsLongs().lane(0);
+        LONGS.set(out, at + g, packed);
       }
     }
   }
