@@ -175,6 +175,19 @@ class MonitoringTest {
   }
 
   @Test
+  void theVectorApiIsLinkedExactlyWhenTheJvmHasItsModule() {
+    // surefire runs this class twice: with --add-modules jdk.incubator.vector and without it (as most
+    // hosts run); without it SimdBuckets must initialize, report itself unavailable and leave the scalar path
+    boolean absent = "absent".equals(System.getProperty("sieveml.test.vectorModule"));
+    assertEquals(!absent, ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    assertEquals(!absent, org.sieveml.monitoring.internal.SimdBuckets.AVAILABLE);
+    if (absent) {
+      assertEquals(null, org.sieveml.monitoring.internal.SimdBuckets.Layout.of(
+          new double[][] {{1}, {1}, {1}, {1}, {1}, {1}, {1}, {1}}, new int[8]));
+    }
+  }
+
+  @Test
   void eightLaneBucketsEqualTheScalarPathOnManyFeatures() {
     // 19 numeric features: two groups of eight go through SimdBuckets when the Vector API is present (the
     // test JVM runs with it), three through the scalar loop; the FeatureVector path is scalar throughout

@@ -23,8 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SimdBuckets {
 
-  private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
-
   /** Whether the Vector API is usable in this JVM (module present and the system property {@code sieveml.simd} not false). */
   public static final boolean AVAILABLE = available();
 
@@ -84,6 +82,8 @@ public final class SimdBuckets {
   /** The part that links against the Vector API, loaded only when {@link #AVAILABLE}. */
   static final class Kernel {
 
+    // every Vector API constant lives here: SimdBuckets itself must initialize without the module
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final double TWO_52 = 0x1p52;
     private static final VectorShuffle<Byte> PICK =
         VectorShuffle.fromOp(ByteVector.SPECIES_512, i -> (i & 7) * 8);
