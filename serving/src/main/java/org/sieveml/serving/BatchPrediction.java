@@ -19,7 +19,9 @@ import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
 import org.sieveml.core.FeatureType;
+import org.sieveml.core.FeatureVector;
 import org.sieveml.core.pipeline.CandidateGenerator;
+import org.sieveml.core.pipeline.FeatureSource;
 import org.sieveml.core.pipeline.PipelineRequest;
 import org.sieveml.features.Entity;
 import org.sieveml.features.EntityRows;
@@ -60,7 +62,12 @@ import org.sieveml.serving.internal.Keys;
  * same entity read at {@code scoreTime}, bit for bit (tested). Each result is a row of the prediction view
  * with event time and created time {@code scoreTime} (so it expires {@code ttl} after {@code scoreTime}),
  * and the features {@value #SCORE} (entity mode) or {@value #ITEMS} and {@value #SCORES} (pairs mode), plus
- * {@value #MODEL_VERSION} and {@value #SCORED_AT} (the builder's clock when the chunk was scored). A later
+ * {@value #MODEL_VERSION} and {@value #SCORED_AT} (the builder's clock when the chunk was scored). In pairs mode
+ * the features of a pair come either from that join, keyed by the pair's entity key, or — when the ranker
+ * also reads what only retrieval knows (a candidate's retrieval score, its rank among the user's candidates)
+ * — from the host's {@link FeatureSource}, the very one its online pipeline uses
+ * ({@link Builder#pairs(CandidateGenerator, int, int, FeatureSource)}); then a stored score is the score the
+ * online pipeline would have given the same candidates with the features that source returned during the run. A later
  * run at a later time supersedes the online row; offline, every run's rows stay in the view's log.
  *
  * <p><b>Chunks and resumption: exactly one row per entity and run.</b> A run is identified by
@@ -120,6 +127,7 @@ public final class BatchPrediction {
   private final int candidatesPerEntity;
   private final int topN;
   private final BiFunction<EntityKey, Candidate, EntityKey> pairKey;
+  private final FeatureSource pairFeatures;
   /** The one integral join key of every view of the service and of the output entity, or null. */
   private final String longJoinKey;
 
@@ -140,6 +148,7 @@ public final class BatchPrediction {
     this.candidatesPerEntity = b.candidatesPerEntity;
     this.topN = b.topN;
     this.pairKey = b.pairKey;
+    this.pairFeatures = b.pairFeatures;
   }
 
   /**
@@ -196,7 +205,8 @@ public final class BatchPrediction {
   }
 
   private String runId(Keys.Sorted sorted, long scoreTime) {
-    Keys.Fingerprint f = new Keys.Fingerprint().add("sieveml-batch-1").add(view.version()).add(service.version())
+    Keys.Fingerprint f = new Keys.Fingerprint().add("sieveml-batch-1").add(view.version())
+        .add(service != null ? service.version() : "source:" + pairFeatures.name())
         .add(modelVersion).addLong(scoreTime).add(generator == null ? "entities" : "pairs:" + generator.name())
         .addLong(candidatesPerEntity).addLong(topN).addLong(sorted.keys().size());
     if (sorted.ids() != null) {
@@ -367,20 +377,28 @@ public final class BatchPrediction {
     int m = part.size();
     int[] start = new int[m + 1];
     List<EntityKey> pairKeys = new ArrayList<>();
+    List<FeatureVector> pairRows = new ArrayList<>();
     List<String> items = new ArrayList<>();
     for (int u = 0; u < m; u++) {
       EntityKey user = part.get(u);
-      List<Candidate> cands = generator.generate(PipelineRequest.of(user, topN), candidatesPerEntity);
+      PipelineRequest request = PipelineRequest.of(user, topN);
+      List<Candidate> cands = generator.generate(request, candidatesPerEntity);
       if (cands == null) {
         throw new IllegalArgumentException("candidate generator '" + generator.name() + "' returned null for "
             + user + ", expected a list");
       }
       Set<String> seen = new HashSet<>();
+      List<Candidate> kept = new ArrayList<>(Math.min(cands.size(), candidatesPerEntity));
       for (Candidate c : cands) {
         if (seen.size() == candidatesPerEntity) {
           break;
         }
         if (c != null && seen.add(c.itemId())) {
+          kept.add(c);
+          if (pairFeatures != null) {
+            items.add(c.itemId());
+            continue;
+          }
           EntityKey pk = pairKey.apply(user, c);
           if (pk == null) {
             throw new IllegalArgumentException("pair key of " + user + " and item '" + c.itemId() + "' is null");
@@ -389,9 +407,19 @@ public final class BatchPrediction {
           items.add(c.itemId());
         }
       }
-      start[u + 1] = pairKeys.size();
+      if (pairFeatures != null && !kept.isEmpty()) {
+        List<FeatureVector> rows = pairFeatures.fetch(request, kept);
+        if (rows == null || rows.size() != kept.size()) {
+          throw new IllegalArgumentException("feature source '" + pairFeatures.name() + "' returned "
+              + (rows == null ? "null" : rows.size() + " rows") + " for " + kept.size() + " candidates of " + user
+              + ", expected one row per candidate");
+        }
+        pairRows.addAll(rows);
+      }
+      start[u + 1] = items.size();
     }
-    double[] scores = pairKeys.isEmpty() ? new double[0] : predict(pairKeys, scoreTime);
+    double[] scores = pairFeatures != null ? (pairRows.isEmpty() ? new double[0] : ranker.predict(pairRows))
+        : pairKeys.isEmpty() ? new double[0] : predict(pairKeys, scoreTime);
     Long scoredAt = clock.getAsLong();
     EventBatch.Builder b = EventBatch.builder(view.schema());
     for (int u = 0; u < m; u++) {
@@ -418,7 +446,7 @@ public final class BatchPrediction {
       b.add(outputKey(part.get(u)), scoreTime, scoreTime, ItemLists.joinIds(ids), ItemLists.joinScores(top, keep),
           modelVersion, scoredAt);
     }
-    return new Scored(b.build(), pairKeys.size());
+    return new Scored(b.build(), items.size());
   }
 
   private EntityKey outputKey(EntityKey k) {
@@ -435,7 +463,8 @@ public final class BatchPrediction {
 
   @Override
   public String toString() {
-    return "BatchPrediction{" + view.name() + " <- " + ranker.name() + " (" + modelVersion + ") on " + service.name()
+    return "BatchPrediction{" + view.name() + " <- " + ranker.name() + " (" + modelVersion + ") on "
+        + (service != null ? service.name() : pairFeatures.name())
         + (generator == null ? "" : ", top " + topN + " of " + candidatesPerEntity + " from " + generator.name())
         + ", chunks of " + chunkSize + "}";
   }
@@ -458,6 +487,7 @@ public final class BatchPrediction {
     private int candidatesPerEntity;
     private int topN;
     private BiFunction<EntityKey, Candidate, EntityKey> pairKey;
+    private FeatureSource pairFeatures;
 
     private Builder(FeatureStore store) {
       this.store = store;
@@ -465,7 +495,7 @@ public final class BatchPrediction {
 
     /**
      * The feature service the ranker was trained on (registered in the store's registry; without
-     * request-time fields).
+     * request-time fields). Required, except in pairs mode with a feature source, which reads none.
      *
      * @param service the service
      * @return this builder
@@ -619,6 +649,42 @@ public final class BatchPrediction {
         throw new IllegalArgumentException("candidate generator and pair key must not be null, were " + generator
             + " and " + pairKey);
       }
+      pairs(generator, candidatesPerEntity, topN);
+      this.pairKey = pairKey;
+      this.pairFeatures = null;
+      return this;
+    }
+
+    /**
+     * Pairs mode with the host's feature assembly: as {@link #pairs(CandidateGenerator, int, int, BiFunction)},
+     * but the features of an entity's candidates come from {@code features} — the {@link FeatureSource} the
+     * host's online pipeline uses — called once per entity with a request for it and the candidates kept
+     * (distinct, at most {@code candidatesPerEntity}, in the generator's order), instead of from the
+     * point-in-time join. For rankers that read what only retrieval knows (retrieval scores, ranks among the
+     * candidates) beside stored features. No {@link #service} is needed; the source's name is part of the
+     * run's identity. A rerun after a crash recomputes the same scores only when the source returns the same
+     * features (e.g. it reads the online store as of {@code scoreTime}, or the store is not written meanwhile).
+     *
+     * @param generator the candidate generator (thread-safe when an executor is set)
+     * @param candidatesPerEntity the generator's limit, positive
+     * @param topN how many to keep, in {@code [1, candidatesPerEntity]}
+     * @param features returns one row of the ranker's inputs per candidate (thread-safe when an executor is set)
+     * @return this builder
+     */
+    public Builder pairs(CandidateGenerator generator, int candidatesPerEntity, int topN, FeatureSource features) {
+      if (features == null) {
+        throw new IllegalArgumentException("feature source must not be null");
+      }
+      pairs(generator, candidatesPerEntity, topN);
+      this.pairKey = null;
+      this.pairFeatures = features;
+      return this;
+    }
+
+    private void pairs(CandidateGenerator generator, int candidatesPerEntity, int topN) {
+      if (generator == null) {
+        throw new IllegalArgumentException("candidate generator must not be null");
+      }
       if (candidatesPerEntity <= 0) {
         throw new IllegalArgumentException("candidatesPerEntity is " + candidatesPerEntity + ", expected positive");
       }
@@ -628,8 +694,6 @@ public final class BatchPrediction {
       this.generator = generator;
       this.candidatesPerEntity = candidatesPerEntity;
       this.topN = topN;
-      this.pairKey = pairKey;
-      return this;
     }
 
     /**
@@ -642,19 +706,29 @@ public final class BatchPrediction {
      *     request-time data
      */
     public BatchPrediction build() {
-      if (service == null || ranker == null || viewName == null) {
+      boolean needService = pairFeatures == null;
+      if ((needService && service == null) || ranker == null || viewName == null) {
         throw new IllegalStateException("service, ranker and outputView must be set; missing: "
-            + (service == null ? "service " : "") + (ranker == null ? "ranker " : "")
+            + (needService && service == null ? "service " : "") + (ranker == null ? "ranker " : "")
             + (viewName == null ? "outputView" : ""));
       }
-      FeatureSchema provided;
-      try {
-        provided = store.getOnlineFeatures(List.of(), service).schema();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("feature service '" + service.name() + "' cannot be batch scored: "
-            + e.getMessage(), e);
+      if (!needService) {
+        if (service != null) {
+          throw new IllegalStateException("pairs mode with feature source '" + pairFeatures.name() + "' reads no "
+              + "feature service, but service '" + service.name() + "' is set; expected one of the two");
+        }
+        ranker.inputSchema().checkProvidedBy(pairFeatures.schema(), ranker.name(),
+            "feature source '" + pairFeatures.name() + "'");
+      } else {
+        FeatureSchema provided;
+        try {
+          provided = store.getOnlineFeatures(List.of(), service).schema();
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("feature service '" + service.name() + "' cannot be batch scored: "
+              + e.getMessage(), e);
+        }
+        ranker.inputSchema().checkProvidedBy(provided, ranker.name(), "feature service '" + service.name() + "'");
       }
-      ranker.inputSchema().checkProvidedBy(provided, ranker.name(), "feature service '" + service.name() + "'");
       FeatureView.Builder vb = FeatureView.builder(viewName).entity(entity).ttl(ttl)
           .description("predictions of " + (generator == null ? "" : "top-N pairs by ") + "batch scoring");
       if (generator == null) {
@@ -673,7 +747,7 @@ public final class BatchPrediction {
 
     /** The one join key of the output entity when every view of the service is keyed by it alone, else null. */
     private String longJoinKey() {
-      if (entity.joinKeys().size() != 1) {
+      if (service == null || entity.joinKeys().size() != 1) {
         return null;
       }
       String k = entity.joinKeys().get(0);

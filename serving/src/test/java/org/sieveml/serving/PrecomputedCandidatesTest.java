@@ -112,6 +112,67 @@ class PrecomputedCandidatesTest {
   }
 
   @Test
+  void withTheOnlineFeatureSourceTheStoredTopNIsTheOnlinePipelinesTopNScoreForScore() {
+    AtomicLong clock = new AtomicLong(T);
+    try (FeatureStore store = ServingFixture.store(null, clock::get)) {
+      ServingFixture.ingest(store, USERS, ITEMS, 23);
+      GbdtRanker model = ServingFixture.pairModel(store, USERS, ITEMS);
+      store.materialize("user_stats", 0, T + 1, null);
+      store.materialize("item_stats", 0, T + 1, null);
+      CandidateGenerator cands = ServingFixture.candidates(ITEMS);
+      // the pipeline's own feature source: what a ranker reading retrieval scores beside stored features needs
+      org.sieveml.core.pipeline.FeatureSource source = store.featureSource(ServingFixture.PAIR_MODEL,
+          (req, c) -> ServingFixture.pairOf(req.entity(), c));
+      BatchPrediction batch = BatchPrediction.builder(store).ranker(model, "recs@v1")
+          .outputView("recs_src", ServingFixture.USER, Duration.ofDays(1)).pairs(cands, 20, 6, source).chunkSize(25)
+          .build();
+      List<EntityKey> scored = ServingFixture.users(100);
+      BatchResult r = batch.run(scored, T, null);
+      assertEquals(100, r.scored());
+      assertEquals(100 * 20, r.pairs());
+      assertEquals(4, r.chunks());
+      assertTrue(r.runId().startsWith("batch:"), r.runId());
+      PrecomputedCandidates pre = PrecomputedCandidates.of("precomputed", store, batch.predictionService(),
+          CandidateGenerator.of("none", (req, limit) -> List.of()));
+      TwoStagePipeline online = TwoStagePipeline.builder().name("online").addCandidateGenerator(cands, 20)
+          .featureSource(source).scorer(model).build();
+      int distinctTops = 0;
+      String firstTop = null;
+      for (EntityKey u : scored) {
+        PipelineResponse resp = online.execute(PipelineRequest.of(u, 6));
+        assertTrue(resp.isComplete(), resp.toString());
+        List<Candidate> got = pre.generate(PipelineRequest.of(u, 6), 6);
+        assertEquals(resp.items().size(), got.size(), u.toString());
+        for (int k = 0; k < got.size(); k++) {
+          assertEquals(resp.items().get(k).itemId(), got.get(k).itemId(), u + " rank " + k);
+          assertEquals(resp.items().get(k).score(), got.get(k).retrievalScore(), u + " rank " + k);
+        }
+        if (firstTop == null) {
+          firstTop = got.get(0).itemId();
+        } else if (!got.get(0).itemId().equals(firstTop)) {
+          distinctTops++;
+        }
+      }
+      assertTrue(distinctTops > 10, "lists differ between users: " + distinctTops);
+      assertEquals(100, pre.hits());
+
+      // a rerun is the same run and skips everything; a source returning the wrong number of rows is refused
+      assertEquals(100, batch.run(scored, T, null).skipped());
+      org.sieveml.core.pipeline.FeatureSource shortSource = org.sieveml.core.pipeline.FeatureSource.of("short",
+          source.schema(), (req, c) -> source.fetch(req, c.subList(0, c.size() - 1)));
+      BatchPrediction bad = BatchPrediction.builder(store).ranker(model, "recs@v1")
+          .outputView("recs_bad", ServingFixture.USER, Duration.ofDays(1)).pairs(cands, 20, 6, shortSource).build();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> bad.run(ServingFixture.users(3), T, null));
+      assertTrue(e.getMessage().contains("'short' returned 19 rows for 20 candidates"), e.getMessage());
+      IllegalStateException both = assertThrows(IllegalStateException.class, () -> BatchPrediction.builder(store)
+          .service(ServingFixture.PAIR_MODEL).ranker(model, "recs@v1")
+          .outputView("recs_both", ServingFixture.USER, Duration.ofDays(1)).pairs(cands, 20, 6, source).build());
+      assertTrue(both.getMessage().contains("expected one of the two"), both.getMessage());
+    }
+  }
+
+  @Test
   void aServiceWithoutListsIsRefused() {
     try (FeatureStore store = ServingFixture.store(null, () -> T)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrecomputedCandidates.of("p",
