@@ -102,10 +102,11 @@ public final class RecommendationStudy {
    *     data only, else NaN)
    * @param telemetry the serving pipeline's metrics
    * @param drift one drift report per test week
+   * @param servingModes online vs precomputed (batch) recommendations on the same users
    */
   public record Result(String data, int events, int testUsers, Map<String, Double> recall, Map<String, Double> ndcg,
       Map<String, Double> coverage, Map<String, double[]> recallCurve, double genreMatch, TelemetrySnapshot telemetry,
-      List<DriftReport> drift) {}
+      List<DriftReport> drift, RecBatchServing.Result servingModes) {}
 
   /**
    * Runs the study.
@@ -290,6 +291,7 @@ public final class RecommendationStudy {
       shown.put(s, new HashSet<>());
     }
     int evaluated = 0;
+    Map<Integer, Set<String>> evalTruth = new LinkedHashMap<>();
     int inFavourite = 0;
     int shownPipeline = 0;
     for (Map.Entry<Integer, Set<String>> e : test.entrySet()) {
@@ -300,6 +302,7 @@ public final class RecommendationStudy {
         continue;
       }
       evaluated++;
+      evalTruth.put(u, truth);
       requestTime.set(firstTest.get(u));
       PipelineResponse resp = pipeline.execute(PipelineRequest.of(EntityKey.of("user_id", (long) u), 50));
       List<String> pipe = resp.items().stream().map(ScoredItem::itemId).toList();
@@ -341,6 +344,24 @@ public final class RecommendationStudy {
     }
     out.printf(Locale.ROOT, "[evaluate]   %,d test users, top-10 each, in %d ms%n", evaluated, ms(t));
 
+    // ---- serving modes: the same stages online vs a batch job's stored top-N re-ranked online
+    FeatureSource pureFeatures = FeatureSource.of("recs-features", RANK, (request, cands) -> featuresOnline(store,
+        itemService, userService, item, user, userOf(request), cands, alsServe, before80, data, trendRanksServe));
+    Map<CandidateGenerator, Integer> gens = new LinkedHashMap<>();
+    gens.put(alsGen, ALS_CANDIDATES);
+    gens.put(trendGen, TREND_CANDIDATES);
+    List<Integer> batchUsers = new ArrayList<>();
+    for (String u : before80.interactions().userIds()) {
+      if (alsServe.userVector(u).isPresent()) {
+        batchUsers.add(Integer.parseInt(u));
+      }
+    }
+    java.util.Collections.sort(batchUsers);
+    RecBatchServing.Result modes = RecBatchServing.compare(store, t80, user, gens, pureFeatures, ranker,
+        ReRankers.mmr(0.8, (a, b) -> genre(data, a.itemId()) == genre(data, b.itemId()) ? 1.0 : 0.0), batchUsers,
+        evalTruth);
+    RecBatchServing.print(modes, out);
+
     // ---- drift: served features per test week against the ranker's training features
     // one report per test week (weeks from the test period's start); a week with fewer than 200 served rows,
     // or fewer than half the median week's, joins the week before it
@@ -356,7 +377,7 @@ public final class RecommendationStudy {
     }
     double genreMatch = shownPipeline == 0 ? Double.NaN : inFavourite / (double) shownPipeline;
     Result result = new Result(data.name(), ev.size(), evaluated, recall, ndcg, coverage, curve, genreMatch,
-        telemetry.snapshot(), drift);
+        telemetry.snapshot(), drift, modes);
     printSummary(result, out);
     if (report != null) {
       writeReport(result, report);
@@ -586,6 +607,7 @@ public final class RecommendationStudy {
           r.recall().get(s), r.ndcg().get(s), 100 * r.coverage().get(s)));
     }
     h.append("</table><h2>Recall@k</h2>").append(recallSvg(r.recallCurve()));
+    h.append(RecBatchServing.html(r.servingModes()));
     h.append("<h2>Serving latency</h2><pre>").append(escape(r.telemetry().toTable())).append("</pre>");
     // the drift section is a fragment (one <section>), so the report stays one document
     h.append("<h2>Drift of served features by test week</h2>");

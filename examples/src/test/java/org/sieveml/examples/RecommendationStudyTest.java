@@ -52,7 +52,24 @@ class RecommendationStudyTest {
     assertEquals(1, lower.split("<html", -1).length - 1, "one <html> in the report");
     assertEquals(1, lower.split("<body", -1).length - 1, "one <body> in the report");
     assertTrue(html.contains("<section class=\"sieveml-drift\">"), "the drift fragment is embedded");
-    for (String stage : new String[] {"[features]", "[als]", "[ranker]", "[pipeline]", "[evaluate]", "[drift]"}) {
+    // issue 21: precomputed (batch) recommendations re-ranked online, on the same users as the online pipeline
+    RecBatchServing.Result modes = r.servingModes();
+    assertEquals(r.testUsers(), modes.hits(), "every evaluated user is served its stored list");
+    assertEquals(0, modes.fallbacks());
+    assertTrue(modes.batchUsers() >= r.testUsers(), "the batch job scores every servable user: " + modes.batchUsers());
+    assertTrue(modes.batch().pairs() > 100L * modes.batchUsers(), "candidates scored per user: " + modes.batch().pairs());
+    double online = modes.modes().get("online").recall();
+    assertEquals(pipe, online, 1e-12, "the online mode is the study's pipeline");
+    for (String m : new String[] {"batch + MMR", "batch + fresh scores + MMR"}) {
+      double b = modes.modes().get(m).recall();
+      // the same ranker over the same features at the same store time: within a few per cent of online
+      assertTrue(Math.abs(b - online) <= 0.1 * online, m + " recall@10 " + b + " vs online " + online + "\n" + printed);
+      assertTrue(b > 1.3 * pop, m + " recall@10 " + b + " vs popularity " + pop);
+      assertEquals(r.testUsers(), modes.modes().get(m).latencyNanos().length);
+    }
+    assertTrue(html.contains("Serving modes: online vs precomputed (batch)"), "the report compares the modes");
+    for (String stage : new String[] {"[features]", "[als]", "[ranker]", "[pipeline]", "[evaluate]", "[batch]",
+        "[drift]"}) {
       assertTrue(printed.contains(stage), "prints what stage " + stage + " did");
     }
   }
