@@ -89,6 +89,11 @@ import org.sieveml.benchmarks.serving.BatchScoringBenchmark;
  * ours/anchor for a throughput; {@code goal} is the ratio we aim for. {@code grep '^SCORE'} extracts
  * them.
  *
+ * <p>With {@code --markdown} the figures are also printed as one Markdown table — per comparison the
+ * question it answers, ours, the anchor, the ratio, the goal, met or not, the date and the command — the table
+ * that opens {@code benchmarks/RESULTS.md}; {@code --from FILE} prints that table from a saved output without
+ * running anything ({@link #markdownTable}).
+ *
  * <p>Exit codes: 0 when every selected comparison ran (whether or not it met its goal), 1 when a
  * benchmark failed, 2 for a bad command line.
  *
@@ -275,7 +280,10 @@ public final class Scorecard {
       "usage: java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard [--quick] [area ...]\n"
           + "  areas: " + String.join(", ", AREAS) + " (all when none is named)\n"
           + "  --quick  2 forks x 6 warmup x 8 measurement iterations of 1 s per method\n"
-          + "           (default: 4 forks x 8 warmup x 10 measurement iterations)";
+          + "           (default: 4 forks x 8 warmup x 10 measurement iterations)\n"
+          + "  --markdown  also print the figures as the Markdown table that opens benchmarks/RESULTS.md\n"
+          + "  --from FILE  run nothing: print that table from a saved scorecard output (its SCORE lines,\n"
+          + "              its '# date' and '# command' header lines)";
 
   private Scorecard() {}
 
@@ -501,18 +509,39 @@ public final class Scorecard {
    */
   static int run(String[] args, PrintStream out, PrintStream err) {
     Settings settings;
+    boolean markdown;
+    String command;
     try {
       if (Arrays.asList(args).contains("-h") || Arrays.asList(args).contains("--help")) {
         out.println(USAGE);
         return 0;
       }
-      settings = parse(args);
+      List<String> rest = new ArrayList<>(Arrays.asList(args));
+      int from = rest.indexOf("--from");
+      if (from >= 0) {
+        if (from + 1 >= rest.size() || rest.size() != 2) {
+          throw new IllegalArgumentException("--from takes one file and no other option");
+        }
+        Path file = Path.of(rest.get(from + 1));
+        List<String> lines;
+        try {
+          lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          err.println("scorecard: cannot read " + file + ": " + e.getMessage());
+          return 2;
+        }
+        markdownTable(lines).forEach(out::println);
+        return 0;
+      }
+      markdown = rest.remove("--markdown");
+      settings = parse(rest.toArray(new String[0]));
+      command = "java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard " + String.join(" ", args);
     } catch (IllegalArgumentException e) {
       err.println("scorecard: " + e.getMessage());
       err.println(USAGE);
       return 2;
     }
-    printHeader(settings, out);
+    printHeader(settings, command.strip(), out);
     List<Figure> figures = new ArrayList<>();
     List<String> skips = new ArrayList<>();
     String only = System.getProperty("scorecard.only", "");
@@ -533,7 +562,63 @@ public final class Scorecard {
       }
     }
     printReport(figures, skips, out);
+    if (markdown && !figures.isEmpty()) {
+      List<String> lines = new ArrayList<>();
+      lines.add("# date   " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+      lines.add("# command " + command.strip());
+      figures.forEach(f -> lines.add(f.scoreLine()));
+      out.println();
+      markdownTable(lines).forEach(out::println);
+    }
     return 0;
+  }
+
+  /**
+   * The Markdown table of a scorecard output: a header and one row per {@code SCORE} line, with the question
+   * the comparison answers ("is ours at least goal x as fast as the anchor?"), our and the anchor's medians
+   * with their unit, the ratio, the goal, whether it is met, and the date and command of the output's
+   * {@code # date} and {@code # command} header lines (the last seen before the row; empty when absent).
+   *
+   * @param lines a scorecard's printed lines; lines other than SCORE and those headers are ignored
+   * @return the table's lines
+   * @throws IllegalArgumentException naming a malformed SCORE line
+   */
+  public static List<String> markdownTable(List<String> lines) {
+    List<String> out = new ArrayList<>();
+    out.add("| question | ours | anchor | ratio | goal | met | date | command |");
+    out.add("|---|---|---|---|---|---|---|---|");
+    String date = "";
+    String command = "";
+    for (String line : lines) {
+      if (line.startsWith("# date")) {
+        String d = line.substring("# date".length()).strip();
+        date = d.length() >= 10 ? d.substring(0, 10) : d;
+      } else if (line.startsWith("# command")) {
+        command = line.substring("# command".length()).strip();
+      } else if (line.startsWith("SCORE\t")) {
+        String[] f = line.split("\t", -1);
+        if (f.length != 9) {
+          throw new IllegalArgumentException("SCORE line has " + f.length + " fields, expected 9: '" + line + "'");
+        }
+        double ratio;
+        double goal;
+        try {
+          ratio = Double.parseDouble(f[6]);
+          goal = Double.parseDouble(f[7]);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("SCORE line has ratio '" + f[6] + "' and goal '" + f[7]
+              + "', expected numbers: '" + line + "'", e);
+        }
+        String unit = f[8];
+        String better = unit.startsWith("B/") ? "as small as" : "as fast as";
+        String anchor = f[5].replace("|", "\\|");
+        out.add("| " + f[1] + " `" + f[2] + "`: ours at least " + f[7] + "x " + better + " " + anchor + "? | "
+            + f[3] + " " + unit + " | " + f[4] + " " + unit + " | " + f[6] + " | " + f[7] + " | "
+            + (ratio >= goal ? "yes" : "**no**") + " | " + date + " | " + (command.isEmpty() ? "" : "`" + command + "`")
+            + " |");
+      }
+    }
+    return out;
   }
 
   /**
@@ -822,9 +907,10 @@ public final class Scorecard {
     return scores.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
-  private static void printHeader(Settings settings, PrintStream out) {
+  private static void printHeader(Settings settings, String command, PrintStream out) {
     out.println("# SieveML scorecard (" + settings.describe() + ")");
     out.println("# date   " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    out.println("# command " + command);
     out.println("# jvm    " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
         + " (" + System.getProperty("java.vm.vendor") + ")");
     out.println("# os     " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "

@@ -182,6 +182,38 @@ class ScorecardTest {
   }
 
   @Test
+  void theMarkdownTableHasOneRowPerScoreLineWithItsQuestionVerdictDateAndCommand(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    List<String> saved = List.of(
+        "# SieveML scorecard (quick: 2 forks per method (ABBA) x 6 warmup x 8 measurement iterations of 1 s)",
+        "# date   2026-12-05T06:01:02Z",
+        "# command java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard --quick pipeline",
+        "some JMH output",
+        Scorecard.scoreLine(TIME, 62.171, 58.338),
+        Scorecard.scoreLine(THROUGHPUT, 3.0, 2.0),
+        "SKIP\tfeatures\tx\tno redis-server");
+    List<String> table = Scorecard.markdownTable(saved);
+    assertEquals(4, table.size(), String.join("\n", table));
+    assertEquals("| question | ours | anchor | ratio | goal | met | date | command |", table.get(0));
+    String cmd = " | 2026-12-05 | `java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard --quick "
+        + "pipeline` |";
+    assertEquals("| pipeline `overhead_500_candidates`: ours at least 0.95x as fast as hand-wired stages? | 62.171 us/op"
+        + " | 58.338 us/op | 0.938 | 0.95 | **no**" + cmd, table.get(2));
+    assertEquals("| retrieval `queries_per_second`: ours at least 1x as fast as some peer? | 3 ops/s | 2 ops/s | 1.500 | 1"
+        + " | yes" + cmd, table.get(3));
+    // the same table from a saved output, without running anything
+    java.nio.file.Path file = dir.resolve("scorecard.txt");
+    java.nio.file.Files.write(file, saved);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, Scorecard.run(new String[] {"--from", file.toString()}, new PrintStream(out, true,
+        StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream())));
+    assertEquals(String.join(System.lineSeparator(), table) + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Scorecard.markdownTable(List.of("SCORE\tpipeline\tm\t1\t2")));
+    assertTrue(e.getMessage().contains("5 fields, expected 9"), e.getMessage());
+  }
+
+  @Test
   void skipLineIsTabSeparatedOnOneLine() {
     assertEquals("SKIP\tretrieval\tqueries_per_second\tno g++ on the PATH; install it",
         Scorecard.skipLine(THROUGHPUT, "no g++\ton the PATH;\ninstall it"));

@@ -1,8 +1,14 @@
 /**
- * Runnable case studies that wire SieveML's modules together in-process, as a host service would.
+ * Runnable case studies that wire SieveML's modules together in-process, as a host service would, each on a
+ * seeded embedded default and, where given {@code --data}, on real public data.
  *
- * <p>{@link org.sieveml.examples.Flagship} is the README's run command: today a seeded recommendation
- * demo of the two-stage pipeline ({@link org.sieveml.examples.PipelineDemo}); the full case studies
- * (MovieLens, ad CTR, fraud, ETA, search) arrive with their own issue.
+ * <p>{@link org.sieveml.examples.Flagship} is the README's run command: the recommendation study
+ * ({@link org.sieveml.examples.RecommendationStudy}: activity windows, implicit ALS, HNSW and trending
+ * candidates, a GBDT ranker, MMR; online and precomputed batch serving compared). The others:
+ * {@link org.sieveml.examples.AdClickStudy} (click to conversion with attribution-time windows and
+ * calibration), {@link org.sieveml.examples.FraudStudy} (velocity windows, PR-AUC, DDM on missed fraud),
+ * {@link org.sieveml.examples.EtaStudy} (GBDT regression, ADWIN on the error stream) and
+ * {@link org.sieveml.examples.SearchStudy} (BM25 and embeddings to LambdaMART). Each prints its figures and
+ * writes one HTML report; the README's case-study table lists their commands and figures.
  */
 package org.sieveml.examples;
