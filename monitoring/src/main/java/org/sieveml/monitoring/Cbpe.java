@@ -80,8 +80,20 @@ public final class Cbpe {
      * the realized metric of exactly these rows would vary if the calibrated model is right. It follows
      * the chunk's class balance and score distribution; it does not cover calibration error.
      */
-    CHUNK
+    CHUNK,
+    /**
+     * {@link #CHUNK}'s error combined with the calibration's: the standard deviation of the chunk's estimate
+     * over {@value #CALIBRATION_REFITS} isotonic calibrators refitted on bootstrap resamples of the reference
+     * (how much the estimate owes to which reference rows happened to be labelled), added in quadrature. With
+     * a small reference the isotonic step function is over-confident and the estimate biased by about as much
+     * as it varies between refits; this is the band that covers it. Without calibration it equals
+     * {@link #CHUNK}.
+     */
+    CHUNK_AND_CALIBRATION
   }
+
+  /** How many bootstrap refits of the calibrator {@link SamplingError#CHUNK_AND_CALIBRATION} uses. */
+  public static final int CALIBRATION_REFITS = 50;
 
   private static final Set<PerformanceMetric> CLASSIFICATION = EnumSet.of(PerformanceMetric.ROC_AUC,
       PerformanceMetric.PRECISION, PerformanceMetric.RECALL, PerformanceMetric.F1, PerformanceMetric.ACCURACY);
@@ -95,10 +107,13 @@ public final class Cbpe {
   private final int draws;
   private final long seed;
   private final Isotonic calibrator;
+  /** Calibrators refitted on bootstrap resamples of the reference, or null. */
+  private final Isotonic[] refits;
   private final double[] refScoresDesc;
   private final double[] refLabelsDesc;
 
-  private Cbpe(Builder b, Isotonic calibrator, double[] refScoresDesc, double[] refLabelsDesc) {
+  private Cbpe(Builder b, Isotonic calibrator, Isotonic[] refits, double[] refScoresDesc, double[] refLabelsDesc) {
+    this.refits = refits;
     this.threshold = b.threshold;
     this.calibration = b.calibration;
     this.samplingError = b.samplingError;
@@ -248,6 +263,12 @@ public final class Cbpe {
       double[] real = labels == null ? null : BinaryMetrics.of(s, y, m, threshold);
       double[][] ref = bands.computeIfAbsent(m, this::referenceBands);
       double[] bandSd = samplingError == SamplingError.REFERENCE ? ref[1] : chunkSamplingError(s, p, m);
+      if (samplingError == SamplingError.CHUNK_AND_CALIBRATION && refits != null) {
+        double[] cal = calibrationError(s, m);
+        for (int k = 0; k < bandSd.length; k++) {
+          bandSd[k] = Math.sqrt(bandSd[k] * bandSd[k] + cal[k] * cal[k]);
+        }
+      }
       Map<PerformanceMetric, MetricEstimate> byMetric = new EnumMap<>(PerformanceMetric.class);
       for (PerformanceMetric pm : PerformanceMetric.values()) {
         if (metrics.contains(pm)) {
@@ -270,6 +291,19 @@ public final class Cbpe {
         y[i] = rnd.nextDouble() < p[i] ? 1 : 0;
       }
       return BinaryMetrics.of(sDesc, y, m, threshold);
+    })[1];
+  }
+
+  /** Standard deviation of each estimated metric over the bootstrap refits of the calibrator. */
+  private double[] calibrationError(double[] sDesc, int m) {
+    double[] p = new double[m];
+    int[] next = {0};
+    return Bands.moments(refits.length, BinaryMetrics.COUNT, () -> {
+      Isotonic iso = refits[next[0]++];
+      for (int i = 0; i < m; i++) {
+        p[i] = iso.apply(sDesc[i]);
+      }
+      return BinaryMetrics.of(sDesc, p, m, threshold);
     })[1];
   }
 
@@ -443,7 +477,22 @@ public final class Cbpe {
         sDesc[i] = referenceScores[order[i]];
         yDesc[i] = y[order[i]];
       }
-      return new Cbpe(this, iso, sDesc, yDesc);
+      Isotonic[] refits = null;
+      if (iso != null && samplingError == SamplingError.CHUNK_AND_CALIBRATION) {
+        refits = new Isotonic[CALIBRATION_REFITS];
+        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
+        double[] bs = new double[n];
+        double[] by = new double[n];
+        for (int r = 0; r < refits.length; r++) {
+          for (int i = 0; i < n; i++) {
+            int j = rnd.nextInt(n);
+            bs[i] = referenceScores[j];
+            by[i] = y[j];
+          }
+          refits[r] = Isotonic.fit(bs, by);
+        }
+      }
+      return new Cbpe(this, iso, refits, sDesc, yDesc);
     }
 
     /** NannyML's check: does isotonic calibration, cross-fitted on stratified folds, lower the ECE? */

@@ -218,28 +218,38 @@ class PerformanceEstimationRealDataTest {
    * guards the measured state: with NannyML's reference sampling error the fraud V14 estimate is within
    * its band in at least 90 % of chunks on only about half the splits, with the chunk's own sampling
    * error on about seven in ten (wider bands); the failing splits are those where a 600-row reference
-   * gives an over-confident isotonic calibration, which no band choice repairs. DLE on taxi trips holds
-   * on nine in ten.
+   * gives an over-confident isotonic calibration; adding the calibration's own error (the estimate's spread
+   * over calibrators refitted on bootstrap resamples of the reference, {@code CHUNK_AND_CALIBRATION}) brings
+   * it to eight in ten at the price of wider bands (mean 0.07-0.17 AUC, widest 0.33). The two splits left are
+   * where V14's shift changes P(label | score) itself (the model is not the true one), which CBPE assumes
+   * away and no band repairs. DLE on taxi trips holds on nine in ten.
    */
   @Test
   void withinBandRatesAcrossTenSplits() throws IOException {
     int refOk = 0;
     int chunkOk = 0;
+    int calOk = 0;
+    double calMaxWidth = 0;
     int taxiOk = 0;
     for (long sd = 1; sd <= 10; sd++) {
       BandStats ref = PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5), PerformanceMetric.ROC_AUC);
       BandStats chunk = PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5, Cbpe.SamplingError.CHUNK),
           PerformanceMetric.ROC_AUC);
+      BandStats cal = PerformanceEstimationTest.stats(fraudChunks(sd, 13, 1.5,
+          Cbpe.SamplingError.CHUNK_AND_CALIBRATION), PerformanceMetric.ROC_AUC);
       BandStats taxi = PerformanceEstimationTest.stats(taxi(sd, 250, -1.5), PerformanceMetric.MAE);
       System.out.printf(Locale.ROOT, "split %2d: CBPE V14 REFERENCE %s%n          CBPE V14 CHUNK     %s%n"
-          + "          DLE taxi MAE       %s%n", sd, ref, chunk, taxi);
+          + "          CBPE V14 CHUNK+CAL %s%n          DLE taxi MAE       %s%n", sd, ref, chunk, cal, taxi);
       refOk += ref.withinRate() >= 0.9 ? 1 : 0;
       chunkOk += chunk.withinRate() >= 0.9 ? 1 : 0;
+      calOk += cal.withinRate() >= 0.9 ? 1 : 0;
+      calMaxWidth = Math.max(calMaxWidth, cal.maxWidth());
       taxiOk += taxi.withinRate() >= 0.9 ? 1 : 0;
     }
     System.out.printf(Locale.ROOT, "splits with >= 90 %% of chunks within band: CBPE REFERENCE %d/10, CHUNK %d/10,"
-        + " DLE %d/10%n", refOk, chunkOk, taxiOk);
-    assertTrue(refOk >= 5 && chunkOk >= 7 && taxiOk >= 9, refOk + " " + chunkOk + " " + taxiOk);
+        + " CHUNK_AND_CALIBRATION %d/10 (widest band %.3f), DLE %d/10%n", refOk, chunkOk, calOk, calMaxWidth, taxiOk);
+    assertTrue(refOk >= 5 && chunkOk >= 7 && calOk >= 8 && taxiOk >= 9, refOk + " " + chunkOk + " " + calOk + " "
+        + taxiOk);
   }
 
   /**

@@ -142,6 +142,36 @@ class PerformanceEstimationTest {
   }
 
   @Test
+  void calibrationErrorWidensTheChunkBandOnlyWhenScoresAreCalibrated() {
+    SplittableRandom rnd = new SplittableRandom(SEED + 6);
+    World ref = new World(rnd, 800, 0, 1, false);
+    int[] labels = new int[10 * 300];
+    double[] scores = analysis(rnd, 10, 300, false, labels)[0];
+    List<ChunkEstimate> chunk = Cbpe.builder().calibration(Cbpe.Calibration.ISOTONIC)
+        .samplingError(Cbpe.SamplingError.CHUNK).fit(ref.score, ref.label).evaluate(scores, labels, Chunking.bySize(300));
+    List<ChunkEstimate> both = Cbpe.builder().calibration(Cbpe.Calibration.ISOTONIC)
+        .samplingError(Cbpe.SamplingError.CHUNK_AND_CALIBRATION).fit(ref.score, ref.label)
+        .evaluate(scores, labels, Chunking.bySize(300));
+    for (int c = 0; c < 10; c++) {
+      for (PerformanceMetric m : List.of(PerformanceMetric.ROC_AUC, PerformanceMetric.F1)) {
+        MetricEstimate a = chunk.get(c).metric(m);
+        MetricEstimate b = both.get(c).metric(m);
+        assertEquals(a.value(), b.value(), 0.0, "the estimate itself does not change");
+        assertTrue(b.samplingError() > a.samplingError(), c + " " + m + ": " + b.samplingError() + " vs "
+            + a.samplingError());
+      }
+    }
+    // without calibration there is no calibrator to refit: the band is the chunk's
+    List<ChunkEstimate> raw = Cbpe.builder().calibration(Cbpe.Calibration.NONE)
+        .samplingError(Cbpe.SamplingError.CHUNK_AND_CALIBRATION).fit(ref.score, ref.label)
+        .evaluate(scores, labels, Chunking.bySize(300));
+    List<ChunkEstimate> rawChunk = Cbpe.builder().calibration(Cbpe.Calibration.NONE)
+        .samplingError(Cbpe.SamplingError.CHUNK).fit(ref.score, ref.label).evaluate(scores, labels, Chunking.bySize(300));
+    assertEquals(rawChunk.get(3).metric(PerformanceMetric.ROC_AUC).samplingError(),
+        raw.get(3).metric(PerformanceMetric.ROC_AUC).samplingError(), 0.0);
+  }
+
+  @Test
   void cbpeCannotSeeConceptShiftAndTheBandCheckSaysSo() {
     SplittableRandom rnd = new SplittableRandom(SEED + 1);
     World ref = new World(rnd, 5000, 0, 1, false);
