@@ -535,7 +535,15 @@ public final class Scorecard {
       }
       markdown = rest.remove("--markdown");
       settings = parse(rest.toArray(new String[0]));
-      command = "java -cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard " + String.join(" ", args);
+      StringBuilder jvm = new StringBuilder();
+      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        // the options that change what is measured: the Vector API module and -D settings of ours
+        if (a.startsWith("--add-modules") || a.startsWith("-Dscorecard.") || a.startsWith("-Dsieveml.")) {
+          jvm.append(a.replace("--add-modules=", "--add-modules ")).append(' ');
+        }
+      }
+      command = "java " + jvm + "-cp benchmarks/target/benchmarks.jar org.sieveml.benchmarks.Scorecard "
+          + String.join(" ", args);
     } catch (IllegalArgumentException e) {
       err.println("scorecard: " + e.getMessage());
       err.println(USAGE);
