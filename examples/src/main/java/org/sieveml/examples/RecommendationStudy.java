@@ -289,6 +289,7 @@ public final class RecommendationStudy {
       ndcg.put(s, 0.0);
       shown.put(s, new HashSet<>());
     }
+    List<String> popularServe = popular(before80);
     int evaluated = 0;
     int inFavourite = 0;
     int shownPipeline = 0;
@@ -305,7 +306,7 @@ public final class RecommendationStudy {
       List<String> pipe = resp.items().stream().map(ScoredItem::itemId).toList();
       List<String> alsOnly = alsCandidates(u, alsServe, indexServe, before80, 50).stream()
           .map(Candidate::itemId).toList();
-      List<String> pop = trendCandidates(u, popular(before80), before80, 50).stream().map(Candidate::itemId).toList();
+      List<String> pop = trendCandidates(u, popularServe, before80, 50).stream().map(Candidate::itemId).toList();
       Map<String, List<String>> lists = Map.of("pipeline", pipe, "als", alsOnly, "popularity", pop);
       for (String s : systems) {
         List<String> l = lists.get(s);
@@ -387,9 +388,12 @@ public final class RecommendationStudy {
   }
 
   private static HnswVectorIndex index(AlsModel model) {
+    // reproducible: a parallel bulk build's links depend on how its threads interleave, and with them the
+    // candidates, the ranker's rows and every figure after (issue 22); searches pass their ef, so no tuning
     HnswVectorIndex index = HnswVectorIndex.builder(model.factors(), VectorMetric.INNER_PRODUCT).m(16)
-        .efConstruction(100).initialCapacity(model.itemIds().size()).build();
-    index.addAll(model.itemVectors(), 2, null);
+        .efConstruction(100).ef(100).seed(0x5eed).reproducibleBuild(true)
+        .initialCapacity(model.itemIds().size()).build();
+    index.addAll(model.itemVectors(), 1, null);
     return index;
   }
 
@@ -621,7 +625,10 @@ public final class RecommendationStudy {
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>",
           l - 5, top + ph - v / ymax * ph + 4, v));
     }
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">k</text>", l + pw / 2, hgt - 10));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">k (length of "
+        + "the list)</text>", l + pw / 2, hgt - 10));
+    s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 14 %d)\">recall@k</text>", top + ph / 2, top + ph / 2));
     String[] colors = {"#d62728", "#1f77b4", "#555"};
     int n = 0;
     for (Map.Entry<String, double[]> e : curves.entrySet()) {
