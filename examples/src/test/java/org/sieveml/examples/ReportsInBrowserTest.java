@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * one {@code html}, {@code head} and {@code body}, nothing after {@code </html>}), and headless Chromium must
  * open it without a JavaScript error and draw every chart: in a screenshot, the box of every {@code svg},
  * {@code canvas} or {@code img} (read from the page with a small script injected into a copy of it) holds
- * enough pixels that differ from the page's white background.
+ * enough pixels that differ from the page's white background, and every svg plot taller than 60 px has
+ * axis labels (at least four texts, one of them a rotated y-axis title).
  *
  * <p>Chromium is the Debian package {@code chromium} ({@code .ci/run} installs it), found on the
  * {@code PATH} or named by the system property {@code sieveml.chromium}. Where it is absent the browser part
@@ -117,6 +118,10 @@ class ReportsInBrowserTest {
       String where = study.name() + ": chart " + (i + 1) + " of " + page.charts().size() + " at " + b[0] + "," + b[1]
           + " size " + b[2] + "x" + b[3];
       assertTrue(b[2] >= 8 && b[3] >= 8, where + " is not laid out at a visible size");
+      if (b[4] == 1 && b[3] >= 60) { // a plot, not an inline bar: ticks and a title on each axis
+        assertTrue(b[5] >= 4 && b[6] >= 1, where + ": an svg plot needs axis labels (" + b[5] + " texts, " + b[6]
+            + " rotated y-axis title)");
+      }
       long[] ink = ink(page.screenshot(), b);
       double share = ink[0] / (double) ink[1];
       assertTrue(ink[0] >= 150 && share >= 0.003, where + ": only " + ink[0] + " of " + ink[1]
@@ -188,7 +193,8 @@ class ReportsInBrowserTest {
       + "document.querySelectorAll('svg,canvas,img').forEach(function(e){"
       + "if(e.parentElement&&e.parentElement.closest('svg'))return;"
       + "var b=e.getBoundingClientRect();r.push([Math.round(b.left+scrollX),Math.round(b.top+scrollY),"
-      + "Math.round(b.width),Math.round(b.height)].join(','))});"
+      + "Math.round(b.width),Math.round(b.height),e.tagName.toLowerCase()==='svg'?1:0,"
+      + "e.querySelectorAll('text').length,e.querySelectorAll('text[transform*=rotate]').length].join(','))});"
       + "d.setAttribute('data-sieveml-charts',r.join(';'));"
       + "d.setAttribute('data-sieveml-size',Math.ceil(d.scrollWidth)+','+Math.ceil(Math.max(d.scrollHeight,"
       + "document.body.scrollHeight)));"
