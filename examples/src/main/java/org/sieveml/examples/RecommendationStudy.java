@@ -592,7 +592,11 @@ public final class RecommendationStudy {
     h.append("</table><h2>Recall@k</h2>").append(recallSvg(r.recallCurve()));
     h.append("<h2>Serving latency</h2><pre>").append(escape(r.telemetry().toTable())).append("</pre>");
     // the drift section is a fragment (one <section>), so the report stays one document
-    h.append("<h2>Drift of served features by test week</h2>");
+    h.append("<h2>Drift of served features by test week</h2><p>One check per week from the test period's start, "
+        + "of the ranker's feature rows served that week against every candidate row at the ranker's training "
+        + "time; a week with fewer than 200 served rows, or fewer than half the median week's, joins the week "
+        + "before it. Each test user is served once, at their first test event, so the first weeks carry most "
+        + "of the traffic: ").append(r.drift().size()).append(r.drift().size() == 1 ? " check.</p>" : " checks.</p>");
     h.append(r.drift().isEmpty() ? "<p>no week with enough traffic</p>"
         : DriftReport.toHtmlFragment("served features vs ranker training features", r.drift()));
     h.append("</body></html>\n");
