@@ -17,7 +17,12 @@ import java.nio.file.Path;
  * the lines that carry a measured time, which {@link #isTimingLine} recognises: every clock reading is
  * printed as a number with a unit {@code ns}, {@code us} or {@code ms} (the stages' "in N ms" and the
  * latency table's rows), and no other figure is. {@code FlagshipDeterminismTest} checks it in two JVMs
- * with one and two processors.
+ * with one and two processors. What makes it so: the data, ALS, the ranker's negative sampling and the
+ * HNSW levels are seeded; the HNSW indexes are built with {@code reproducibleBuild(true)} (a parallel bulk
+ * build's links depend on how its threads interleave); ALS solves each row on its own, so its thread count
+ * (the processors) does not change it; the GBDT trains with a fixed two threads; the popularity and
+ * trending lists break ties by id. A request over the pipeline's 2 s budget would degrade and change the
+ * figures: the run prints {@code recs.degraded 0}.
  */
 public final class Flagship {
 

@@ -40,6 +40,9 @@ class FlagshipDeterminismTest {
       assertTrue(fa.stream().anyMatch(l -> l.contains(stage)) || a.stream().anyMatch(l -> l.contains(stage)),
           "prints " + stage + ":\n" + String.join("\n", a));
     }
+    // a request over the pipeline's budget would degrade and change the figures: none may
+    assertTrue(a.stream().anyMatch(l -> l.matches("recs\\.degraded\\s+0")),
+        "no degraded request:\n" + String.join("\n", a));
     assertEquals(String.join("\n", fa), String.join("\n", fb),
         "1 processor vs 2 processors: the figures differ (full outputs:\n" + String.join("\n", a) + "\n---\n"
             + String.join("\n", b) + ")");
