@@ -370,6 +370,8 @@ public final class AdClickStudy {
     }
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">mean predicted (log)</text>",
         l + 80, top + pw + 32));
+    s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 14 %d)\">observed conversion rate (log)</text>", top + pw / 2, top + pw / 2));
     for (int b = 0; b < rel[0].length; b++) {
       if (rel[2][b] == 0 || rel[1][b] <= 0 || rel[0][b] <= 0) {
         continue;

@@ -255,18 +255,26 @@ public final class EtaStudy {
           r.detections().stream().map(t -> String.format(Locale.ROOT, "%.1f", (t - r.shiftMillis()) / 3_600_000.0))
               .toList()));
     }
-    h.append("<h2>Mean absolute log error by pickup hour</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"500\" "
-        + "height=\"180\">");
+    // bars over a 150 px tall plot from x = 60; y axis from 0 to the largest hour's error
+    h.append("<h2>Mean absolute log error by pickup hour</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\" "
+        + "height=\"206\">");
     double max = 0;
     for (double e : r.errorByHour()) {
       max = Double.isNaN(e) ? max : Math.max(max, e);
     }
+    h.append(String.format(Locale.ROOT, "<line x1=\"56\" y1=\"10\" x2=\"56\" y2=\"160\" stroke=\"#888\"/>"
+        + "<line x1=\"56\" y1=\"160\" x2=\"540\" y2=\"160\" stroke=\"#888\"/>"
+        + "<text x=\"52\" y=\"14\" font-size=\"10\" text-anchor=\"end\">%.3f</text>"
+        + "<text x=\"52\" y=\"163\" font-size=\"10\" text-anchor=\"end\">0</text>"
+        + "<text x=\"14\" y=\"85\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 85)\">"
+        + "mean |log error|</text>"
+        + "<text x=\"298\" y=\"200\" font-size=\"11\" text-anchor=\"middle\">pickup hour</text>", max));
     for (int hr = 0; hr < 24; hr++) {
       double e = Double.isNaN(r.errorByHour()[hr]) ? 0 : r.errorByHour()[hr];
       double hgt = max == 0 ? 0 : 150 * e / max;
       h.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"16\" height=\"%.1f\" fill=\"#1f77b4\">"
-          + "<title>%02d h: %.3f</title></rect><text x=\"%d\" y=\"175\" font-size=\"9\">%d</text>", 10 + hr * 20,
-          155 - hgt, hgt, hr, e, 12 + hr * 20, hr));
+          + "<title>%02d h: %.3f</title></rect><text x=\"%d\" y=\"175\" font-size=\"9\" text-anchor=\"middle\">%d"
+          + "</text>", 60 + hr * 20, 160 - hgt, hgt, hr, e, 68 + hr * 20, hr));
     }
     h.append("</svg></body></html>\n");
     Cli.writeReport(file, h);

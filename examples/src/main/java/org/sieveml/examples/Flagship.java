@@ -12,6 +12,17 @@ import java.nio.file.Path;
  * directory (e.g. {@code ../shared/data/movielens-100k}), printing what each stage did, the offline
  * quality against ALS alone and a popularity baseline, per-stage latency and a drift check; the HTML
  * report goes to {@code target/recommendation-report.html} unless {@code --report} says otherwise.
+ *
+ * <p><b>Reproducible.</b> The same arguments print the same text at any number of processors, except
+ * the lines that carry a measured time, which {@link #isTimingLine} recognises: every clock reading is
+ * printed as a number with a unit {@code ns}, {@code us} or {@code ms} (the stages' "in N ms" and the
+ * latency table's rows), and no other figure is. {@code FlagshipDeterminismTest} checks it in two JVMs
+ * with one and two processors. What makes it so: the data, ALS, the ranker's negative sampling and the
+ * HNSW levels are seeded; the HNSW indexes are built with {@code reproducibleBuild(true)} (a parallel bulk
+ * build's links depend on how its threads interleave); ALS solves each row on its own, so its thread count
+ * (the processors) does not change it; the GBDT trains with a fixed two threads; the popularity and
+ * trending lists break ties by id. A request over the pipeline's 2 s budget would degrade and change the
+ * figures: the run prints {@code recs.degraded 0}.
  */
 public final class Flagship {
 
@@ -64,6 +75,22 @@ public final class Flagship {
     System.out.println("SieveML flagship: recommendation end to end (features -> ALS -> HNSW -> GBDT -> MMR)");
     RecData data = movieLens == null ? RecData.seeded(users, items, 12, 40, seed) : RecData.movieLens(movieLens);
     RecommendationStudy.run(data, seed, System.out, report);
+  }
+
+  /** A duration as printed: a number and a unit of time below the second. */
+  private static final java.util.regex.Pattern DURATION =
+      java.util.regex.Pattern.compile("\\d(?:\\.\\d+)?\\s?(?:ns|us|\u00b5s|ms)\\b");
+
+  /**
+   * Whether a printed line carries a measured time (and so differs between runs): it holds a number
+   * followed by {@code ns}, {@code us}, {@code µs} or {@code ms}. Every other line of the flagship's output
+   * is the same for the same arguments.
+   *
+   * @param line one printed line
+   * @return true for a timing line
+   */
+  public static boolean isTimingLine(String line) {
+    return DURATION.matcher(line).find();
   }
 
   private static void usage(String problem) {

@@ -409,6 +409,8 @@ public final class FraudStudy {
     }
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">recall</text>", l + pw / 2 - 15,
         size - 3));
+    s.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 12 %d)\">precision</text>", top + pw / 2, top + pw / 2));
     StringBuilder path = new StringBuilder();
     for (int k = 0; k < pr[0].length; k++) {
       path.append(k == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", l + pr[0][k] * pw,

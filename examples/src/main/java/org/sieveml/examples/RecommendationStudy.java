@@ -290,6 +290,7 @@ public final class RecommendationStudy {
       ndcg.put(s, 0.0);
       shown.put(s, new HashSet<>());
     }
+    List<String> popularServe = popular(before80);
     int evaluated = 0;
     Map<Integer, Set<String>> evalTruth = new LinkedHashMap<>();
     int inFavourite = 0;
@@ -308,7 +309,7 @@ public final class RecommendationStudy {
       List<String> pipe = resp.items().stream().map(ScoredItem::itemId).toList();
       List<String> alsOnly = alsCandidates(u, alsServe, indexServe, before80, 50).stream()
           .map(Candidate::itemId).toList();
-      List<String> pop = trendCandidates(u, popular(before80), before80, 50).stream().map(Candidate::itemId).toList();
+      List<String> pop = trendCandidates(u, popularServe, before80, 50).stream().map(Candidate::itemId).toList();
       Map<String, List<String>> lists = Map.of("pipeline", pipe, "als", alsOnly, "popularity", pop);
       for (String s : systems) {
         List<String> l = lists.get(s);
@@ -408,9 +409,12 @@ public final class RecommendationStudy {
   }
 
   private static HnswVectorIndex index(AlsModel model) {
+    // reproducible: a parallel bulk build's links depend on how its threads interleave, and with them the
+    // candidates, the ranker's rows and every figure after (issue 22); searches pass their ef, so no tuning
     HnswVectorIndex index = HnswVectorIndex.builder(model.factors(), VectorMetric.INNER_PRODUCT).m(16)
-        .efConstruction(100).initialCapacity(model.itemIds().size()).build();
-    index.addAll(model.itemVectors(), 2, null);
+        .efConstruction(100).ef(100).seed(0x5eed).reproducibleBuild(true)
+        .initialCapacity(model.itemIds().size()).build();
+    index.addAll(model.itemVectors(), 1, null);
     return index;
   }
 
@@ -610,7 +614,11 @@ public final class RecommendationStudy {
     h.append(RecBatchServing.html(r.servingModes()));
     h.append("<h2>Serving latency</h2><pre>").append(escape(r.telemetry().toTable())).append("</pre>");
     // the drift section is a fragment (one <section>), so the report stays one document
-    h.append("<h2>Drift of served features by test week</h2>");
+    h.append("<h2>Drift of served features by test week</h2><p>One check per week from the test period's start, "
+        + "of the ranker's feature rows served that week against every candidate row at the ranker's training "
+        + "time; a week with fewer than 200 served rows, or fewer than half the median week's, joins the week "
+        + "before it. Each test user is served once, at their first test event, so the first weeks carry most "
+        + "of the traffic: ").append(r.drift().size()).append(r.drift().size() == 1 ? " check.</p>" : " checks.</p>");
     h.append(r.drift().isEmpty() ? "<p>no week with enough traffic</p>"
         : DriftReport.toHtmlFragment("served features vs ranker training features", r.drift()));
     h.append("</body></html>\n");
@@ -643,7 +651,10 @@ public final class RecommendationStudy {
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>",
           l - 5, top + ph - v / ymax * ph + 4, v));
     }
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">k</text>", l + pw / 2, hgt - 10));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">k (length of "
+        + "the list)</text>", l + pw / 2, hgt - 10));
+    s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 14 %d)\">recall@k</text>", top + ph / 2, top + ph / 2));
     String[] colors = {"#d62728", "#1f77b4", "#555"};
     int n = 0;
     for (Map.Entry<String, double[]> e : curves.entrySet()) {

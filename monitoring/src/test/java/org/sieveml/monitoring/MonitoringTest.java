@@ -390,6 +390,9 @@ class MonitoringTest {
     }
     assertTrue(fragment.contains("Drift &lt;of&gt; the week"));
     assertEquals(4, count(fragment, "<svg "), "one chart per feature");
+    // issue 22: every chart names its axes (the x title once per chart, the y title rotated)
+    assertEquals(4, count(fragment, "check, in time order"), "x-axis title on every chart");
+    assertEquals(4, count(fragment, "transform=\"rotate(-90"), "y-axis title on every chart");
     assertEquals(timeline.get(2).toHtmlFragment(), DriftReport.toHtmlFragment("Drift report window 2",
         List.of(timeline.get(2))));
 

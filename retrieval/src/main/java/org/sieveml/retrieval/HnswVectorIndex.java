@@ -74,6 +74,7 @@ public final class HnswVectorIndex implements VectorIndex {
   private final int m;
   private final int efConstruction;
   private final long seed;
+  private final boolean reproducibleBuild;
   private final double targetRecall;
   private final Executor maintenance;
   private final Quantization quantization;
@@ -103,6 +104,7 @@ public final class HnswVectorIndex implements VectorIndex {
     this.m = b.m;
     this.efConstruction = b.efConstruction;
     this.seed = b.seed;
+    this.reproducibleBuild = b.reproducibleBuild;
     this.targetRecall = b.targetRecall;
     this.defaultEf = b.ef;
     this.maintenance = b.executor != null ? b.executor : DefaultMaintenance.EXECUTOR;
@@ -292,8 +294,14 @@ public final class HnswVectorIndex implements VectorIndex {
    * present, or repeated in the input, is refused up front. With a target recall, the default ef is tuned
    * before this returns when the index has grown to twice its size at the last tuning.
    *
+   * <p>A parallel build's graph depends on how its threads interleave (each node links to the neighbours
+   * its search found at that moment): its recall is the same from run to run, its links and so the exact
+   * answers of approximate searches are not. An index built with {@link Builder#reproducibleBuild(boolean)}
+   * inserts on the calling thread in the input's order whatever {@code threads} says, so the same seed,
+   * items and order give the same graph (and the same saved file) on every run and machine.
+   *
    * @param items ids and vectors, in insertion order
-   * @param threads building threads, positive
+   * @param threads building threads, positive (ignored by a reproducible build, which uses one)
    * @param progress progress receiver, or null
    * @throws IllegalArgumentException on invalid input (nothing is inserted then), or when another
    *     writer added one of the ids meanwhile (the others are inserted)
@@ -345,7 +353,9 @@ public final class HnswVectorIndex implements VectorIndex {
           failures.add(t);
         }
       };
-      int n = Math.min(threads, Math.max(1, total));
+      // a reproducible build inserts in the input's order on this thread: concurrent inserts link each
+      // node to whatever its neighbours were when its search ran, which depends on how threads interleave
+      int n = reproducibleBuild ? 1 : Math.min(threads, Math.max(1, total));
       if (n == 1) {
         worker.run();
       } else {
@@ -1141,6 +1151,7 @@ public final class HnswVectorIndex implements VectorIndex {
     private double targetRecall = 0.95;
     private int initialCapacity = 1024;
     private long seed = 0x5ee7_4a5bL;
+    private boolean reproducibleBuild;
     private Executor executor;
     private Quantization quantization = Quantization.NONE;
     private Path offHeapDirectory;
@@ -1224,6 +1235,22 @@ public final class HnswVectorIndex implements VectorIndex {
      */
     public Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Makes {@link HnswVectorIndex#addAll} reproducible (off unless set): it then inserts on the calling
+     * thread in the input's order whatever its {@code threads} argument, so a seeded index built from the
+     * same items in the same order is the same graph on every run, at any number of processors — at the
+     * cost of a single-threaded build. Off, a bulk build with several threads is faster and equally good,
+     * but its links (and so the exact results of approximate searches) vary from run to run. Single
+     * {@link HnswVectorIndex#add} calls from one thread are reproducible either way.
+     *
+     * @param reproducible whether bulk builds are reproducible
+     * @return this builder
+     */
+    public Builder reproducibleBuild(boolean reproducible) {
+      this.reproducibleBuild = reproducible;
       return this;
     }
 

@@ -19,7 +19,7 @@ public final class HtmlReport {
   public static final String SECTION_CLASS = "sieveml-drift";
 
   private static final int W = 640;
-  private static final int H = 160;
+  private static final int H = 176;
   private static final int PAD = 36;
   private static final String S = "section." + SECTION_CLASS;
   private static final String STYLE = "<style>"
@@ -154,8 +154,14 @@ public final class HtmlReport {
         W, H, esc(name)));
     sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", PAD, H - PAD, W - 8, H - PAD));
     sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"8\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", PAD, PAD, H - PAD));
-    sb.append(String.format(Locale.ROOT, "<text x=\"2\" y=\"16\" font-size=\"10\">%.3g</text><text x=\"2\" y=\"%d\" font-size=\"10\">0</text>",
-        max, H - PAD));
+    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"10\" text-anchor=\"end\">%.3g</text>"
+        + "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">0</text>", PAD - 3, max, PAD - 3, H - PAD));
+    // axis titles: the decision value (dashed: its threshold) against the checks in time order
+    int mid = (8 + H - PAD) / 2;
+    sb.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 10 %d)\">%s</text>", mid, mid, esc(method.isEmpty() ? "score" : method)));
+    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">"
+        + "check, in time order</text>", (PAD + W - 8) / 2, H - 4));
     StringBuilder line = new StringBuilder();
     StringBuilder thr = new StringBuilder();
     StringBuilder dots = new StringBuilder();
@@ -175,9 +181,16 @@ public final class HtmlReport {
     sb.append("<polyline fill=\"none\" stroke=\"#1f77b4\" points=\"").append(line).append("\"/>");
     sb.append("<polyline fill=\"none\" stroke=\"#d62728\" stroke-dasharray=\"4 3\" points=\"").append(thr).append("\"/>");
     sb.append(dots);
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s</text>", PAD, H - 12, esc(timeline.get(0).label())));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%s</text>", W - 8, H - 12,
-        esc(timeline.get(n - 1).label())));
+    int labels = H - PAD + 14;
+    if (n == 1) { // one check: one label, under its point
+      sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>",
+          PAD + (W - PAD - 8) / 2.0, labels, esc(timeline.get(0).label())));
+    } else {
+      sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s</text>", PAD, labels,
+          esc(timeline.get(0).label())));
+      sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%s</text>",
+          W - 8, labels, esc(timeline.get(n - 1).label())));
+    }
     sb.append("</svg></div>\n");
   }
 
