@@ -18,9 +18,10 @@ import java.util.SplittableRandom;
 /**
  * The query log of the auto-suggest case study, generated from a seed with planted ground truth: a
  * vocabulary of queries in topics (seeded pronounceable words, or MovieLens 100k titles with their
- * first genre as the topic), users with favourite topics and a habit of repeating their own queries, a
+ * first genre as the topic), users with favourite topics and a habit of repeating their own queries (and logged-out visitors
+ * without either, a tenth of the users' traffic), a
  * few planted trends (a rarely searched query that shares its first word with a popular one and
- * overtakes it late in the log), and sessions typed keystroke by keystroke, some with a typo. While
+ * overtakes it late in the log, drawing five times its traffic), and sessions typed keystroke by keystroke, some with a typo. While
  * generating, a logging policy (the most popular completions by all-time count, 8 shown) decides what
  * the user saw at each keystroke; the user picks the intended query when it is shown (with a position
  * bias) or types it to the end. The log records per keystroke the prefix typed, the suggestions shown
@@ -50,7 +51,7 @@ public final class AutoSuggestData {
   /**
    * One search session.
    *
-   * @param user the user
+   * @param user the user, or -1 for a logged-out visitor
    * @param time when the first key was pressed (epoch milliseconds)
    * @param target the query finally issued (chosen from the suggestions or typed to the end)
    * @param typed what the user typed (the target, with a typo when {@code typoAt >= 0})
@@ -282,7 +283,7 @@ public final class AutoSuggestData {
       base[order[k]] = 1 / Math.pow(k + 1, 0.9);
     }
     // planted trends: a query rarely searched until trendDay shares its first word with an older,
-    // popular one and then draws 3x its traffic
+    // popular one and then draws 5x its traffic
     int trendDay = days * 5 / 8;
     Map<String, List<Integer>> byFirst = new LinkedHashMap<>();
     for (int i = 0; i < q; i++) {
@@ -337,7 +338,7 @@ public final class AutoSuggestData {
       int[][] members = new int[topics][];
       double[] w = new double[q];
       for (int i = 0; i < q; i++) {
-        w[i] = trendOf[i] < 0 ? base[i] : d >= trendDay ? 3 * base[trendOf[i]] : base[trendOf[i]] / 100;
+        w[i] = trendOf[i] < 0 ? base[i] : d >= trendDay ? 5 * base[trendOf[i]] : base[trendOf[i]] / 100;
       }
       for (int t = 0; t < topics; t++) {
         final int tt = t;
@@ -358,19 +359,24 @@ public final class AutoSuggestData {
           today.add(new long[] {START + d * DAY + r.nextLong(DAY - 60_000), u});
         }
       }
+      // logged-out visitors: no history, topics at random
+      int anonymous = poisson(0.1 * users, r);
+      for (int k = 0; k < anonymous; k++) {
+        today.add(new long[] {START + d * DAY + r.nextLong(DAY - 60_000), -1});
+      }
       today.sort(Comparator.<long[]>comparingLong(x -> x[0]).thenComparingLong(x -> x[1]));
       TopK top = new TopK(SHOWN);
       double[] scratch = new double[SHOWN];
       char[] buf = new char[256];
       for (long[] s : today) {
         int u = (int) s[1];
-        List<Integer> h = history.get(u);
+        List<Integer> h = u < 0 ? List.of() : history.get(u);
         int target;
         if (!h.isEmpty() && r.nextDouble() < 0.3) {
           target = h.get(r.nextInt(h.size()));
         } else {
           double x = r.nextDouble();
-          int t = x < 0.5 ? fav[u][0] : x < 0.75 ? fav[u][1] : r.nextInt(topics);
+          int t = u < 0 || x >= 0.75 ? r.nextInt(topics) : x < 0.5 ? fav[u][0] : fav[u][1];
           if (members[t].length == 0) {
             t = topic[order[0]];
           }
@@ -412,7 +418,9 @@ public final class AutoSuggestData {
         sessions.add(new Session(u, s[0], target, typed, typoAt, List.copyOf(ks)));
         counts[target]++;
         seen[target] = true;
-        h.add(target);
+        if (u >= 0) {
+          h.add(target);
+        }
       }
     }
     return new AutoSuggestData(name, queries, topic, topicNames, users, days, Collections.unmodifiableList(sessions),

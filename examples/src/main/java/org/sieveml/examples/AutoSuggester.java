@@ -47,8 +47,9 @@ final class AutoSuggester {
       .addDouble("user_query_count")
       .addDouble("user_days_since")
       .addDouble("user_history")
+      .addDouble("trend_ratio")
       .build();
-  static final int F = 10;
+  static final int F = 11;
   static final int MAX_CANDIDATES = 64;
   static final int K = 10;
   static final double MMR_LAMBDA = 0.8;
@@ -137,6 +138,11 @@ final class AutoSuggester {
   int id(String query) {
     Integer i = idOf.get(query);
     return i == null ? -1 : i;
+  }
+
+  /** A query's all-time count so far. */
+  int count(int id) {
+    return count[id];
   }
 
   String query(int id) {
@@ -356,6 +362,8 @@ final class AutoSuggester {
     row[7] = mine ? Math.log1p(userCount[q]) : 0;
     row[8] = mine ? (now - userLast[q]) / (double) AutoSuggestData.DAY : -1;
     row[9] = Math.log1p(total);
+    // the last day against the last week's daily mean: above 0 when the query is rising
+    row[10] = Math.log((Math.expm1(row[1]) + 0.5) / (Math.expm1(row[2]) / 7 + 0.5));
   }
 
   /**
