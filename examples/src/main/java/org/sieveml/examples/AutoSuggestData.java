@@ -45,6 +45,7 @@ public final class AutoSuggestData {
    * @param typed characters typed so far (the prefix is {@code session.typed().substring(0, typed)})
    * @param shown query ids the logging policy showed, best first
    * @param chosen the position chosen in {@code shown}, or -1
+   *     <p>Immutable by convention (do not write to {@code shown}); safe to share between threads.
    */
   public record Keystroke(int typed, int[] shown, int chosen) {}
 
@@ -57,6 +58,7 @@ public final class AutoSuggestData {
    * @param typed what the user typed (the target, with a typo when {@code typoAt >= 0})
    * @param typoAt where the typo is in {@code typed}, or -1
    * @param keystrokes the keystrokes as logged, in order
+   *     <p>Immutable; safe to share between threads.
    */
   public record Session(int user, long time, int target, String typed, int typoAt, List<Keystroke> keystrokes) {
 

@@ -48,6 +48,7 @@ public final class AutoSuggestStudy {
    * @param trending the query that started trending
    * @param prefix the prefix typed
    * @param ranks rank of {older, trending} per system
+   *     <p>Immutable by convention (do not write to the arrays); safe to share between threads.
    */
   public record TrendCheck(String older, String trending, String prefix, Map<String, int[]> ranks) {}
 
@@ -71,6 +72,8 @@ public final class AutoSuggestStudy {
    * @param latencyNanos the full path's time per held-out keystroke, after warm-up, sorted
    * @param figures every printed line except the timing lines (deterministic for a seed)
    * @param suggester the state at the end of the log, with the trained ranker (not thread-safe)
+   *     <p>The figures are immutable by convention (do not write to the arrays) and may be read from any
+   *     thread; the suggester must be used by one thread at a time.
    */
   public record Result(String data, int sessions, int trainGroups, int trainRows, int testSessions,
       int testKeystrokes, int typoKeystrokes, Map<String, Double> mrr, Map<String, Double> success3,
@@ -377,7 +380,7 @@ public final class AutoSuggestStudy {
     FeatureFrame frame = b.build();
     FeatureEncoder enc = FeatureEncoder.builder(AutoSuggester.SCHEMA).build();
     GbdtRanker ranker = GbdtRanker.trainer(enc).name("autosuggest-lambdamart")
-        .objective(GbdtRanker.Objective.RANK_NDCG).rounds(100).maxDepth(6).eta(0.1).seed(seed).threads(1)
+        .objective(GbdtRanker.Objective.RANK_NDCG).rounds(100).maxDepth(4).eta(0.1).seed(seed).threads(1)
         .trainRanking(frame, labels.stream().mapToDouble(Double::doubleValue).toArray(),
             groups.stream().mapToInt(Integer::intValue).toArray());
     // serving scores raw rows (predictEncoded): the encoder must pass every feature through as is

@@ -130,11 +130,12 @@ class AutoSuggestStudyTest {
       // all-time counts keep the older query on top: the trend has had 4 of the 21 days
       assertTrue(k.get("most-popular")[0] < k.get("most-popular")[1], msg);
       decayedSees += k.get("decayed")[1] < k.get("decayed")[0] ? 1 : 0;
-      systemSees += k.get("lambdamart+mmr")[1] == 1 && k.get("lambdamart+mmr")[0] > 1 ? 1 : 0;
+      // the trending query first, the older one still shown near the top (it keeps a fifth of the traffic)
+      systemSees += k.get("lambdamart+mmr")[1] == 1 && k.get("lambdamart+mmr")[0] <= 3 ? 1 : 0;
     }
     // decayed popularity and the ranker see the trend (one pair of six may lose to sampling noise)
     assertTrue(decayedSees >= 5, all.toString());
-    assertTrue(systemSees >= 5, "the trending query first, above the older one\n" + all);
+    assertTrue(systemSees >= 5, "the trending query first, the older one in the top 3\n" + all);
   }
 
   @Test
