@@ -296,13 +296,15 @@ public final class AutoSuggestData {
     for (int k = 0; k < q && trends.size() < 6; k++) {
       int old = order[k + 5 < q ? k + 5 : k]; // popular, but not the very top
       List<Integer> same = byFirst.get(firstWord(queries[old]));
-      if (used[old] || same.size() < 2 || queries[old].indexOf(' ') < 0) {
+      // a first word shared by a few queries (not "the"), both in one topic, so the pair competes head on
+      if (used[old] || same.size() < 2 || same.size() > 12 || firstWord(queries[old]).length() < 3
+          || queries[old].indexOf(' ') < 0) {
         continue;
       }
       int pick = -1;
       for (int c : same) {
-        if (c != old && !used[c] && queries[c].indexOf(' ') > 0 && base[c] < base[old] / 20
-            && (pick < 0 || c < pick)) {
+        if (c != old && !used[c] && topic[c] == topic[old] && queries[c].indexOf(' ') > 0
+            && base[c] < base[old] / 20 && (pick < 0 || c < pick)) {
           pick = c;
         }
       }

@@ -48,9 +48,11 @@ public final class AutoSuggestStudy {
    * @param trending the query that started trending
    * @param prefix the prefix typed
    * @param ranks rank of {older, trending} per system
+   * @param usersTrendingFirst share of the users for whom the system ranks the trending query above the older one
    *     <p>Immutable by convention (do not write to the arrays); safe to share between threads.
    */
-  public record TrendCheck(String older, String trending, String prefix, Map<String, int[]> ranks) {}
+  public record TrendCheck(String older, String trending, String prefix, Map<String, int[]> ranks,
+      double usersTrendingFirst) {}
 
   /**
    * The figures of one run.
@@ -65,6 +67,7 @@ public final class AutoSuggestStudy {
    * @param mrr MRR@10 per system
    * @param success3 success@3 per system
    * @param typoMrr MRR@10 per system on the typo'd keystrokes
+   * @param trendMrr MRR@10 per system on the keystrokes of sessions issuing a planted trending query
    * @param mrrByLength MRR@10 per system by characters typed (1 to 10)
    * @param similarity mean word overlap of the top-10 pairs, LambdaMART with and without MMR
    * @param trends where the planted trends rank
@@ -77,7 +80,7 @@ public final class AutoSuggestStudy {
    */
   public record Result(String data, int sessions, int trainGroups, int trainRows, int testSessions,
       int testKeystrokes, int typoKeystrokes, Map<String, Double> mrr, Map<String, Double> success3,
-      Map<String, Double> typoMrr, Map<String, double[]> mrrByLength, Map<String, Double> similarity,
+      Map<String, Double> typoMrr, Map<String, Double> trendMrr, Map<String, double[]> mrrByLength, Map<String, Double> similarity,
       List<TrendCheck> trends, List<int[][]> trendDaily, long[] latencyNanos, String figures,
       AutoSuggester suggester) {
 
@@ -140,7 +143,7 @@ public final class AutoSuggestStudy {
     Map<String, double[]> sums = new LinkedHashMap<>(); // {rr, success3, typoRr}
     Map<String, double[]> byLenRr = new LinkedHashMap<>();
     for (String s : SYSTEMS) {
-      sums.put(s, new double[3]);
+      sums.put(s, new double[4]);
       byLenRr.put(s, new double[MAX_PREFIX_CHART]);
     }
     int[] byLenN = new int[MAX_PREFIX_CHART];
@@ -148,6 +151,11 @@ public final class AutoSuggestStudy {
     int testSessions = 0;
     int testKeys = 0;
     int typoKeys = 0;
+    int trendKeys = 0;
+    boolean[] isTrending = new boolean[data.queryCount()];
+    for (int[] t : data.trends()) {
+      isTrending[t[1]] = true;
+    }
     List<TrendCheck> trendChecks = new ArrayList<>();
     int[][] trends = data.trends();
     List<int[][]> trendDaily = new ArrayList<>();
@@ -184,7 +192,13 @@ public final class AutoSuggestStudy {
               int n = system(sug, sys, -1, prefix, at, list);
               ranks.put(sys, new int[] {rank(list, n, t[0]), rank(list, n, t[1])});
             }
-            trendChecks.add(new TrendCheck(data.query(t[0]), data.query(t[1]), prefix, ranks));
+            int first = 0;
+            for (int u = 0; u < data.users(); u++) {
+              int n = system(sug, "lambdamart+mmr", u, prefix, at, list);
+              first += rank(list, n, t[1]) < rank(list, n, t[0]) ? 1 : 0;
+            }
+            trendChecks.add(new TrendCheck(data.query(t[0]), data.query(t[1]), prefix, ranks,
+                first / (double) data.users()));
           }
         }
       }
@@ -222,8 +236,10 @@ public final class AutoSuggestStudy {
           int typed = ks.get(k).typed();
           String prefix = s.typed().substring(0, typed);
           boolean typo = s.typoAt() >= 0 && typed > s.typoAt();
+          boolean trendingTarget = isTrending[s.target()];
           testKeys++;
           typoKeys += typo ? 1 : 0;
+          trendKeys += trendingTarget ? 1 : 0;
           heldOut.add(new int[] {si, k});
           for (String sys : SYSTEMS) {
             int n = system(sug, sys, s.user(), prefix, s.timeOf(k), list);
@@ -233,6 +249,7 @@ public final class AutoSuggestStudy {
             acc[0] += rr;
             acc[1] += rk <= 3 ? 1 : 0;
             acc[2] += typo ? rr : 0;
+            acc[3] += trendingTarget ? rr : 0;
             if (typed <= MAX_PREFIX_CHART) {
               byLenRr.get(sys)[typed - 1] += rr;
             }
@@ -254,12 +271,14 @@ public final class AutoSuggestStudy {
     Map<String, Double> mrr = new LinkedHashMap<>();
     Map<String, Double> success3 = new LinkedHashMap<>();
     Map<String, Double> typoMrr = new LinkedHashMap<>();
+    Map<String, Double> trendMrr = new LinkedHashMap<>();
     Map<String, double[]> byLen = new LinkedHashMap<>();
     for (String sys : SYSTEMS) {
       double[] acc = sums.get(sys);
       mrr.put(sys, acc[0] / testKeys);
       success3.put(sys, acc[1] / testKeys);
       typoMrr.put(sys, typoKeys == 0 ? Double.NaN : acc[2] / typoKeys);
+      trendMrr.put(sys, trendKeys == 0 ? Double.NaN : acc[3] / trendKeys);
       double[] c = new double[MAX_PREFIX_CHART];
       for (int i = 0; i < c.length; i++) {
         c[i] = byLenN[i] == 0 ? Double.NaN : byLenRr.get(sys)[i] / byLenN[i];
@@ -274,18 +293,21 @@ public final class AutoSuggestStudy {
         + "of them after a typo; target = the query the session issued", testKeys, testSessions, testDay, days - 1,
         typoKeys));
     line(out, fig, "");
-    line(out, fig, String.format(Locale.ROOT, "  %-42s %8s %10s %14s", "system", "MRR@10", "success@3",
-        "MRR@10 typo'd"));
+    line(out, fig, String.format(Locale.ROOT, "  %-42s %8s %10s %14s %16s", "system", "MRR@10", "success@3",
+        "MRR@10 typo'd", "MRR@10 trending"));
     for (String sys : SYSTEMS) {
-      line(out, fig, String.format(Locale.ROOT, "  %-42s %8.4f %10.4f %14.4f", LABELS.get(sys), mrr.get(sys),
-          success3.get(sys), typoMrr.get(sys)));
+      line(out, fig, String.format(Locale.ROOT, "  %-42s %8.4f %10.4f %14.4f %16.4f", LABELS.get(sys), mrr.get(sys),
+          success3.get(sys), typoMrr.get(sys), trendMrr.get(sys)));
     }
+    line(out, fig, String.format(Locale.ROOT, "  (typo'd: %,d keystrokes after a typo; trending: %,d keystrokes of "
+        + "sessions issuing a planted trending query)", typoKeys, trendKeys));
     line(out, fig, String.format(Locale.ROOT, "  word overlap of the top-10 pairs (Jaccard): %.4f without MMR, %.4f "
         + "with MMR (lambda %.1f)", similarity.get("lambdamart"), similarity.get("lambdamart+mmr"),
         AutoSuggester.MMR_LAMBDA));
     line(out, fig, "");
     line(out, fig, "[trends]     planted trends at the start of day " + testDay
-        + ", anonymous user, rank of older / trending query (11 = not shown):");
+        + ": rank of older / trending query for a logged-out visitor (11 = not shown), and the share of users "
+        + "the system shows the trending one first");
     for (TrendCheck t : trendChecks) {
       StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %-14s %-24s vs %-24s", "'" + t.prefix() + "'",
           t.older(), t.trending()));
@@ -293,6 +315,7 @@ public final class AutoSuggestStudy {
         int[] rk = t.ranks().get(sys);
         b.append(String.format(Locale.ROOT, "  %s %d/%d", sys, rk[0], rk[1]));
       }
+      b.append(String.format(Locale.ROOT, "  users %.1f %%", 100 * t.usersTrendingFirst()));
       line(out, fig, b.toString());
     }
 
@@ -310,7 +333,7 @@ public final class AutoSuggestStudy {
     }
     Arrays.sort(lat);
     Result res = new Result(data.name(), sessions.size(), groups.size(), rows.size(), testSessions, testKeys,
-        typoKeys, mrr, success3, typoMrr, byLen, similarity, trendChecks, trendDaily, lat, fig.toString(), sug);
+        typoKeys, mrr, success3, typoMrr, trendMrr, byLen, similarity, trendChecks, trendDaily, lat, fig.toString(), sug);
     out.println();
     out.printf(Locale.ROOT, "[latency]    full path per keystroke (candidates, features, LambdaMART, MMR), %,d held-out "
         + "keystrokes after a warm-up pass: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (goal p99 <= 1 ms: "
@@ -403,10 +426,11 @@ public final class AutoSuggestStudy {
         ": %,d sessions; the ranker trained on %,d keystroke groups (%,d rows); %,d keystrokes of %,d held-out "
             + "sessions evaluated (%,d after a typo).</p>", r.sessions(), r.trainGroups(), r.trainRows(),
         r.testKeystrokes(), r.testSessions(), r.typoKeystrokes()));
-    h.append("<table><tr><th>system</th><th>MRR@10</th><th>success@3</th><th>MRR@10 on typo'd prefixes</th></tr>");
+    h.append("<table><tr><th>system</th><th>MRR@10</th><th>success@3</th><th>MRR@10 on typo'd prefixes</th>"
+        + "<th>MRR@10 on trending queries</th></tr>");
     for (String s : SYSTEMS) {
-      h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>",
-          esc(LABELS.get(s)), r.mrr().get(s), r.success3().get(s), r.typoMrr().get(s)));
+      h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>",
+          esc(LABELS.get(s)), r.mrr().get(s), r.success3().get(s), r.typoMrr().get(s), r.trendMrr().get(s)));
     }
     h.append("</table>");
     h.append("<h2>MRR@10 and success@3 per system</h2>").append(bars(r));
@@ -431,14 +455,14 @@ public final class AutoSuggestStudy {
       for (String s : SYSTEMS) {
         h.append("<th>").append(esc(s)).append(" rank (older / trending)</th>");
       }
-      h.append("</tr>");
+      h.append("<th>users shown the trending query first</th></tr>");
       for (TrendCheck c : r.trends()) {
         h.append("<tr><td>'").append(esc(c.prefix())).append("'</td><td>").append(esc(c.older())).append("</td><td>")
             .append(esc(c.trending())).append("</td>");
         for (String s : SYSTEMS) {
           h.append("<td>").append(c.ranks().get(s)[0]).append(" / ").append(c.ranks().get(s)[1]).append("</td>");
         }
-        h.append("</tr>");
+        h.append(String.format(Locale.ROOT, "<td>%.1f %%</td></tr>", 100 * c.usersTrendingFirst()));
       }
       h.append("</table>");
     }

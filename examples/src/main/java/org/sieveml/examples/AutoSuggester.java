@@ -26,7 +26,7 @@ import org.sieveml.retrieval.PopularityCandidateGenerator;
  *   <li>{@link #decayed}: the exact prefix range by one-day decayed popularity;
  *   <li>{@link #suggest}: candidates (the exact range's top 25 by decayed popularity and top 10 by
  *       count, the top 10 of the ranges one edit away, the user's own past queries in either) -> the
- *       features of {@link #SCHEMA} -> the LambdaMART ranker -> MMR diversity over word overlap -> 10.
+ *       features of {@link #SCHEMA} (popularity also relative to the prefix's best candidate) -> the LambdaMART ranker -> MMR diversity over word overlap -> 10.
  * </ul>
  * Training rows ({@link #candidates}) and serving go through the same candidate and feature code.
  *
@@ -48,8 +48,10 @@ final class AutoSuggester {
       .addDouble("user_days_since")
       .addDouble("user_history")
       .addDouble("trend_ratio")
+      .addDouble("rel_pop_1d")
+      .addDouble("rel_count")
       .build();
-  static final int F = 11;
+  static final int F = 13;
   static final int MAX_CANDIDATES = 64;
   static final int K = 10;
   static final double MMR_LAMBDA = 0.8;
@@ -324,8 +326,17 @@ final class AutoSuggester {
         }
       }
     }
+    double maxPop = 0;
+    double maxCount = 0;
     for (int c = 0; c < candidates; c++) {
       features(user, cand[c], fuzzy[c], len, now, rows[c]);
+      maxPop = Math.max(maxPop, rows[c][1]);
+      maxCount = Math.max(maxCount, rows[c][0]);
+    }
+    // popularity relative to the best candidate of this prefix: comparable across prefixes
+    for (int c = 0; c < candidates; c++) {
+      rows[c][11] = maxPop == 0 ? 0 : rows[c][1] / maxPop;
+      rows[c][12] = maxCount == 0 ? 0 : rows[c][0] / maxCount;
     }
     return candidates;
   }
