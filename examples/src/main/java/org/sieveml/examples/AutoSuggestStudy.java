@@ -39,6 +39,8 @@ public final class AutoSuggestStudy {
       "decayed", "decayed popularity (1-day half-life)", "lambdamart", "LambdaMART (no diversity)",
       "lambdamart+mmr", "LambdaMART + MMR (the system)");
   static final int MAX_PREFIX_CHART = 10;
+  /** The MMR relevance weights compared in the trade-off between MRR and word overlap. */
+  static final double[] SWEEP = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3};
 
   /**
    * Where a planted trend ranks at the start of the held-out period, for an anonymous user typing the
@@ -70,6 +72,7 @@ public final class AutoSuggestStudy {
    * @param trendMrr MRR@10 per system on the keystrokes of sessions issuing a planted trending query
    * @param mrrByLength MRR@10 per system by characters typed (1 to 10)
    * @param similarity mean word overlap of the top-10 pairs, LambdaMART with and without MMR
+   * @param mmrSweep per MMR relevance weight: {lambda, MRR@10, word overlap}
    * @param trends where the planted trends rank
    * @param trendDaily per planted trend, chosen per day {older, trending}
    * @param latencyNanos the full path's time per held-out keystroke, after warm-up, sorted
@@ -81,7 +84,7 @@ public final class AutoSuggestStudy {
   public record Result(String data, int sessions, int trainGroups, int trainRows, int testSessions,
       int testKeystrokes, int typoKeystrokes, Map<String, Double> mrr, Map<String, Double> success3,
       Map<String, Double> typoMrr, Map<String, Double> trendMrr, Map<String, double[]> mrrByLength, Map<String, Double> similarity,
-      List<TrendCheck> trends, List<int[][]> trendDaily, long[] latencyNanos, String figures,
+      double[][] mmrSweep, List<TrendCheck> trends, List<int[][]> trendDaily, long[] latencyNanos, String figures,
       AutoSuggester suggester) {
 
     /**
@@ -147,6 +150,12 @@ public final class AutoSuggestStudy {
       byLenRr.put(s, new double[MAX_PREFIX_CHART]);
     }
     int[] byLenN = new int[MAX_PREFIX_CHART];
+    org.sieveml.core.pipeline.ReRanker servedMmr = sug.mmr(AutoSuggester.MMR_LAMBDA);
+    org.sieveml.core.pipeline.ReRanker[] sweep = new org.sieveml.core.pipeline.ReRanker[SWEEP.length];
+    for (int l = 0; l < SWEEP.length; l++) {
+      sweep[l] = sug.mmr(SWEEP[l]);
+    }
+    double[][] sweepSums = new double[SWEEP.length][2];
     double[] sim = new double[2];
     int testSessions = 0;
     int testKeys = 0;
@@ -241,8 +250,17 @@ public final class AutoSuggestStudy {
           typoKeys += typo ? 1 : 0;
           trendKeys += trendingTarget ? 1 : 0;
           heldOut.add(new int[] {si, k});
+          List<org.sieveml.core.ScoredItem> scored = sug.scored(s.user(), prefix, s.timeOf(k));
+          for (int l = 0; l < SWEEP.length; l++) {
+            int n = sug.top(scored, sweep[l], list);
+            int rk = rank(list, n, s.target());
+            sweepSums[l][0] += rk <= AutoSuggester.K ? 1.0 / rk : 0;
+            sweepSums[l][1] += listSimilarity(sug, list, n);
+          }
           for (String sys : SYSTEMS) {
-            int n = system(sug, sys, s.user(), prefix, s.timeOf(k), list);
+            int n = sys.equals("lambdamart") ? sug.top(scored, null, list)
+                : sys.equals("lambdamart+mmr") ? sug.top(scored, servedMmr, list)
+                : system(sug, sys, s.user(), prefix, s.timeOf(k), list);
             int rk = rank(list, n, s.target());
             double rr = rk <= AutoSuggester.K ? 1.0 / rk : 0;
             double[] acc = sums.get(sys);
@@ -285,6 +303,10 @@ public final class AutoSuggestStudy {
       }
       byLen.put(sys, c);
     }
+    double[][] mmrSweep = new double[SWEEP.length][];
+    for (int l = 0; l < SWEEP.length; l++) {
+      mmrSweep[l] = new double[] {SWEEP[l], sweepSums[l][0] / testKeys, sweepSums[l][1] / testKeys};
+    }
     Map<String, Double> similarity = new LinkedHashMap<>();
     similarity.put("lambdamart", sim[0] / testKeys);
     similarity.put("lambdamart+mmr", sim[1] / testKeys);
@@ -304,6 +326,11 @@ public final class AutoSuggestStudy {
     line(out, fig, String.format(Locale.ROOT, "  word overlap of the top-10 pairs (Jaccard): %.4f without MMR, %.4f "
         + "with MMR (lambda %.1f)", similarity.get("lambdamart"), similarity.get("lambdamart+mmr"),
         AutoSuggester.MMR_LAMBDA));
+    StringBuilder sw = new StringBuilder("  MMR trade-off (lambda: MRR@10 / word overlap):");
+    for (double[] m : mmrSweep) {
+      sw.append(String.format(Locale.ROOT, "  %.1f: %.4f / %.4f", m[0], m[1], m[2]));
+    }
+    line(out, fig, sw.toString());
     line(out, fig, "");
     line(out, fig, "[trends]     planted trends at the start of day " + testDay
         + ": rank of older / trending query for a logged-out visitor (11 = not shown), and the share of users "
@@ -333,7 +360,7 @@ public final class AutoSuggestStudy {
     }
     Arrays.sort(lat);
     Result res = new Result(data.name(), sessions.size(), groups.size(), rows.size(), testSessions, testKeys,
-        typoKeys, mrr, success3, typoMrr, trendMrr, byLen, similarity, trendChecks, trendDaily, lat, fig.toString(), sug);
+        typoKeys, mrr, success3, typoMrr, trendMrr, byLen, similarity, mmrSweep, trendChecks, trendDaily, lat, fig.toString(), sug);
     out.println();
     out.printf(Locale.ROOT, "[latency]    full path per keystroke (candidates, features, LambdaMART, MMR), %,d held-out "
         + "keystrokes after a warm-up pass: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (goal p99 <= 1 ms: "
@@ -436,6 +463,9 @@ public final class AutoSuggestStudy {
     h.append("<h2>MRR@10 and success@3 per system</h2>").append(bars(r));
     h.append("<h2>MRR@10 by characters typed</h2>").append(lines(r.mrrByLength(), 1, "characters typed",
         "MRR@10"));
+    h.append("<h2>Diversity: MMR's relevance weight</h2><p>Each point is one relevance weight lambda of MMR over "
+        + "the same LambdaMART scores (1.0 = score order; the system serves ").append(AutoSuggester.MMR_LAMBDA)
+        .append(").</p>").append(tradeOff(r.mmrSweep()));
     if (!r.trendDaily().isEmpty()) {
       TrendCheck t = r.trends().get(0);
       int[][] d = r.trendDaily().get(0);
@@ -570,6 +600,40 @@ public final class AutoSuggestStudy {
           top + 20 + 18 * c, color, esc(e.getKey())));
       c++;
     }
+    return s.append("</svg>").toString();
+  }
+
+  /** Scatter of MRR@10 against word overlap, one labelled point per lambda. */
+  private static String tradeOff(double[][] sweep) {
+    int w = 640;
+    int hgt = 320;
+    int l = 60;
+    int top = 20;
+    int pw = w - l - 30;
+    int ph = hgt - top - 50;
+    double xmax = 0;
+    double ymax = 0;
+    for (double[] m : sweep) {
+      xmax = Math.max(xmax, m[2]);
+      ymax = Math.max(ymax, m[1]);
+    }
+    xmax = Math.max(0.05, Math.ceil(xmax * 20) / 20);
+    ymax = Math.max(0.1, Math.ceil(ymax * 10) / 10);
+    StringBuilder s = frame(w, hgt, l, top, pw, ph, ymax, "mean word overlap (Jaccard) of the top-10 pairs", "MRR@10");
+    for (int i = 0; i <= 4; i++) {
+      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.3f</text>",
+          l + pw * i / 4.0, top + ph + 15, xmax * i / 4));
+    }
+    StringBuilder p = new StringBuilder();
+    for (double[] m : sweep) {
+      double x = l + m[2] / xmax * pw;
+      double y = top + ph - m[1] / ymax * ph;
+      p.append(p.length() == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x, y));
+      s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/><text x=\"%.1f\" "
+          + "y=\"%.1f\" font-size=\"11\">lambda %.1f</text>", x, y, m[0] == AutoSuggester.MMR_LAMBDA ? "#d62728"
+          : "#1f77b4", x + 6, y - 6, m[0]));
+    }
+    s.append("<path d=\"").append(p).append("\" fill=\"none\" stroke=\"#1f77b4\"/>");
     return s.append("</svg>").toString();
   }
 

@@ -121,7 +121,7 @@ final class AutoSuggester {
       tokens[i] = Arrays.stream(queries[i].split(" ")).mapToInt(w -> words.computeIfAbsent(w, k -> words.size()))
           .distinct().sorted().toArray();
     }
-    this.mmr = ReRankers.mmr(MMR_LAMBDA, (a, b) -> similarity(idOf.get(a.itemId()), idOf.get(b.itemId())));
+    this.mmr = mmr(MMR_LAMBDA);
     this.index = PrefixIndex.build(queries, new int[0]);
   }
 
@@ -388,9 +388,21 @@ final class AutoSuggester {
    * @return how many
    */
   int suggest(int user, String prefix, long now, boolean diversify, int[] out) {
+    return top(scored(user, prefix, now), diversify ? mmr : null, out);
+  }
+
+  /**
+   * Candidates, features and LambdaMART scores, best first (ties by text).
+   *
+   * @param user the user, or -1
+   * @param prefix the prefix typed
+   * @param now the time
+   * @return the scored candidates
+   */
+  List<ScoredItem> scored(int user, String prefix, long now) {
     int n = candidates(user, prefix, now);
     if (n == 0) {
-      return 0;
+      return List.of();
     }
     double[] scores = ranker.predictEncoded(Arrays.copyOf(rows, n));
     List<ScoredItem> scored = new ArrayList<>(n);
@@ -401,11 +413,34 @@ final class AutoSuggester {
       int c = Double.compare(b.score(), a.score());
       return c != 0 ? c : a.itemId().compareTo(b.itemId());
     });
-    List<ScoredItem> top = diversify ? mmr.rerank(request, scored, K) : scored.subList(0, Math.min(K, n));
+    return scored;
+  }
+
+  /**
+   * The top 10 of scored candidates, through a re-ranker or in score order.
+   *
+   * @param scored from {@link #scored}
+   * @param reRanker e.g. {@link #mmr(double)}, or null for score order
+   * @param out receives up to 10 query ids
+   * @return how many
+   */
+  int top(List<ScoredItem> scored, ReRanker reRanker, int[] out) {
+    List<ScoredItem> top = reRanker != null ? reRanker.rerank(request, scored, K)
+        : scored.subList(0, Math.min(K, scored.size()));
     for (int i = 0; i < top.size(); i++) {
       out[i] = idOf.get(top.get(i).itemId());
     }
     return top.size();
+  }
+
+  /**
+   * MMR over word overlap with another relevance weight (the served one is {@link #MMR_LAMBDA}).
+   *
+   * @param lambda the relevance weight in [0, 1]
+   * @return the re-ranker
+   */
+  ReRanker mmr(double lambda) {
+    return ReRankers.mmr(lambda, (a, b) -> similarity(idOf.get(a.itemId()), idOf.get(b.itemId())));
   }
 
   /**

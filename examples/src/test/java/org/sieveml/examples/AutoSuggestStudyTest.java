@@ -69,6 +69,13 @@ class AutoSuggestStudyTest {
     // MMR trades a little relevance for less word overlap
     assertTrue(r.similarity().get("lambdamart+mmr") < r.similarity().get("lambdamart"), printed);
     assertTrue(Math.abs(r.mrr().get("lambdamart+mmr") - r.mrr().get("lambdamart")) < 0.03, printed);
+    // the sweep: lambda 1 is the score order, and a lower lambda buys less overlap with some MRR
+    double[][] sweep = r.mmrSweep();
+    assertEquals(1.0, sweep[0][0]);
+    assertEquals(r.mrr().get("lambdamart"), sweep[0][1], 1e-12);
+    assertEquals(r.similarity().get("lambdamart"), sweep[0][2], 1e-12);
+    double[] last = sweep[sweep.length - 1];
+    assertTrue(last[2] < sweep[0][2] - 0.02 && last[1] < sweep[0][1], Arrays.deepToString(sweep));
     assertEquals(r.testKeystrokes(), r.latencyNanos().length);
     assertTrue(r.latencyMicros(0.5) > 0 && r.latencyMicros(0.99) >= r.latencyMicros(0.5));
     for (String stage : new String[] {"[data]", "[log]", "[index]", "[ranker]", "[evaluate]", "[trends]",
@@ -109,7 +116,7 @@ class AutoSuggestStudyTest {
     assertEquals(1, lower.split("<body", -1).length - 1);
     assertTrue(html.trim().endsWith("</html>"));
     String[] svgs = html.split("<svg");
-    assertEquals(5, svgs.length, "four charts");
+    assertEquals(6, svgs.length, "five charts");
     for (int i = 1; i < svgs.length; i++) {
       String svg = svgs[i].substring(0, svgs[i].indexOf("</svg>"));
       assertTrue(svg.contains("rotate(-90"), "chart " + i + " has a y-axis label");
