@@ -463,8 +463,8 @@ public final class AutoSuggestStudy {
     h.append("<h2>MRR@10 and success@3 per system</h2>").append(bars(r));
     h.append("<h2>MRR@10 by characters typed</h2>").append(lines(r.mrrByLength(), 1, "characters typed",
         "MRR@10"));
-    h.append("<h2>Diversity: MMR's relevance weight</h2><p>Each point is one relevance weight lambda of MMR over "
-        + "the same LambdaMART scores (1.0 = score order; the system serves ").append(AutoSuggester.MMR_LAMBDA)
+    h.append("<h2>Diversity: MMR's relevance weight</h2><p>Each point is one relevance weight lambda of MMR (the "
+        + "label) over the same LambdaMART scores (1.0 = score order; the system serves, in red, ").append(AutoSuggester.MMR_LAMBDA)
         .append(").</p>").append(tradeOff(r.mmrSweep()));
     if (!r.trendDaily().isEmpty()) {
       TrendCheck t = r.trends().get(0);
@@ -594,8 +594,9 @@ public final class AutoSuggestStudy {
         }
       }
       String color = COLORS[(c + (series.size() == 2 ? 2 : 0)) % COLORS.length];
+      // the two LambdaMART lines nearly coincide: the one without MMR dashed
       s.append("<path d=\"").append(p).append("\" fill=\"none\" stroke-width=\"2\" stroke=\"").append(color)
-          .append("\"/>");
+          .append(c == 2 && series.size() == 4 ? "\" stroke-dasharray=\"6 4" : "").append("\"/>");
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s</text>", l + pw + 10,
           top + 20 + 18 * c, color, esc(e.getKey())));
       c++;
@@ -603,35 +604,52 @@ public final class AutoSuggestStudy {
     return s.append("</svg>").toString();
   }
 
-  /** Scatter of MRR@10 against word overlap, one labelled point per lambda. */
+  /** Scatter of MRR@10 against word overlap, one labelled point per lambda; both axes zoomed to the points. */
   private static String tradeOff(double[][] sweep) {
     int w = 640;
-    int hgt = 320;
-    int l = 60;
+    int hgt = 340;
+    int l = 70;
     int top = 20;
-    int pw = w - l - 30;
+    int pw = w - l - 40;
     int ph = hgt - top - 50;
-    double xmax = 0;
-    double ymax = 0;
+    double xlo = Double.POSITIVE_INFINITY;
+    double xhi = Double.NEGATIVE_INFINITY;
+    double ylo = Double.POSITIVE_INFINITY;
+    double yhi = Double.NEGATIVE_INFINITY;
     for (double[] m : sweep) {
-      xmax = Math.max(xmax, m[2]);
-      ymax = Math.max(ymax, m[1]);
+      xlo = Math.min(xlo, m[2]);
+      xhi = Math.max(xhi, m[2]);
+      ylo = Math.min(ylo, m[1]);
+      yhi = Math.max(yhi, m[1]);
     }
-    xmax = Math.max(0.05, Math.ceil(xmax * 20) / 20);
-    ymax = Math.max(0.1, Math.ceil(ymax * 10) / 10);
-    StringBuilder s = frame(w, hgt, l, top, pw, ph, ymax, "mean word overlap (Jaccard) of the top-10 pairs", "MRR@10");
+    double xpad = Math.max(1e-3, (xhi - xlo) * 0.1);
+    double ypad = Math.max(1e-3, (yhi - ylo) * 0.1);
+    xlo -= xpad;
+    xhi += xpad;
+    ylo -= ypad;
+    yhi += ypad;
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\"><rect x=\"%d\" y=\"%d\" "
+            + "width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>", w, hgt, l, top, pw, ph));
     for (int i = 0; i <= 4; i++) {
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.4f</text>",
+          l - 5, top + ph - ph * i / 4.0 + 4, ylo + (yhi - ylo) * i / 4));
       s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.3f</text>",
-          l + pw * i / 4.0, top + ph + 15, xmax * i / 4));
+          l + pw * i / 4.0, top + ph + 15, xlo + (xhi - xlo) * i / 4));
     }
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">mean word "
+        + "overlap (Jaccard) of the top-10 pairs</text>", l + pw / 2, hgt - 8));
+    s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 14 %d)\">MRR@10</text>", top + ph / 2, top + ph / 2));
     StringBuilder p = new StringBuilder();
-    for (double[] m : sweep) {
-      double x = l + m[2] / xmax * pw;
-      double y = top + ph - m[1] / ymax * ph;
+    for (int i = 0; i < sweep.length; i++) {
+      double[] m = sweep[i];
+      double x = l + (m[2] - xlo) / (xhi - xlo) * pw;
+      double y = top + ph - (m[1] - ylo) / (yhi - ylo) * ph;
       p.append(p.length() == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x, y));
       s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/><text x=\"%.1f\" "
-          + "y=\"%.1f\" font-size=\"11\">lambda %.1f</text>", x, y, m[0] == AutoSuggester.MMR_LAMBDA ? "#d62728"
-          : "#1f77b4", x + 6, y - 6, m[0]));
+          + "y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.1f</text>", x, y,
+          m[0] == AutoSuggester.MMR_LAMBDA ? "#d62728" : "#1f77b4", x, i % 2 == 0 ? y - 8 : y + 16, m[0]));
     }
     s.append("<path d=\"").append(p).append("\" fill=\"none\" stroke=\"#1f77b4\"/>");
     return s.append("</svg>").toString();
