@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,6 +180,18 @@ class AutoSuggestStudyTest {
   private static String withoutTimings(String out) {
     return out.lines().filter(l -> !l.startsWith("[latency]") && !l.startsWith("[report]"))
         .collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  void movieLensTitlesBeatPopularity() {
+    Path dir = Path.of(System.getProperty("sieveml.data.dir", "../shared/data"), "movielens-100k");
+    Assumptions.assumeTrue(Files.exists(dir.resolve("u.item")), "MovieLens 100k not found at " + dir);
+    AutoSuggestData data = AutoSuggestData.movieLensTitles(dir, 400, 28, 3);
+    assertTrue(data.queryCount() > 1500 && data.queries()[0].equals("toy story"), data.queries()[0]);
+    AutoSuggestStudy.Result r = AutoSuggestStudy.run(data, 3, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8), null);
+    assertTrue(r.mrr().get("lambdamart+mmr") > r.mrr().get("most-popular") + 0.10, r.figures());
+    assertTrue(r.typoMrr().get("lambdamart+mmr") > 0.4, r.figures());
   }
 
   @Test
