@@ -70,6 +70,8 @@ public final class AutoSuggestStudy {
    * @param success3 success@3 per system
    * @param typoMrr MRR@10 per system on the typo'd keystrokes
    * @param trendMrr MRR@10 per system on the keystrokes of sessions issuing a planted trending query
+   * @param tasteShare per system, the share of the top 10 after a signed-in user's first character that falls
+   *     in the user's two planted favourite topics
    * @param mrrByLength MRR@10 per system by characters typed (1 to 10)
    * @param similarity mean word overlap of the top-10 pairs, LambdaMART with and without MMR
    * @param mmrSweep per MMR relevance weight: {lambda, MRR@10, word overlap}
@@ -83,7 +85,8 @@ public final class AutoSuggestStudy {
    */
   public record Result(String data, int sessions, int trainGroups, int trainRows, int testSessions,
       int testKeystrokes, int typoKeystrokes, Map<String, Double> mrr, Map<String, Double> success3,
-      Map<String, Double> typoMrr, Map<String, Double> trendMrr, Map<String, double[]> mrrByLength, Map<String, Double> similarity,
+      Map<String, Double> typoMrr, Map<String, Double> trendMrr,
+      Map<String, Double> tasteShare, Map<String, double[]> mrrByLength, Map<String, Double> similarity,
       double[][] mmrSweep, List<TrendCheck> trends, List<int[][]> trendDaily, long[] latencyNanos, String figures,
       AutoSuggester suggester) {
 
@@ -146,7 +149,7 @@ public final class AutoSuggestStudy {
     Map<String, double[]> sums = new LinkedHashMap<>(); // {rr, success3, typoRr}
     Map<String, double[]> byLenRr = new LinkedHashMap<>();
     for (String s : SYSTEMS) {
-      sums.put(s, new double[4]);
+      sums.put(s, new double[5]);
       byLenRr.put(s, new double[MAX_PREFIX_CHART]);
     }
     int[] byLenN = new int[MAX_PREFIX_CHART];
@@ -161,6 +164,8 @@ public final class AutoSuggestStudy {
     int testKeys = 0;
     int typoKeys = 0;
     int trendKeys = 0;
+    int firstKeys = 0;
+    int[][] fav = data.favourites();
     boolean[] isTrending = new boolean[data.queryCount()];
     for (int[] t : data.trends()) {
       isTrending[t[1]] = true;
@@ -268,6 +273,14 @@ public final class AutoSuggestStudy {
             acc[1] += rk <= 3 ? 1 : 0;
             acc[2] += typo ? rr : 0;
             acc[3] += trendingTarget ? rr : 0;
+            if (typed == 1 && s.user() >= 0 && n > 0) {
+              int in = 0;
+              for (int i = 0; i < n; i++) {
+                int t = data.topicOf(list[i]);
+                in += t == fav[s.user()][0] || t == fav[s.user()][1] ? 1 : 0;
+              }
+              acc[4] += in / (double) n;
+            }
             if (typed <= MAX_PREFIX_CHART) {
               byLenRr.get(sys)[typed - 1] += rr;
             }
@@ -278,6 +291,7 @@ public final class AutoSuggestStudy {
           if (typed <= MAX_PREFIX_CHART) {
             byLenN[typed - 1]++;
           }
+          firstKeys += typed == 1 && s.user() >= 0 ? 1 : 0;
         }
       }
       sug.record(s.user(), s.target(), s.timeOf(ks.size() - 1));
@@ -290,6 +304,7 @@ public final class AutoSuggestStudy {
     Map<String, Double> success3 = new LinkedHashMap<>();
     Map<String, Double> typoMrr = new LinkedHashMap<>();
     Map<String, Double> trendMrr = new LinkedHashMap<>();
+    Map<String, Double> tastes = new LinkedHashMap<>();
     Map<String, double[]> byLen = new LinkedHashMap<>();
     for (String sys : SYSTEMS) {
       double[] acc = sums.get(sys);
@@ -297,6 +312,7 @@ public final class AutoSuggestStudy {
       success3.put(sys, acc[1] / testKeys);
       typoMrr.put(sys, typoKeys == 0 ? Double.NaN : acc[2] / typoKeys);
       trendMrr.put(sys, trendKeys == 0 ? Double.NaN : acc[3] / trendKeys);
+      tastes.put(sys, firstKeys == 0 ? Double.NaN : acc[4] / firstKeys);
       double[] c = new double[MAX_PREFIX_CHART];
       for (int i = 0; i < c.length; i++) {
         c[i] = byLenN[i] == 0 ? Double.NaN : byLenRr.get(sys)[i] / byLenN[i];
@@ -326,6 +342,10 @@ public final class AutoSuggestStudy {
     line(out, fig, String.format(Locale.ROOT, "  word overlap of the top-10 pairs (Jaccard): %.4f without MMR, %.4f "
         + "with MMR (lambda %.1f)", similarity.get("lambdamart"), similarity.get("lambdamart+mmr"),
         AutoSuggester.MMR_LAMBDA));
+    line(out, fig, String.format(Locale.ROOT, "  planted tastes: share of the top 10 after the first character in "
+        + "the user's two favourite topics of %d (%,d keystrokes): %s", data.topicNames().length, firstKeys,
+        SYSTEMS.stream().map(x -> String.format(Locale.ROOT, "%s %.1f %%", x, 100 * tastes.get(x)))
+            .collect(java.util.stream.Collectors.joining(", "))));
     StringBuilder sw = new StringBuilder("  MMR trade-off (lambda: MRR@10 / word overlap):");
     for (double[] m : mmrSweep) {
       sw.append(String.format(Locale.ROOT, "  %.1f: %.4f / %.4f", m[0], m[1], m[2]));
@@ -360,7 +380,7 @@ public final class AutoSuggestStudy {
     }
     Arrays.sort(lat);
     Result res = new Result(data.name(), sessions.size(), groups.size(), rows.size(), testSessions, testKeys,
-        typoKeys, mrr, success3, typoMrr, trendMrr, byLen, similarity, mmrSweep, trendChecks, trendDaily, lat, fig.toString(), sug);
+        typoKeys, mrr, success3, typoMrr, trendMrr, tastes, byLen, similarity, mmrSweep, trendChecks, trendDaily, lat, fig.toString(), sug);
     out.println();
     out.printf(Locale.ROOT, "[latency]    full path per keystroke (candidates, features, LambdaMART, MMR), %,d held-out "
         + "keystrokes after a warm-up pass: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (goal p99 <= 1 ms: "

@@ -67,6 +67,10 @@ class AutoSuggestStudyTest {
     // after a typo the exact-prefix baselines find (almost) nothing; the one-edit trie recovers the query
     assertTrue(r.typoMrr().get("most-popular") < 0.05, printed);
     assertTrue(r.typoMrr().get("lambdamart+mmr") > 0.4, printed);
+    // personalization: after one character the system's suggestions follow the user's planted tastes
+    // (75 % of their fresh picks fall in 2 of 8 topics); the popularity baselines ignore them
+    double taste = r.tasteShare().get("lambdamart+mmr");
+    assertTrue(taste > r.tasteShare().get("most-popular") + 0.15 && taste > 0.45, r.tasteShare().toString());
     // MMR trades a little relevance for less word overlap
     assertTrue(r.similarity().get("lambdamart+mmr") < r.similarity().get("lambdamart"), printed);
     assertTrue(Math.abs(r.mrr().get("lambdamart+mmr") - r.mrr().get("lambdamart")) < 0.03, printed);
