@@ -479,7 +479,12 @@ public final class AutoSuggestStudy {
       h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>",
           esc(LABELS.get(s)), r.mrr().get(s), r.success3().get(s), r.typoMrr().get(s), r.trendMrr().get(s)));
     }
-    h.append("</table>");
+    h.append("</table><p>Planted tastes: share of the top 10 after a signed-in user's first character that falls in "
+        + "the user's two favourite topics: ");
+    h.append(esc(SYSTEMS.stream().map(x -> String.format(Locale.ROOT, "%s %.1f %%", x, 100 * r.tasteShare().get(x)))
+        .collect(java.util.stream.Collectors.joining(", ")))).append(".</p>");
+    h.append("<p>The held-out keystrokes are those of the log, whose logging policy was the most-popular completion: "
+        + "a session ends when that policy showed the query, which favours the baseline.</p>");
     h.append("<h2>MRR@10 and success@3 per system</h2>").append(bars(r));
     h.append("<h2>MRR@10 by characters typed</h2>").append(lines(r.mrrByLength(), 1, "characters typed",
         "MRR@10"));
