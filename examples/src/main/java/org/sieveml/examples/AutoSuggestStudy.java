@@ -23,11 +23,12 @@ import org.sieveml.ranking.GbdtRanker;
  * next quarter (up to two per session) are the ranker's training groups, with features as of their
  * time; the last quarter is held out. It prints MRR@10 and success@3 per keystroke of the held-out
  * sessions for the most-popular completion, the decayed-popularity completion, LambdaMART and
- * LambdaMART + MMR, where the planted trends rank, and the latency per keystroke of the full path
- * (measured after a warm-up pass), and writes an HTML report.
+ * LambdaMART + MMR (overall, after a typo, on trending queries), how much of the top 10 follows the users'
+ * planted tastes, an MMR relevance-weight sweep, where the planted trends rank, and the latency per
+ * keystroke of the full path (measured after a warm-up pass), and writes an HTML report.
  *
  * <p>Every printed figure is a function of the data and the seed, except the lines starting with
- * {@code [latency]}. Stateless; {@link #run} is thread-safe (each run has its own state).
+ * {@code [latency]} (and the report's path on the {@code [report]} line). Stateless; {@link #run} is thread-safe (each run has its own state).
  */
 public final class AutoSuggestStudy {
 
