@@ -151,12 +151,12 @@ record VisualData(float[][] pixels, int[] labels, String source) {
   }
 
   private static float[] render(double[][] strokes, SplittableRandom r) {
-    double scale = 0.8 + 0.25 * r.nextDouble();
-    double rot = (r.nextDouble() - 0.5) * 0.35;
-    double shear = (r.nextDouble() - 0.5) * 0.4;
+    double scale = 0.7 + 0.4 * r.nextDouble();
+    double rot = (r.nextDouble() - 0.5) * 0.6;
+    double shear = (r.nextDouble() - 0.5) * 0.8;
     double tx = (r.nextDouble() - 0.5) * 4;
     double ty = (r.nextDouble() - 0.5) * 4;
-    double pen = 0.9 + 1.1 * r.nextDouble();
+    double pen = 0.6 + 1.4 * r.nextDouble();
     double cos = Math.cos(rot);
     double sin = Math.sin(rot);
     int segments = 0;
@@ -169,8 +169,8 @@ record VisualData(float[][] pixels, int[] labels, String source) {
       double px = 0;
       double py = 0;
       for (int p = 0; p < s.length / 2; p++) {
-        double x = s[2 * p] - 0.5 + 0.035 * r.nextGaussian();
-        double y = s[2 * p + 1] - 0.5 + 0.035 * r.nextGaussian();
+        double x = s[2 * p] - 0.5 + 0.07 * r.nextGaussian();
+        double y = s[2 * p + 1] - 0.5 + 0.07 * r.nextGaussian();
         x += shear * y;
         double u = (cos * x - sin * y) * scale * 20 + 14 + tx;
         double v = (sin * x + cos * y) * scale * 20 + 14 + ty;
@@ -194,7 +194,7 @@ record VisualData(float[][] pixels, int[] labels, String source) {
           best = Math.min(best, distance(cx, cy, seg[s], seg[s + 1], seg[s + 2], seg[s + 3]));
         }
         double ink = Math.max(0, Math.min(1, pen - best + 0.5));
-        ink += 0.04 * r.nextGaussian();
+        ink += 0.08 * r.nextGaussian();
         img[y * SIDE + x] = (float) Math.max(0, Math.min(1, ink));
       }
     }

@@ -472,14 +472,16 @@ public final class VisualSearchStudy {
   }
 
   /**
-   * The lowest score at which the rows scored at or above it reach the target precision (the most recall
-   * at that precision); the highest score when no cut reaches it.
+   * The threshold of the most recall at the target precision: among the cuts (flag every row scored at or
+   * above it) whose precision reaches the target, the highest one that catches the most positives; the
+   * highest score when no cut reaches the target.
    */
   static double thresholdForPrecision(double[] scores, double[] labels, double target) {
     Integer[] idx = new Integer[scores.length];
     Arrays.setAll(idx, i -> i);
     Arrays.sort(idx, (a, b) -> Double.compare(scores[b], scores[a]));
     double best = scores[idx[0]];
+    double bestTp = -1;
     double tp = 0;
     int i = 0;
     while (i < idx.length) {
@@ -490,8 +492,9 @@ public final class VisualSearchStudy {
       for (int k = i; k <= j; k++) {
         tp += labels[idx[k]];
       }
-      if (tp / (j + 1) >= target) {
+      if (tp / (j + 1) >= target && tp > bestTp) {
         best = scores[idx[i]];
+        bestTp = tp;
       }
       i = j + 1;
     }

@@ -391,16 +391,20 @@ public final class PcaEmbeddingModel implements EmbeddingModel {
       for (int i = 0; i < d; i++) {
         cov[i] = new double[i + 1];
       }
+      double[] xd = new double[d];
       for (int r : sample) {
         float[] x = rows[r];
         for (int i = 0; i < d; i++) {
-          double xi = x[i];
+          xd[i] = x[i];
+        }
+        for (int i = 0; i < d; i++) {
+          double xi = xd[i];
           if (xi == 0) {
             continue;
           }
           double[] ci = cov[i];
           for (int j = 0; j <= i; j++) {
-            ci[j] += xi * x[j];
+            ci[j] += xi * xd[j];
           }
         }
       }
