@@ -132,6 +132,45 @@ class OnnxEmbeddingModelTest {
   }
 
   @Test
+  void concurrentEmbedsShareOneSessionAndAgreeWithThePca() throws Exception {
+    int d = 20;
+    float[][] x = PcaEmbeddingModelTest.planted(400, new double[] {5, 4, 3, 2, 1}, PcaEmbeddingModelTest.basis(d, 31),
+        32);
+    PcaEmbeddingModel pca = PcaEmbeddingModel.builder(4).fit(x);
+    float[][] want = pca.embed(x);
+    Path file = pcaGraph(pca, dir.resolve("concurrent.onnx"));
+    try (OnnxEmbeddingModel onnx = OnnxEmbeddingModel.builder(file).intraOpThreads(1).maxBatch(16).build()) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        java.util.List<java.util.concurrent.Future<Double>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int offset = t;
+          results.add(pool.submit(() -> {
+            double worst = 0;
+            for (int round = 0; round < 25; round++) {
+              int from = (offset * 37 + round * 13) % (x.length - 40);
+              float[][] part = java.util.Arrays.copyOfRange(x, from, from + 1 + round);
+              float[][] got = onnx.embed(part);
+              for (int r = 0; r < got.length; r++) {
+                for (int c = 0; c < 4; c++) {
+                  worst = Math.max(worst, Math.abs(got[r][c] - want[from + r][c]) / (1 + Math.abs(want[from + r][c])));
+                }
+              }
+            }
+            return worst;
+          }));
+        }
+        for (java.util.concurrent.Future<Double> f : results) {
+          double worst = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+          assertTrue(worst < 1e-5, "relative |onnx - pca| under 4 threads: " + worst);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void aPlainMatrixProductOverImageShapedInputWithDefaultNames() throws Exception {
     SplittableRandom r = new SplittableRandom(5);
     int d = 16;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.sieveml.retrieval.internal.embed.SymmetricEigen;
 
@@ -21,6 +22,9 @@ import org.sieveml.retrieval.internal.embed.SymmetricEigen;
  */
 class PcaEmbeddingModelTest {
   @TempDir Path dir;
+
+  /** What the golden model gave for {@link #GOLDEN_QUERY} when the file was written. */
+  static final float[] GOLDEN_EMBEDDING = {0.05401632f, -1.2101456f, -0.83088654f};
 
   @Test
   void eigenDecompositionSatisfiesTheDefinition() {
@@ -182,6 +186,47 @@ class PcaEmbeddingModelTest {
     Files.writeString(other, "not a model at all");
     e = assertThrows(IllegalArgumentException.class, () -> PcaEmbeddingModel.load(other));
     assertTrue(e.getMessage().contains("SVMLPCA1"), e.getMessage());
+  }
+
+  /** The model of the committed golden file {@code golden/pca-v1/whitened.pca}, fitted the way the generator does. */
+  static PcaEmbeddingModel goldenModel() {
+    float[][] x = planted(200, new double[] {5, 3, 2, 1, 0.5, 0.2}, basis(6, 21), 22);
+    return PcaEmbeddingModel.builder(3).whiten(true).whitenRegularization(0.01).sampleSize(150).seed(23).fit(x);
+  }
+
+  static final float[] GOLDEN_QUERY = {1, 2, 3, 4, 5, 6};
+
+  /**
+   * Regenerates the golden file (run once per format version, then commit it):
+   * {@code mvn -o -pl retrieval verify -Dtest=PcaEmbeddingModelTest#writeGolden -Dsieveml.golden.write=true}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "sieveml.golden.write", matches = "true")
+  void writeGolden() throws Exception {
+    Path out = Path.of("src/test/resources/golden/pca-v1");
+    Files.createDirectories(out);
+    goldenModel().save(out.resolve("whitened.pca"));
+    System.out.println("golden embedding " + Arrays.toString(goldenModel().embed(GOLDEN_QUERY)));
+  }
+
+  /**
+   * The version-1 file committed when the format was introduced still loads and embeds to the values pinned
+   * then, and today's fit and writer reproduce its bytes (a changed fit or layout fails here, not in a host).
+   */
+  @Test
+  void goldenVersionOneFileLoadsAndTheWriterReproducesIt() throws Exception {
+    java.net.URL u = getClass().getClassLoader().getResource("golden/pca-v1/whitened.pca");
+    org.junit.jupiter.api.Assertions.assertNotNull(u, "golden file on the test class path");
+    Path golden = Path.of(u.toURI());
+    PcaEmbeddingModel back = PcaEmbeddingModel.load(golden);
+    assertEquals(6, back.inputDimension());
+    assertEquals(3, back.dimension());
+    assertEquals(150, back.fittedRows());
+    assertEquals(23, back.seed());
+    assertArrayEquals(GOLDEN_EMBEDDING, back.embed(GOLDEN_QUERY), 1e-6f);
+    Path now = dir.resolve("now.pca");
+    goldenModel().save(now);
+    assertArrayEquals(Files.readAllBytes(golden), Files.readAllBytes(now), "the writer's bytes changed");
   }
 
   @Test
