@@ -127,12 +127,13 @@ public final class VisualSearchStudy {
   public record Latency(double p50Micros, double p99Micros) {}
 
   /**
-   * The figures of one run; maps are keyed by representation ({@code pca-whitened}, {@code pca}, {@code raw}).
+   * The figures of one run; maps are keyed by representation ({@code pca}, {@code pca-whitened},
+   * {@code pca-white-reg}, {@code raw}).
    *
    * @param source where the images come from
    * @param catalogue images in the catalogue
    * @param queries query images
-   * @param explainedVariance share of the catalogue's pixel variance the kept components explain
+   * @param explainedVariance share of the catalogue's (re-centred) pixel variance the kept components explain
    * @param precisionAt10 mean precision@10 over the queries
    * @param precisionByLabel precision@10 of the queries of each label 0..9
    * @param duplicates near-duplicate detection
@@ -387,7 +388,8 @@ public final class VisualSearchStudy {
           m.threshold(), m.validationPrecision(), m.testPrecision(), m.testRecall());
     }
     out.println();
-    out.println("Latency per query, embedding + HNSW top 10 (ef " + EF + "), after warm-up (varies between runs):");
+    out.println("Latency per query, embedding + HNSW top 10 (ef " + EF + "; re-centring not included), after warm-up "
+        + "(varies between runs):");
     for (Map.Entry<String, Latency> e : r.latency().entrySet()) {
       out.printf(Locale.ROOT, "  %-13s p50 %8.1f us   p99 %8.1f us%n", e.getKey(), e.getValue().p50Micros(),
           e.getValue().p99Micros());
@@ -612,14 +614,14 @@ public final class VisualSearchStudy {
     }
     h.append("</table>\n<table class=\"grid\"><tr><th>edit</th><th>original, copy, nearest neighbour of the "
         + "re-centred copy (pca)</th></tr>\n");
-    Rep white = reps.get(PCA);
+    Rep pcaRep = reps.get(PCA);
     int per = copies.length / KINDS.size();
     for (int k = 0; k < KINDS.size(); k++) {
       h.append("<tr><td>").append(KINDS.get(k)).append("</td><td>");
       for (int i = 0; i < 4; i++) {
         int c = k * per + i;
         int original = cat[originals[c]];
-        List<Neighbor> res = white.index().search(white.embed(VisualData.recentre(copies[c])), 2, EF);
+        List<Neighbor> res = pcaRep.index().search(pcaRep.embed(VisualData.recentre(copies[c])), 2, EF);
         int found = Integer.parseInt(res.get(0).id());
         boolean caught = isDuplicate(res, Integer.toString(original), r.duplicates().get(PCA).threshold());
         h.append(img(data.pixels()[original], "original", "q")).append(img(copies[c], "edited copy", "q"))
