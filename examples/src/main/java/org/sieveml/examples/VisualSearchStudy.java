@@ -41,7 +41,7 @@ import org.sieveml.retrieval.VectorMetric;
  *       recall without re-centring the copies is shown beside;
  *   <li><b>moderation</b>: digits {@code 4} and {@code 9} are "disallowed"; a logistic regression
  *       ({@link LinearRanker}) on each representation is trained on 75 % of the catalogue, its threshold
- *       is the lowest score at which the other 25 % (validation) reach precision 0.95, and PR-AUC,
+ *       is the cut with the most recall at precision 0.95 on the other 25 % (validation), and PR-AUC,
  *       precision and recall at that threshold are measured on the queries (test);
  *   <li><b>latency</b>: embedding plus HNSW search per query, p50 and p99 over every query after a warm-up
  *       pass (these lines, and the fit and build times, are the only figures that vary between runs of one
@@ -633,8 +633,8 @@ public final class VisualSearchStudy {
     h.append("</table>\n");
 
     h.append(String.format(Locale.ROOT, "<h2>Moderation</h2>\n<p>Digits %s are disallowed. Logistic regression on "
-        + "each representation; the threshold is the lowest score at which validation precision reaches %.2f; "
-        + "figures on the test queries.</p>\n", new java.util.TreeSet<>(cfg.disallowed()), cfg.precisionTarget()));
+        + "each representation; the threshold gives the most validation recall at validation precision %.2f (the "
+        + "highest such cut); figures on the test queries.</p>\n", new java.util.TreeSet<>(cfg.disallowed()), cfg.precisionTarget()));
     h.append("<table><tr><th>representation</th><th>PR-AUC</th><th>baseline (base rate)</th><th>threshold</th>"
         + "<th>validation precision</th><th>test precision</th><th>test recall</th></tr>\n");
     for (Map.Entry<String, Moderation> e : r.moderation().entrySet()) {
