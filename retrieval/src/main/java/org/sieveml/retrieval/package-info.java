@@ -12,7 +12,10 @@
  *       {@link org.sieveml.retrieval.VectorIndex}es over a {@link org.sieveml.retrieval.VectorMetric}.
  *   <li>Embeddings: {@link org.sieveml.retrieval.ImplicitAls} (implicit-feedback ALS over
  *       {@link org.sieveml.retrieval.Interactions}) fits an {@link org.sieveml.retrieval.AlsModel} of user and
- *       item vectors.
+ *       item vectors; an {@link org.sieveml.retrieval.EmbeddingModel} turns raw vectors (pixels, any fixed-width
+ *       input) into the vectors an index holds: {@link org.sieveml.retrieval.PcaEmbeddingModel} fits a
+ *       (whitened) principal-component projection in-process, {@link org.sieveml.retrieval.OnnxEmbeddingModel}
+ *       runs a model the host brings as an ONNX file (ONNX Runtime is an optional dependency of this module).
  *   <li>Candidate generators: {@link org.sieveml.retrieval.AnnCandidateGenerator} (a context vector against an
  *       index) and {@link org.sieveml.retrieval.PopularityCandidateGenerator} (popularity or trending with
  *       exponential decay); {@link org.sieveml.retrieval.Recall} measures recall@k against exact search.
