@@ -221,20 +221,21 @@ final class RecBatchServing {
   static String html(Result r) {
     StringBuilder h = new StringBuilder("<section><h2>Serving modes: online vs precomputed (batch)</h2><p>")
         .append(String.format(Locale.ROOT, "A batch job scored %,d users' candidates ahead of time (%,d pairs) and "
-            + "stored the top %d per user in the feature store; requests read them and re-rank online.</p>",
+            + "stored the top %d per user in the feature store; requests read them and re-rank online.</p>\n",
             r.batchUsers(), r.batch().pairs(), STORED))
-        .append("<table><tr><th>mode</th><th>recall@10</th><th>NDCG@10</th><th>p50 latency</th><th>p99 latency</th></tr>");
+        .append("<table><tr><th>mode</th><th>recall@10</th><th>NDCG@10</th><th>p50 latency</th><th>p99 latency</th></tr>\n");
     double max = 1;
     for (Map.Entry<String, Mode> e : r.modes().entrySet()) {
       Mode m = e.getValue();
       max = Math.max(max, m.percentile(0.99) / 1e3);
-      h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.1f µs</td><td>%.1f µs</td></tr>",
+      h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.1f µs</td><td>%.1f µs</td></tr>\n",
           e.getKey(), m.recall(), m.ndcg(), m.percentile(0.5) / 1e3, m.percentile(0.99) / 1e3));
     }
-    h.append("</table>");
+    // one line per measured figure and the chart on one line naming its unit: the flagship's timing lines
+    h.append("</table>\n");
     int w = 640;
     int rowH = 46;
-    int left = 200;
+    int left = 230;
     int plot = w - left - 40;
     int hgt = 40 + rowH * r.modes().size() + 40;
     h.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -252,14 +253,16 @@ final class RecBatchServing {
           left, y + 22, Math.max(1, p99 / max * plot)));
     }
     int axisY = 20 + rowH * r.modes().size() + 4;
+    h.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 14 %d)\">serving mode</text>", axisY / 2, axisY / 2));
     h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>", left, axisY,
         left + plot, axisY));
     for (int k = 0; k <= 4; k++) {
-      h.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.0f</text>",
+      h.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.0f µs</text>",
           left + plot * k / 4.0, axisY + 14, max * k / 4));
     }
     h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">latency per "
         + "request (µs; dark: p50, light: p99)</text>", left + plot / 2, axisY + 32));
-    return h.append("</svg></section>").toString();
+    return h.append("</svg>\n</section>\n").toString();
   }
 }

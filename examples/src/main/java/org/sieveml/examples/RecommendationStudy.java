@@ -611,7 +611,7 @@ public final class RecommendationStudy {
           r.recall().get(s), r.ndcg().get(s), 100 * r.coverage().get(s)));
     }
     h.append("</table><h2>Recall@k</h2>").append(recallSvg(r.recallCurve()));
-    h.append(RecBatchServing.html(r.servingModes()));
+    h.append('\n').append(RecBatchServing.html(r.servingModes()));
     h.append("<h2>Serving latency</h2><pre>").append(escape(r.telemetry().toTable())).append("</pre>");
     // the drift section is a fragment (one <section>), so the report stays one document
     h.append("<h2>Drift of served features by test week</h2><p>One check per week from the test period's start, "

@@ -79,6 +79,10 @@ class ReportsInBrowserTest {
       Study.seeded("fraud", (d, r) -> FraudStudy.run(FraudData.seeded(4000, 5), 5, QUIET, r)),
       Study.seeded("eta", (d, r) -> EtaStudy.run(EtaData.seeded(30_000, 9), 9, QUIET, r)),
       Study.seeded("search", (d, r) -> SearchStudy.run(2000, 100, 11, QUIET, r)),
+      Study.seeded("auto-suggest", (d, r) -> AutoSuggestStudy.run(AutoSuggestData.seeded(300, 8, 120, 28, 4), 4, QUIET,
+          r)),
+      Study.seeded("visual search", (d, r) -> VisualSearchStudy.run(VisualData.synthetic(800, 6),
+          VisualSearchStudyTest.config(6), QUIET, r)),
       Study.real("recommendation on MovieLens 100k", "movielens-100k/u.data",
           (d, r) -> RecommendationStudy.run(RecData.movieLens(d.resolve("movielens-100k")), 42, QUIET, r)));
 
