@@ -99,7 +99,8 @@ public final class PcaFormat {
   }
 
   /**
-   * Writes a fit to a temporary file beside {@code file}, then renames it into place.
+   * Writes a fit to a temporary file beside {@code file}, forces it to disk, renames it into place and forces
+   * the directory: after a crash or a power loss the destination holds the old file or the new one, whole.
    *
    * @param f the fit
    * @param file the destination
@@ -111,8 +112,21 @@ public final class PcaFormat {
     try {
       Path dir = file.toAbsolutePath().getParent();
       tmp = Files.createTempFile(dir, ".pca-", ".tmp");
-      Files.write(tmp, data);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+          java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true); // the bytes are on disk before the name points at them
+      }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir,
+          java.nio.file.StandardOpenOption.READ)) {
+        d.force(true); // the rename survives a power loss
+      } catch (IOException notSupported) {
+        // some platforms cannot open a directory; the rename is then as durable as the OS makes it
+      }
     } catch (IOException e) {
       if (tmp != null) {
         try {
