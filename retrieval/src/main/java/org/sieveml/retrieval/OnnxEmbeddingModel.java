@@ -3,6 +3,7 @@ package org.sieveml.retrieval;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.sieveml.retrieval.internal.embed.EmbeddingInputs;
 import org.sieveml.retrieval.internal.embed.OnnxRunner;
 
 /**
@@ -109,18 +110,13 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
 
   @Override
   public float[] embed(float[] input) {
-    check(input, "input");
+    EmbeddingInputs.check(input, "input", runner.inputWidth());
     return run(new float[][] {input})[0];
   }
 
   @Override
   public float[][] embed(float[][] inputs) {
-    if (inputs == null) {
-      throw new IllegalArgumentException("inputs must not be null");
-    }
-    for (int r = 0; r < inputs.length; r++) {
-      check(inputs[r], "inputs[" + r + "]");
-    }
+    EmbeddingInputs.checkAll(inputs, runner.inputWidth());
     return run(inputs);
   }
 
@@ -149,19 +145,6 @@ public final class OnnxEmbeddingModel implements EmbeddingModel, AutoCloseable {
     }
   }
 
-  private void check(float[] x, String what) {
-    if (x == null) {
-      throw new IllegalArgumentException(what + " must not be null");
-    }
-    if (x.length != runner.inputWidth()) {
-      throw new IllegalArgumentException(what + " has dimension " + x.length + ", expected " + runner.inputWidth());
-    }
-    for (int i = 0; i < x.length; i++) {
-      if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException(what + "[" + i + "] is " + x[i] + ", expected a finite value");
-      }
-    }
-  }
 
   /** Releases the ONNX Runtime session (after running embeds finish). Idempotent. */
   @Override

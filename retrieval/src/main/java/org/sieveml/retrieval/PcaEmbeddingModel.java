@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.sieveml.retrieval.internal.embed.EmbeddingInputs;
 import org.sieveml.retrieval.internal.embed.PcaFormat;
 import org.sieveml.retrieval.internal.embed.SymmetricEigen;
 
@@ -104,18 +105,13 @@ public final class PcaEmbeddingModel implements EmbeddingModel {
 
   @Override
   public float[] embed(float[] input) {
-    check(input, "input");
+    EmbeddingInputs.check(input, "input", d);
     return project(input);
   }
 
   @Override
   public float[][] embed(float[][] inputs) {
-    if (inputs == null) {
-      throw new IllegalArgumentException("inputs must not be null");
-    }
-    for (int r = 0; r < inputs.length; r++) {
-      check(inputs[r], "inputs[" + r + "]");
-    }
+    EmbeddingInputs.checkAll(inputs, d);
     float[][] out = new float[inputs.length][];
     for (int r = 0; r < inputs.length; r++) {
       out[r] = project(inputs[r]);
@@ -143,19 +139,6 @@ public final class PcaEmbeddingModel implements EmbeddingModel {
     return out;
   }
 
-  private void check(float[] x, String what) {
-    if (x == null) {
-      throw new IllegalArgumentException(what + " must not be null");
-    }
-    if (x.length != d) {
-      throw new IllegalArgumentException(what + " has dimension " + x.length + ", expected " + d);
-    }
-    for (int i = 0; i < x.length; i++) {
-      if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException(what + "[" + i + "] is " + x[i] + ", expected a finite value");
-      }
-    }
-  }
 
   /**
    * The projection matrix {@code W}, one row per component (whitening scale applied).
