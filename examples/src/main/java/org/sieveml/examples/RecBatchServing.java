@@ -112,12 +112,9 @@ final class RecBatchServing {
     candidates.forEach(online::addCandidateGenerator);
     // the stored list's generator falls back to the online candidates when a user has no list
     PrecomputedCandidates stored = PrecomputedCandidates.of("precomputed", store, job.predictionService(), merged);
-    FeatureSource none = FeatureSource.of("none", FeatureSchema.empty(), (request, cands) -> {
-      List<FeatureVector> rows = new ArrayList<>(cands.size());
-      FeatureVector empty = FeatureVector.builder(FeatureSchema.empty()).build();
-      cands.forEach(c -> rows.add(empty));
-      return rows;
-    });
+    FeatureVector empty = FeatureVector.builder(FeatureSchema.empty()).build();
+    FeatureSource none = FeatureSource.of("none", FeatureSchema.empty(),
+        (request, cands) -> java.util.Collections.nCopies(cands.size(), empty));
     Scorer storedScore = new Scorer() {
       @Override
       public String name() {
