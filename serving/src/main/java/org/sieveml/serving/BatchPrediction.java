@@ -388,14 +388,15 @@ public final class BatchPrediction {
             + user + ", expected a list");
       }
       Set<String> seen = new HashSet<>();
-      List<Candidate> kept = new ArrayList<>(Math.min(cands.size(), candidatesPerEntity));
+      // the candidates a feature source is asked about; the join path needs only their pair keys
+      List<Candidate> kept = pairFeatures == null ? null : new ArrayList<>(Math.min(cands.size(), candidatesPerEntity));
       for (Candidate c : cands) {
         if (seen.size() == candidatesPerEntity) {
           break;
         }
         if (c != null && seen.add(c.itemId())) {
-          kept.add(c);
           if (pairFeatures != null) {
+            kept.add(c);
             items.add(c.itemId());
             continue;
           }
