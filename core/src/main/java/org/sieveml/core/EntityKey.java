@@ -110,6 +110,17 @@ public final class EntityKey {
   }
 
   /**
+   * The name of the join key at {@code index} (in name order), as {@code names().get(index)} without
+   * the list.
+   *
+   * @param index the position, {@code 0 <= index < size()}
+   * @return the name
+   */
+  public String name(int index) {
+    return names[index];
+  }
+
+  /**
    * The value of the join key at {@code index} (in name order): a {@link String} or a {@link Long}.
    *
    * @param index the position, {@code 0 <= index < size()}

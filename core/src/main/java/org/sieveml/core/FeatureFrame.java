@@ -200,11 +200,71 @@ public final class FeatureFrame {
    */
   public double[] doubleColumn(String name) {
     int c = schema.require(name);
+    FeatureType t = schema.get(c).type();
     double[] out = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      out[r] = asDouble(r, c);
+    BitSet p = present[c];
+    if (t == FeatureType.DOUBLE) {
+      System.arraycopy((double[]) columns[c], 0, out, 0, rows);
+      for (int r = p.nextClearBit(0); r < rows; r = p.nextClearBit(r + 1)) {
+        out[r] = Double.NaN;
+      }
+    } else if (t == FeatureType.LONG || t == FeatureType.BOOLEAN) {
+      long[] v = (long[]) columns[c];
+      for (int r = 0; r < rows; r++) {
+        out[r] = p.get(r) ? v[r] : Double.NaN;
+      }
+    } else {
+      throw new IllegalArgumentException("column '" + name + "' is " + t + ", not numeric");
     }
     return out;
+  }
+
+  /**
+   * A copy of a LONG or BOOLEAN column (BOOLEAN as 1/0), {@code missing} where a value is missing.
+   *
+   * @param column the column's index
+   * @param missing the value of missing cells
+   * @return a new array of {@link #rowCount()} values
+   * @throws IllegalArgumentException if the column is neither LONG nor BOOLEAN
+   */
+  public long[] longColumn(int column, long missing) {
+    FeatureType t = schema.get(column).type();
+    if (t != FeatureType.LONG && t != FeatureType.BOOLEAN) {
+      throw new IllegalArgumentException("column '" + schema.get(column).name() + "' is " + t + ", not LONG");
+    }
+    long[] v = (long[]) columns[column];
+    BitSet p = present[column];
+    long[] out = new long[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = p.get(r) ? (t == FeatureType.BOOLEAN ? (v[r] != 0 ? 1 : 0) : v[r]) : missing;
+    }
+    return out;
+  }
+
+  /**
+   * A copy of a STRING column, null where a value is missing.
+   *
+   * @param column the column's index
+   * @return a new array of {@link #rowCount()} values
+   * @throws IllegalArgumentException if the column is not STRING
+   */
+  public String[] stringColumn(int column) {
+    if (schema.get(column).type() != FeatureType.STRING) {
+      throw new IllegalArgumentException(
+          "column '" + schema.get(column).name() + "' is " + schema.get(column).type() + ", not STRING");
+    }
+    return ((String[]) columns[column]).clone();
+  }
+
+  /**
+   * Which values of a column are present, as a copy.
+   *
+   * @param column the column's index
+   * @return a new bit set: bit {@code r} is set when row {@code r}'s value is present
+   */
+  public BitSet presence(int column) {
+    java.util.Objects.checkIndex(column, schema.size());
+    return (BitSet) present[column].clone();
   }
 
   /**
@@ -238,6 +298,83 @@ public final class FeatureFrame {
       }
     }
     return b.build();
+  }
+
+  /**
+   * Rows {@code [from, to)} as feature vectors, each equal to {@link #row(int)} of its row, built column by
+   * column instead of through a builder per row: for handing many rows to a row-wise consumer (an online
+   * store's commit).
+   *
+   * @param from the first row
+   * @param to the row after the last
+   * @return a new list of {@code to - from} vectors
+   * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= rowCount()}
+   */
+  public List<FeatureVector> vectors(int from, int to) {
+    java.util.Objects.checkFromToIndex(from, to, rows);
+    int n = to - from;
+    int cols = schema.size();
+    int words = (cols + 63) >>> 6;
+    long[][] prims = new long[n][];
+    long[][] pres = new long[n][];
+    Object[][] refs = new Object[n][];
+    for (int i = 0; i < n; i++) {
+      prims[i] = new long[cols];
+      pres[i] = new long[words];
+    }
+    for (int c = 0; c < cols; c++) {
+      BitSet p = present[c];
+      long bit = 1L << c;
+      int w = c >>> 6;
+      FeatureType t = schema.get(c).type();
+      Object col = columns[c];
+      for (int r = p.nextSetBit(from); r >= 0 && r < to; r = p.nextSetBit(r + 1)) {
+        int i = r - from;
+        switch (t) {
+          case DOUBLE: {
+            double v = ((double[]) col)[r];
+            if (v != v) {
+              continue; // a builder reads NaN as missing
+            }
+            prims[i][c] = Double.doubleToLongBits(v);
+            break;
+          }
+          case LONG:
+            prims[i][c] = ((long[]) col)[r];
+            break;
+          case BOOLEAN:
+            prims[i][c] = ((long[]) col)[r] != 0 ? 1 : 0;
+            break;
+          case STRING: {
+            String v = ((String[]) col)[r];
+            if (v == null) {
+              continue;
+            }
+            if (refs[i] == null) {
+              refs[i] = new Object[cols];
+            }
+            refs[i][c] = v;
+            break;
+          }
+          default: {
+            float[] v = ((float[][]) col)[r];
+            if (v == null) {
+              continue;
+            }
+            if (refs[i] == null) {
+              refs[i] = new Object[cols];
+            }
+            refs[i][c] = v; // shared: neither the frame nor a vector hands its arrays out
+          }
+        }
+        pres[i][w] |= bit;
+      }
+    }
+    List<FeatureVector> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(FeatureVector.adopt(schema, prims[i], refs[i], pres[i]));
+    }
+    return out;
   }
 
   /**
@@ -391,14 +528,13 @@ public final class FeatureFrame {
     public ColumnBuilder addDouble(String name, double[] values) {
       FeatureSpec spec = FeatureSpec.of(name, FeatureType.DOUBLE);
       checkLength(name, values == null ? -1 : values.length);
-      BitSet p = new BitSet(rows);
-      p.set(0, rows);
+      long[] words = new long[(rows + 63) >>> 6];
       for (int i = 0; i < rows; i++) {
-        if (Double.isNaN(values[i])) {
-          p.clear(i);
+        if (values[i] == values[i]) { // not NaN
+          words[i >>> 6] |= 1L << i;
         }
       }
-      return add(spec, values.clone(), p);
+      return add(spec, values.clone(), BitSet.valueOf(words));
     }
 
     /**
@@ -443,13 +579,13 @@ public final class FeatureFrame {
     public ColumnBuilder addString(String name, String[] values) {
       FeatureSpec spec = FeatureSpec.of(name, FeatureType.STRING);
       checkLength(name, values == null ? -1 : values.length);
-      BitSet p = new BitSet(rows);
+      long[] words = new long[(rows + 63) >>> 6];
       for (int i = 0; i < rows; i++) {
         if (values[i] != null) {
-          p.set(i);
+          words[i >>> 6] |= 1L << i;
         }
       }
-      return add(spec, values.clone(), p);
+      return add(spec, values.clone(), BitSet.valueOf(words));
     }
 
     /**

@@ -31,6 +31,11 @@ public final class FeatureVector {
     this.present = present;
   }
 
+  /** A vector over arrays its caller made and hands over (checked by the caller; see FeatureFrame#vectors). */
+  static FeatureVector adopt(FeatureSchema schema, long[] prims, Object[] refs, long[] present) {
+    return new FeatureVector(schema, prims, refs, present);
+  }
+
   /**
    * Returns a builder for a vector of {@code schema}; every feature starts missing.
    *

@@ -54,6 +54,53 @@ class FeatureFrameTest {
   }
 
   @Test
+  void vectorsEqualTheRowsOneByOneOverEveryTypeAndEdge() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    int n = 300;
+    double[] d = new double[n];
+    long[] l = new long[n];
+    BitSet lp = new BitSet();
+    boolean[] b = new boolean[n];
+    BitSet bp = new BitSet();
+    String[] s = new String[n];
+    float[][] e = new float[n][];
+    double[] edges = {0.0, -0.0, Double.MIN_VALUE, Double.MAX_VALUE, Double.NEGATIVE_INFINITY, Double.NaN, 1.5};
+    for (int i = 0; i < n; i++) {
+      d[i] = edges[rnd.nextInt(edges.length)];
+      l[i] = rnd.nextBoolean() ? Long.MIN_VALUE : rnd.nextLong();
+      if (rnd.nextInt(3) > 0) {
+        lp.set(i);
+      }
+      b[i] = rnd.nextBoolean();
+      if (rnd.nextInt(3) > 0) {
+        bp.set(i);
+      }
+      s[i] = rnd.nextInt(4) == 0 ? null : "v" + rnd.nextInt(5);
+      e[i] = rnd.nextInt(4) == 0 ? null : new float[] {rnd.nextInt(9), -0.0f};
+    }
+    // more than 64 columns, so a vector's presence spans two words
+    FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n).addDouble("d", d).addLong("l", l, lp)
+        .addBoolean("b", b, bp).addString("s", s).addEmbedding("e", 2, e);
+    for (int c = 0; c < 62; c++) {
+      fb.addLong("pad" + c, l, c % 2 == 0 ? lp : null);
+    }
+    FeatureFrame f = fb.build();
+    List<FeatureVector> all = f.vectors(0, n);
+    assertEquals(n, all.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals(f.row(i), all.get(i), "row " + i);
+      assertEquals(f.row(i).missingCount(), all.get(i).missingCount(), "row " + i);
+    }
+    List<FeatureVector> some = f.vectors(17, 40);
+    for (int i = 17; i < 40; i++) {
+      assertEquals(f.row(i), some.get(i - 17), "row " + i);
+    }
+    assertTrue(f.vectors(n, n).isEmpty());
+    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(5, 4));
+    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(0, n + 1));
+  }
+
+  @Test
   void rowBuilderAgreesWithTheRowsItWasGiven() {
     FeatureSchema schema = FeatureSchema.builder().addDouble("x").addLong("n").addString("s").addEmbedding("e", 3).build();
     long seed = 11L;

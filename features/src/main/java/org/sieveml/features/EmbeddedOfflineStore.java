@@ -580,6 +580,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       }
     }
     FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n);
+    SegmentFile.GatherScratch scratch = new SegmentFile.GatherScratch();
     for (String f : features) {
       int fi = view.schema().indexOf(f);
       if (fi < 0) {
@@ -589,13 +590,20 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       Values.ColumnGather g = new Values.ColumnGather(spec, n);
       if (spec.type() == org.sieveml.core.FeatureType.DOUBLE) {
         double[] out = new double[n];
-        SegmentFile.Segment[] segs = m.segments.toArray(new SegmentFile.Segment[0]);
-        for (int r = 0; r < n; r++) {
-          int s = m.segment[r];
-          out[r] = s < 0 ? Double.NaN : segs[s].doubleAt(m.row[r], fi);
+        java.util.Arrays.fill(out, Double.NaN);
+        for (int s = 0; s < m.segments.size(); s++) {
+          m.segments.get(s).gatherDoubles(fi, s, m.segment, m.row, out, scratch);
         }
         g.setDoubles(out);
         g.addTo(fb);
+        continue;
+      }
+      if (spec.type() == org.sieveml.core.FeatureType.STRING) {
+        String[] out = new String[n];
+        for (int s = 0; s < m.segments.size(); s++) {
+          m.segments.get(s).gatherStrings(fi, s, m.segment, m.row, out);
+        }
+        fb.addString(f, out);
         continue;
       }
       for (int r = 0; r < n; r++) {

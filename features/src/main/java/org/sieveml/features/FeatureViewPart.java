@@ -52,8 +52,9 @@ final class FeatureViewPart extends ViewPart {
 
   private List<OnlineRow> onlineRows(EventBatch batch, long now) {
     List<OnlineRow> rows = new ArrayList<>(batch.size());
+    List<FeatureVector> values = batch.values().vectors(0, batch.size());
     for (int i = 0; i < batch.size(); i++) {
-      rows.add(new OnlineRow(key(batch, i), batch.values().row(i), batch.eventTime(i), batch.createdTime(i), now,
+      rows.add(new OnlineRow(key(batch, i), values.get(i), batch.eventTime(i), batch.createdTime(i), now,
           fv.version()));
     }
     return rows;

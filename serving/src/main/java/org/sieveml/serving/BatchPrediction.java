@@ -211,9 +211,7 @@ public final class BatchPrediction {
         .addLong(candidatesPerEntity).addLong(topN).addLong(sorted.keys().size());
     if (sorted.ids() != null) {
       f.add("long:" + sorted.name());
-      for (long id : sorted.ids()) {
-        f.addLong(id);
-      }
+      f.addLongs(sorted.ids());
     } else {
       for (EntityKey k : sorted.keys()) {
         f.add(k);

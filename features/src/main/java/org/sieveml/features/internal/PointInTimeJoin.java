@@ -96,12 +96,33 @@ public final class PointInTimeJoin {
       long[] qTime, long ttl, boolean availabilityCut, long floor) {
     checkArguments(qEntity, qTime, ttl);
     int[] out = new int[qEntity.length];
+    int m = fEntity.limit();
+    int prev = 0; // the answer's bound for the previous entity row
     for (int i = 0; i < out.length; i++) {
       long e = qEntity[i];
       long t = qTime[i];
       // last index with (entity, event) <= (e, t)
       int lo = 0;
-      int hi = fEntity.limit();
+      int hi = m;
+      if (i > 0 && (e > qEntity[i - 1] || (e == qEntity[i - 1] && t >= qTime[i - 1]))) {
+        // entity rows in (entity, time) order, as batch jobs pass them: gallop on from the previous bound
+        lo = prev;
+        int step = 1;
+        while (true) {
+          int probe = prev + step - 1;
+          if (probe >= m) {
+            hi = m;
+            break;
+          }
+          if (fEntity.get(probe) < e || (fEntity.get(probe) == e && fEvent.get(probe) <= t)) {
+            lo = probe + 1;
+            step <<= 1;
+          } else {
+            hi = probe;
+            break;
+          }
+        }
+      }
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
         if (fEntity.get(mid) < e || (fEntity.get(mid) == e && fEvent.get(mid) <= t)) {
@@ -110,6 +131,7 @@ public final class PointInTimeJoin {
           hi = mid;
         }
       }
+      prev = lo;
       out[i] = matchBefore(fEntity, fEvent, fCreated, lo, e, t, ttl, availabilityCut, floor);
     }
     return out;

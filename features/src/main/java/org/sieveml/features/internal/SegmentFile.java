@@ -110,6 +110,37 @@ public final class SegmentFile {
     }
 
     /**
+     * Which values of a column are present, as bit words (bit {@code r & 63} of word {@code r >>> 6}), when
+     * the source can give them cheaply (a fast path for writing).
+     *
+     * @param col the value column
+     * @return at least {@code (rows() + 63) / 64} words, not to be modified, or null
+     */
+    default long[] presenceWords(int col) {
+      return null;
+    }
+
+    /**
+     * A whole LONG or BOOLEAN (1/0) column with 0 for missing values, when the source can give it cheaply.
+     *
+     * @param col the value column, of type LONG or BOOLEAN
+     * @return the column, not to be modified, or null
+     */
+    default long[] longColumn(int col) {
+      return null;
+    }
+
+    /**
+     * A whole STRING column with null for missing values, when the source can give it cheaply.
+     *
+     * @param col the value column, of type STRING
+     * @return the column, not to be modified, or null
+     */
+    default String[] stringColumn(int col) {
+      return null;
+    }
+
+    /**
      * Whether a value is present.
      *
      * @param row the row
@@ -163,6 +194,7 @@ public final class SegmentFile {
    */
   public static Source of(LogRows rows) {
     return new Source() {
+      private final Object[] cache = new Object[2 * rows.values.schema().size()]; // presence words, column
       @Override
       public int rows() {
         return rows.size();
@@ -208,6 +240,30 @@ public final class SegmentFile {
       @Override
       public double[] doubleColumn(int col) {
         return rows.values.doubleColumn(rows.values.schema().get(col).name());
+      }
+
+      @Override
+      public long[] presenceWords(int col) {
+        if (cache[2 * col] == null) {
+          cache[2 * col] = rows.values.presence(col).toLongArray();
+        }
+        return (long[]) cache[2 * col];
+      }
+
+      @Override
+      public long[] longColumn(int col) {
+        if (cache[2 * col + 1] == null) {
+          cache[2 * col + 1] = rows.values.longColumn(col, 0);
+        }
+        return (long[]) cache[2 * col + 1];
+      }
+
+      @Override
+      public String[] stringColumn(int col) {
+        if (cache[2 * col + 1] == null) {
+          cache[2 * col + 1] = rows.values.stringColumn(col);
+        }
+        return (String[]) cache[2 * col + 1];
       }
 
       @Override
@@ -278,9 +334,19 @@ public final class SegmentFile {
             break;
           case STRING:
             long bytes = 0;
-            for (int r = 0; r < n; r++) {
-              if (src.present(r, c)) {
-                bytes += utf8Length(src.string(r, c));
+            String[] sc = src.stringColumn(c);
+            if (sc != null) {
+              Utf8 u = new Utf8();
+              for (int r = 0; r < n; r++) {
+                if (sc[r] != null) {
+                  bytes += u.length(sc[r]);
+                }
+              }
+            } else {
+              for (int r = 0; r < n; r++) {
+                if (src.present(r, c)) {
+                  bytes += utf8Length(src.string(r, c));
+                }
               }
             }
             pos = block(pos, 4L * (n + 1));
@@ -372,21 +438,63 @@ public final class SegmentFile {
         continue;
       }
       w.startBlock(lay.blocks.get(b)[0]);
-      long word = 0;
-      for (int r = 0; r < n; r++) {
-        if (src.present(r, c)) {
-          word |= 1L << (r & 63);
+      long[] pw = src.presenceWords(c);
+      int nw = (n + 63) / 64;
+      if (pw != null) { // a bit set's words stop at its last set bit
+        w.putLongs(pw, Math.min(pw.length, nw));
+        for (int i = pw.length; i < nw; i++) {
+          w.putLong(0);
         }
-        if ((r & 63) == 63) {
+      } else {
+        long word = 0;
+        for (int r = 0; r < n; r++) {
+          if (src.present(r, c)) {
+            word |= 1L << (r & 63);
+          }
+          if ((r & 63) == 63) {
+            w.putLong(word);
+            word = 0;
+          }
+        }
+        if ((n & 63) != 0) {
           w.putLong(word);
-          word = 0;
         }
-      }
-      if ((n & 63) != 0) {
-        w.putLong(word);
       }
       crcs[b++] = w.endBlock();
       w.startBlock(lay.blocks.get(b)[0]);
+      long[] lc = spec.type() == FeatureType.LONG || spec.type() == FeatureType.BOOLEAN ? src.longColumn(c) : null;
+      if (lc != null) {
+        if (spec.type() == FeatureType.LONG) {
+          w.putLongs(lc, n);
+        } else {
+          for (int r = 0; r < n; r++) {
+            w.putByte((byte) (lc[r] != 0 ? 1 : 0));
+          }
+        }
+        crcs[b++] = w.endBlock();
+        continue;
+      }
+      String[] sc = spec.type() == FeatureType.STRING ? src.stringColumn(c) : null;
+      if (sc != null) {
+        Utf8 u = new Utf8();
+        int end = 0;
+        w.putInt(0);
+        for (int r = 0; r < n; r++) {
+          if (sc[r] != null) {
+            end += u.length(sc[r]);
+          }
+          w.putInt(end);
+        }
+        crcs[b++] = w.endBlock();
+        w.startBlock(lay.blocks.get(b)[0]);
+        for (int r = 0; r < n; r++) {
+          if (sc[r] != null) {
+            w.putBytes(u.bytes(sc[r]));
+          }
+        }
+        crcs[b++] = w.endBlock();
+        continue;
+      }
       switch (spec.type()) {
         case DOUBLE:
           for (int r = 0; r < n; r++) {
@@ -570,6 +678,27 @@ public final class SegmentFile {
     }
   }
 
+  /**
+   * UTF-8 lengths and bytes of a column's strings, remembering the last one (columns repeat a value row
+   * after row: a model version, a country, a plan). Not thread-safe.
+   */
+  private static final class Utf8 {
+    private String last;
+    private byte[] lastBytes;
+
+    int length(String s) {
+      return bytes(s).length;
+    }
+
+    byte[] bytes(String s) {
+      if (s != last && !s.equals(last)) {
+        lastBytes = s.getBytes(StandardCharsets.UTF_8);
+        last = s;
+      }
+      return lastBytes;
+    }
+  }
+
   static int utf8Length(String s) {
     int n = 0;
     for (int i = 0; i < s.length(); i++) {
@@ -746,6 +875,12 @@ public final class SegmentFile {
     }
     return new Segment(b, file, name, rows, schema, blocks, b.getLong(24), b.getLong(32), b.getLong(40),
         b.getLong(48));
+  }
+
+  /** Buffers {@link Segment#gatherDoubles} reuses across the columns of one join. Not thread-safe. */
+  public static final class GatherScratch {
+    double[] values = new double[0];
+    long[] words = new long[0];
   }
 
   /** An open, verified segment. Immutable and thread-safe. */
@@ -1041,6 +1176,111 @@ public final class SegmentFile {
      */
     public double doubleAt(int row, int col) {
       return isPresent(row, col) ? ((DoubleBuffer) data[col]).get(row) : Double.NaN;
+    }
+
+    /**
+     * Gathers a DOUBLE column for the entity rows matched in this segment: {@code out[i] =
+     * doubleAt(rows[i], col)} for every {@code i} with {@code segOf[i] == seg}. When the matched rows lie
+     * close together (a batch's sorted keys), the span they cover is copied out in bulk first.
+     *
+     * @param col a DOUBLE column
+     * @param seg this segment's number in {@code segOf}
+     * @param segOf the segment matched per entity row
+     * @param rows the row matched per entity row
+     * @param out receives the values; other entries are left alone
+     * @param scratch reused between calls of one thread (one per join), or null
+     */
+    public void gatherDoubles(int col, int seg, int[] segOf, int[] rows, double[] out, GatherScratch scratch) {
+      int lo = Integer.MAX_VALUE;
+      int hi = -1;
+      int count = 0;
+      for (int i = 0; i < segOf.length; i++) {
+        if (segOf[i] == seg) {
+          lo = Math.min(lo, rows[i]);
+          hi = Math.max(hi, rows[i]);
+          count++;
+        }
+      }
+      if (count == 0) {
+        return;
+      }
+      DoubleBuffer values = (DoubleBuffer) data[col];
+      if (hi - lo + 1 > 8 * count + 512) { // sparse: read row by row
+        for (int i = 0; i < segOf.length; i++) {
+          if (segOf[i] == seg) {
+            out[i] = doubleAt(rows[i], col);
+          }
+        }
+        return;
+      }
+      GatherScratch sc = scratch != null ? scratch : new GatherScratch();
+      int spanLength = hi - lo + 1;
+      if (sc.values.length < spanLength) {
+        sc.values = new double[Math.max(spanLength, 2 * sc.values.length)];
+      }
+      double[] span = sc.values;
+      values.get(lo, span, 0, spanLength);
+      int w0 = lo >>> 6;
+      int wordCount = (hi >>> 6) - w0 + 1;
+      if (sc.words.length < wordCount) {
+        sc.words = new long[Math.max(wordCount, 2 * sc.words.length)];
+      }
+      long[] words = sc.words;
+      presence[col].get(w0, words, 0, wordCount);
+      for (int i = 0; i < segOf.length; i++) {
+        if (segOf[i] == seg) {
+          int r = rows[i];
+          out[i] = (words[(r >>> 6) - w0] & (1L << (r & 63))) != 0 ? span[r - lo] : Double.NaN;
+        }
+      }
+    }
+
+    /**
+     * Gathers a STRING column for the entity rows matched in this segment, as {@link #gatherDoubles}:
+     * {@code out[i] = getString(rows[i], col)}; equal values decode to one shared {@code String}.
+     *
+     * @param col a STRING column
+     * @param seg this segment's number in {@code segOf}
+     * @param segOf the segment matched per entity row
+     * @param rows the row matched per entity row
+     * @param out receives the values (null when missing); other entries are left alone
+     */
+    public void gatherStrings(int col, int seg, int[] segOf, int[] rows, String[] out) {
+      IntBuffer ends = (IntBuffer) data[col];
+      ByteBuffer bytes = strings[col];
+      byte[] scratch = new byte[64];
+      byte[][] seenBytes = new byte[256][];
+      String[] seen = new String[256];
+      for (int i = 0; i < segOf.length; i++) {
+        if (segOf[i] != seg) {
+          continue;
+        }
+        int r = rows[i];
+        if (!isPresent(r, col)) {
+          out[i] = null;
+          continue;
+        }
+        int from = ends.get(r);
+        int len = ends.get(r + 1) - from;
+        if (len > scratch.length) {
+          scratch = new byte[Math.max(len, 2 * scratch.length)];
+        }
+        bytes.get(from, scratch, 0, len);
+        int h = len;
+        for (int k = 0; k < len; k++) {
+          h = 31 * h + scratch[k];
+        }
+        h = (h ^ (h >>> 16)) & 255;
+        byte[] known = seenBytes[h];
+        if (known != null && java.util.Arrays.equals(known, 0, known.length, scratch, 0, len)) {
+          out[i] = seen[h];
+        } else {
+          String v = new String(scratch, 0, len, StandardCharsets.UTF_8);
+          seenBytes[h] = java.util.Arrays.copyOf(scratch, len);
+          seen[h] = v;
+          out[i] = v;
+        }
+      }
     }
 
     /**

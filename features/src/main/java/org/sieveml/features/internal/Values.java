@@ -118,9 +118,7 @@ public final class Values {
       this.rows = rows;
       this.present = new BitSet(rows);
       switch (spec.type()) {
-        case DOUBLE:
-          d = new double[rows];
-          java.util.Arrays.fill(d, Double.NaN);
+        case DOUBLE: // made on first use: a column replaced wholesale (setDoubles) is never filled
           break;
         case LONG:
           l = new long[rows];
@@ -150,7 +148,7 @@ public final class Values {
       }
       switch (spec.type()) {
         case DOUBLE:
-          d[r] = src.asDouble(row, col);
+          doubles()[r] = src.asDouble(row, col);
           return; // NaN marks a missing DOUBLE: no presence bit needed
         case LONG:
           l[r] = src.getLong(row, col, 0);
@@ -180,7 +178,7 @@ public final class Values {
       }
       switch (spec.type()) {
         case DOUBLE:
-          d[r] = v.asDouble(col);
+          doubles()[r] = v.asDouble(col);
           return;
         case LONG:
           l[r] = v.getLong(col, 0);
@@ -209,7 +207,7 @@ public final class Values {
       }
       switch (spec.type()) {
         case DOUBLE:
-          d[r] = (Double) value;
+          doubles()[r] = (Double) value;
           return;
         case LONG:
           l[r] = (Long) value;
@@ -224,6 +222,14 @@ public final class Values {
           e[r] = ((float[]) value).clone();
       }
       present.set(r);
+    }
+
+    private double[] doubles() {
+      if (d == null) {
+        d = new double[rows];
+        java.util.Arrays.fill(d, Double.NaN);
+      }
+      return d;
     }
 
     /**
@@ -249,7 +255,7 @@ public final class Values {
         l[r] = (long) value;
         present.set(r);
       } else if (value == value) {
-        d[r] = value;
+        doubles()[r] = value;
         present.set(r);
       }
     }
@@ -316,7 +322,7 @@ public final class Values {
     public void addTo(FeatureFrame.ColumnBuilder fb, String name) {
       switch (spec.type()) {
         case DOUBLE:
-          fb.addDouble(name, d);
+          fb.addDouble(name, doubles());
           break;
         case LONG:
           fb.addLong(name, l, present);

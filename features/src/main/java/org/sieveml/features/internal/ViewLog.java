@@ -1169,7 +1169,12 @@ public final class ViewLog implements AutoCloseable {
     Snapshot snap = snapshot();
     long floor = retentionFloor();
     Matches m = new Matches(qIds.length, snap.segments);
-    ForkJoinPool.commonPool().invoke(new JoinTask(snap.segments, qIds, qTime, ttl, cut, floor, m, 0, qIds.length));
+    JoinTask task = new JoinTask(snap.segments, qIds, qTime, ttl, cut, floor, m, 0, qIds.length);
+    if (qIds.length <= JoinTask.SPLIT) {
+      task.compute(); // one piece: on this thread, without a hand-off to the pool and back
+    } else {
+      ForkJoinPool.commonPool().invoke(task);
+    }
     if (!snap.tombstones.isEmpty()) {
       for (int q = 0; q < qIds.length; q++) {
         if (snap.tombstones.containsKey(qIds[q])) {
@@ -1280,9 +1285,12 @@ public final class ViewLog implements AutoCloseable {
       this.to = to;
     }
 
+    /** Entity rows above this are split in two. */
+    static final int SPLIT = 65_536;
+
     @Override
     protected void compute() {
-      if (to - from > 65_536 && qIds.length < 1_000_000) {
+      if (to - from > SPLIT && qIds.length < 1_000_000) {
         int mid = (from + to) >>> 1;
         invokeAll(new JoinTask(segs, qIds, qTime, ttl, cut, floor, m, from, mid),
             new JoinTask(segs, qIds, qTime, ttl, cut, floor, m, mid, to));

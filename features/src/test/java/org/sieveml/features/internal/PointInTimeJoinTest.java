@@ -70,6 +70,22 @@ class PointInTimeJoinTest {
             "seed " + seed + " cut " + cut);
         assertArrayEquals(expected, PointInTimeJoin.joinSortMerge(fe, fv, fc, qe, qt, ttl, cut),
             "sort-merge, seed " + seed + " cut " + cut);
+        // the same entity rows in (entity, time) order: the binary search gallops on from each answer
+        Integer[] order = new Integer[q];
+        for (int i = 0; i < q; i++) {
+          order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.<Integer>comparingLong(i -> qe[i]).thenComparingLong(i -> qt[i]));
+        long[] se = new long[q];
+        long[] st = new long[q];
+        int[] sortedExpected = new int[q];
+        for (int i = 0; i < q; i++) {
+          se[i] = qe[order[i]];
+          st[i] = qt[order[i]];
+          sortedExpected[i] = expected[order[i]];
+        }
+        assertArrayEquals(sortedExpected, PointInTimeJoin.join(fe, fv, fc, se, st, ttl, cut),
+            "sorted entity rows, seed " + seed + " cut " + cut);
       }
     }
   }
@@ -96,6 +112,24 @@ class PointInTimeJoinTest {
     for (boolean cut : new boolean[] {false, true}) {
       assertArrayEquals(PointInTimeJoin.join(fe, fv, fc, qe, qt, 25, cut),
           PointInTimeJoin.joinSortMerge(fe, fv, fc, qe, qt, 25, cut));
+    }
+    // in (entity, time) order, with gaps of every size between answers: the gallop overshoots the end too
+    long[] packed = new long[q];
+    for (int i = 0; i < q; i++) {
+      packed[i] = (qe[i] + 1) << 20 | (qt[i] + 100);
+    }
+    java.util.Arrays.sort(packed);
+    int k = 40_000;
+    long[] se = new long[k];
+    long[] st = new long[k];
+    for (int i = 0; i < k; i++) {
+      long p = packed[(int) ((long) i * q / k)];
+      se[i] = (p >>> 20) - 1;
+      st[i] = (p & ((1 << 20) - 1)) - 100;
+    }
+    for (boolean cut : new boolean[] {false, true}) {
+      assertArrayEquals(PointInTimeJoin.joinSortMerge(fe, fv, fc, se, st, 25, cut),
+          PointInTimeJoin.join(fe, fv, fc, se, st, 25, cut));
     }
   }
 

@@ -53,14 +53,16 @@ public final class Keys {
     String name = null;
     long[] ids = new long[keys.size()];
     int i = 0;
+    boolean ascending = true;
     for (EntityKey k : keys) {
       if (k == null) {
         throw new IllegalArgumentException("entity " + i + " is null, expected an entity key");
       }
       if (ids != null) {
-        if (k.size() == 1 && k.value(0) instanceof Long v && (name == null || name.equals(k.names().get(0)))) {
-          name = k.names().get(0);
+        if (k.size() == 1 && k.value(0) instanceof Long v && (name == null || name.equals(k.name(0)))) {
+          name = k.name(0);
           ids[i] = v;
+          ascending &= i == 0 || ids[i - 1] < v;
         } else {
           ids = null;
         }
@@ -68,28 +70,32 @@ public final class Keys {
       i++;
     }
     if (ids != null && name != null) {
-      java.util.Arrays.sort(ids);
-      int m = 0;
-      for (int j = 0; j < ids.length; j++) {
-        if (m == 0 || ids[j] != ids[m - 1]) {
-          ids[m++] = ids[j];
+      long[] sortedIds = ids;
+      if (!ascending) { // hosts often pass their keys sorted and distinct already: nothing to do then
+        java.util.Arrays.sort(ids);
+        int m = 0;
+        for (int j = 0; j < ids.length; j++) {
+          if (m == 0 || ids[j] != ids[m - 1]) {
+            ids[m++] = ids[j];
+          }
         }
+        sortedIds = m == ids.length ? ids : java.util.Arrays.copyOf(ids, m);
       }
-      long[] sortedIds = java.util.Arrays.copyOf(ids, m);
       String key = name;
+      long[] sortedFinal = sortedIds;
       // keys made on demand: the columnar path reads the ids, and keys only for messages
       List<EntityKey> out = new java.util.AbstractList<>() {
         @Override
         public EntityKey get(int index) {
-          return EntityKey.of(key, sortedIds[index]);
+          return EntityKey.of(key, sortedFinal[index]);
         }
 
         @Override
         public int size() {
-          return sortedIds.length;
+          return sortedFinal.length;
         }
       };
-      return new Sorted(out, sortedIds, name);
+      return new Sorted(out, sortedFinal, name);
     }
     TreeSet<EntityKey> set = new TreeSet<>(ORDER);
     set.addAll(keys);
@@ -159,6 +165,28 @@ public final class Keys {
       addLong(b.length);
       flush();
       md.update(b);
+      return this;
+    }
+
+    /**
+     * Adds longs, as {@link #addLong} one by one would (the same digest), in bulk.
+     *
+     * @param v the values
+     * @return this
+     */
+    public Fingerprint addLongs(long[] v) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf);
+      int off = 0;
+      while (off < v.length) {
+        if (len + 8 > buf.length) {
+          flush();
+        }
+        int k = Math.min((buf.length - len) / 8, v.length - off);
+        b.position(len);
+        b.asLongBuffer().put(v, off, k); // big-endian, as addLong writes
+        len += 8 * k;
+        off += k;
+      }
       return this;
     }
 
