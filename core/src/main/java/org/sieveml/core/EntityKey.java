@@ -27,9 +27,13 @@ public final class EntityKey {
   private final int hash;
 
   private EntityKey(String[] names, Object[] values) {
+    this(names, values, 31 * Arrays.hashCode(names) + Arrays.hashCode(values));
+  }
+
+  private EntityKey(String[] names, Object[] values, int hash) {
     this.names = names;
     this.values = values;
-    this.hash = 31 * Arrays.hashCode(names) + Arrays.hashCode(values);
+    this.hash = hash;
   }
 
   /**
@@ -54,7 +58,9 @@ public final class EntityKey {
    * @throws IllegalArgumentException if the name is not a valid identifier
    */
   public static EntityKey of(String name, long value) {
-    return new EntityKey(new String[] {checkName(name)}, new Object[] {value});
+    // the hash as the constructor computes it (Arrays.hashCode of one name and one Long), without the loops
+    return new EntityKey(new String[] {checkName(name)}, new Object[] {value},
+        31 * (31 + name.hashCode()) + 31 + Long.hashCode(value));
   }
 
   /**
@@ -204,13 +210,20 @@ public final class EntityKey {
   }
 
   private static String checkName(String name) {
+    if (name == lastValidName) { // keys of one entity repeat one name object; null never stored
+      return name;
+    }
     Checks.notNull("join key name", name);
     if (!validName(name)) {
       throw new IllegalArgumentException(
           "join key name must match " + NAME.pattern() + ", was '" + name + "'");
     }
+    lastValidName = name;
     return name;
   }
+
+  /** The name {@link #checkName} last accepted (an identity cache; strings are immutable). */
+  private static volatile String lastValidName = "_"; // a valid name: a caller passing it skips nothing
 
   /** {@code NAME.matcher(name).matches()} without a matcher per key (keys are built per event). */
   private static boolean validName(String name) {

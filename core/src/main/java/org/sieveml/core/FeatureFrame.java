@@ -417,9 +417,13 @@ public final class FeatureFrame {
     BitSet[] pres = new BitSet[columns.length];
     for (int c = 0; c < columns.length; c++) {
       BitSet p = new BitSet(n);
-      for (int i = 0; i < n; i++) {
-        if (present[c].get(rowIndices[i])) {
-          p.set(i);
+      if (present[c].nextClearBit(0) >= rows) {
+        p.set(0, n);
+      } else {
+        for (int i = 0; i < n; i++) {
+          if (present[c].get(rowIndices[i])) {
+            p.set(i);
+          }
         }
       }
       pres[c] = p;
@@ -461,6 +465,73 @@ public final class FeatureFrame {
           cols[c] = dst;
         }
       }
+    }
+    return new FeatureFrame(schema, n, cols, pres);
+  }
+
+  /**
+   * The rows of several frames of one schema, one after another, copied column by column (embedding
+   * arrays are shared, as {@link #rows(int[])} shares them).
+   *
+   * @param frames at least one frame; all with equal schemas
+   * @return a frame of the frames' rows in order (the frame itself when there is one)
+   * @throws IllegalArgumentException when the list is empty, holds null, or a schema differs from the first's
+   */
+  public static FeatureFrame concat(List<FeatureFrame> frames) {
+    Checks.notNull("frames", frames);
+    if (frames.isEmpty()) {
+      throw new IllegalArgumentException("frames is empty, expected at least one frame");
+    }
+    FeatureSchema schema = Checks.notNull("frames[0]", frames.get(0)).schema;
+    long total = 0;
+    for (int f = 0; f < frames.size(); f++) {
+      FeatureFrame fr = Checks.notNull("frames[" + f + "]", frames.get(f));
+      if (!fr.schema.equals(schema)) {
+        throw new IllegalArgumentException("frames[" + f + "] has schema " + fr.schema + ", expected " + schema);
+      }
+      total += fr.rows;
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("frames hold " + total + " rows, more than a frame holds");
+    }
+    if (frames.size() == 1) {
+      return frames.get(0);
+    }
+    int n = (int) total;
+    Object[] cols = new Object[schema.size()];
+    BitSet[] pres = new BitSet[schema.size()];
+    for (int c = 0; c < cols.length; c++) {
+      Object dst;
+      switch (schema.get(c).type()) {
+        case DOUBLE:
+          dst = new double[n];
+          break;
+        case LONG:
+        case BOOLEAN:
+          dst = new long[n];
+          break;
+        case STRING:
+          dst = new String[n];
+          break;
+        default:
+          dst = new float[n][];
+      }
+      BitSet p = new BitSet(n);
+      int k = 0;
+      for (FeatureFrame fr : frames) {
+        System.arraycopy(fr.columns[c], 0, dst, k, fr.rows);
+        BitSet src = fr.present[c];
+        if (src.nextClearBit(0) >= fr.rows) {
+          p.set(k, k + fr.rows);
+        } else {
+          for (int i = src.nextSetBit(0); i >= 0 && i < fr.rows; i = src.nextSetBit(i + 1)) {
+            p.set(k + i);
+          }
+        }
+        k += fr.rows;
+      }
+      cols[c] = dst;
+      pres[c] = p;
     }
     return new FeatureFrame(schema, n, cols, pres);
   }
@@ -623,6 +694,28 @@ public final class FeatureFrame {
     public FeatureFrame build() {
       FeatureSchema schema = FeatureSchema.of(specs);
       return new FeatureFrame(schema, rows, columns.toArray(), present.toArray(new BitSet[0]));
+    }
+
+    /**
+     * Adds a column of another frame of the same row count, under a name of the caller's choosing,
+     * without copying it (frames are immutable, so they share the column).
+     *
+     * @param name the column's name in this frame
+     * @param source the frame that holds the column
+     * @param column the column's index in {@code source}
+     * @return this builder
+     * @throws IllegalArgumentException when {@code source} is null or has another row count, or the name
+     *     is invalid or already added
+     * @throws IndexOutOfBoundsException when {@code column} is not a column of {@code source}
+     */
+    public ColumnBuilder addColumn(String name, FeatureFrame source, int column) {
+      Checks.notNull("source", source);
+      java.util.Objects.checkIndex(column, source.schema.size());
+      checkLength(name, source.rows);
+      FeatureSpec s = source.schema.get(column);
+      FeatureSpec spec = s.type() == FeatureType.EMBEDDING ? FeatureSpec.embedding(name, s.dimension())
+          : FeatureSpec.of(name, s.type());
+      return add(spec, source.columns[column], source.present[column]);
     }
 
     private ColumnBuilder add(FeatureSpec spec, Object column, BitSet p) {

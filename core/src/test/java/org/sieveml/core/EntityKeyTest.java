@@ -24,6 +24,22 @@ class EntityKeyTest {
   }
 
   @Test
+  void aLongKeyHashesAsTheBuiltKeyAndAnInvalidNameIsRefusedAfterAValidOne() {
+    for (long v : new long[] {0, 1, -1, 42, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 32, -(1L << 40) + 7}) {
+      EntityKey fast = EntityKey.of("user_id", v);
+      EntityKey built = EntityKey.builder().put("user_id", v).build();
+      assertEquals(built, fast);
+      assertEquals(built.hashCode(), fast.hashCode(), "hash of user_id=" + v);
+      assertEquals(EntityKey.of(Map.of("user_id", v)).hashCode(), fast.hashCode());
+    }
+    EntityKey.of("user_id", 1); // the name cache holds a valid name now; others are still checked
+    assertThrows(IllegalArgumentException.class, () -> EntityKey.of("", 1));
+    assertThrows(IllegalArgumentException.class, () -> EntityKey.of("9lives", 1));
+    assertThrows(IllegalArgumentException.class, () -> EntityKey.of(null, 1));
+    assertThrows(IllegalArgumentException.class, () -> EntityKey.of("user id", "x"));
+  }
+
+  @Test
   void compositeKeysAreOrderIndependent() {
     Map<String, Object> a = new LinkedHashMap<>();
     a.put("user_id", 42);

@@ -55,8 +55,26 @@ class FeatureFrameTest {
 
   @Test
   void vectorsEqualTheRowsOneByOneOverEveryTypeAndEdge() {
-    SplittableRandom rnd = new SplittableRandom(5);
     int n = 300;
+    FeatureFrame f = everyTypeFrame(n);
+    List<FeatureVector> all = f.vectors(0, n);
+    assertEquals(n, all.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals(f.row(i), all.get(i), "row " + i);
+      assertEquals(f.row(i).missingCount(), all.get(i).missingCount(), "row " + i);
+    }
+    List<FeatureVector> some = f.vectors(17, 40);
+    for (int i = 17; i < 40; i++) {
+      assertEquals(f.row(i), some.get(i - 17), "row " + i);
+    }
+    assertTrue(f.vectors(n, n).isEmpty());
+    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(5, 4));
+    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(0, n + 1));
+  }
+
+  /** A seeded frame of n rows over every type with edge values, and more than 64 columns. */
+  private static FeatureFrame everyTypeFrame(int n) {
+    SplittableRandom rnd = new SplittableRandom(5);
     double[] d = new double[n];
     long[] l = new long[n];
     BitSet lp = new BitSet();
@@ -84,20 +102,50 @@ class FeatureFrameTest {
     for (int c = 0; c < 62; c++) {
       fb.addLong("pad" + c, l, c % 2 == 0 ? lp : null);
     }
-    FeatureFrame f = fb.build();
-    List<FeatureVector> all = f.vectors(0, n);
-    assertEquals(n, all.size());
+    return fb.build();
+  }
+
+  @Test
+  void concatKeepsEveryRowAndAddColumnSharesAColumnUnderANewName() {
+    int n = 300;
+    FeatureFrame f = everyTypeFrame(n);
+    int[] head = new int[120];
+    int[] tail = new int[n - 120];
     for (int i = 0; i < n; i++) {
-      assertEquals(f.row(i), all.get(i), "row " + i);
-      assertEquals(f.row(i).missingCount(), all.get(i).missingCount(), "row " + i);
+      if (i < 120) {
+        head[i] = i;
+      } else {
+        tail[i - 120] = i;
+      }
     }
-    List<FeatureVector> some = f.vectors(17, 40);
-    for (int i = 17; i < 40; i++) {
-      assertEquals(f.row(i), some.get(i - 17), "row " + i);
+    FeatureFrame empty = f.rows(new int[0]);
+    FeatureFrame joined = FeatureFrame.concat(List.of(f.rows(head), empty, f.rows(tail)));
+    assertEquals(n, joined.rowCount());
+    assertEquals(f.schema(), joined.schema());
+    for (int i = 0; i < n; i++) {
+      assertEquals(f.row(i), joined.row(i), "row " + i);
     }
-    assertTrue(f.vectors(n, n).isEmpty());
-    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(5, 4));
-    assertThrows(IndexOutOfBoundsException.class, () -> f.vectors(0, n + 1));
+    assertTrue(FeatureFrame.concat(List.of(f)) == f);
+    FeatureFrame other = FeatureFrame.builder(2).addDouble("d", new double[] {1, 2}).build();
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> FeatureFrame.concat(List.of(f, other)));
+    assertTrue(bad.getMessage().contains("frames[1]"), bad.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> FeatureFrame.concat(List.of()));
+
+    FeatureFrame picked = FeatureFrame.builder(n).addColumn("x", f, 0).addColumn("words", f, 3)
+        .addColumn("vec", f, 4).addColumn("flag", f, 2).build();
+    assertEquals(List.of("x", "words", "vec", "flag"), picked.schema().names());
+    assertEquals(FeatureSpec.embedding("vec", 2), picked.schema().get(2));
+    for (int i = 0; i < n; i++) {
+      assertEquals(f.isPresent(i, 0), picked.isPresent(i, 0), "row " + i);
+      assertEquals(Double.doubleToRawLongBits(f.asDouble(i, 0)), Double.doubleToRawLongBits(picked.asDouble(i, 0)));
+      assertEquals(f.getString(i, 3), picked.getString(i, 1));
+      assertEquals(f.isPresent(i, 4), picked.isPresent(i, 2));
+      assertEquals(f.isPresent(i, 2), picked.isPresent(i, 3));
+    }
+    assertThrows(IllegalArgumentException.class, () -> FeatureFrame.builder(n - 1).addColumn("x", f, 0));
+    assertThrows(IllegalArgumentException.class, () -> FeatureFrame.builder(n).addColumn("x", f, 0).addColumn("x", f, 1));
+    assertThrows(IndexOutOfBoundsException.class, () -> FeatureFrame.builder(n).addColumn("x", f, f.schema().size()));
   }
 
   @Test

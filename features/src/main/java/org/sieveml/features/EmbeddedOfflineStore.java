@@ -587,15 +587,13 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         throw new IllegalArgumentException("view '" + view.name() + "' has no feature '" + f + "'");
       }
       FeatureSpec spec = view.schema().get(fi);
-      Values.ColumnGather g = new Values.ColumnGather(spec, n);
       if (spec.type() == org.sieveml.core.FeatureType.DOUBLE) {
         double[] out = new double[n];
         java.util.Arrays.fill(out, Double.NaN);
         for (int s = 0; s < m.segments.size(); s++) {
           m.segments.get(s).gatherDoubles(fi, s, m.segment, m.row, out, scratch);
         }
-        g.setDoubles(out);
-        g.addTo(fb);
+        fb.addDouble(f, out);
         continue;
       }
       if (spec.type() == org.sieveml.core.FeatureType.STRING) {
@@ -606,6 +604,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         fb.addString(f, out);
         continue;
       }
+      Values.ColumnGather g = new Values.ColumnGather(spec, n);
       for (int r = 0; r < n; r++) {
         int s = m.segment[r];
         if (s >= 0) {

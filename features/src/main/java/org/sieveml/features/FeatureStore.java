@@ -433,11 +433,7 @@ public final class FeatureStore implements AutoCloseable {
           throw new IllegalArgumentException("extra column '" + extra.schema().get(c).name()
               + "' clashes with a feature or the timestamp column of the training frame");
         }
-        Values.ColumnGather g = new Values.ColumnGather(extra.schema().get(c), n);
-        for (int r = 0; r < n; r++) {
-          g.set(r, extra, r, c);
-        }
-        g.addTo(fb);
+        fb.addColumn(extra.schema().get(c).name(), extra, c); // shared: frames are immutable
       }
     }
     Map<String, Long> misses = new LinkedHashMap<>();

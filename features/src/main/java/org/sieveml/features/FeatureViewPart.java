@@ -8,7 +8,6 @@ import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
 import org.sieveml.core.FeatureSchema;
 import org.sieveml.core.FeatureSpec;
-import org.sieveml.core.FeatureType;
 import org.sieveml.core.FeatureVector;
 import org.sieveml.features.internal.Values;
 
@@ -72,17 +71,17 @@ final class FeatureViewPart extends ViewPart {
     List<Values.ColumnGather> cols = new ArrayList<>(featureIndex.length);
     for (int s = 0; s < featureIndex.length; s++) {
       FeatureSpec spec = fv.schema().get(featureIndex[s]);
-      Values.ColumnGather g = new Values.ColumnGather(spec, n);
       Object def = fv.defaultValue(spec.name());
-      if (spec.type() == FeatureType.DOUBLE && def == null) {
-        g.setDoubles(jv.doubleColumn(spec.name())); // unmatched rows are already missing
-      } else {
-        for (int r = 0; r < n; r++) {
-          if (!joined.matched(r)) {
-            g.setDefault(r, def);
-          } else {
-            g.set(r, jv, r, s);
-          }
+      if (def == null) { // unmatched rows are missing already (JoinedRows): the column as it is, no copy
+        cols.add(Values.ColumnGather.of(spec, jv, s));
+        continue;
+      }
+      Values.ColumnGather g = new Values.ColumnGather(spec, n);
+      for (int r = 0; r < n; r++) {
+        if (!joined.matched(r)) {
+          g.setDefault(r, def);
+        } else {
+          g.set(r, jv, r, s);
         }
       }
       cols.add(g);

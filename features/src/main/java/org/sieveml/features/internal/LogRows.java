@@ -3,7 +3,6 @@ package org.sieveml.features.internal;
 import java.util.ArrayList;
 import java.util.List;
 import org.sieveml.core.FeatureFrame;
-import org.sieveml.core.FeatureSchema;
 
 /**
  * Rows of one view's offline log in columns: entity id, event time, created time, ingestion time,
@@ -79,13 +78,12 @@ public final class LogRows {
   }
 
   /**
-   * Concatenates row sets of one schema in order.
+   * Concatenates row sets of one schema in order, the values column by column.
    *
-   * @param schema the value columns
-   * @param parts the parts
+   * @param parts the parts; at least one
    * @return one set
    */
-  public static LogRows concat(FeatureSchema schema, List<LogRows> parts) {
+  public static LogRows concat(List<LogRows> parts) {
     if (parts.size() == 1) {
       return parts.get(0);
     }
@@ -98,10 +96,7 @@ public final class LogRows {
     long[] cr = new long[n];
     long[] in = new long[n];
     long[] sq = new long[n];
-    List<Values.ColumnGather> cols = new ArrayList<>();
-    for (int c = 0; c < schema.size(); c++) {
-      cols.add(new Values.ColumnGather(schema.get(c), n));
-    }
+    List<FeatureFrame> frames = new ArrayList<>(parts.size());
     int k = 0;
     for (LogRows p : parts) {
       int m = p.size();
@@ -110,18 +105,10 @@ public final class LogRows {
       System.arraycopy(p.created, 0, cr, k, m);
       System.arraycopy(p.ingested, 0, in, k, m);
       System.arraycopy(p.seq, 0, sq, k, m);
-      for (int r = 0; r < m; r++) {
-        for (int c = 0; c < cols.size(); c++) {
-          cols.get(c).set(k + r, p.values, r, c);
-        }
-      }
+      frames.add(p.values);
       k += m;
     }
-    FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n);
-    for (Values.ColumnGather g : cols) {
-      g.addTo(fb);
-    }
-    return new LogRows(ids, ev, cr, in, sq, fb.build());
+    return new LogRows(ids, ev, cr, in, sq, FeatureFrame.concat(frames));
   }
 
   static long[] permute(long[] a, int[] order) {

@@ -1262,25 +1262,34 @@ public final class SegmentFile {
         }
         int from = ends.get(r);
         int len = ends.get(r + 1) - from;
-        if (len > scratch.length) {
-          scratch = new byte[Math.max(len, 2 * scratch.length)];
-        }
-        bytes.get(from, scratch, 0, len);
         int h = len;
-        for (int k = 0; k < len; k++) {
-          h = 31 * h + scratch[k];
+        for (int k = 0; k < len; k++) { // absolute reads: no copy for the (usual) cached value
+          h = 31 * h + bytes.get(from + k);
         }
         h = (h ^ (h >>> 16)) & 255;
         byte[] known = seenBytes[h];
-        if (known != null && java.util.Arrays.equals(known, 0, known.length, scratch, 0, len)) {
+        if (known != null && known.length == len && sameBytes(known, bytes, from)) {
           out[i] = seen[h];
         } else {
+          if (len > scratch.length) {
+            scratch = new byte[Math.max(len, 2 * scratch.length)];
+          }
+          bytes.get(from, scratch, 0, len);
           String v = new String(scratch, 0, len, StandardCharsets.UTF_8);
           seenBytes[h] = java.util.Arrays.copyOf(scratch, len);
           seen[h] = v;
           out[i] = v;
         }
       }
+    }
+
+    private static boolean sameBytes(byte[] known, ByteBuffer bytes, int from) {
+      for (int k = 0; k < known.length; k++) {
+        if (known[k] != bytes.get(from + k)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /**

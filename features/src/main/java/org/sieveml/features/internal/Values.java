@@ -106,6 +106,8 @@ public final class Values {
     private String[] s;
     private float[][] e;
     private final BitSet present;
+    private FeatureFrame shared; // a frame's column taken as it is (of), else null
+    private int sharedColumn;
 
     /**
      * A column of {@code rows} missing values.
@@ -114,11 +116,18 @@ public final class Values {
      * @param rows its length
      */
     public ColumnGather(FeatureSpec spec, int rows) {
+      this(spec, rows, true);
+    }
+
+    private ColumnGather(FeatureSpec spec, int rows, boolean allocate) {
       this.spec = spec;
       this.rows = rows;
-      this.present = new BitSet(rows);
+      this.present = new BitSet(allocate ? rows : 0);
+      if (!allocate) {
+        return;
+      }
       switch (spec.type()) {
-        case DOUBLE: // made on first use: a column replaced wholesale (setDoubles) is never filled
+        case DOUBLE: // made on first use
           break;
         case LONG:
           l = new long[rows];
@@ -132,6 +141,26 @@ public final class Values {
         default:
           e = new float[rows][];
       }
+    }
+
+    /**
+     * A column that is a frame's column as it is, added to a frame without a copy ({@link #addTo}); it
+     * is not to be set.
+     *
+     * @param spec the column's name and type
+     * @param src the frame
+     * @param col the column's index in {@code src}, of {@code spec}'s type
+     * @return the column
+     */
+    public static ColumnGather of(FeatureSpec spec, FeatureFrame src, int col) {
+      FeatureSpec has = src.schema().get(col);
+      if (has.type() != spec.type() || has.dimension() != spec.dimension()) {
+        throw new IllegalArgumentException("column " + col + " is " + has + ", expected the type of " + spec);
+      }
+      ColumnGather g = new ColumnGather(spec, src.rowCount(), false);
+      g.shared = src;
+      g.sharedColumn = col;
+      return g;
     }
 
     /**
@@ -233,18 +262,6 @@ public final class Values {
     }
 
     /**
-     * Replaces a DOUBLE column's values wholesale (NaN = missing).
-     *
-     * @param values one value per row, taken over (not copied)
-     */
-    public void setDoubles(double[] values) {
-      if (spec.type() != org.sieveml.core.FeatureType.DOUBLE || values.length != rows) {
-        throw new IllegalArgumentException("setDoubles needs a DOUBLE column of " + rows + " rows");
-      }
-      d = values;
-    }
-
-    /**
      * Sets a DOUBLE or LONG value directly (used by aggregations).
      *
      * @param r the output row
@@ -320,6 +337,10 @@ public final class Values {
      * @param name the column's name in the frame
      */
     public void addTo(FeatureFrame.ColumnBuilder fb, String name) {
+      if (shared != null) {
+        fb.addColumn(name, shared, sharedColumn);
+        return;
+      }
       switch (spec.type()) {
         case DOUBLE:
           fb.addDouble(name, doubles());

@@ -696,7 +696,7 @@ public final class ViewLog implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
-    LogRows rows = LogRows.concat(schema, pending).sorted();
+    LogRows rows = LogRows.concat(pending).sorted();
     try {
       SegmentFile.Segment s = writeSegment(SegmentFile.of(rows));
       List<SegmentFile.Segment> next = new ArrayList<>(snapshot.segments);
