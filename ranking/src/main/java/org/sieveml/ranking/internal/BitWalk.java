@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <p>For each block, every value of a used feature is first given its <em>bin</em>: the number of that
  * feature's distinct split conditions at or below it, counted for 16 rows per instruction by
- * {@code SimdBins.bins}. The rows of each bin are accumulated into prefix masks, so that entry
+ * {@code SimdBins.prefixes}. The rows of each bin are accumulated into prefix masks, so that entry
  * {@code j} holds the rows whose value is below condition {@code j}: exactly the rows XGBoost sends left at
  * a node testing {@code value < condition j}. Each entry exists twice, without and with the rows whose
  * value is missing (NaN), for nodes whose default branch is right or left. Each tree is then walked level
@@ -231,30 +231,7 @@ final class BitWalk {
    */
   void block(float[] xb, int m, float[] sums, Scratch s) {
     long[] prefix = s.prefix;
-    int[] bin = s.bin;
-    for (int c = 0, x = 0; c < used; c++, x += BLOCK) {
-      int from = prefixFrom[c];
-      int count = conditionFrom[c + 1] - conditionFrom[c];
-      SimdBins.bins(xb, x, conditions, conditionFrom[c], count, bin);
-      // per bin its rows (at even entries), the missing rows apart
-      Arrays.fill(prefix, from, from + 2 * count + 2, 0L);
-      long missing = 0;
-      for (int r = 0; r < m; r++) {
-        float v = xb[x + r];
-        if (v != v) {
-          missing |= 1L << r;
-        } else {
-          prefix[from + 2 * bin[r]] |= 1L << r;
-        }
-      }
-      // entry 2j: the rows below condition j; entry 2j + 1: those and the missing rows
-      long acc = 0;
-      for (int e = from, end = from + 2 * count + 2; e < end; e += 2) {
-        acc |= prefix[e];
-        prefix[e] = acc;
-        prefix[e + 1] = acc | missing;
-      }
-    }
+    SimdBins.prefixes(xb, m, used, conditions, conditionFrom, prefixFrom, prefix, s.bin);
     long all = m == BLOCK ? -1L : (1L << m) - 1;
     long[] reach = s.reach;
     long[] right = s.right;
