@@ -69,8 +69,10 @@ import org.sieveml.features.internal.WindowAggregator;
  *
  * <p><b>Memory.</b> Segments are memory-mapped; a join's heap is about 40 bytes per entity row plus
  * the gathered values, independent of the history's length (the operating system pages segment data
- * in and out). Streamed rows are buffered on the heap until {@value ViewLog#SEAL_ROWS} or the next
- * read. A merge holds 8 bytes per row of the segment it writes ({@link Builder#maxSegmentRows}).
+ * in and out). Streamed rows are buffered on the heap until {@value ViewLog#SEAL_ROWS}, then sealed
+ * into a segment on the merge executor while writers go on (at most four seals' worth are buffered
+ * behind a running seal before a writer seals itself), or by the next read on its own thread. A merge
+ * holds 8 bytes per row of the segment it writes ({@link Builder#maxSegmentRows}).
  *
  * <p><b>Merges, retention, erasure.</b> With more than {@value ViewLog#MAX_SEGMENTS} segments a view's
  * smallest segments are merged on the merge executor. Rows older than a view's retention (by event
@@ -78,7 +80,8 @@ import org.sieveml.features.internal.WindowAggregator;
  * entity's rows from every later read at once (the erasure is in the manifest) and merges drop them;
  * {@link #compact} rewrites a view's segments at once, physically removing them.
  *
- * <p>Thread-safe. {@link #close()} waits for running merges, forces and closes every log, shuts down
+ * <p>Thread-safe. {@link #close()} waits for running merges and seals (a seal not started yet is left in
+ * the forced write-ahead log, replayed at the next open), forces and closes every log, shuts down
  * the merge executor if the store created it, and releases the directory lock, in that order.
  */
 public final class EmbeddedOfflineStore implements OfflineStore {
@@ -97,6 +100,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   private final boolean syncEveryWrite;
   private final LongSupplier clock;
   private final Executor mergeExecutor;
+  private final int sealRows;
   /** What a salvage-mode open skipped; null in the default mode. */
   private final Salvage salvage;
   private final ExecutorService ownExecutor;
@@ -134,6 +138,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     this.syncEveryWrite = b.syncEveryWrite;
     this.salvage = b.salvage ? new Salvage() : null;
     this.clock = b.clock;
+    this.sealRows = b.sealRows;
     if (b.mergeExecutor != null) {
       this.mergeExecutor = b.mergeExecutor;
       this.ownExecutor = null;
@@ -232,6 +237,16 @@ public final class EmbeddedOfflineStore implements OfflineStore {
   }
 
   /**
+   * A builder for a store that keeps everything in memory (for a host's own executor, clock or
+   * retention); options that concern files have no effect.
+   *
+   * @return a new builder
+   */
+  public static Builder inMemoryBuilder() {
+    return new Builder(null);
+  }
+
+  /**
    * What opening views in salvage mode skipped so far ({@link Builder#salvage(boolean)}); a view's log
    * is opened, and salvaged, when the view is first used.
    *
@@ -280,7 +295,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       String bound = viewDir != null && v.version().equals(ViewLog.storedVersion(viewDir)) ? v.version() : storage;
       ViewLog opened = ViewLog.open(name, viewDir, schema,
           bound, new ViewLog.Options(io, maxSegmentRows, retention.getOrDefault(name, Long.MAX_VALUE), clock,
-              mergeExecutor, syncEveryWrite).salvage(salvage));
+              mergeExecutor, syncEveryWrite).salvage(salvage).sealRows(sealRows));
       long maxId = opened.maxEntityId();
       if (maxId != Long.MIN_VALUE && !dict.longMode() && maxId >= dict.size()) {
         opened.close();
@@ -824,6 +839,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     private boolean syncEveryWrite = true;
     private LongSupplier clock = System::currentTimeMillis;
     private Executor mergeExecutor;
+    private int sealRows = ViewLog.SEAL_ROWS;
     private boolean salvage;
 
     private Builder(Path dir) {
@@ -906,8 +922,9 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     }
 
     /**
-     * Where merges run (default: one daemon thread owned by the store). The host keeps ownership of
-     * an executor it supplies.
+     * Where merges and the seals of buffered streamed rows run (default: one daemon thread owned by
+     * the store). The host keeps ownership of an executor it supplies; a task it rejects runs on the
+     * writer's thread, and a seal it has not started when a read comes is done by the read.
      *
      * @param executor the executor
      * @return this builder
@@ -917,6 +934,12 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         throw new IllegalArgumentException("merge executor must not be null");
       }
       this.mergeExecutor = executor;
+      return this;
+    }
+
+    /** How many buffered streamed rows start a seal (tests seal sooner than {@value ViewLog#SEAL_ROWS}). */
+    Builder sealRows(int rows) {
+      this.sealRows = rows;
       return this;
     }
 

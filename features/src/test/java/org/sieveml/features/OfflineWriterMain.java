@@ -14,7 +14,8 @@ import org.sieveml.core.FeatureType;
  * on. It opens a {@link FeatureStore} over {@link EmbeddedOfflineStore#open} and writes until it is
  * killed: small pushes (write-ahead log), every so often an ingest of at least
  * {@value EmbeddedOfflineStore#SEGMENT_BATCH} rows (a segment) and a read (which seals the
- * write-ahead log into a segment); merges run on the store's own thread. Every row is derived from a
+ * write-ahead log into a segment); merges, and the seals of every {@value #SEAL_ROWS} pushed rows, run on
+ * the store's own thread, so a kill also lands while a seal is written in the background. Every row is derived from a
  * counter, so the test can check each recovered row's values. Before each call it prints
  * {@code BEGIN <op> <first counter> <rows>} and only after the call returned
  * {@code ACK <op> <first counter> <rows>}, each flushed.
@@ -92,13 +93,17 @@ public final class OfflineWriterMain {
    *
    * @param args the arguments
    */
+  /** Buffered pushed rows that start a background seal (the store's default is far larger). */
+  static final int SEAL_ROWS = 40;
+
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     long c = Long.parseLong(args[1]);
     Random rnd = new Random(Long.parseLong(args[2]));
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     FeatureRegistry reg = registry();
-    FeatureStore store = FeatureStore.builder(reg).offlineStore(EmbeddedOfflineStore.open(dir)).build();
+    FeatureStore store = FeatureStore.builder(reg)
+        .offlineStore(EmbeddedOfflineStore.builder(dir).sealRows(SEAL_ROWS).build()).build();
     out.println("READY " + c);
     out.flush();
     for (long i = 0; ; i++) {

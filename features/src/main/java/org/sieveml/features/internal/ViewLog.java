@@ -41,6 +41,16 @@ import org.slf4j.LoggerFactory;
  * one fsync. Sealing the buffered rows into a segment publishes the manifest (with the directory
  * synced) before the WAL is cut. A crash or a power loss loses only writes that had not returned.
  *
+ * <p>Seals: at {@code sealRows} buffered rows (default {@value #SEAL_ROWS}) a writer hands them to the
+ * executor and returns; the seal writes the segment outside the lock and publishes it with the WAL's
+ * floor at the first row still buffered, leaving the WAL uncut (it holds later rows; a reopening
+ * replays only records at or above the floor). A read, an erasure, a batch or {@link #seal()} seals
+ * on its own thread: it waits for a seal being written, takes back one the executor has not started
+ * (a busy executor never stalls a read), then seals everything and cuts the WAL. A writer seals on
+ * its own thread too when {@value #SEAL_BOUND} seals' worth of rows are buffered behind a running
+ * seal or written to the WAL since its last cut, or after a background seal failed (the failure is
+ * logged; its rows stay buffered and logged, and the writer's seal retries them and reports its error).
+ *
  * <p>Segments are merged on the given executor when there are more than {@value #MAX_SEGMENTS}; a
  * merge drops erased rows and rows older than the retention. Readers use snapshots of the segment list;
  * a merged-away file is deleted while mapped (POSIX keeps it readable until unmapped).
@@ -63,8 +73,14 @@ public final class ViewLog implements AutoCloseable {
   static final int WAL_VERSION = 1;
   /** Merges start above this many segments. */
   public static final int MAX_SEGMENTS = 8;
-  /** Buffered streamed rows are sealed into a segment at this many. */
+  /** Buffered streamed rows are sealed into a segment at this many (the default). */
   public static final int SEAL_ROWS = 65_536;
+  /**
+   * A writer seals on its own thread, rather than hand the seal to the executor, once this many times
+   * the seal size is buffered while a background seal still runs, or (with a write-ahead log) written
+   * to the log since it was last cut: bounds on memory and on what a reopening replays.
+   */
+  static final int SEAL_BOUND = 4;
   /** The largest segment number: a segment's name ({@code seg-N.svs}) holds 12 digits. */
   static final long MAX_SEGMENT_NUMBER = 999_999_999_999L;
   static final String MANIFEST = "MANIFEST";
@@ -91,6 +107,16 @@ public final class ViewLog implements AutoCloseable {
   private final Map<String, Long> sources = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<LogRows> pending = new ArrayList<>();
   private int pendingRows;
+  private final int sealRows;
+  /** Rows a background seal is writing (in sequence order, before every pending row), or null. */
+  private List<LogRows> sealing;
+  private int sealingRows;
+  /** Whether a thread writes the handed-off rows (until then, anyone waiting for them takes them back). */
+  private boolean sealStarted;
+  /** A background seal failed: the next seal runs on a writer's thread, which sees the error. */
+  private boolean sealFailed;
+  /** Rows appended to the write-ahead log since it was last cut (sealed or not). */
+  private long walRows;
   private volatile long nextSeq;
   private long walFloor;
   private long segCounter;
@@ -136,6 +162,7 @@ public final class ViewLog implements AutoCloseable {
     final Executor mergeExecutor;
     final boolean syncEveryWrite;
     Salvage salvage;
+    int sealRows = SEAL_ROWS;
 
     /**
      * Options.
@@ -170,6 +197,20 @@ public final class ViewLog implements AutoCloseable {
       this.salvage = salvage;
       return this;
     }
+
+    /**
+     * How many buffered streamed rows start a seal (default {@value #SEAL_ROWS}; tests use fewer).
+     *
+     * @param rows at least 1
+     * @return these options
+     */
+    public Options sealRows(int rows) {
+      if (rows < 1) {
+        throw new IllegalArgumentException("sealRows is " + rows + ", expected at least 1");
+      }
+      this.sealRows = rows;
+      return this;
+    }
   }
 
   private ViewLog(String view, Path dir, FeatureSchema schema, String version, Options o) {
@@ -184,6 +225,7 @@ public final class ViewLog implements AutoCloseable {
     this.mergeExecutor = o.mergeExecutor;
     this.syncEveryWrite = o.syncEveryWrite;
     this.salvage = o.salvage;
+    this.sealRows = o.sealRows;
   }
 
   /**
@@ -309,6 +351,7 @@ public final class ViewLog implements AutoCloseable {
     logged.forEach((k, v) -> sources.merge(k, v, Math::max));
     long replayed = 0;
     for (SegmentFile.Segment s : decoded) {
+      walRows += s.size(); // sealed or not, they stay in the log until a seal on a writer's thread cuts it
       if (s.size() == 0 || s.maxSeq() < walFloor) {
         continue; // already sealed into a segment before a crash cut the log
       }
@@ -322,6 +365,7 @@ public final class ViewLog implements AutoCloseable {
       LOG.info("view '{}': replayed {} rows from the write-ahead log", view, replayed);
     } else if (wal.recordBytes() > 0) {
       wal.reset(); // only records already sealed before a crash: cut them now
+      walRows = 0;
     }
     snapshot = new Snapshot(segs, tombs);
     if (salvage != null && salvage.count() > salvagedBefore) {
@@ -417,6 +461,7 @@ public final class ViewLog implements AutoCloseable {
   private synchronized long appendBatchLocked(long[] ids, long[] event, long[] created, long[] ingested,
       FeatureFrame values) {
     checkOpen();
+    awaitSealLocked(); // before reading any state: the wait releases the lock
     long first = nextSeq;
     if (ids.length == 0) {
       return first;
@@ -452,6 +497,7 @@ public final class ViewLog implements AutoCloseable {
   public long appendLive(long[] ids, long[] event, long[] created, long[] ingested, FeatureFrame values) {
     long end;
     long first;
+    boolean handOff;
     synchronized (this) {
       checkOpen();
       first = nextSeq;
@@ -459,9 +505,10 @@ public final class ViewLog implements AutoCloseable {
         return first;
       }
       end = appendLogLocked(ids, event, created, ingested, values, null, 0);
-      if (pendingRows >= SEAL_ROWS) {
-        sealLocked();
-      }
+      handOff = sealIfDueLocked();
+    }
+    if (handOff) {
+      startBackgroundSeal();
     }
     afterLogAppend(end);
     return first;
@@ -513,18 +560,29 @@ public final class ViewLog implements AutoCloseable {
     long end = 0;
     int kept;
     boolean asSegment;
+    boolean handOff = false;
     synchronized (this) {
       checkOpen();
-      long pos = sources.getOrDefault(source, Long.MIN_VALUE);
-      int from = 0;
-      while (from < offsets.length && offsets[from] < pos) {
-        from++;
+      int from;
+      while (true) {
+        long pos = sources.getOrDefault(source, Long.MIN_VALUE);
+        from = 0;
+        while (from < offsets.length && offsets[from] < pos) {
+          from++;
+        }
+        kept = offsets.length - from;
+        if (kept == 0) {
+          return 0;
+        }
+        asSegment = kept >= segmentRows;
+        if (!asSegment || sealing == null) {
+          break;
+        }
+        // a segment batch seals the buffer first, after the background seal: the wait releases the
+        // lock, so the position is read again after it
+        awaitSealLocked();
+        checkOpen();
       }
-      kept = offsets.length - from;
-      if (kept == 0) {
-        return 0;
-      }
-      asSegment = kept >= segmentRows;
       long next = offsets[offsets.length - 1] + 1;
       if (from > 0) {
         int[] idx = new int[kept];
@@ -554,14 +612,15 @@ public final class ViewLog implements AutoCloseable {
       } else {
         end = appendLogLocked(ids, event, created, ingested, values, name, next);
         sources.put(source, next); // log before memory: the record is written
-        if (pendingRows >= SEAL_ROWS) {
-          sealLocked();
-        }
+        handOff = sealIfDueLocked();
       }
     }
     if (asSegment) {
       maybeMerge();
       return kept;
+    }
+    if (handOff) {
+      startBackgroundSeal();
     }
     afterLogAppend(end);
     return kept;
@@ -595,6 +654,9 @@ public final class ViewLog implements AutoCloseable {
     nextSeq = first + ids.length; // the record is written
     pending.add(rows);
     pendingRows += rows.size();
+    if (wal != null) {
+      walRows += rows.size();
+    }
     return end;
   }
 
@@ -692,7 +754,13 @@ public final class ViewLog implements AutoCloseable {
     sealLocked();
   }
 
+  /**
+   * Seals every buffered row on this thread, after a background seal in flight; the wait releases
+   * the lock, so a caller reads the log's state only after this returns (or calls
+   * {@link #awaitSealLocked} first).
+   */
   private void sealLocked() {
+    awaitSealLocked();
     if (pending.isEmpty()) {
       return;
     }
@@ -704,12 +772,135 @@ public final class ViewLog implements AutoCloseable {
       publish(next, snapshot.tombstones, nextSeq);
       pending.clear();
       pendingRows = 0;
+      sealFailed = false;
       if (wal != null) {
-        wal.reset(); // the manifest (directory synced) holds the rows now
+        wal.reset(); // the manifest (directory synced) holds the rows now, and those sealed before
+        walRows = 0;
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot seal streamed rows of view '" + view + "' into a segment: "
           + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits (releasing the lock) until no background seal runs; a handed-off seal no thread has started
+   * yet (the executor is busy) is taken back into the buffer instead. Called under the lock.
+   */
+  private void awaitSealLocked() {
+    boolean interrupted = false;
+    while (sealing != null) {
+      if (!sealStarted) {
+        pending.addAll(0, sealing);
+        pendingRows += sealingRows;
+        sealing = null;
+        sealingRows = 0;
+        break;
+      }
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true; // the seal finishes soon: a log left half-sealed helps no one
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * After an append, under the lock: when {@link #sealRows} rows are buffered, hands them to a
+   * background seal (returns true: the caller starts it once it has left the lock), or seals them on
+   * this thread when a background seal cannot take them — one still runs and the buffer passed its
+   * bound, the last one failed, or the write-ahead log holds {@value #SEAL_BOUND} seals' worth of rows
+   * that only a seal on this thread can cut.
+   */
+  private boolean sealIfDueLocked() {
+    if (pendingRows < sealRows) {
+      return false;
+    }
+    if (sealing != null) {
+      if (pendingRows >= (long) SEAL_BOUND * sealRows) {
+        sealLocked(); // the writers outpace the sealer: wait for it, then seal here
+      }
+      return false;
+    }
+    if (sealFailed || (wal != null && walRows >= (long) SEAL_BOUND * sealRows)) {
+      sealLocked();
+      return false;
+    }
+    sealing = new ArrayList<>(pending);
+    sealingRows = pendingRows;
+    pending.clear();
+    pendingRows = 0;
+    return true;
+  }
+
+  /** Runs the seal handed off by {@link #sealIfDueLocked} on the executor (or here, if it refuses). */
+  private void startBackgroundSeal() {
+    try {
+      mergeExecutor.execute(this::sealInBackground);
+    } catch (RuntimeException rejected) {
+      LOG.debug("view '{}': background seal not scheduled ({}), sealing on the writer's thread", view,
+          rejected.toString());
+      sealInBackground();
+    }
+  }
+
+  /**
+   * Writes the handed-off rows as a segment outside the lock, then publishes it with the write-ahead
+   * log's floor at the first row still buffered (the log is not cut: it holds rows after them). On
+   * failure the rows go back in front of the buffer, still in the log; the next seal retries them on a
+   * writer's thread, which sees the error.
+   */
+  private void sealInBackground() {
+    List<LogRows> parts;
+    synchronized (this) {
+      if (sealing == null || sealStarted) {
+        return; // taken back by a reader or writer (or run by an earlier task)
+      }
+      sealStarted = true;
+      parts = sealing;
+    }
+    Exception failure = null;
+    SegmentFile.Segment seg = null;
+    try {
+      seg = writeSegment(SegmentFile.of(LogRows.concat(parts).sorted()));
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+    }
+    boolean publishing = false;
+    synchronized (this) {
+      try {
+        if (failure == null) {
+          List<SegmentFile.Segment> next = new ArrayList<>(snapshot.segments);
+          next.add(seg);
+          publishing = true;
+          publish(next, snapshot.tombstones, pending.isEmpty() ? nextSeq : pending.get(0).seq[0]);
+        }
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      }
+      if (failure != null) {
+        pending.addAll(0, sealing);
+        pendingRows += sealingRows;
+        sealFailed = true;
+        LOG.warn("view '{}': background seal of {} rows failed (they stay buffered and logged; the next seal "
+            + "retries them): {}", view, sealingRows, failure.toString());
+        // once the manifest is being replaced, the one on disk may list the segment already (its
+        // directory sync failed after the rename): keep it; the next open deletes it if it does not
+        if (seg != null && dir != null && !publishing) {
+          try {
+            io.delete(dir.resolve(seg.name));
+          } catch (IOException suppressed) {
+            LOG.debug("view '{}': could not delete {}", view, seg.name, suppressed);
+          }
+        }
+      }
+      sealing = null;
+      sealingRows = 0;
+      sealStarted = false;
+      notifyAll();
     }
   }
 
@@ -771,7 +962,7 @@ public final class ViewLog implements AutoCloseable {
 
   /** The first sequence number not yet in a segment (write-ahead log records below it are sealed). */
   private long unsealedFloor() {
-    return pending.isEmpty() ? nextSeq : pending.get(0).seq[0];
+    return sealing != null ? sealing.get(0).seq[0] : pending.isEmpty() ? nextSeq : pending.get(0).seq[0];
   }
 
   private static List<String> names(List<SegmentFile.Segment> segs) {
@@ -791,7 +982,7 @@ public final class ViewLog implements AutoCloseable {
    */
   public synchronized long erase(long id) {
     checkOpen();
-    sealLocked();
+    sealLocked(); // before reading any state (it may wait for a background seal)
     Snapshot s = snapshot;
     long count = 0;
     for (SegmentFile.Segment seg : s.segments) {
@@ -919,7 +1110,10 @@ public final class ViewLog implements AutoCloseable {
           if (!merging) {
             if (claim) {
               checkOpen();
-              sealLocked();
+              sealLocked(); // may wait for a background seal, releasing the lock: a merge may start
+              if (merging) {
+                continue;
+              }
               merging = true;
             }
             return;
@@ -1127,7 +1321,7 @@ public final class ViewLog implements AutoCloseable {
    */
   public Snapshot snapshot() {
     synchronized (this) {
-      if (!pending.isEmpty()) {
+      if (!pending.isEmpty() || sealing != null) {
         checkOpen();
         sealLocked();
       }
@@ -1375,7 +1569,7 @@ public final class ViewLog implements AutoCloseable {
         min = Math.min(min, s.ids.get(0)); // segment files are checked sorted when opened
       }
     }
-    for (LogRows p : pending) {
+    for (LogRows p : buffered()) {
       for (long id : p.ids) {
         min = Math.min(min, id);
       }
@@ -1395,12 +1589,22 @@ public final class ViewLog implements AutoCloseable {
         max = Math.max(max, s.ids.get(s.size() - 1));
       }
     }
-    for (LogRows p : pending) {
+    for (LogRows p : buffered()) {
       for (long id : p.ids) {
         max = Math.max(max, id);
       }
     }
     return max;
+  }
+
+  /** Rows not in a segment yet: those a background seal writes, then the pending ones. Under the lock. */
+  private List<LogRows> buffered() {
+    if (sealing == null) {
+      return pending;
+    }
+    List<LogRows> all = new ArrayList<>(sealing);
+    all.addAll(pending);
+    return all;
   }
 
   /**
@@ -1409,7 +1613,7 @@ public final class ViewLog implements AutoCloseable {
    * @return rows
    */
   public synchronized long rowCount() {
-    long n = pendingRows;
+    long n = pendingRows + sealingRows;
     for (SegmentFile.Segment s : snapshot.segments) {
       n += s.size();
     }
@@ -1429,6 +1633,7 @@ public final class ViewLog implements AutoCloseable {
     }
     awaitMergeSlot(false);
     synchronized (this) {
+      awaitSealLocked();
       closed = true;
       try {
         if (wal != null) {
