@@ -58,10 +58,32 @@ public final class EntityKey {
    * @throws IllegalArgumentException if the name is not a valid identifier
    */
   public static EntityKey of(String name, long value) {
-    // the hash as the constructor computes it (Arrays.hashCode of one name and one Long), without the loops
-    return new EntityKey(new String[] {checkName(name)}, new Object[] {value},
-        31 * (31 + name.hashCode()) + 31 + Long.hashCode(value));
+    OneName one = lastOneName;
+    if (one == null || one.name != name) {
+      one = new OneName(checkName(name));
+      lastOneName = one;
+    }
+    return new EntityKey(one.names, new Object[] {value}, one.hashBase + Long.hashCode(value));
   }
+
+  /**
+   * The names array and hash prefix of single-key keys of one name: keys of one entity share the
+   * (never modified) array. Final fields: safely published through the racy cache.
+   */
+  private static final class OneName {
+    final String name;
+    final String[] names;
+    /** The constructor's hash (Arrays.hashCode of one name and one value) without the value's part. */
+    final int hashBase;
+
+    OneName(String name) {
+      this.name = name;
+      this.names = new String[] {name};
+      this.hashBase = 31 * (31 + name.hashCode()) + 31;
+    }
+  }
+
+  private static volatile OneName lastOneName;
 
   /**
    * A (possibly composite) key from a map of join-key names to {@code String}, {@code Integer} or

@@ -1,6 +1,7 @@
 package org.sieveml.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import org.sieveml.core.internal.Checks;
@@ -371,8 +372,14 @@ public final class FeatureFrame {
       }
     }
     List<FeatureVector> out = new ArrayList<>(n);
+    long[] last = null;
     for (int i = 0; i < n; i++) {
-      out.add(FeatureVector.adopt(schema, prims[i], refs[i], pres[i]));
+      long[] p = pres[i];
+      if (last != null && Arrays.equals(p, last)) {
+        p = last; // a vector never changes or hands out its mask: rows with the same one share it
+      }
+      last = p;
+      out.add(FeatureVector.adopt(schema, prims[i], refs[i], p));
     }
     return out;
   }

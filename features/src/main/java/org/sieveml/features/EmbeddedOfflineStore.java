@@ -596,6 +596,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
     }
     FeatureFrame.ColumnBuilder fb = FeatureFrame.builder(n);
     SegmentFile.GatherScratch scratch = new SegmentFile.GatherScratch();
+    SegmentFile.Picks[] picks = SegmentFile.Picks.of(m.segments.size(), m.segment, m.row);
     for (String f : features) {
       int fi = view.schema().indexOf(f);
       if (fi < 0) {
@@ -606,7 +607,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
         double[] out = new double[n];
         java.util.Arrays.fill(out, Double.NaN);
         for (int s = 0; s < m.segments.size(); s++) {
-          m.segments.get(s).gatherDoubles(fi, s, m.segment, m.row, out, scratch);
+          m.segments.get(s).gatherDoubles(fi, picks[s], out, scratch);
         }
         fb.addDouble(f, out);
         continue;
@@ -614,7 +615,7 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       if (spec.type() == org.sieveml.core.FeatureType.STRING) {
         String[] out = new String[n];
         for (int s = 0; s < m.segments.size(); s++) {
-          m.segments.get(s).gatherStrings(fi, s, m.segment, m.row, out);
+          m.segments.get(s).gatherStrings(fi, picks[s], out);
         }
         fb.addString(f, out);
         continue;

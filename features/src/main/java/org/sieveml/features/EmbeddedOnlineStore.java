@@ -793,6 +793,21 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       ConcurrentHashMap<Object, History<OnlineRow>> hist = stamp == NO_STAMP ? null
           : rowHistory.computeIfAbsent(r.view(), v -> new ConcurrentHashMap<>());
       int applied = 0;
+      if (hist == null) { // no history to record: compare-and-set, without a lambda per row
+        for (OnlineRow row : r.rows()) {
+          Object k = mapKey(row.key());
+          OnlineRow old = m.get(k);
+          while (row.isNewerThan(old)) {
+            OnlineRow seen = old == null ? m.putIfAbsent(k, row) : m.replace(k, old, row) ? old : m.get(k);
+            if (seen == old) {
+              applied++;
+              break;
+            }
+            old = seen; // another writer's row came in between: compare with it
+          }
+        }
+        return applied;
+      }
       for (OnlineRow row : r.rows()) {
         boolean[] won = new boolean[1];
         m.compute(mapKey(row.key()), (k, old) -> {

@@ -877,6 +877,71 @@ public final class SegmentFile {
         b.getLong(48));
   }
 
+  /**
+   * The entity rows a join matched in one segment, found once for all the columns gathered: entity row
+   * {@code at[j]} matched segment row {@code row[j]}, {@code lo} and {@code hi} the smallest and largest
+   * of those. Not thread-safe.
+   */
+  public static final class Picks {
+    final int[] at;
+    final int[] row;
+    final int count;
+    final int lo;
+    final int hi;
+
+    private Picks(int[] at, int[] row, int count, int lo, int hi) {
+      this.at = at;
+      this.row = row;
+      this.count = count;
+      this.lo = lo;
+      this.hi = hi;
+    }
+
+    /**
+     * Splits a join's matches by segment.
+     *
+     * @param segments how many segments the join read
+     * @param segOf the segment matched per entity row, -1 for none
+     * @param rows the row matched per entity row
+     * @return one {@code Picks} per segment
+     */
+    public static Picks[] of(int segments, int[] segOf, int[] rows) {
+      int[] counts = new int[segments];
+      for (int s : segOf) {
+        if (s >= 0) {
+          counts[s]++;
+        }
+      }
+      int[][] at = new int[segments][];
+      int[][] row = new int[segments][];
+      int[] lo = new int[segments];
+      int[] hi = new int[segments];
+      for (int s = 0; s < segments; s++) {
+        at[s] = new int[counts[s]];
+        row[s] = new int[counts[s]];
+        lo[s] = Integer.MAX_VALUE;
+        hi[s] = -1;
+      }
+      int[] fill = new int[segments];
+      for (int i = 0; i < segOf.length; i++) {
+        int s = segOf[i];
+        if (s >= 0) {
+          int r = rows[i];
+          int k = fill[s]++;
+          at[s][k] = i;
+          row[s][k] = r;
+          lo[s] = Math.min(lo[s], r);
+          hi[s] = Math.max(hi[s], r);
+        }
+      }
+      Picks[] out = new Picks[segments];
+      for (int s = 0; s < segments; s++) {
+        out[s] = new Picks(at[s], row[s], counts[s], lo[s], hi[s]);
+      }
+      return out;
+    }
+  }
+
   /** Buffers {@link Segment#gatherDoubles} reuses across the columns of one join. Not thread-safe. */
   public static final class GatherScratch {
     double[] values = new double[0];
@@ -1179,37 +1244,28 @@ public final class SegmentFile {
     }
 
     /**
-     * Gathers a DOUBLE column for the entity rows matched in this segment: {@code out[i] =
-     * doubleAt(rows[i], col)} for every {@code i} with {@code segOf[i] == seg}. When the matched rows lie
-     * close together (a batch's sorted keys), the span they cover is copied out in bulk first.
+     * Gathers a DOUBLE column for the entity rows matched in this segment: {@code out[p.at[j]] =
+     * doubleAt(p.row[j], col)}. When the matched rows lie close together (a batch's sorted keys), the span
+     * they cover is copied out in bulk first.
      *
      * @param col a DOUBLE column
-     * @param seg this segment's number in {@code segOf}
-     * @param segOf the segment matched per entity row
-     * @param rows the row matched per entity row
+     * @param p the rows matched in this segment
      * @param out receives the values; other entries are left alone
      * @param scratch reused between calls of one thread (one per join), or null
      */
-    public void gatherDoubles(int col, int seg, int[] segOf, int[] rows, double[] out, GatherScratch scratch) {
-      int lo = Integer.MAX_VALUE;
-      int hi = -1;
-      int count = 0;
-      for (int i = 0; i < segOf.length; i++) {
-        if (segOf[i] == seg) {
-          lo = Math.min(lo, rows[i]);
-          hi = Math.max(hi, rows[i]);
-          count++;
-        }
-      }
+    public void gatherDoubles(int col, Picks p, double[] out, GatherScratch scratch) {
+      int count = p.count;
       if (count == 0) {
         return;
       }
+      int[] at = p.at;
+      int[] rr = p.row;
+      int lo = p.lo;
+      int hi = p.hi;
       DoubleBuffer values = (DoubleBuffer) data[col];
       if (hi - lo + 1 > 8 * count + 512) { // sparse: read row by row
-        for (int i = 0; i < segOf.length; i++) {
-          if (segOf[i] == seg) {
-            out[i] = doubleAt(rows[i], col);
-          }
+        for (int j = 0; j < count; j++) {
+          out[at[j]] = doubleAt(rr[j], col);
         }
         return;
       }
@@ -1227,41 +1283,57 @@ public final class SegmentFile {
       }
       long[] words = sc.words;
       presence[col].get(w0, words, 0, wordCount);
-      for (int i = 0; i < segOf.length; i++) {
-        if (segOf[i] == seg) {
-          int r = rows[i];
-          out[i] = (words[(r >>> 6) - w0] & (1L << (r & 63))) != 0 ? span[r - lo] : Double.NaN;
-        }
+      for (int j = 0; j < count; j++) {
+        int r = rr[j];
+        out[at[j]] = (words[(r >>> 6) - w0] & (1L << (r & 63))) != 0 ? span[r - lo] : Double.NaN;
       }
     }
 
     /**
      * Gathers a STRING column for the entity rows matched in this segment, as {@link #gatherDoubles}:
-     * {@code out[i] = getString(rows[i], col)}; equal values decode to one shared {@code String}.
+     * {@code out[p.at[j]] = getString(p.row[j], col)}; equal values decode to one shared {@code String}.
      *
      * @param col a STRING column
-     * @param seg this segment's number in {@code segOf}
-     * @param segOf the segment matched per entity row
-     * @param rows the row matched per entity row
+     * @param p the rows matched in this segment
      * @param out receives the values (null when missing); other entries are left alone
      */
-    public void gatherStrings(int col, int seg, int[] segOf, int[] rows, String[] out) {
+    public void gatherStrings(int col, Picks p, String[] out) {
       IntBuffer ends = (IntBuffer) data[col];
       ByteBuffer bytes = strings[col];
+      int limit = bytes.limit();
       byte[] scratch = new byte[64];
+      // values of at most 8 bytes (categories, mostly) are told apart by their bytes read as one long
+      // and their length: no byte loop; longer ones by a hash of their bytes and a comparison
+      long[] shortWord = new long[256];
+      int[] shortLen = new int[256];
+      String[] shortSeen = new String[256];
       byte[][] seenBytes = new byte[256][];
       String[] seen = new String[256];
-      for (int i = 0; i < segOf.length; i++) {
-        if (segOf[i] != seg) {
-          continue;
-        }
-        int r = rows[i];
+      for (int j = 0; j < p.count; j++) {
+        int i = p.at[j];
+        int r = p.row[j];
         if (!isPresent(r, col)) {
           out[i] = null;
           continue;
         }
         int from = ends.get(r);
         int len = ends.get(r + 1) - from;
+        if (len <= 8 && from + 8 <= limit) {
+          long w = len == 0 ? 0 : bytes.getLong(from) & (-1L >>> (64 - 8 * len));
+          long x = (w ^ len) * 0x9E3779B97F4A7C15L;
+          int h = (int) (x >>> 56);
+          String known = shortSeen[h];
+          if (known != null && shortWord[h] == w && shortLen[h] == len) {
+            out[i] = known;
+            continue;
+          }
+          String v = decode(bytes, from, len, scratch);
+          shortSeen[h] = v;
+          shortWord[h] = w;
+          shortLen[h] = len;
+          out[i] = v;
+          continue;
+        }
         int h = len;
         for (int k = 0; k < len; k++) { // absolute reads: no copy for the (usual) cached value
           h = 31 * h + bytes.get(from + k);
@@ -1281,6 +1353,11 @@ public final class SegmentFile {
           out[i] = v;
         }
       }
+    }
+
+    private static String decode(ByteBuffer bytes, int from, int len, byte[] scratch) {
+      bytes.get(from, scratch, 0, len);
+      return new String(scratch, 0, len, StandardCharsets.UTF_8);
     }
 
     private static boolean sameBytes(byte[] known, ByteBuffer bytes, int from) {
