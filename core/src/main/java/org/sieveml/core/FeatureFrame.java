@@ -302,9 +302,9 @@ public final class FeatureFrame {
   }
 
   /**
-   * Rows {@code [from, to)} as feature vectors, each equal to {@link #row(int)} of its row, built column by
-   * column instead of through a builder per row: for handing many rows to a row-wise consumer (an online
-   * store's commit).
+   * Rows {@code [from, to)} as feature vectors, each equal to {@link #row(int)} of its row, read straight
+   * from the columns instead of through a builder per row: for handing many rows to a row-wise consumer
+   * (an online store's commit).
    *
    * @param from the first row
    * @param to the row after the last
@@ -316,45 +316,46 @@ public final class FeatureFrame {
     int n = to - from;
     int cols = schema.size();
     int words = (cols + 63) >>> 6;
-    long[][] prims = new long[n][];
-    long[][] pres = new long[n][];
-    Object[][] refs = new Object[n][];
-    for (int i = 0; i < n; i++) {
-      prims[i] = new long[cols];
-      pres[i] = new long[words];
-    }
+    FeatureType[] types = new FeatureType[cols];
     for (int c = 0; c < cols; c++) {
-      BitSet p = present[c];
-      long bit = 1L << c;
-      int w = c >>> 6;
-      FeatureType t = schema.get(c).type();
-      Object col = columns[c];
-      for (int r = p.nextSetBit(from); r >= 0 && r < to; r = p.nextSetBit(r + 1)) {
-        int i = r - from;
-        switch (t) {
+      types[c] = schema.get(c).type();
+    }
+    FeatureVector[] out = new FeatureVector[n];
+    long[] shared = null; // rows with the same one-word mask share it: a vector never changes or hands it out
+    for (int i = 0; i < n; i++) {
+      int r = from + i;
+      long[] prims = new long[cols];
+      long[] pres = new long[words];
+      Object[] refs = null;
+      for (int c = 0; c < cols; c++) {
+        if (!present[c].get(r)) {
+          continue;
+        }
+        Object col = columns[c];
+        switch (types[c]) {
           case DOUBLE: {
             double v = ((double[]) col)[r];
             if (v != v) {
               continue; // a builder reads NaN as missing
             }
-            prims[i][c] = Double.doubleToLongBits(v);
+            prims[c] = Double.doubleToLongBits(v);
             break;
           }
           case LONG:
-            prims[i][c] = ((long[]) col)[r];
+            prims[c] = ((long[]) col)[r];
             break;
           case BOOLEAN:
-            prims[i][c] = ((long[]) col)[r] != 0 ? 1 : 0;
+            prims[c] = ((long[]) col)[r] != 0 ? 1 : 0;
             break;
           case STRING: {
             String v = ((String[]) col)[r];
             if (v == null) {
               continue;
             }
-            if (refs[i] == null) {
-              refs[i] = new Object[cols];
+            if (refs == null) {
+              refs = new Object[cols];
             }
-            refs[i][c] = v;
+            refs[c] = v;
             break;
           }
           default: {
@@ -362,26 +363,24 @@ public final class FeatureFrame {
             if (v == null) {
               continue;
             }
-            if (refs[i] == null) {
-              refs[i] = new Object[cols];
+            if (refs == null) {
+              refs = new Object[cols];
             }
-            refs[i][c] = v; // shared: neither the frame nor a vector hands its arrays out
+            refs[c] = v; // shared: neither the frame nor a vector hands its arrays out
           }
         }
-        pres[i][w] |= bit;
+        pres[c >>> 6] |= 1L << c;
       }
-    }
-    List<FeatureVector> out = new ArrayList<>(n);
-    long[] last = null;
-    for (int i = 0; i < n; i++) {
-      long[] p = pres[i];
-      if (last != null && Arrays.equals(p, last)) {
-        p = last; // a vector never changes or hands out its mask: rows with the same one share it
+      if (words == 1) {
+        if (shared != null && shared[0] == pres[0]) {
+          pres = shared;
+        } else {
+          shared = pres;
+        }
       }
-      last = p;
-      out.add(FeatureVector.adopt(schema, prims[i], refs[i], p));
+      out[i] = FeatureVector.adopt(schema, prims, refs, pres);
     }
-    return out;
+    return new ArrayList<>(Arrays.asList(out));
   }
 
   /**

@@ -205,7 +205,7 @@ public final class BatchPrediction {
   }
 
   private String runId(Keys.Sorted sorted, long scoreTime) {
-    Keys.Fingerprint f = new Keys.Fingerprint().add("sieveml-batch-1").add(view.version())
+    Keys.Fingerprint f = new Keys.Fingerprint().add("sieveml-batch-2").add(view.version())
         .add(service != null ? service.version() : "source:" + pairFeatures.name())
         .add(modelVersion).addLong(scoreTime).add(generator == null ? "entities" : "pairs:" + generator.name())
         .addLong(candidatesPerEntity).addLong(topN).addLong(sorted.keys().size());

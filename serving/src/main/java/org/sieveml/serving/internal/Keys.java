@@ -169,25 +169,75 @@ public final class Keys {
     }
 
     /**
-     * Adds longs, as {@link #addLong} one by one would (the same digest), in bulk.
+     * Adds many longs (a run's sorted entity ids) as their count and their 128-bit MurmurHash3
+     * (x64_128, seed 0, over the values as little-endian 8-byte words): one pass of a few multiplies
+     * per value, about ten times faster than feeding their bytes to SHA-256, which then digests 24
+     * bytes. Accidental collisions of two id lists are as unlikely as of 128 random bits; ids are the
+     * host's own, not an adversary's.
      *
      * @param v the values
      * @return this
      */
     public Fingerprint addLongs(long[] v) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf);
-      int off = 0;
-      while (off < v.length) {
-        if (len + 8 > buf.length) {
-          flush();
-        }
-        int k = Math.min((buf.length - len) / 8, v.length - off);
-        b.position(len);
-        b.asLongBuffer().put(v, off, k); // big-endian, as addLong writes
-        len += 8 * k;
-        off += k;
-      }
+      long[] h = murmur3(v);
+      addLong(v.length);
+      addLong(h[0]);
+      addLong(h[1]);
       return this;
+    }
+
+    private static final long C1 = 0x87c37b91114253d5L;
+    private static final long C2 = 0x4cf5ad432745937fL;
+
+    /** MurmurHash3 x64_128 with seed 0 over {@code v} as little-endian words: {h1, h2}. */
+    static long[] murmur3(long[] v) {
+      long h1 = 0;
+      long h2 = 0;
+      int i = 0;
+      for (; i + 1 < v.length; i += 2) {
+        long k1 = v[i];
+        long k2 = v[i + 1];
+        k1 *= C1;
+        k1 = Long.rotateLeft(k1, 31);
+        k1 *= C2;
+        h1 ^= k1;
+        h1 = Long.rotateLeft(h1, 27);
+        h1 += h2;
+        h1 = h1 * 5 + 0x52dce729;
+        k2 *= C2;
+        k2 = Long.rotateLeft(k2, 33);
+        k2 *= C1;
+        h2 ^= k2;
+        h2 = Long.rotateLeft(h2, 31);
+        h2 += h1;
+        h2 = h2 * 5 + 0x38495ab5;
+      }
+      if (i < v.length) { // a tail of 8 bytes: the first word of a block
+        long k1 = v[i];
+        k1 *= C1;
+        k1 = Long.rotateLeft(k1, 31);
+        k1 *= C2;
+        h1 ^= k1;
+      }
+      long bytes = 8L * v.length;
+      h1 ^= bytes;
+      h2 ^= bytes;
+      h1 += h2;
+      h2 += h1;
+      h1 = fmix64(h1);
+      h2 = fmix64(h2);
+      h1 += h2;
+      h2 += h1;
+      return new long[] {h1, h2};
+    }
+
+    private static long fmix64(long k) {
+      k ^= k >>> 33;
+      k *= 0xff51afd7ed558ccdL;
+      k ^= k >>> 33;
+      k *= 0xc4ceb9fe1a85ec53L;
+      k ^= k >>> 33;
+      return k;
     }
 
     /**
