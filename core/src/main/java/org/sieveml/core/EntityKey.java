@@ -328,6 +328,12 @@ public final class EntityKey {
       if (keys.isEmpty()) {
         throw new IllegalStateException("an entity key needs at least one join key");
       }
+      if (keys.size() == 1) {
+        Map.Entry<String, Object> only = keys.firstEntry();
+        if (only.getValue() instanceof Long v) { // the same key, sharing its name array with others of the name
+          return of(only.getKey(), v.longValue());
+        }
+      }
       List<String> n = new ArrayList<>(keys.keySet());
       return new EntityKey(n.toArray(new String[0]), keys.values().toArray());
     }

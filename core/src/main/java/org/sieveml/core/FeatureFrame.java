@@ -605,13 +605,38 @@ public final class FeatureFrame {
     public ColumnBuilder addDouble(String name, double[] values) {
       FeatureSpec spec = FeatureSpec.of(name, FeatureType.DOUBLE);
       checkLength(name, values == null ? -1 : values.length);
+      double[] copy = values.clone();
+      return add(spec, copy, notNaN(copy));
+    }
+
+    /**
+     * Adds a DOUBLE column that {@code fill} writes in place, without the copy {@link #addDouble(String,
+     * double[])} makes: {@code fill} receives a new array of {@code rowCount} NaNs (missing values) to
+     * set, and must not keep it or write it after it returns (the frame owns it then). For producers that
+     * gather a column straight from storage.
+     *
+     * @param name the column's name
+     * @param fill writes the values; NaN marks a missing value
+     * @return this builder
+     * @throws IllegalArgumentException when {@code fill} is null
+     */
+    public ColumnBuilder addDouble(String name, java.util.function.Consumer<double[]> fill) {
+      FeatureSpec spec = FeatureSpec.of(name, FeatureType.DOUBLE);
+      Checks.notNull("fill", fill);
+      double[] values = new double[rows];
+      Arrays.fill(values, Double.NaN);
+      fill.accept(values);
+      return add(spec, values, notNaN(values));
+    }
+
+    private BitSet notNaN(double[] values) {
       long[] words = new long[(rows + 63) >>> 6];
       for (int i = 0; i < rows; i++) {
         if (values[i] == values[i]) { // not NaN
           words[i >>> 6] |= 1L << i;
         }
       }
-      return add(spec, values.clone(), BitSet.valueOf(words));
+      return BitSet.valueOf(words);
     }
 
     /**

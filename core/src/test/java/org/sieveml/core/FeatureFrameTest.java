@@ -193,4 +193,28 @@ class FeatureFrameTest {
     assertThrows(IndexOutOfBoundsException.class, () -> f.getString(1, 0));
     assertThrows(IllegalArgumentException.class, () -> f.select(List.of("nope")));
   }
+
+  /** A column filled in place: it starts all missing, NaN stays missing, and the frame equals a copied one. */
+  @Test
+  void addDoubleFilledInPlaceEqualsTheCopiedColumn() {
+    double[] values = {1.5, Double.NaN, -0.0, 7};
+    FeatureFrame copied = FeatureFrame.builder(4).addDouble("x", values).build();
+    double[][] seen = new double[1][];
+    FeatureFrame filled = FeatureFrame.builder(4).addDouble("x", out -> {
+      for (double v : out) {
+        assertTrue(Double.isNaN(v), "starts missing");
+      }
+      out[0] = 1.5;
+      out[2] = -0.0;
+      out[3] = 7;
+      seen[0] = out;
+    }).build();
+    assertEquals(4, seen[0].length);
+    for (int i = 0; i < 4; i++) {
+      assertEquals(copied.row(i), filled.row(i), "row " + i);
+    }
+    assertFalse(filled.isPresent(1, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> FeatureFrame.builder(4).addDouble("x", (java.util.function.Consumer<double[]>) null));
+  }
 }

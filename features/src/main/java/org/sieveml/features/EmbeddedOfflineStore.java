@@ -604,12 +604,11 @@ public final class EmbeddedOfflineStore implements OfflineStore {
       }
       FeatureSpec spec = view.schema().get(fi);
       if (spec.type() == org.sieveml.core.FeatureType.DOUBLE) {
-        double[] out = new double[n];
-        java.util.Arrays.fill(out, Double.NaN);
-        for (int s = 0; s < m.segments.size(); s++) {
-          m.segments.get(s).gatherDoubles(fi, picks[s], out, scratch);
-        }
-        fb.addDouble(f, out);
+        fb.addDouble(f, out -> { // gathered in place: unmatched rows stay NaN (missing)
+          for (int s = 0; s < m.segments.size(); s++) {
+            m.segments.get(s).gatherDoubles(fi, picks[s], out, scratch);
+          }
+        });
         continue;
       }
       if (spec.type() == org.sieveml.core.FeatureType.STRING) {
