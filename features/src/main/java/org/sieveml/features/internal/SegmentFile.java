@@ -885,14 +885,12 @@ public final class SegmentFile {
   public static final class Picks {
     final int[] at;
     final int[] row;
-    final int count;
     final int lo;
     final int hi;
 
-    private Picks(int[] at, int[] row, int count, int lo, int hi) {
+    private Picks(int[] at, int[] row, int lo, int hi) {
       this.at = at;
       this.row = row;
-      this.count = count;
       this.lo = lo;
       this.hi = hi;
     }
@@ -936,7 +934,7 @@ public final class SegmentFile {
       }
       Picks[] out = new Picks[segments];
       for (int s = 0; s < segments; s++) {
-        out[s] = new Picks(at[s], row[s], counts[s], lo[s], hi[s]);
+        out[s] = new Picks(at[s], row[s], lo[s], hi[s]);
       }
       return out;
     }
@@ -1254,7 +1252,7 @@ public final class SegmentFile {
      * @param scratch reused between calls of one thread (one per join), or null
      */
     public void gatherDoubles(int col, Picks p, double[] out, GatherScratch scratch) {
-      int count = p.count;
+      int count = p.at.length;
       if (count == 0) {
         return;
       }
@@ -1309,7 +1307,7 @@ public final class SegmentFile {
       String[] shortSeen = new String[256];
       byte[][] seenBytes = new byte[256][];
       String[] seen = new String[256];
-      for (int j = 0; j < p.count; j++) {
+      for (int j = 0; j < p.at.length; j++) {
         int i = p.at[j];
         int r = p.row[j];
         if (!isPresent(r, col)) {
@@ -1346,8 +1344,7 @@ public final class SegmentFile {
           if (len > scratch.length) {
             scratch = new byte[Math.max(len, 2 * scratch.length)];
           }
-          bytes.get(from, scratch, 0, len);
-          String v = new String(scratch, 0, len, StandardCharsets.UTF_8);
+          String v = decode(bytes, from, len, scratch); // leaves the bytes in scratch
           seenBytes[h] = java.util.Arrays.copyOf(scratch, len);
           seen[h] = v;
           out[i] = v;

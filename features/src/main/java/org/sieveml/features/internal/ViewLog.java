@@ -791,10 +791,7 @@ public final class ViewLog implements AutoCloseable {
     boolean interrupted = false;
     while (sealing != null) {
       if (!sealStarted) {
-        pending.addAll(0, sealing);
-        pendingRows += sealingRows;
-        sealing = null;
-        sealingRows = 0;
+        takeBackSealingLocked();
         break;
       }
       try {
@@ -806,6 +803,14 @@ public final class ViewLog implements AutoCloseable {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Puts the handed-off rows back in front of the buffer (they are still in the log). Under the lock. */
+  private void takeBackSealingLocked() {
+    pending.addAll(0, sealing);
+    pendingRows += sealingRows;
+    sealing = null;
+    sealingRows = 0;
   }
 
   /**
@@ -876,17 +881,16 @@ public final class ViewLog implements AutoCloseable {
           List<SegmentFile.Segment> next = new ArrayList<>(snapshot.segments);
           next.add(seg);
           publishing = true;
-          publish(next, snapshot.tombstones, pending.isEmpty() ? nextSeq : pending.get(0).seq[0]);
+          publish(next, snapshot.tombstones, pendingFloor());
         }
       } catch (IOException | RuntimeException e) {
         failure = e;
       }
       if (failure != null) {
-        pending.addAll(0, sealing);
-        pendingRows += sealingRows;
-        sealFailed = true;
         LOG.warn("view '{}': background seal of {} rows failed (they stay buffered and logged; the next seal "
             + "retries them): {}", view, sealingRows, failure.toString());
+        takeBackSealingLocked();
+        sealFailed = true;
         // once the manifest is being replaced, the one on disk may list the segment already (its
         // directory sync failed after the rename): keep it; the next open deletes it if it does not
         if (seg != null && dir != null && !publishing) {
@@ -897,7 +901,7 @@ public final class ViewLog implements AutoCloseable {
           }
         }
       }
-      sealing = null;
+      sealing = null; // published (or taken back above)
       sealingRows = 0;
       sealStarted = false;
       notifyAll();
@@ -962,7 +966,12 @@ public final class ViewLog implements AutoCloseable {
 
   /** The first sequence number not yet in a segment (write-ahead log records below it are sealed). */
   private long unsealedFloor() {
-    return sealing != null ? sealing.get(0).seq[0] : pending.isEmpty() ? nextSeq : pending.get(0).seq[0];
+    return sealing != null ? sealing.get(0).seq[0] : pendingFloor();
+  }
+
+  /** The first sequence number of the pending rows (after any handed off), {@code nextSeq} when none. */
+  private long pendingFloor() {
+    return pending.isEmpty() ? nextSeq : pending.get(0).seq[0];
   }
 
   private static List<String> names(List<SegmentFile.Segment> segs) {

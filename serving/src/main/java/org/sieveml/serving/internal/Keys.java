@@ -195,29 +195,17 @@ public final class Keys {
       long h2 = 0;
       int i = 0;
       for (; i + 1 < v.length; i += 2) {
-        long k1 = v[i];
-        long k2 = v[i + 1];
-        k1 *= C1;
-        k1 = Long.rotateLeft(k1, 31);
-        k1 *= C2;
-        h1 ^= k1;
+        h1 ^= mixK1(v[i]);
         h1 = Long.rotateLeft(h1, 27);
         h1 += h2;
         h1 = h1 * 5 + 0x52dce729;
-        k2 *= C2;
-        k2 = Long.rotateLeft(k2, 33);
-        k2 *= C1;
-        h2 ^= k2;
+        h2 ^= Long.rotateLeft(v[i + 1] * C2, 33) * C1;
         h2 = Long.rotateLeft(h2, 31);
         h2 += h1;
         h2 = h2 * 5 + 0x38495ab5;
       }
       if (i < v.length) { // a tail of 8 bytes: the first word of a block
-        long k1 = v[i];
-        k1 *= C1;
-        k1 = Long.rotateLeft(k1, 31);
-        k1 *= C2;
-        h1 ^= k1;
+        h1 ^= mixK1(v[i]);
       }
       long bytes = 8L * v.length;
       h1 ^= bytes;
@@ -229,6 +217,11 @@ public final class Keys {
       h1 += h2;
       h2 += h1;
       return new long[] {h1, h2};
+    }
+
+    /** The mixing of a block's first word, in a block and in the tail alike. */
+    private static long mixK1(long k1) {
+      return Long.rotateLeft(k1 * C1, 31) * C2;
     }
 
     private static long fmix64(long k) {
