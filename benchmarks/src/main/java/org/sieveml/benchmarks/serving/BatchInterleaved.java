@@ -5,8 +5,11 @@ import java.util.Arrays;
 /**
  * The batch-scoring comparison of {@link BatchScoringBenchmark} with both sides interleaved in one JVM:
  * after warm-up pairs, each measured pair runs {@code batch()} then {@code rankerOnly()} on the same state,
- * so both sides see the same JIT compilation of the ranker (the scorecard compares medians from separate
- * forks, and the ranker's compiled code runs in one of two speeds per fork) and the same machine moment.
+ * so both sides see the same JVM and the same machine moment. The scorecard compares medians from separate
+ * forks, and the ranker runs at one of two speeds per JVM here (about 9.5 or 14-16 ms per 20k rows). The
+ * slow and fast JVMs run the same machine code for the ranker (its C2 code dumped and disassembled: identical
+ * but for call addresses) with the same profile shape under {@code perf}; everything is uniformly slower.
+ * The cause is not known.
  * Prints the medians, the means and the ratio (floor / batch) of each. Predictions are dropped every 30
  * pairs, as a JMH iteration would.
  *
