@@ -184,6 +184,27 @@ public final class SegmentFile {
      * @return an EMBEDDING cell
      */
     float[] embedding(int row, int col);
+
+    /**
+     * The segment a row is a copy of, when the source gathers rows of segments with its own schema (a
+     * merge): STRING cells are then copied as the segment's UTF-8 bytes, never decoded (a fast path).
+     *
+     * @param row the row
+     * @return the segment holding the row as {@link #rowIn}, or null
+     */
+    default Segment segmentOf(int row) {
+      return null;
+    }
+
+    /**
+     * The row of {@link #segmentOf} this row is.
+     *
+     * @param row the row
+     * @return the row in that segment
+     */
+    default int rowIn(int row) {
+      return row;
+    }
   }
 
   /**
@@ -345,7 +366,7 @@ public final class SegmentFile {
             } else {
               for (int r = 0; r < n; r++) {
                 if (src.present(r, c)) {
-                  bytes += utf8Length(src.string(r, c));
+                  bytes += utf8Length(src, r, c);
                 }
               }
             }
@@ -380,9 +401,14 @@ public final class SegmentFile {
    */
   public static long write(Source src, Sink out) throws java.io.IOException {
     Layout lay = new Layout(src);
+    try (Writer w = new Writer(out)) {
+      return write(src, lay, w);
+    }
+  }
+
+  private static long write(Source src, Layout lay, Writer w) throws java.io.IOException {
     int n = src.rows();
     FeatureSchema schema = src.schema();
-    Writer w = new Writer(out);
     long minSeq = Long.MAX_VALUE;
     long maxSeq = Long.MIN_VALUE;
     long minEv = Long.MAX_VALUE;
@@ -516,7 +542,7 @@ public final class SegmentFile {
           w.putInt(0);
           for (int r = 0; r < n; r++) {
             if (src.present(r, c)) {
-              end += utf8Length(src.string(r, c));
+              end += utf8Length(src, r, c);
             }
             w.putInt(end);
           }
@@ -524,7 +550,15 @@ public final class SegmentFile {
           w.startBlock(lay.blocks.get(b)[0]);
           for (int r = 0; r < n; r++) {
             if (src.present(r, c)) {
-              w.putBytes(src.string(r, c).getBytes(StandardCharsets.UTF_8));
+              Segment seg = src.segmentOf(r);
+              if (seg != null) {
+                IntBuffer ends = (IntBuffer) seg.data[c];
+                int row = src.rowIn(r);
+                int from = ends.get(row);
+                w.putBytes(seg.strings[c], from, ends.get(row + 1) - from);
+              } else {
+                w.putBytes(src.string(r, c).getBytes(StandardCharsets.UTF_8));
+              }
             }
           }
           break;
@@ -560,15 +594,44 @@ public final class SegmentFile {
   }
 
   /** Buffered little-endian writer with per-block CRC. */
-  private static final class Writer {
+  private static final class Writer implements AutoCloseable {
+    /**
+     * Staging buffers of finished writers, for the next ones: a fresh direct buffer costs its zeroing and
+     * the page faults of new memory on every segment written (seals and merges write many).
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> SPARE =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger SPARE_COUNT =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MAX_SPARE = 4;
+    private static final int BUFFER = 1 << 20;
+
     private final Sink out;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer buf;
     private final CRC32C crc = new CRC32C();
     private long position;
     private int crcFrom = -1; // buffer position where the current block's unchecksummed bytes start
 
     Writer(Sink out) {
       this.out = out;
+      ByteBuffer b = SPARE.poll();
+      if (b != null) {
+        SPARE_COUNT.decrementAndGet();
+        b.clear();
+      } else {
+        b = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+      }
+      buf = b;
+    }
+
+    /** Hands the staging buffer to the next writer (this one is not used again). */
+    @Override
+    public void close() {
+      if (SPARE_COUNT.incrementAndGet() <= MAX_SPARE) {
+        SPARE.offer(buf);
+      } else {
+        SPARE_COUNT.decrementAndGet();
+      }
     }
 
     void raw(byte[] b) throws java.io.IOException {
@@ -666,6 +729,18 @@ public final class SegmentFile {
       position++;
     }
 
+    void putBytes(ByteBuffer src, int from, int length) throws java.io.IOException {
+      int off = 0;
+      while (off < length) {
+        ensure(1);
+        int k = Math.min(buf.remaining(), length - off);
+        buf.put(buf.position(), src, from + off, k);
+        buf.position(buf.position() + k);
+        off += k;
+        position += k;
+      }
+    }
+
     void putBytes(byte[] b) throws java.io.IOException {
       int off = 0;
       while (off < b.length) {
@@ -697,6 +772,17 @@ public final class SegmentFile {
       }
       return lastBytes;
     }
+  }
+
+  /** The UTF-8 length of a present STRING cell of a source: from a segment's offsets when it has them. */
+  private static int utf8Length(Source src, int r, int c) {
+    Segment seg = src.segmentOf(r);
+    if (seg == null) {
+      return utf8Length(src.string(r, c));
+    }
+    IntBuffer ends = (IntBuffer) seg.data[c];
+    int row = src.rowIn(r);
+    return ends.get(row + 1) - ends.get(row);
   }
 
   static int utf8Length(String s) {
@@ -968,8 +1054,8 @@ public final class SegmentFile {
     final long minEvent;
     final long maxEvent;
     private final LongBuffer[] presence;
-    private final Object[] data; // DoubleBuffer, LongBuffer, ByteBuffer, IntBuffer (strings), FloatBuffer
-    private final ByteBuffer[] strings;
+    final Object[] data; // DoubleBuffer, LongBuffer, ByteBuffer, IntBuffer (strings), FloatBuffer
+    final ByteBuffer[] strings;
     private final long keyBlock; // where the entity ids start in the file
 
     Segment(ByteBuffer b, Path file, String name, int rows, FeatureSchema schema, long[][] blocks, long minSeq,

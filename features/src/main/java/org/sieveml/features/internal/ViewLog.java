@@ -1306,6 +1306,16 @@ public final class ViewLog implements AutoCloseable {
       public float[] embedding(int row, int col) {
         return in.get(segOf[row]).getEmbedding(rowOf[row], col);
       }
+
+      @Override
+      public SegmentFile.Segment segmentOf(int row) {
+        return in.get(segOf[row]);
+      }
+
+      @Override
+      public int rowIn(int row) {
+        return rowOf[row];
+      }
     };
   }
 
