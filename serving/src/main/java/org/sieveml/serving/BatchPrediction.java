@@ -91,10 +91,12 @@ import org.sieveml.serving.internal.Keys;
  * {@code scoreTime} is stable: score at a time in the past of every late ingestion (with
  * {@code AS_SERVED} visibility a row ingested after {@code scoreTime} never counts).
  *
- * <p><b>Parallelism.</b> By default chunks are computed and written one after another on the calling
- * thread. With {@link Builder#executor(Executor, int)}, up to {@code parallelism} chunks are joined and
- * scored at once on the executor while the calling thread writes them in key order (writes stay
- * sequential: the run's position moves chunk by chunk).
+ * <p><b>Threads.</b> By default the calling thread joins and scores the chunks one after another, and each
+ * chunk's results are written (offline, then online) on a writer thread of the run while the caller computes
+ * the next chunk ({@link Builder#writeBehind}): one write in flight, in key order, so the run's position moves
+ * chunk by chunk as without it; {@code run} returns after the last write, having started no write it did not
+ * finish. With {@link Builder#executor(Executor, int)}, up to {@code parallelism} chunks are joined and
+ * scored at once on the executor; writes stay sequential.
  *
  * <p><b>Thread-safety.</b> Immutable once built; {@link #run} may be called from several threads for
  * different runs. The builder is not thread-safe.
@@ -121,6 +123,8 @@ public final class BatchPrediction {
   private final int chunkSize;
   private final Executor executor;
   private final int parallelism;
+  private final boolean writeBehind;
+  private final Executor writeExecutor;
   private final String runLabel;
   private final LongSupplier clock;
   private final CandidateGenerator generator;
@@ -142,6 +146,8 @@ public final class BatchPrediction {
     this.chunkSize = b.chunkSize;
     this.executor = b.executor;
     this.parallelism = b.parallelism;
+    this.writeBehind = b.writeBehind;
+    this.writeExecutor = b.writeExecutor;
     this.runLabel = b.runLabel;
     this.clock = b.clock;
     this.generator = b.generator;
@@ -266,6 +272,16 @@ public final class BatchPrediction {
     int next = start;
     int chunksWritten = 0;
     long pairsScored = 0;
+    java.util.concurrent.ExecutorService ownWriter = writeBehind && writeExecutor == null && n - start > chunkSize
+        ? java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "sieveml-batch-writer");
+          t.setDaemon(true);
+          return t;
+        }) : null;
+    Executor writer = !writeBehind ? null : writeExecutor != null ? writeExecutor : ownWriter;
+    CompletableFuture<Long> writing = null; // the write in flight (write-behind), returning its chunk's end
+    Chunk written = null;
+    long writtenPairs = 0;
     try {
       while (next < n || !inflight.isEmpty()) {
         while (next < n && inflight.size() < parallelism) {
@@ -281,32 +297,82 @@ public final class BatchPrediction {
         }
         Chunk c = inflight.poll();
         Scored s = join(c.result);
-        long[] offsets = new long[c.to - c.from];
-        for (int i = 0; i < offsets.length; i++) {
-          offsets[i] = c.from + i;
+        if (writing != null) { // the previous chunk's write: done before this one starts
+          CompletableFuture<Long> w = writing;
+          writing = null;
+          expected = join(w);
+          chunksWritten++;
+          pairsScored += writtenPairs;
+          report(progress, source, written.to, n, chunksBefore + chunksWritten, chunksTotal);
         }
-        StreamBatch batch = StreamBatch.builder().add(view.name(), source, s.rows, offsets, expected, c.to).build();
-        if (!store.pushFrom(batch)) {
-          throw new IllegalStateException("run " + source + " of view '" + view.name() + "': its position moved from "
-              + expected + " while writing entities [" + c.from + ", " + c.to + "); another writer runs it");
+        if (writer == null) {
+          expected = write(source, c, s, expected);
+          chunksWritten++;
+          pairsScored += s.pairs;
+          report(progress, source, c.to, n, chunksBefore + chunksWritten, chunksTotal);
+          continue;
         }
-        expected = c.to;
+        long from = expected;
+        writing = CompletableFuture.supplyAsync(() -> write(source, c, s, from), writer);
+        written = c;
+        writtenPairs = s.pairs;
+      }
+      if (writing != null) {
+        CompletableFuture<Long> w = writing;
+        writing = null;
+        join(w);
         chunksWritten++;
-        pairsScored += s.pairs;
-        if (progress != null) {
-          progress.accept(new BatchProgress(source, c.to, n, chunksBefore + chunksWritten, chunksTotal));
+        pairsScored += writtenPairs;
+        report(progress, source, written.to, n, chunksBefore + chunksWritten, chunksTotal);
+      }
+    } catch (RuntimeException | Error e) {
+      if (writing != null) { // a write in flight ends before run does: nothing is written after run returns
+        try {
+          writing.join();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed.getCause() != null ? suppressed.getCause() : suppressed);
         }
       }
+      throw e;
     } finally {
       for (Chunk c : inflight) {
         c.result.cancel(false);
+      }
+      if (ownWriter != null) {
+        ownWriter.shutdown();
       }
     }
     return new BatchResult(source, n, start, n - start, chunksWritten, pairsScored,
         Duration.ofNanos(System.nanoTime() - started));
   }
 
-  private static Scored join(CompletableFuture<Scored> f) {
+  /**
+   * Writes one chunk's rows offline and online, moving the run's position from {@code expected} to the
+   * chunk's end by compare-and-set.
+   *
+   * @return the chunk's end, the run's new position
+   */
+  private long write(String source, Chunk c, Scored s, long expected) {
+    long[] offsets = new long[c.to - c.from];
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] = c.from + i;
+    }
+    StreamBatch batch = StreamBatch.builder().add(view.name(), source, s.rows.get(), offsets, expected, c.to).build();
+    if (!store.pushFrom(batch)) {
+      throw new IllegalStateException("run " + source + " of view '" + view.name() + "': its position moved from "
+          + expected + " while writing entities [" + c.from + ", " + c.to + "); another writer runs it");
+    }
+    return c.to;
+  }
+
+  private static void report(Consumer<BatchProgress> progress, String source, int done, int n, int chunksDone,
+      int chunksTotal) {
+    if (progress != null) {
+      progress.accept(new BatchProgress(source, done, n, chunksDone, chunksTotal));
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
     try {
       return f.join();
     } catch (CompletionException e) {
@@ -322,7 +388,8 @@ public final class BatchPrediction {
 
   private record Chunk(int from, int to, CompletableFuture<Scored> result) {}
 
-  private record Scored(EventBatch rows, long pairs) {}
+  /** A chunk's results: its rows of the prediction view, made by whoever writes them, and pairs scored. */
+  private record Scored(java.util.function.Supplier<EventBatch> rows, long pairs) {}
 
   /**
    * Joins and scores one chunk of sorted keys into rows of the prediction view.
@@ -348,20 +415,23 @@ public final class BatchPrediction {
             + "), expected a finite value");
       }
     }
-    if (ids != null) {
-      String[] versions = new String[m];
-      java.util.Arrays.fill(versions, modelVersion);
-      long[] at = new long[m];
-      java.util.Arrays.fill(at, scoredAt);
-      FeatureFrame values = FeatureFrame.builder(m).addDouble(SCORE, scores).addString(MODEL_VERSION, versions)
-          .addLong(SCORED_AT, at, null).build();
-      return new Scored(EventBatch.ofLongKeys(ids, ts, ts, values), m);
+    if (ids != null) { // the rows are made on the writer's thread (write-behind)
+      return new Scored(() -> {
+        String[] versions = new String[m];
+        java.util.Arrays.fill(versions, modelVersion);
+        long[] at = new long[m];
+        java.util.Arrays.fill(at, scoredAt);
+        FeatureFrame values = FeatureFrame.builder(m).addDouble(SCORE, scores).addString(MODEL_VERSION, versions)
+            .addLong(SCORED_AT, at, null).build();
+        return EventBatch.ofLongKeys(ids, ts, ts, values);
+      }, m);
     }
     EventBatch.Builder b = EventBatch.builder(view.schema());
     for (int i = 0; i < m; i++) {
       b.add(outputKey(part.get(i)), scoreTime, scoreTime, scores[i], modelVersion, scoredAt);
     }
-    return new Scored(b.build(), m);
+    EventBatch rows = b.build();
+    return new Scored(() -> rows, m);
   }
 
   private double[] predict(List<EntityKey> keys, long scoreTime) {
@@ -445,7 +515,8 @@ public final class BatchPrediction {
       b.add(outputKey(part.get(u)), scoreTime, scoreTime, ItemLists.joinIds(ids), ItemLists.joinScores(top, keep),
           modelVersion, scoredAt);
     }
-    return new Scored(b.build(), items.size());
+    EventBatch rows = b.build();
+    return new Scored(() -> rows, items.size());
   }
 
   private EntityKey outputKey(EntityKey k) {
@@ -480,6 +551,8 @@ public final class BatchPrediction {
     private int chunkSize = 2_000;
     private Executor executor;
     private int parallelism = 1;
+    private boolean writeBehind = true;
+    private Executor writeExecutor;
     private String runLabel = "";
     private LongSupplier clock = System::currentTimeMillis;
     private CandidateGenerator generator;
@@ -600,6 +673,38 @@ public final class BatchPrediction {
       }
       this.executor = executor;
       this.parallelism = parallelism;
+      return this;
+    }
+
+    /**
+     * Whether a chunk's results are written while the next chunk is joined and scored (default true). One
+     * write is in flight at a time and writes stay in key order, so the run's position still moves chunk by
+     * chunk and resumption is unchanged; {@link #run} returns once the last write is done, and a write's
+     * failure is thrown by {@code run} when the next chunk is ready to be written (or at the end), after
+     * which nothing more is written. With {@code false} every chunk is written on the caller's thread before
+     * the next one is computed.
+     *
+     * @param on true to overlap writing with computing
+     * @return this builder
+     */
+    public Builder writeBehind(boolean on) {
+      this.writeBehind = on;
+      return this;
+    }
+
+    /**
+     * Where write-behind writes run (default: a daemon thread started by each run of more than one chunk
+     * and shut down, every write it took done, when {@link #run} returns). The executor is the host's: it is neither shut down nor owned; it must run tasks it
+     * accepts (a rejected write fails the run).
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder writeExecutor(Executor executor) {
+      if (executor == null) {
+        throw new IllegalArgumentException("write executor must not be null");
+      }
+      this.writeExecutor = executor;
       return this;
     }
 

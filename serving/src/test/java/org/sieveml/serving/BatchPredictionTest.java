@@ -138,6 +138,88 @@ class BatchPredictionTest {
   }
 
   @Test
+  void writesBehindRunOnTheWriteExecutorInKeyOrderAndEqualWritesOnTheCallersThread(@TempDir Path dir)
+      throws Exception {
+    ExecutorService writer = Executors.newSingleThreadExecutor(r -> new Thread(r, "host-writer"));
+    CrashingOnlineStore online = new CrashingOnlineStore(new org.sieveml.features.EmbeddedOnlineStore(),
+        Integer.MAX_VALUE);
+    try (FeatureStore store = ServingFixture.store(dir, () -> T, online)) {
+      ServingFixture.ingest(store, USERS, 0, 5);
+      GbdtRanker model = ServingFixture.userModel(store, USERS);
+      List<EntityKey> users = ServingFixture.users(USERS);
+      BatchPrediction inline = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL).ranker(model, "m@v1")
+          .outputView("inline_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).writeBehind(false)
+          .build();
+      BatchPrediction behind = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL).ranker(model, "m@v1")
+          .outputView("behind_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).writeExecutor(writer)
+          .build();
+      BatchPrediction ownThread = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
+          .ranker(model, "m@v1").outputView("own_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64)
+          .build();
+      String caller = Thread.currentThread().getName();
+      online.committers.clear();
+      inline.run(users, T, null);
+      assertEquals(Collections.nCopies(10, caller), online.committers, "10 chunks written by the caller");
+      online.committers.clear();
+      List<Long> done = new ArrayList<>();
+      List<String> progressThreads = new ArrayList<>();
+      BatchResult r = behind.run(users, T, p -> {
+        done.add(p.entitiesDone());
+        progressThreads.add(Thread.currentThread().getName());
+      });
+      assertEquals(Collections.nCopies(10, "host-writer"), online.committers, "10 chunks by the host's writer");
+      assertEquals(10, r.chunks());
+      assertEquals(List.of(64L, 128L, 192L, 256L, 320L, 384L, 448L, 512L, 576L, 600L), done,
+          "every chunk reported once written, in key order");
+      assertEquals(Collections.nCopies(10, caller), progressThreads, "progress is reported on the caller's thread");
+      online.committers.clear();
+      ownThread.run(users, T, null);
+      assertEquals(Collections.nCopies(10, "sieveml-batch-writer"), online.committers, "10 chunks by the run's writer");
+      OnlineFeatures a = store.getOnlineFeatures(users, inline.predictionService());
+      for (BatchPrediction other : List.of(behind, ownThread)) {
+        OnlineFeatures b = store.getOnlineFeatures(users, other.predictionService());
+        for (int i = 0; i < USERS; i++) {
+          assertEquals(FeatureStatus.PRESENT, b.status(i, BatchPrediction.SCORE));
+          assertEquals(a.vector(i).getDouble("score"), b.vector(i).getDouble("score"));
+        }
+        assertEquals(USERS, ServingFixture.offlineRows(store, other.predictionView()).size());
+      }
+    } finally {
+      writer.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWriteExecutorThatRefusesWorkFailsTheRunAndAFailedWriteStopsTheWritesAfterIt(@TempDir Path dir) {
+    double[] expected = BatchResumeTest.prepare(dir, 400);
+    List<EntityKey> users = ServingFixture.users(400);
+    try (FeatureStore store = ServingFixture.store(dir, () -> T)) {
+      BatchPrediction refused = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
+          .ranker(BatchCrashMain.load(dir), BatchCrashMain.version(dir)).outputView("churn_scores", ServingFixture.USER,
+              BatchCrashMain.ttl()).chunkSize(40).writeExecutor(task -> {
+                throw new java.util.concurrent.RejectedExecutionException("full");
+              }).build();
+      assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> refused.run(users, T, null));
+      assertEquals(Map.of(), ServingFixture.offlineRows(store, refused.predictionView()), "nothing was written");
+    }
+    // the fourth online commit fails on the writer thread, while the fifth chunk is being scored
+    try (FeatureStore store = ServingFixture.store(dir, () -> T,
+        new CrashingOnlineStore(org.sieveml.features.EmbeddedOnlineStore.open(dir.resolve("online")), 4))) {
+      BatchPrediction b = BatchResumeTest.batch(store, dir, 40, 0);
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.run(users, T, null));
+      assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
+      assertEquals(160, ServingFixture.offlineRows(store, b.predictionView()).size(),
+          "no chunk after the failed one was written");
+    }
+    try (FeatureStore store = ServingFixture.store(dir, () -> T)) {
+      BatchPrediction b = BatchResumeTest.batch(store, dir, 40, 0);
+      assertEquals(120, store.streamPosition(b.predictionView().name(), b.runId(users, T)));
+      assertEquals(120, b.run(users, T, null).skipped());
+      BatchResumeTest.assertComplete(store, b, expected);
+    }
+  }
+
+  @Test
   void keysCarryingMoreJoinKeysTakeTheGeneralPathAndAreProjectedToTheOutputEntity() {
     AtomicLong clock = new AtomicLong(T);
     try (FeatureStore store = ServingFixture.store(null, clock::get)) {

@@ -16,6 +16,8 @@ final class CrashingOnlineStore implements OnlineStore {
   private final OnlineStore d;
   private final int failAt;
   private final AtomicInteger commits = new AtomicInteger();
+  /** The names of the threads that committed, in order. */
+  final List<String> committers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   CrashingOnlineStore(OnlineStore delegate, int failAt) {
     this.d = delegate;
@@ -24,6 +26,7 @@ final class CrashingOnlineStore implements OnlineStore {
 
   @Override
   public boolean commit(OnlineCommit commit) {
+    committers.add(Thread.currentThread().getName());
     if (commits.incrementAndGet() == failAt) {
       throw new IllegalStateException("simulated crash before online commit " + failAt);
     }
