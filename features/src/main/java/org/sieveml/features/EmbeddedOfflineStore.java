@@ -72,7 +72,8 @@ import org.sieveml.features.internal.WindowAggregator;
  * in and out). Streamed rows are buffered on the heap until {@value ViewLog#SEAL_ROWS}, then sealed
  * into a segment on the merge executor while writers go on (at most four seals' worth are buffered
  * behind a running seal before a writer seals itself), or by the next read on its own thread. A merge
- * holds 8 bytes per row of the segment it writes ({@link Builder#maxSegmentRows}).
+ * holds 16 bytes per row of the segment it writes ({@link Builder#maxSegmentRows}): the rows' order, and
+ * one column at a time while it is written.
  *
  * <p><b>Merges, retention, erasure.</b> With more than {@value ViewLog#MAX_SEGMENTS} segments a view's
  * smallest segments are merged on the merge executor. Rows older than a view's retention (by event

@@ -44,11 +44,14 @@ import org.sieveml.serving.BatchResult;
  * <p>The world: an in-memory feature store (embedded offline log and online store, as a batch job on a
  * host's machine would use) with {@value #USERS} users, 3 history rows each over 20 days, of 10 DOUBLE
  * features and a STRING plan; a seeded GBDT of 100 depth-6 trees over them (the plan hashed). Every method
- * processes the same {@value #USERS} rows per call, one thread:
+ * processes the same {@value #USERS} rows per call; the join and the ranker run on the calling thread:
  * <ul>
- *   <li>{@link #batch()}: {@code BatchPrediction.run} in chunks of {@value #CHUNK} — a new run per call (the
- *       score time moves back 1 ms per call, so nothing is skipped as already done): the join, the ranker,
- *       the prediction rows, {@code pushFrom} offline and online.
+ *   <li>{@link #batch()}: {@code BatchPrediction.run} as built by default, in chunks of {@value #CHUNK} — a
+ *       new run per call (the score time moves back 1 ms per call, so nothing is skipped as already done): the
+ *       join and the ranker on the caller's thread, the prediction rows made and written ({@code pushFrom},
+ *       offline and online) behind it on the run's writer thread, one chunk in flight.
+ *   <li>{@link #batchWritesInline()}: the same with {@code writeBehind(false)}: every write on the caller's
+ *       thread, one thread in all (besides the store's background seals and merges, as for every method).
  *   <li>{@link #joinAndScore()}: the join and the ranker, nothing written (where the rest of the time goes).
  *   <li>{@link #rankerOnly()}: the floor — {@code Ranker.predict(FeatureFrame)} on the join's frame, fetched
  *       once in setup.
@@ -82,6 +85,7 @@ public class BatchScoringBenchmark {
   private FeatureService service;
   private GbdtRanker ranker;
   private BatchPrediction batch;
+  private BatchPrediction inline;
   private List<EntityKey> users;
   private EntityRows rows;
   private FeatureFrame fetched;
@@ -135,17 +139,25 @@ public class BatchScoringBenchmark {
         .maxDepth(6).seed(1).threads(1).train(fetched, y, null);
     batch = BatchPrediction.builder(store).service(service).ranker(ranker, "bench@v1")
         .outputView("bench_scores", user, Duration.ofDays(1)).chunkSize(chunk).clock(() -> T).build();
+    inline = BatchPrediction.builder(store).service(service).ranker(ranker, "bench@v1")
+        .outputView("bench_scores_inline", user, Duration.ofDays(1)).chunkSize(chunk).clock(() -> T)
+        .writeBehind(false).build();
     BatchResult first = batch.run(users, T, null);
     if (first.scored() != USERS) {
       throw new IllegalStateException("the batch scored " + first.scored() + " of " + USERS);
     }
+    if (inline.run(users, T, null).scored() != USERS) {
+      throw new IllegalStateException("the inline batch did not score every user");
+    }
     double[] floor = rankerOnly();
-    OnlineFeatures stored = store.getOnlineFeatures(users, batch.predictionService());
-    for (int i = 0; i < USERS; i++) {
-      if (Double.doubleToRawLongBits(stored.vector(i).getDouble(BatchPrediction.SCORE))
-          != Double.doubleToRawLongBits(floor[i])) {
-        throw new IllegalStateException("user " + i + ": batch " + stored.vector(i).getDouble(BatchPrediction.SCORE)
-            + " vs ranker " + floor[i]);
+    for (BatchPrediction p : List.of(batch, inline)) {
+      OnlineFeatures stored = store.getOnlineFeatures(users, p.predictionService());
+      for (int i = 0; i < USERS; i++) {
+        if (Double.doubleToRawLongBits(stored.vector(i).getDouble(BatchPrediction.SCORE))
+            != Double.doubleToRawLongBits(floor[i])) {
+          throw new IllegalStateException(p.predictionView().name() + ", user " + i + ": batch "
+              + stored.vector(i).getDouble(BatchPrediction.SCORE) + " vs ranker " + floor[i]);
+        }
       }
     }
     nextScoreTime = T - 1;
@@ -155,6 +167,7 @@ public class BatchScoringBenchmark {
   @Setup(Level.Iteration)
   public void dropPredictions() {
     store.dropData("bench_scores");
+    store.dropData("bench_scores_inline");
   }
 
   /** Closes the store. */
@@ -171,6 +184,20 @@ public class BatchScoringBenchmark {
   @Benchmark
   public BatchResult batch() {
     BatchResult r = batch.run(users, nextScoreTime--, null);
+    if (r.scored() != USERS) {
+      throw new IllegalStateException("a new run scored " + r.scored() + " of " + USERS);
+    }
+    return r;
+  }
+
+  /**
+   * Batch prediction of every user with every write on the caller's thread.
+   *
+   * @return what the run did
+   */
+  @Benchmark
+  public BatchResult batchWritesInline() {
+    BatchResult r = inline.run(users, nextScoreTime--, null);
     if (r.scored() != USERS) {
       throw new IllegalStateException("a new run scored " + r.scored() + " of " + USERS);
     }

@@ -1266,7 +1266,55 @@ public final class ViewLog implements AutoCloseable {
   }
 
   private SegmentFile.Source gather(List<SegmentFile.Segment> in, int[] segOf, int[] rowOf, int n) {
+    SegmentFile.Segment[] segs = in.toArray(new SegmentFile.Segment[0]);
     return new SegmentFile.Source() {
+      // whole columns, gathered one at a time when the writer asks (8 bytes per row while it writes one)
+      @Override
+      public long[] keyColumn(int column) {
+        java.nio.LongBuffer[] b = new java.nio.LongBuffer[segs.length];
+        for (int s = 0; s < segs.length; s++) {
+          SegmentFile.Segment g = segs[s];
+          b[s] = column == 0 ? g.ids : column == 1 ? g.event : column == 2 ? g.created : column == 3 ? g.ingested
+              : g.seq;
+        }
+        long[] out = new long[n];
+        for (int r = 0; r < n; r++) {
+          out[r] = b[segOf[r]].get(rowOf[r]);
+        }
+        return out;
+      }
+
+      @Override
+      public double[] doubleColumn(int col) {
+        double[] out = new double[n];
+        for (int r = 0; r < n; r++) {
+          out[r] = segs[segOf[r]].doubleAt(rowOf[r], col); // NaN when missing (a present value never is)
+        }
+        return out;
+      }
+
+      @Override
+      public long[] presenceWords(int col) {
+        long[] words = new long[(n + 63) / 64];
+        for (int r = 0; r < n; r++) {
+          if (segs[segOf[r]].isPresent(rowOf[r], col)) {
+            words[r >>> 6] |= 1L << (r & 63);
+          }
+        }
+        return words;
+      }
+
+      @Override
+      public long[] longColumn(int col) {
+        long[] out = new long[n];
+        for (int r = 0; r < n; r++) {
+          SegmentFile.Segment g = segs[segOf[r]];
+          int row = rowOf[r];
+          out[r] = g.isPresent(row, col) ? g.getLong(row, col) : 0;
+        }
+        return out;
+      }
+
       @Override
       public int rows() {
         return n;
