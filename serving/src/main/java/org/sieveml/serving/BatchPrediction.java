@@ -91,12 +91,15 @@ import org.sieveml.serving.internal.Keys;
  * {@code scoreTime} is stable: score at a time in the past of every late ingestion (with
  * {@code AS_SERVED} visibility a row ingested after {@code scoreTime} never counts).
  *
- * <p><b>Threads.</b> By default the calling thread joins and scores the chunks one after another, and each
- * chunk's results are written (offline, then online) on a writer thread of the run while the caller computes
- * the next chunk ({@link Builder#writeBehind}): one write in flight, in key order, so the run's position moves
- * chunk by chunk as without it; {@code run} returns after the last write, having started no write it did not
- * finish. With {@link Builder#executor(Executor, int)}, up to {@code parallelism} chunks are joined and
- * scored at once on the executor; writes stay sequential.
+ * <p><b>Threads.</b> By default the calling thread joins, scores and writes the chunks one after another.
+ * With {@link Builder#writeBehind}, each chunk's results are made and written (offline, then online) on a
+ * writer while the caller computes the next chunk: one write in flight, in key order, so the run's position
+ * moves chunk by chunk as without it; {@code run} returns after the last write, having started no write it
+ * did not finish. This pays where writes wait on something other than this machine's CPU (a Redis online
+ * store, a disk) or cores are idle; on a 2-core machine already busy with the offline store's background
+ * seals and merges it was slower (see {@code BatchScoringBenchmark}). With
+ * {@link Builder#executor(Executor, int)}, up to {@code parallelism} chunks are joined and scored at once on
+ * the executor; writes stay sequential.
  *
  * <p><b>Thread-safety.</b> Immutable once built; {@link #run} may be called from several threads for
  * different runs. The builder is not thread-safe.
@@ -551,7 +554,7 @@ public final class BatchPrediction {
     private int chunkSize = 2_000;
     private Executor executor;
     private int parallelism = 1;
-    private boolean writeBehind = true;
+    private boolean writeBehind;
     private Executor writeExecutor;
     private String runLabel = "";
     private LongSupplier clock = System::currentTimeMillis;
@@ -677,7 +680,7 @@ public final class BatchPrediction {
     }
 
     /**
-     * Whether a chunk's results are written while the next chunk is joined and scored (default true). One
+     * Whether a chunk's results are written while the next chunk is joined and scored (default false). One
      * write is in flight at a time and writes stay in key order, so the run's position still moves chunk by
      * chunk and resumption is unchanged; {@link #run} returns once the last write is done, and a write's
      * failure is thrown by {@code run} when the next chunk is ready to be written (or at the end), after

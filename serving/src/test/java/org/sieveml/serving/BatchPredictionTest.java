@@ -148,14 +148,13 @@ class BatchPredictionTest {
       GbdtRanker model = ServingFixture.userModel(store, USERS);
       List<EntityKey> users = ServingFixture.users(USERS);
       BatchPrediction inline = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL).ranker(model, "m@v1")
-          .outputView("inline_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).writeBehind(false)
-          .build();
+          .outputView("inline_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).build();
       BatchPrediction behind = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL).ranker(model, "m@v1")
-          .outputView("behind_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).writeExecutor(writer)
-          .build();
+          .outputView("behind_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64).writeBehind(true)
+          .writeExecutor(writer).build();
       BatchPrediction ownThread = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
           .ranker(model, "m@v1").outputView("own_scores", ServingFixture.USER, Duration.ofDays(2)).chunkSize(64)
-          .build();
+          .writeBehind(true).build();
       String caller = Thread.currentThread().getName();
       online.committers.clear();
       inline.run(users, T, null);
@@ -196,7 +195,7 @@ class BatchPredictionTest {
     try (FeatureStore store = ServingFixture.store(dir, () -> T)) {
       BatchPrediction refused = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
           .ranker(BatchCrashMain.load(dir), BatchCrashMain.version(dir)).outputView("churn_scores", ServingFixture.USER,
-              BatchCrashMain.ttl()).chunkSize(40).writeExecutor(task -> {
+              BatchCrashMain.ttl()).chunkSize(40).writeBehind(true).writeExecutor(task -> {
                 throw new java.util.concurrent.RejectedExecutionException("full");
               }).build();
       assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> refused.run(users, T, null));
@@ -205,7 +204,9 @@ class BatchPredictionTest {
     // the fourth online commit fails on the writer thread, while the fifth chunk is being scored
     try (FeatureStore store = ServingFixture.store(dir, () -> T,
         new CrashingOnlineStore(org.sieveml.features.EmbeddedOnlineStore.open(dir.resolve("online")), 4))) {
-      BatchPrediction b = BatchResumeTest.batch(store, dir, 40, 0);
+      BatchPrediction b = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
+          .ranker(BatchCrashMain.load(dir), BatchCrashMain.version(dir)).outputView("churn_scores", ServingFixture.USER,
+              BatchCrashMain.ttl()).chunkSize(40).writeBehind(true).build();
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.run(users, T, null));
       assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
       assertEquals(160, ServingFixture.offlineRows(store, b.predictionView()).size(),

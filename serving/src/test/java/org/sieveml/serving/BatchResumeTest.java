@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sieveml.core.EntityKey;
 import org.sieveml.features.EmbeddedOnlineStore;
 import org.sieveml.features.EntityRows;
@@ -116,12 +118,16 @@ class BatchResumeTest {
     }
   }
 
-  @Test
-  void twoThreadsRunningTheSameRunAtOnceWriteEachEntityOnce(@TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "writeBehind={0}")
+  @ValueSource(booleans = {false, true})
+  void twoThreadsRunningTheSameRunAtOnceWriteEachEntityOnce(boolean writeBehind, @TempDir Path dir)
+      throws Exception {
     double[] expected = prepare(dir, 600);
     List<EntityKey> users = ServingFixture.users(600);
     try (FeatureStore store = ServingFixture.store(dir, () -> T)) {
-      BatchPrediction b = batch(store, dir, 20, 0);
+      BatchPrediction b = BatchPrediction.builder(store).service(ServingFixture.USER_MODEL)
+          .ranker(BatchCrashMain.load(dir), BatchCrashMain.version(dir)).outputView("churn_scores", ServingFixture.USER,
+              BatchCrashMain.ttl()).chunkSize(20).writeBehind(writeBehind).build();
       java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
       List<Object> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
       List<Thread> threads = new ArrayList<>();

@@ -6,7 +6,7 @@ import org.sieveml.benchmarks.Scorecard;
 
 /**
  * The batch-scoring comparison of {@link BatchScoringBenchmark} with every side interleaved in one JVM: after
- * warm-up rounds, each measured round runs {@code batch()} (writes behind), {@code batchWritesInline()} and
+ * warm-up rounds, each measured round runs {@code batch()}, {@code batchWritesBehind()} and
  * {@code rankerOnly()} on the same state, so all sides see the same JVM and the same machine moment. This
  * matters on the 2-core VMs we measure on: the speed of memory-bound code there changes by up to 1.6x for
  * seconds at a time within one JVM (an ALU-only loop does not change; a pointer chase over 24 MB is about
@@ -25,7 +25,7 @@ import org.sieveml.benchmarks.Scorecard;
  * <p>Not thread-safe; a command-line tool.
  */
 public final class BatchInterleaved {
-  private static final String[] SIDES = {"batch", "batchWritesInline", "rankerOnly"};
+  private static final String[] SIDES = {"batch", "batchWritesBehind", "rankerOnly"};
 
   private BatchInterleaved() {}
 
@@ -86,7 +86,7 @@ public final class BatchInterleaved {
           double mb = Scorecard.median(Arrays.copyOfRange(wall[0], windowFrom, i + 1));
           double mi = Scorecard.median(Arrays.copyOfRange(wall[1], windowFrom, i + 1));
           double mr = Scorecard.median(Arrays.copyOfRange(wall[2], windowFrom, i + 1));
-          perWindow.append(String.format("  rounds %4d-%4d: batch %.2f, inline %.2f, ranker %.2f ms; ratios %.3f, "
+          perWindow.append(String.format("  rounds %4d-%4d: batch %.2f, behind %.2f, ranker %.2f ms; ratios %.3f, "
               + "%.3f%n", windowFrom, i, mb, mi, mr, mr / mb, mr / mi));
           windowStart = System.nanoTime();
           windowFrom = i + 1;
@@ -98,10 +98,10 @@ public final class BatchInterleaved {
         System.out.printf("%-18s median %.3f ms, mean %.3f ms, process CPU per call %.2f ms; floor / this %.3f%n",
             SIDES[s], med, Arrays.stream(wall[s]).average().orElse(0), cpu[s] / rounds, floor / med);
       }
-      System.out.printf("%d interleaved rounds; ratio of medians batch %.3f, batchWritesInline %.3f%n", rounds,
+      System.out.printf("%d interleaved rounds; ratio of medians batch %.3f, batchWritesBehind %.3f%n", rounds,
           floor / Scorecard.median(wall[0]), floor / Scorecard.median(wall[1]));
       if (windows) {
-        System.out.print("per 2-second window (ratios: floor / batch, floor / inline):\n" + perWindow);
+        System.out.print("per 2-second window (ratios: floor / batch, floor / behind):\n" + perWindow);
       }
     } finally {
       b.tearDown();
@@ -111,7 +111,7 @@ public final class BatchInterleaved {
   private static void run(BatchScoringBenchmark b, int side) {
     switch (side) {
       case 0 -> b.batch();
-      case 1 -> b.batchWritesInline();
+      case 1 -> b.batchWritesBehind();
       default -> b.rankerOnly();
     }
   }

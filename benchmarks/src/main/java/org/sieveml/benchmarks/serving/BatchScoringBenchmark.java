@@ -48,10 +48,10 @@ import org.sieveml.serving.BatchResult;
  * <ul>
  *   <li>{@link #batch()}: {@code BatchPrediction.run} as built by default, in chunks of {@value #CHUNK} — a
  *       new run per call (the score time moves back 1 ms per call, so nothing is skipped as already done): the
- *       join and the ranker on the caller's thread, the prediction rows made and written ({@code pushFrom},
- *       offline and online) behind it on the run's writer thread, one chunk in flight.
- *   <li>{@link #batchWritesInline()}: the same with {@code writeBehind(false)}: every write on the caller's
- *       thread, one thread in all (besides the store's background seals and merges, as for every method).
+ *       join, the ranker, the prediction rows, {@code pushFrom} offline and online, all on the caller's thread
+ *       (besides the store's background seals and merges, as for every method).
+ *   <li>{@link #batchWritesBehind()}: the same with {@code writeBehind(true)}: each chunk's rows made and
+ *       written on the run's writer thread while the caller joins and scores the next.
  *   <li>{@link #joinAndScore()}: the join and the ranker, nothing written (where the rest of the time goes).
  *   <li>{@link #rankerOnly()}: the floor — {@code Ranker.predict(FeatureFrame)} on the join's frame, fetched
  *       once in setup.
@@ -85,7 +85,7 @@ public class BatchScoringBenchmark {
   private FeatureService service;
   private GbdtRanker ranker;
   private BatchPrediction batch;
-  private BatchPrediction inline;
+  private BatchPrediction behind;
   private List<EntityKey> users;
   private EntityRows rows;
   private FeatureFrame fetched;
@@ -139,18 +139,18 @@ public class BatchScoringBenchmark {
         .maxDepth(6).seed(1).threads(1).train(fetched, y, null);
     batch = BatchPrediction.builder(store).service(service).ranker(ranker, "bench@v1")
         .outputView("bench_scores", user, Duration.ofDays(1)).chunkSize(chunk).clock(() -> T).build();
-    inline = BatchPrediction.builder(store).service(service).ranker(ranker, "bench@v1")
-        .outputView("bench_scores_inline", user, Duration.ofDays(1)).chunkSize(chunk).clock(() -> T)
-        .writeBehind(false).build();
+    behind = BatchPrediction.builder(store).service(service).ranker(ranker, "bench@v1")
+        .outputView("bench_scores_behind", user, Duration.ofDays(1)).chunkSize(chunk).clock(() -> T)
+        .writeBehind(true).build();
     BatchResult first = batch.run(users, T, null);
     if (first.scored() != USERS) {
       throw new IllegalStateException("the batch scored " + first.scored() + " of " + USERS);
     }
-    if (inline.run(users, T, null).scored() != USERS) {
-      throw new IllegalStateException("the inline batch did not score every user");
+    if (behind.run(users, T, null).scored() != USERS) {
+      throw new IllegalStateException("the write-behind batch did not score every user");
     }
     double[] floor = rankerOnly();
-    for (BatchPrediction p : List.of(batch, inline)) {
+    for (BatchPrediction p : List.of(batch, behind)) {
       OnlineFeatures stored = store.getOnlineFeatures(users, p.predictionService());
       for (int i = 0; i < USERS; i++) {
         if (Double.doubleToRawLongBits(stored.vector(i).getDouble(BatchPrediction.SCORE))
@@ -167,7 +167,7 @@ public class BatchScoringBenchmark {
   @Setup(Level.Iteration)
   public void dropPredictions() {
     store.dropData("bench_scores");
-    store.dropData("bench_scores_inline");
+    store.dropData("bench_scores_behind");
   }
 
   /** Closes the store. */
@@ -191,13 +191,13 @@ public class BatchScoringBenchmark {
   }
 
   /**
-   * Batch prediction of every user with every write on the caller's thread.
+   * Batch prediction of every user, each chunk written behind the next one's join and scoring.
    *
    * @return what the run did
    */
   @Benchmark
-  public BatchResult batchWritesInline() {
-    BatchResult r = inline.run(users, nextScoreTime--, null);
+  public BatchResult batchWritesBehind() {
+    BatchResult r = behind.run(users, nextScoreTime--, null);
     if (r.scored() != USERS) {
       throw new IllegalStateException("a new run scored " + r.scored() + " of " + USERS);
     }
