@@ -406,6 +406,29 @@ public final class SegmentFile {
     }
   }
 
+  /**
+   * Writes rows as a segment straight into a buffer of exactly its size (no staging copy, one layout pass).
+   *
+   * @param src the rows, sorted by (entity, event, created, sequence)
+   * @param maxBytes the largest segment accepted
+   * @param allocate makes a buffer of the given capacity (heap or direct)
+   * @return the buffer, from position 0 to its limit, the segment's size
+   * @throws java.io.IOException when the segment would exceed {@code maxBytes}
+   */
+  public static ByteBuffer writeToBuffer(Source src, long maxBytes, java.util.function.IntFunction<ByteBuffer> allocate)
+      throws java.io.IOException {
+    Layout lay = new Layout(src);
+    if (lay.total > maxBytes) {
+      throw new java.io.IOException("a segment of " + src.rows() + " rows takes " + lay.total + " bytes, more than "
+          + maxBytes);
+    }
+    ByteBuffer b = allocate.apply((int) lay.total).order(ByteOrder.LITTLE_ENDIAN);
+    try (Writer w = new Writer(b)) {
+      write(src, lay, w);
+    }
+    return b.flip();
+  }
+
   private static long write(Source src, Layout lay, Writer w) throws java.io.IOException {
     int n = src.rows();
     FeatureSchema schema = src.schema();
@@ -606,7 +629,7 @@ public final class SegmentFile {
     private static final int MAX_SPARE = 4;
     private static final int BUFFER = 1 << 20;
 
-    private final Sink out;
+    private final Sink out; // null when writing straight into buf
     private final ByteBuffer buf;
     private final CRC32C crc = new CRC32C();
     private long position;
@@ -624,9 +647,18 @@ public final class SegmentFile {
       buf = b;
     }
 
+    /** A writer straight into a buffer with room for the whole segment. */
+    Writer(ByteBuffer target) {
+      this.out = null;
+      this.buf = target;
+    }
+
     /** Hands the staging buffer to the next writer (this one is not used again). */
     @Override
     public void close() {
+      if (out == null) {
+        return; // the target is the caller's
+      }
       if (SPARE_COUNT.incrementAndGet() <= MAX_SPARE) {
         SPARE.offer(buf);
       } else {
@@ -667,12 +699,18 @@ public final class SegmentFile {
 
     void ensure(int bytes) throws java.io.IOException {
       if (buf.remaining() < bytes) {
+        if (out == null) {
+          throw new IllegalStateException("segment writer ran out of its " + buf.capacity() + "-byte target");
+        }
         flush();
       }
     }
 
     void flush() throws java.io.IOException {
       updateCrc();
+      if (out == null) {
+        return; // written straight into its buffer: nothing to hand on
+      }
       buf.flip();
       out.write(buf);
       buf.clear();

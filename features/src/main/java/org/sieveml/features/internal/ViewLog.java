@@ -733,19 +733,12 @@ public final class ViewLog implements AutoCloseable {
 
   private static ByteBuffer encode(LogRows rows) {
     SegmentFile.Source src = SegmentFile.of(rows);
-    long size = SegmentFile.size(src);
-    if (size > RecordLog.MAX_RECORD) {
-      throw new IllegalArgumentException("a pushed batch of " + rows.size() + " rows takes " + size
-          + " bytes, more than the write-ahead log's record limit of " + RecordLog.MAX_RECORD + "; split it");
-    }
-    ByteBuffer b = ByteBuffer.allocate((int) size);
     try {
-      SegmentFile.write(src, b::put);
+      return SegmentFile.writeToBuffer(src, RecordLog.MAX_RECORD, ByteBuffer::allocate);
     } catch (IOException e) {
-      throw new AssertionError("in-memory write", e);
+      throw new IllegalArgumentException("a pushed batch of " + rows.size() + " rows is too large for the "
+          + "write-ahead log's record limit of " + RecordLog.MAX_RECORD + " bytes (" + e.getMessage() + "); split it");
     }
-    b.flip();
-    return b;
   }
 
   /** Turns buffered streamed rows into a segment. */
@@ -911,13 +904,12 @@ public final class ViewLog implements AutoCloseable {
   private SegmentFile.Segment writeSegment(SegmentFile.Source src) throws IOException {
     String name = String.format("seg-%012d.svs", nextSegmentNumber());
     if (dir == null) {
-      long size = SegmentFile.size(src);
-      if (size > Integer.MAX_VALUE) {
-        throw new IOException("segment of " + size + " bytes exceeds 2 GiB; lower maxSegmentRows");
+      ByteBuffer b;
+      try {
+        b = SegmentFile.writeToBuffer(src, Integer.MAX_VALUE, ByteBuffer::allocateDirect);
+      } catch (IOException e) {
+        throw new IOException(e.getMessage() + " (2 GiB at most); lower maxSegmentRows", e);
       }
-      ByteBuffer b = ByteBuffer.allocateDirect((int) size).order(ByteOrder.LITTLE_ENDIAN);
-      SegmentFile.write(src, b::put);
-      b.flip();
       return SegmentFile.open(b, Path.of(view, name), name);
     }
     Path file = dir.resolve(name);
