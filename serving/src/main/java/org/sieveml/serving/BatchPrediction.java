@@ -10,9 +10,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.sieveml.core.Candidate;
 import org.sieveml.core.EntityKey;
 import org.sieveml.core.FeatureFrame;
@@ -275,8 +278,8 @@ public final class BatchPrediction {
     int next = start;
     int chunksWritten = 0;
     long pairsScored = 0;
-    java.util.concurrent.ExecutorService ownWriter = writeBehind && writeExecutor == null && n - start > chunkSize
-        ? java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    ExecutorService ownWriter = writeBehind && writeExecutor == null && n - start > chunkSize
+        ? Executors.newSingleThreadExecutor(r -> {
           Thread t = new Thread(r, "sieveml-batch-writer");
           t.setDaemon(true);
           return t;
@@ -392,7 +395,7 @@ public final class BatchPrediction {
   private record Chunk(int from, int to, CompletableFuture<Scored> result) {}
 
   /** A chunk's results: its rows of the prediction view, made by whoever writes them, and pairs scored. */
-  private record Scored(java.util.function.Supplier<EventBatch> rows, long pairs) {}
+  private record Scored(Supplier<EventBatch> rows, long pairs) {}
 
   /**
    * Joins and scores one chunk of sorted keys into rows of the prediction view.

@@ -317,17 +317,18 @@ public final class SegmentFile {
   // ------------------------------------------------------------------ writing
 
   /**
-   * The size in bytes the rows will take.
+   * Plans where the rows go: computed once, it gives a segment's size before it is written and then guides
+   * the writing ({@link #write}, {@link #writeToBuffer}).
    *
    * @param src the rows
-   * @return bytes
+   * @return the layout
    */
-  public static long size(Source src) {
-    return new Layout(src).total;
+  public static Layout layout(Source src) {
+    return new Layout(src);
   }
 
-  /** Block offsets and lengths of a source. */
-  private static final class Layout {
+  /** Block offsets and lengths of a source. Immutable; thread-safe. */
+  public static final class Layout {
     final byte[] schemaBytes;
     final List<long[]> blocks = new ArrayList<>(); // {offset, length}
     final long footer;
@@ -381,6 +382,15 @@ public final class SegmentFile {
       total = footer + 4 + 20L * blocks.size() + 4 + TAIL;
     }
 
+    /**
+     * The segment's size.
+     *
+     * @return bytes
+     */
+    public long bytes() {
+      return total;
+    }
+
     private long block(long pos, long length) {
       blocks.add(new long[] {pos, length});
       return pad(pos + length);
@@ -395,36 +405,34 @@ public final class SegmentFile {
    * Writes rows as a segment.
    *
    * @param src the rows, sorted by (entity, event, created, sequence)
+   * @param lay their {@link #layout}
    * @param out where the bytes go
    * @return the number of bytes written
    * @throws java.io.IOException from the sink
    */
-  public static long write(Source src, Sink out) throws java.io.IOException {
-    Layout lay = new Layout(src);
+  public static long write(Source src, Layout lay, Sink out) throws java.io.IOException {
     try (Writer w = new Writer(out)) {
       return write(src, lay, w);
     }
   }
 
   /**
-   * Writes rows as a segment straight into a buffer of exactly its size (no staging copy, one layout pass).
+   * Writes rows as a segment straight into a buffer of exactly its size (no staging copy).
    *
    * @param src the rows, sorted by (entity, event, created, sequence)
-   * @param maxBytes the largest segment accepted
+   * @param lay their {@link #layout}, of at most {@link Integer#MAX_VALUE} bytes
    * @param allocate makes a buffer of the given capacity (heap or direct)
    * @return the buffer, from position 0 to its limit, the segment's size
-   * @throws java.io.IOException when the segment would exceed {@code maxBytes}
    */
-  public static ByteBuffer writeToBuffer(Source src, long maxBytes, java.util.function.IntFunction<ByteBuffer> allocate)
-      throws java.io.IOException {
-    Layout lay = new Layout(src);
-    if (lay.total > maxBytes) {
-      throw new java.io.IOException("a segment of " + src.rows() + " rows takes " + lay.total + " bytes, more than "
-          + maxBytes);
+  public static ByteBuffer writeToBuffer(Source src, Layout lay, java.util.function.IntFunction<ByteBuffer> allocate) {
+    if (lay.total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a segment of " + lay.total + " bytes does not fit in a buffer");
     }
     ByteBuffer b = allocate.apply((int) lay.total).order(ByteOrder.LITTLE_ENDIAN);
     try (Writer w = new Writer(b)) {
       write(src, lay, w);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("a write into memory failed", e); // never: no sink
     }
     return b.flip();
   }
@@ -575,10 +583,7 @@ public final class SegmentFile {
             if (src.present(r, c)) {
               Segment seg = src.segmentOf(r);
               if (seg != null) {
-                IntBuffer ends = (IntBuffer) seg.data[c];
-                int row = src.rowIn(r);
-                int from = ends.get(row);
-                w.putBytes(seg.strings[c], from, ends.get(row + 1) - from);
+                seg.copyUtf8(src.rowIn(r), c, w);
               } else {
                 w.putBytes(src.string(r, c).getBytes(StandardCharsets.UTF_8));
               }
@@ -815,12 +820,7 @@ public final class SegmentFile {
   /** The UTF-8 length of a present STRING cell of a source: from a segment's offsets when it has them. */
   private static int utf8Length(Source src, int r, int c) {
     Segment seg = src.segmentOf(r);
-    if (seg == null) {
-      return utf8Length(src.string(r, c));
-    }
-    IntBuffer ends = (IntBuffer) seg.data[c];
-    int row = src.rowIn(r);
-    return ends.get(row + 1) - ends.get(row);
+    return seg == null ? utf8Length(src.string(r, c)) : seg.utf8Length(src.rowIn(r), c);
   }
 
   static int utf8Length(String s) {
@@ -1092,8 +1092,8 @@ public final class SegmentFile {
     final long minEvent;
     final long maxEvent;
     private final LongBuffer[] presence;
-    final Object[] data; // DoubleBuffer, LongBuffer, ByteBuffer, IntBuffer (strings), FloatBuffer
-    final ByteBuffer[] strings;
+    private final Object[] data; // DoubleBuffer, LongBuffer, ByteBuffer, IntBuffer (strings), FloatBuffer
+    private final ByteBuffer[] strings;
     private final long keyBlock; // where the entity ids start in the file
 
     Segment(ByteBuffer b, Path file, String name, int rows, FeatureSchema schema, long[][] blocks, long minSeq,
@@ -1316,6 +1316,18 @@ public final class SegmentFile {
     public long getLong(int row, int col) {
       Object d = data[col];
       return d instanceof LongBuffer ? ((LongBuffer) d).get(row) : ((ByteBuffer) d).get(row);
+    }
+
+    /** The UTF-8 length of a present STRING value. */
+    int utf8Length(int row, int col) {
+      IntBuffer ends = (IntBuffer) data[col];
+      return ends.get(row + 1) - ends.get(row);
+    }
+
+    /** Copies a present STRING value's UTF-8 bytes to a writer, undecoded. */
+    void copyUtf8(int row, int col, Writer w) throws java.io.IOException {
+      int from = ((IntBuffer) data[col]).get(row);
+      w.putBytes(strings[col], from, utf8Length(row, col));
     }
 
     /**
@@ -1562,17 +1574,27 @@ public final class SegmentFile {
      * @return the value
      */
     public long key(int column, int row) {
+      return keys(column).get(row);
+    }
+
+    /**
+     * A key column.
+     *
+     * @param column 0 id, 1 event, 2 created, 3 ingested, 4 seq
+     * @return its buffer
+     */
+    public LongBuffer keys(int column) {
       switch (column) {
         case 0:
-          return ids.get(row);
+          return ids;
         case 1:
-          return event.get(row);
+          return event;
         case 2:
-          return created.get(row);
+          return created;
         case 3:
-          return ingested.get(row);
+          return ingested;
         default:
-          return seq.get(row);
+          return seq;
       }
     }
 

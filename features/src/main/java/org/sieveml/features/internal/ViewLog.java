@@ -733,12 +733,12 @@ public final class ViewLog implements AutoCloseable {
 
   private static ByteBuffer encode(LogRows rows) {
     SegmentFile.Source src = SegmentFile.of(rows);
-    try {
-      return SegmentFile.writeToBuffer(src, RecordLog.MAX_RECORD, ByteBuffer::allocate);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("a pushed batch of " + rows.size() + " rows is too large for the "
-          + "write-ahead log's record limit of " + RecordLog.MAX_RECORD + " bytes (" + e.getMessage() + "); split it");
+    SegmentFile.Layout lay = SegmentFile.layout(src);
+    if (lay.bytes() > RecordLog.MAX_RECORD) {
+      throw new IllegalArgumentException("a pushed batch of " + rows.size() + " rows takes " + lay.bytes()
+          + " bytes, more than the write-ahead log's record limit of " + RecordLog.MAX_RECORD + "; split it");
     }
+    return SegmentFile.writeToBuffer(src, lay, ByteBuffer::allocate);
   }
 
   /** Turns buffered streamed rows into a segment. */
@@ -903,24 +903,19 @@ public final class ViewLog implements AutoCloseable {
 
   private SegmentFile.Segment writeSegment(SegmentFile.Source src) throws IOException {
     String name = String.format("seg-%012d.svs", nextSegmentNumber());
+    SegmentFile.Layout lay = SegmentFile.layout(src);
+    if (lay.bytes() > Integer.MAX_VALUE) {
+      throw new IOException("segment of " + lay.bytes() + " bytes exceeds 2 GiB; lower maxSegmentRows");
+    }
     if (dir == null) {
-      ByteBuffer b;
-      try {
-        b = SegmentFile.writeToBuffer(src, Integer.MAX_VALUE, ByteBuffer::allocateDirect);
-      } catch (IOException e) {
-        throw new IOException(e.getMessage() + " (2 GiB at most); lower maxSegmentRows", e);
-      }
+      ByteBuffer b = SegmentFile.writeToBuffer(src, lay, ByteBuffer::allocateDirect);
       return SegmentFile.open(b, Path.of(view, name), name);
     }
     Path file = dir.resolve(name);
     Path tmp = dir.resolve(name + ".tmp");
-    long size = SegmentFile.size(src);
-    if (size > Integer.MAX_VALUE) {
-      throw new IOException("segment of " + size + " bytes exceeds 2 GiB; lower maxSegmentRows");
-    }
     try (FileChannel c = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      SegmentFile.write(src, b -> {
+      SegmentFile.write(src, lay, b -> {
         while (b.hasRemaining()) {
           c.write(b);
         }
@@ -1265,9 +1260,7 @@ public final class ViewLog implements AutoCloseable {
       public long[] keyColumn(int column) {
         java.nio.LongBuffer[] b = new java.nio.LongBuffer[segs.length];
         for (int s = 0; s < segs.length; s++) {
-          SegmentFile.Segment g = segs[s];
-          b[s] = column == 0 ? g.ids : column == 1 ? g.event : column == 2 ? g.created : column == 3 ? g.ingested
-              : g.seq;
+          b[s] = segs[s].keys(column);
         }
         long[] out = new long[n];
         for (int r = 0; r < n; r++) {
