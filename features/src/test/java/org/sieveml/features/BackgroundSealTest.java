@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +64,7 @@ class BackgroundSealTest {
     List<TreeMap<Long, Boolean>> acked = new ArrayList<>();
     AtomicReference<Throwable> failed = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
+    CountDownLatch readerRunning = new CountDownLatch(1); // the writers start once the reader does
     for (int w = 0; w < writers; w++) {
       TreeMap<Long, Boolean> mine = new TreeMap<>();
       acked.add(mine);
@@ -70,6 +72,7 @@ class BackgroundSealTest {
       Random rnd = new Random(w);
       threads.add(new Thread(() -> {
         try {
+          readerRunning.await();
           long c = base;
           for (int p = 0; p < pushes; p++) {
             int n = 1 + rnd.nextInt(20);
@@ -89,7 +92,8 @@ class BackgroundSealTest {
     AtomicInteger scans = new AtomicInteger();
     Thread reader = new Thread(() -> {
       try {
-        while (threads.stream().anyMatch(Thread::isAlive)) {
+        readerRunning.countDown();
+        do { // at least one scan, whatever the scheduler does; the last may start after the pushes end
           List<Long> before = new ArrayList<>();
           for (TreeMap<Long, Boolean> m : acked) {
             synchronized (m) {
@@ -105,12 +109,12 @@ class BackgroundSealTest {
             assertTrue(latestCounter(store, key(c)) >= c, "the join sees row " + c);
           }
           scans.incrementAndGet();
-        }
+        } while (threads.stream().anyMatch(Thread::isAlive));
       } catch (Throwable t) {
         failed.compareAndSet(null, t);
       }
     }, "reader");
-    threads.forEach(Thread::start);
+    threads.forEach(Thread::start); // they wait for the reader
     reader.start();
     for (Thread t : threads) {
       t.join();
