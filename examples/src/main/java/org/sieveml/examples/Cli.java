@@ -27,6 +27,33 @@ final class Cli {
   }
 
   /**
+   * The budget the case studies give each pipeline request: {@code byDefault}, or the system property
+   * {@code sieveml.examples.requestBudget} (an ISO-8601 duration such as {@code PT10M}). The tests raise it: a request
+   * over budget degrades, so a test machine stalled for a moment (GC, a busy core) would change the figures.
+   *
+   * @param byDefault the budget when the property is not set
+   * @return the budget
+   * @throws IllegalArgumentException when the property is not a positive duration
+   */
+  static java.time.Duration requestBudget(java.time.Duration byDefault) {
+    String v = System.getProperty("sieveml.examples.requestBudget");
+    if (v == null) {
+      return byDefault;
+    }
+    java.time.Duration d;
+    try {
+      d = java.time.Duration.parse(v);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("sieveml.examples.requestBudget is '" + v
+          + "': expected an ISO-8601 duration such as PT10M", e);
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("sieveml.examples.requestBudget is " + v + ": expected a positive duration");
+    }
+    return d;
+  }
+
+  /**
    * Parses {@code --name value} pairs, exiting with a usage message on an unknown or incomplete option.
    *
    * @param args the arguments

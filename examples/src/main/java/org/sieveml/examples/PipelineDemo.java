@@ -120,7 +120,7 @@ public final class PipelineDemo {
         .featureSource(DemoStages.features(world))
         .scorer(DemoStages.linearModel())
         .reRanker(DemoStages.categoryCap(world, 4))
-        .requestBudget(Duration.ofMillis(250))
+        .requestBudget(Cli.requestBudget(Duration.ofMillis(250)))
         .telemetry(telemetry)
         .build();
   }

@@ -267,7 +267,7 @@ public final class RecommendationStudy {
         .featureSource(features)
         .scorer(ranker)
         .reRanker(ReRankers.mmr(0.8, (a, b) -> genre(data, a.itemId()) == genre(data, b.itemId()) ? 1.0 : 0.0))
-        .requestBudget(Duration.ofSeconds(2))
+        .requestBudget(Cli.requestBudget(Duration.ofSeconds(2)))
         .telemetry(telemetry)
         .build();
     out.println("[pipeline]   " + pipeline);

@@ -82,7 +82,8 @@ class FlagshipDeterminismTest {
       Path report = dir.resolve("recommendation-report.html");
       Path log = dir.resolve("out.txt");
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder(java, "-XX:ActiveProcessorCount=" + processors, "-cp",
+      ProcessBuilder pb = new ProcessBuilder(java, "-XX:ActiveProcessorCount=" + processors,
+          "-Dsieveml.examples.requestBudget=" + System.getProperty("sieveml.examples.requestBudget", "PT10M"), "-cp",
           System.getProperty("java.class.path"), Flagship.class.getName(), "--report", report.toString())
           .directory(dir.toFile()).redirectErrorStream(false).redirectOutput(log.toFile())
           .redirectError(dir.resolve("err.txt").toFile());

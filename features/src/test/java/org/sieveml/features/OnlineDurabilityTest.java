@@ -489,7 +489,7 @@ class OnlineDurabilityTest {
     }
     int lastWrite = io.events().size() - 1;
     Event background = null;
-    for (long deadline = System.nanoTime() + 10_000_000_000L; background == null && System.nanoTime() < deadline; ) {
+    for (long deadline = System.nanoTime() + 60_000_000_000L; background == null && System.nanoTime() < deadline; ) {
       Thread.sleep(5);
       for (Event e : io.events()) {
         if (e.kind == Kind.FORCE && e.file.equals(EmbeddedOnlineStore.WAL) && Integer.parseInt(e.target) > lastWrite) {
@@ -514,7 +514,7 @@ class OnlineDurabilityTest {
       int mark = io3.events().size();
       g.write("p", List.of(row(A, 200)));
       Event hosted = null;
-      for (long deadline = System.nanoTime() + 10_000_000_000L; hosted == null && System.nanoTime() < deadline; ) {
+      for (long deadline = System.nanoTime() + 60_000_000_000L; hosted == null && System.nanoTime() < deadline; ) {
         Thread.sleep(5);
         for (Event e : io3.events()) {
           if (e.index > mark && e.kind == Kind.FORCE && e.threadName.equals("host-scheduler")) {

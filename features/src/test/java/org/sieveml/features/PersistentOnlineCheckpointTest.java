@@ -237,7 +237,9 @@ class PersistentOnlineCheckpointTest {
     }
     assertTrue(logSize(dir) < due, "the queued checkpoint cut the log: " + logSize(dir) + " of " + due);
     int renamed = renames(io, null);
-    assertTrue(renamed >= 2, "checkpoints ran by themselves: " + renamed);
+    // the cut log needs at least one; how many ran depends on the scheduler thread running while the
+    // writers wrote (a timing matter, see below)
+    assertTrue(renamed >= 1, "checkpoints ran by themselves: " + renamed);
     assertEquals(renamed, renames(io, "sieveml-online-commit"), "all of them on the store's scheduler thread");
     double adds = 0;
     for (long k = 0; k < 20; k++) {
@@ -251,8 +253,8 @@ class PersistentOnlineCheckpointTest {
     assertEquals(expected, describe(r, 20), "the same after reopening");
     long total = threads * calls * 100L; // each row or tile add record takes at least 100 bytes
     assertTrue(total > 10 * due, "enough written to need checkpoints: " + total);
-    // how small the log stayed while writing depends on the scheduler keeping up (a timing matter):
-    // the deterministic bound is checked with a capturing scheduler above
+    // how small the log stayed while writing, and how many checkpoints ran, depend on the scheduler keeping
+    // up (a timing matter): the deterministic bounds are checked with a capturing scheduler above
     r.close();
   }
 

@@ -30,14 +30,15 @@ class KafkaCrashTest {
   @org.junit.jupiter.api.extension.RegisterExtension
   static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();
 
-  static String[] args(String group, String topic, String online, Path offline, Path stop, long delay) {
+  static String[] args(String group, String topic, String online, Path offline, Path stop, Path hold, long delay) {
     return new String[] {KAFKA.broker().bootstrapServers(), group, topic, online, offline.toString(), stop.toString(),
-        Long.toString(delay), topic + ".dlq"};
+        hold.toString(), Long.toString(delay), topic + ".dlq"};
   }
 
   /** As {@link #args}, as a static group member: a restart takes the partitions back without waiting. */
-  static String[] staticMember(String group, String topic, String online, Path offline, Path stop, long delay) {
-    String[] a = args(group, topic, online, offline, stop, delay);
+  static String[] staticMember(String group, String topic, String online, Path offline, Path stop, Path hold,
+      long delay) {
+    String[] a = args(group, topic, online, offline, stop, hold, delay);
     String[] out = java.util.Arrays.copyOf(a, a.length + 1);
     out[a.length] = "ingest-1";
     return out;
@@ -68,8 +69,9 @@ class KafkaCrashTest {
     KAFKA.broker().createTopic("crash.dlq", 1);
     Path stores = dir.resolve("crash-stores");
     Path stop = dir.resolve("crash-stop");
+    Path hold = dir.resolve("crash-hold");
     String[] a = staticMember("crash-g", "crash", "dir:" + stores.resolve("online"), stores.resolve("offline"), stop,
-        40);
+        hold, 40);
     List<TxnStream.Txn> all = new ArrayList<>();
     Random rnd = new Random(42);
     int kills = 0;
@@ -79,25 +81,30 @@ class KafkaCrashTest {
         List<TxnStream.Txn> wave = TxnStream.generate(800, 100 + round, all.size());
         TxnStream.produce(p, "crash", wave);
         all.addAll(wave);
+        // let it store a few batches, then kill it: on even rounds while a batch is polled and appended
+        // offline but its online commit has not run (the hold file names that commit: it waits there, HELD,
+        // until killed), on odd rounds at a random moment
+        int skip = 1 + rnd.nextInt(3);
+        boolean held = round % 2 == 0;
+        if (held) {
+          Files.writeString(hold, Integer.toString(1 + skip)); // the first commit, then skip more
+        }
         try (Child c = Child.start(dir.resolve("crash-" + round + ".log"), a)) {
           c.await(0, l -> l.startsWith("READY"), 60_000, "READY");
-          // let it store a few batches, then kill it: on even rounds while a batch is polled and appended
-          // offline but its online commit has not run (BEGIN seen, END not), on odd rounds at a random moment
           int from = c.await(0, l -> l.equals("END"), 60_000, "a first stored batch");
-          int skip = 1 + rnd.nextInt(3);
           for (int i = 0; i < skip; i++) {
             from = c.await(from + 1, l -> l.equals("BEGIN"), 60_000, "a batch being stored") ;
           }
-          if (round % 2 == 0) {
-            c.await(from, l -> l.equals("BEGIN"), 60_000, "BEGIN");
-            if (c.last.equals("BEGIN")) {
-              betweenPollAndStore++;
-            }
+          if (held) {
+            c.await(from, l -> l.equals("HELD"), 60_000, "HELD");
+            betweenPollAndStore++;
           } else {
             Thread.sleep(rnd.nextInt(60));
           }
           c.kill();
           kills++;
+        } finally {
+          Files.deleteIfExists(hold);
         }
       }
     }
@@ -121,7 +128,8 @@ class KafkaCrashTest {
     KAFKA.broker().createTopic("restart.dlq", 1);
     Path stores = dir.resolve("restart-stores");
     Path stop = dir.resolve("restart-stop");
-    String[] a = args("restart-g", "restart", "dir:" + stores.resolve("online"), stores.resolve("offline"), stop, 5);
+    String[] a = args("restart-g", "restart", "dir:" + stores.resolve("online"), stores.resolve("offline"), stop,
+        dir.resolve("restart-hold"), 5); // never created
     List<TxnStream.Txn> all = new ArrayList<>(TxnStream.generate(2000, 7, 0));
     try (KafkaProducer<byte[], byte[]> p = TxnStream.producer(KAFKA.broker().bootstrapServers())) {
       TxnStream.produce(p, "restart", all);
@@ -156,20 +164,23 @@ class KafkaCrashTest {
       TxnStream.produce(p, "fence", all);
       Path stopA = dir.resolve("fence-stop-a");
       Path stopB = dir.resolve("fence-stop-b");
+      Path holdA = dir.resolve("fence-hold-a");
       String online = "redis:" + redis.uri();
-      // A holds every commit for 300 ms: it is stopped inside one, after its read of the position
+      // A's second commit waits while holdA exists: A is stopped inside it, after its read of the position
+      Files.writeString(holdA, "2");
       try (Child runnerA = Child.start(dir.resolve("fence-a.log"), args("fence-g", "fence", online,
-          dir.resolve("fence-offline-a"), stopA, 300))) {
+          dir.resolve("fence-offline-a"), stopA, holdA, 5))) {
         runnerA.await(0, l -> l.startsWith("READY"), 60_000, "A READY");
         runnerA.await(0, l -> l.equals("END"), 60_000, "A stored a batch");
-        int begin = runnerA.await(runnerA.lines.size() - 1, l -> l.equals("BEGIN"), 60_000, "A storing a batch");
+        int held = runnerA.await(0, l -> l.equals("HELD"), 60_000, "A held inside a commit");
         runnerA.signal("STOP"); // paused inside a commit, past its session timeout (6 s)
         try (Child runnerB = Child.start(dir.resolve("fence-b.log"), args("fence-g", "fence", online,
-            dir.resolve("fence-offline-b"), stopB, 5))) {
+            dir.resolve("fence-offline-b"), stopB, dir.resolve("fence-hold-b"), 5))) { // B's is never created
           runnerB.await(0, l -> l.startsWith("READY"), 60_000, "B READY");
           runnerB.awaitCaughtUp(120_000); // B got both partitions once A's session expired, and applied the rest
+          Files.delete(holdA); // released: A's commit goes on once it runs again
           runnerA.signal("CONT");
-          runnerA.await(begin, l -> l.startsWith("FENCED") || l.equals("END-FENCED"), 60_000, "A fenced");
+          runnerA.await(held, l -> l.startsWith("FENCED") || l.equals("END-FENCED"), 60_000, "A fenced");
           Files.createFile(stopB);
           runnerB.await(0, l -> l.equals("CLOSED"), 60_000, "B CLOSED");
         }

@@ -234,11 +234,20 @@ class KafkaIngestionTest {
           .substring(redis.uri().lastIndexOf(':') + 1)).start().getInputStream().readAllBytes()).trim();
       assertTrue(!pid.isEmpty(), "redis-server's pid");
       new ProcessBuilder("kill", "-STOP", pid).start().waitFor(); // unreachable: every command times out
-      List<TxnStream.Txn> more = TxnStream.generate(1000, 32, all.size());
-      TxnStream.produce(p, "outage", more);
-      all.addAll(more);
-      Thread.sleep(2500);
-      new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+      try {
+        List<TxnStream.Txn> more = TxnStream.generate(1000, 32, all.size());
+        TxnStream.produce(p, "outage", more);
+        all.addAll(more);
+        // stopped until the runner has counted a failure, however long a loaded machine takes to get there
+        long failing = System.currentTimeMillis() + 60_000;
+        while (t.snapshot().counters().getOrDefault("sieveml.kafka.failures", 0L) == 0) {
+          assertTrue(System.currentTimeMillis() < failing, "no failure counted in 60 s with Redis stopped; "
+              + t.snapshot().counters());
+          Thread.sleep(50);
+        }
+      } finally {
+        new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+      }
       // a commit that timed out may have run once Redis went on: the stored positions, not this runner's
       // count of acknowledged batches, say when everything is in
       long until = System.currentTimeMillis() + 60_000;

@@ -154,7 +154,10 @@ class RedisTilesTest {
     try (RedisOnlineStore quick = RedisOnlineStore.builder(REDIS.uri()).prefix("quick" + (prefixes++))
         .tileExpiryGrace(Duration.ofMillis(200)).build()) {
       quick.addTiles("agg", List.of(t), WindowTiles.Retention.of(new long[] {10, 100}, new long[] {50, 0}));
-      assertNotNull(quick.readTiles("agg", List.of(k)).get(0));
+      // PX 201 was set (at most 201 ms left), unless a stall let the key expire already (-2); never -1
+      long quickPttl = admin.sync().pttl(key(quick.tileKey("agg", k)));
+      assertTrue(quickPttl == -2 || (quickPttl >= 0 && quickPttl <= 201),
+          "PTTL " + quickPttl + ", expected 0..201 or -2");
       sleep(600);
       assertNull(quick.readTiles("agg", List.of(k)).get(0), "expired 1 + 200 ms after the write");
     }
