@@ -281,6 +281,86 @@ class AsOfReadTest {
     assertTrue(start < now.get());
   }
 
+  /**
+   * Readers race a writer whose every write is a key's first (so it creates the key's history while
+   * readers read it, the path where a key has no history yet): a read as of a time all of whose writes
+   * have returned gives exactly the state then, a read at the time of the write being applied gives it
+   * or the state before it, and a read just before that write never sees it.
+   */
+  @Test
+  void asOfReadsRacingWritesSeeTheStateAtTheirTime() throws Exception {
+    long start = 1_000 * DAY;
+    long step = 1_000;
+    int rounds = 4_000;
+    int window = 4;
+    AtomicLong now = new AtomicLong(start);
+    FeatureRegistry reg = OnlineOfflineAgreementTest.registry();
+    FeatureStore store = FeatureStore.builder(reg).clock(now::get).onlineStore(new EmbeddedOnlineStore())
+        .historyHorizon(HORIZON).build();
+    FeatureService p = FeatureService.builder("p").features("profile", "score").build();
+    reg.apply(p);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      Random rnd = new Random(t);
+      Thread reader = new Thread(() -> {
+        try {
+          while (!done.get()) {
+            int round = (int) ((now.get() - start) / step); // key 'round' may be being written now
+            int at = Math.max(0, round - rnd.nextInt(3)); // now, just before it, or a round before that
+            List<EntityKey> keys = new ArrayList<>();
+            for (int j = Math.max(0, round - window); j <= round + window; j++) {
+              keys.add(EntityKey.of("user_id", (long) j));
+            }
+            OnlineFeatures f = store.getOnlineFeatures(keys, p, start + at * step);
+            for (int i = 0; i < keys.size(); i++) {
+              long j = (Long) keys.get(i).value(0);
+              boolean present = f.status(i, "score") == FeatureStatus.PRESENT;
+              // key j was written (score j) at round j: present as of 'at' iff j <= at, except that the
+              // write of this round may not be applied yet when at == round
+              boolean ok = j <= at ? present && f.vector(i).getDouble("score") == j || (j == round && !present)
+                  : !present;
+              assertTrue(ok, "key " + j + " as of round " + at + " (clock at round " + round + "): "
+                  + f.status(i, "score") + " " + f.vector(i).getDouble("score"));
+              checked.incrementAndGet();
+            }
+          }
+        } catch (Throwable e) {
+          failed.compareAndSet(null, e);
+        }
+      });
+      readers.add(reader);
+      reader.start();
+    }
+    try {
+      for (int r = 0; r < rounds && failed.get() == null; r++) {
+        now.set(start + r * step);
+        store.push("profile", EventBatch.builder(reg.view("profile").schema())
+            .add(EntityKey.of("user_id", (long) r), now.get(), now.get(), (double) r, (long) r).build());
+      }
+    } finally {
+      done.set(true);
+      for (Thread t : readers) {
+        t.join();
+      }
+    }
+    if (failed.get() != null) {
+      throw new AssertionError(failed.get());
+    }
+    assertTrue(checked.get() > 1_000, checked.get() + " states checked");
+    // once the writer is done: every key as of the rounds around its write
+    for (int j = 0; j < rounds; j += 7) {
+      for (int at = Math.max(0, j - 2); at <= Math.min(rounds - 1, j + 2); at++) {
+        OnlineFeatures f = store.getOnlineFeatures(List.of(EntityKey.of("user_id", (long) j)), p,
+            start + at * step);
+        assertEquals(j <= at ? FeatureStatus.PRESENT : FeatureStatus.NOT_FOUND, f.status(0, "score"),
+            "key " + j + " as of round " + at);
+      }
+    }
+  }
+
   @Test
   void eraseRemovesTheHistoryToo() {
     AtomicLong now = new AtomicLong(1_000 * DAY);
