@@ -1112,16 +1112,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     checkAsOf(view, asOf);
     ConcurrentHashMap<Object, OnlineRow> m = views.get(view);
     ConcurrentHashMap<Object, History<OnlineRow>> h = rowHistory.get(view);
-    // the states go into an Object[]: a cast to OnlineRow here would load each (old, likely uncached) row
-    // inside this loop of map lookups, one miss at a time; the caller's short loop over the rows
-    // overlaps those misses
-    int n = keys.size();
-    Object[] out = new Object[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = stateAt(m, h, mapKey(keys.get(i)), asOf);
-    }
     @SuppressWarnings("unchecked")
-    List<OnlineRow> rows = (List<OnlineRow>) (List<?>) Arrays.asList(out);
+    List<OnlineRow> rows = (List<OnlineRow>) (List<?>) Arrays.asList(statesAt(keys, m, h, asOf));
     return rows;
   }
 
@@ -1140,34 +1132,53 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     checkAsOf(view, asOf);
     ConcurrentHashMap<Object, WindowTiles> m = tiles.get(view);
     ConcurrentHashMap<Object, History<WindowTiles>> h = tileHistory.get(view);
-    int n = keys.size();
-    Object[] out = new Object[n]; // as in readAsOf: no cast, so no load of each tile set, in this loop
-    for (int i = 0; i < n; i++) {
-      out[i] = stateAt(m, h, mapKey(keys.get(i)), asOf);
-    }
     @SuppressWarnings("unchecked")
-    List<WindowTiles> sets = (List<WindowTiles>) (List<?>) Arrays.asList(out);
+    List<WindowTiles> sets = (List<WindowTiles>) (List<?>) Arrays.asList(statesAt(keys, m, h, asOf));
     return sets;
   }
 
   /**
-   * A key's state at {@code asOf}: from its history when it has one, else its current value. A change
-   * publishes its history (inside the value's atomic update) before its value, and a history's last
-   * entry is the value it published; so a key with a history needs no read of its value, and a key
-   * without one is read value first, history second: a reader that sees a new value finds the history
-   * that dates it. A key changed within the horizon costs one map lookup.
+   * The states of keys at {@code asOf}, one per key, in order (uncast: a cast would load each state,
+   * most of them old and uncached, inside this method's loops, one miss at a time; the caller's short
+   * loop over them overlaps those misses).
+   *
+   * <p>A key with a history is answered from it alone: a change publishes its history (inside the
+   * value's atomic update) before its value, and a history's last entry is the value it published. A key
+   * without one is read value first, history second, so a reader that sees a new value finds the history
+   * that dates it. Two passes: the first looks up every key's history (and answers keys without one, and
+   * reads at or after a history's newest change); the second searches the histories left, whose memory
+   * the first pass has brought in for all keys at once, where one pass would wait on each key's history
+   * before looking up the next.
    */
-  private static <T> T stateAt(ConcurrentHashMap<Object, T> values, ConcurrentHashMap<Object, History<T>> histories,
-      Object key, long asOf) {
-    History<T> past = histories == null ? null : histories.get(key);
-    if (past == null) {
-      T current = values == null ? null : values.get(key);
-      past = histories == null ? null : histories.get(key);
+  private static <T> Object[] statesAt(List<EntityKey> keys, ConcurrentHashMap<Object, T> values,
+      ConcurrentHashMap<Object, History<T>> histories, long asOf) {
+    int n = keys.size();
+    Object[] out = new Object[n];
+    Object[] search = new Object[n];
+    for (int i = 0; i < n; i++) {
+      Object k = mapKey(keys.get(i));
+      History<T> past = histories == null ? null : histories.get(k);
       if (past == null) {
-        return current;
+        T current = values == null ? null : values.get(k);
+        past = histories == null ? null : histories.get(k);
+        if (past == null) {
+          out[i] = current;
+          continue;
+        }
+      }
+      int newest = past.size() - 1;
+      if (asOf >= past.time(newest)) {
+        out[i] = past.state(newest);
+      } else {
+        search[i] = past;
       }
     }
-    return past.at(asOf);
+    for (int i = 0; i < n; i++) {
+      if (search[i] != null) {
+        out[i] = ((History<?>) search[i]).at(asOf);
+      }
+    }
+    return out;
   }
 
   /**
