@@ -107,8 +107,9 @@ final class RecBatchServing {
     batchUsers.forEach(u -> keys.add(user.key((long) u)));
     BatchResult done = job.run(keys, at, null);
 
+    Duration budget = Cli.requestBudget(Duration.ofSeconds(2));
     TwoStagePipeline.Builder online = TwoStagePipeline.builder().name("online").featureSource(features)
-        .scorer(ranker).reRanker(reRanker).requestBudget(Cli.requestBudget(Duration.ofSeconds(2)));
+        .scorer(ranker).reRanker(reRanker).requestBudget(budget);
     candidates.forEach(online::addCandidateGenerator);
     // the stored list's generator falls back to the online candidates when a user has no list
     PrecomputedCandidates stored = PrecomputedCandidates.of("precomputed", store, job.predictionService(), merged);
@@ -138,11 +139,10 @@ final class RecBatchServing {
     Map<String, TwoStagePipeline> pipelines = new LinkedHashMap<>();
     pipelines.put("online", online.build());
     pipelines.put("batch + MMR", TwoStagePipeline.builder().name("batch").addCandidateGenerator(stored, STORED)
-        .featureSource(none).scorer(storedScore).reRanker(reRanker)
-        .requestBudget(Cli.requestBudget(Duration.ofSeconds(2))).build());
+        .featureSource(none).scorer(storedScore).reRanker(reRanker).requestBudget(budget).build());
     pipelines.put("batch + fresh scores + MMR", TwoStagePipeline.builder().name("batch-rescored")
         .addCandidateGenerator(stored, STORED).featureSource(features).scorer(ranker).reRanker(reRanker)
-        .requestBudget(Cli.requestBudget(Duration.ofSeconds(2))).build());
+        .requestBudget(budget).build());
 
     // warm every mode on a few users first, so the first mode timed does not pay for the JIT
     int warm = 0;

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -299,9 +301,9 @@ class AsOfReadTest {
         .historyHorizon(HORIZON).build();
     FeatureService p = FeatureService.builder("p").features("profile", "score").build();
     reg.apply(p);
-    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicLong checked = new AtomicLong();
     List<Thread> readers = new ArrayList<>();
     for (int t = 0; t < 2; t++) {
       Random rnd = new Random(t);
